@@ -118,6 +118,10 @@ class AnswerType:
         """Canonical value -> plain JSON data (for reports, bundles and carried-forward args)."""
         return value
 
+    def example(self, expected: Any, ctx: PartContext) -> Any:
+        """A value a student could submit that is fully right (for `validate` and self-checks)."""
+        return self.to_data(expected, ctx)
+
     def describe(self, ctx: PartContext) -> str:
         """What form the answer must take, for students' self-check and bundles."""
         return self.summary

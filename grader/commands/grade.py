@@ -1,0 +1,58 @@
+"""Grade one submission (a .json or .py file, or a folder of a student's files), or with --batch
+every submission under a folder, into a gradebook."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("problem", help="a problem folder, or a problem id under problems/")
+    parser.add_argument("submission", help="a .json or .py file, or a folder of a student's files")
+    parser.add_argument("--format", choices=("table", "json", "gradescope"), default="table",
+                        help="output format (default: table)")
+    parser.add_argument("--out", metavar="FILE", help="write the output to FILE (with --batch: a folder)")
+    parser.add_argument("--student", metavar="ID", help="student id (selects the student's variant)")
+    parser.add_argument("--timing", action="store_true",
+                        help="include execution_time in Gradescope output (makes output vary run to run)")
+    batch = parser.add_argument_group("class grading")
+    batch.add_argument("--batch", action="store_true", help="grade every submission under SUBMISSION")
+    batch.add_argument("--jobs", type=int, default=0, metavar="N", help="parallel workers (default: all cores)")
+    batch.add_argument("--csv", metavar="FILE", help="write the gradebook CSV to FILE")
+    batch.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.batch:
+        from grader.batch import run_batch
+
+        return run_batch(args)
+    import time
+
+    from grader.engine import grade
+    from grader.errors import UsageError
+    from grader.formats import FORMATS
+    from grader.loaders import load_submission
+    from grader.spec import load_problem
+
+    start = time.monotonic()
+    problem = load_problem(args.problem)
+    path = Path(args.submission)
+    if not path.exists():
+        raise UsageError(f"{path}: no such file or folder")
+    sub = load_submission(path, args.student)
+    try:
+        report = grade(problem, sub)
+    finally:
+        sub.close()
+    extra = {"execution_time": time.monotonic() - start} if args.timing else {}
+    text = FORMATS[args.format](report, **extra)
+    if args.out:
+        out = Path(args.out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 1 if report.fatal else 0

@@ -1,0 +1,304 @@
+"""Grading: spec + submission -> expected answers -> marks -> report.
+
+For each part the engine asks the answer type for a verdict against the reference, then tries
+the part's looser tiers, its anticipated mistakes and, where declared, the error carried forward
+from earlier parts, and keeps the best mark with the reason for it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from grader.report import PartResult, Report
+from grader.solvers import SolverError, Solvers, load_solvers, resolve_params, student_seed, to_plain
+from grader.spec import Part, Problem, load_problem, order_by_uses
+from grader.submission import Submission
+from grader.types import Invalid, Verdict
+
+
+@dataclass
+class _Mark:
+    fraction: float
+    message: str
+    via: str = ""
+
+
+@dataclass
+class _Given:
+    """A student's parsed answer to a part, kept for parts that use it (carried-forward errors)."""
+
+    value: Any
+    data: Any
+    correct: bool
+
+
+def grade_path(problem: str | Path, submission: str | Path, student_id: str | None = None) -> Report:
+    from grader.loaders import load_submission
+
+    prob = load_problem(problem)
+    sub = load_submission(submission, student_id)
+    try:
+        return grade(prob, sub)
+    finally:
+        sub.close()
+
+
+def grade(problem: Problem, submission: Submission) -> Report:
+    module = load_solvers(problem.folder)
+    student = submission.student_id
+    params = resolve_params(problem.params, problem.id, student)
+    solvers = Solvers(module, params, problem.folder)
+    seed = student_seed(problem.id, student)
+    messages = list(submission.messages)
+    answers = _match_ids(problem, submission.answers, messages)
+    given: dict[str, _Given] = {}
+    results: dict[str, PartResult] = {}
+    for part in order_by_uses(problem.parts):
+        results[part.id] = _grade_part(part, problem, submission, answers, solvers, seed, given)
+    parts = [results[p.id] for p in problem.parts]
+    manual = sum(p.max_score for p in parts if p.type == "manual")
+    return Report(
+        problem_id=problem.id, title=problem.title, student=student, source=submission.source,
+        score=_round(sum(p.score for p in parts)), max_score=_round(problem.total), parts=parts,
+        messages=messages, fatal=submission.fatal, manual_points=_round(manual),
+    )
+
+
+def _round(x: float) -> float:
+    return round(x + 0.0, 6)
+
+
+def _norm_id(text: str) -> str:
+    return "".join(text.split()).strip(".").casefold()
+
+
+def _match_ids(problem: Problem, answers: dict[str, Any], messages: list[str]) -> dict[str, Any]:
+    """Student keys -> part ids; near-misses ('3.1.' or 'q1.A') matched, unknown ids reported."""
+    ids = [p.id for p in problem.parts]
+    by_norm = {_norm_id(i): i for i in ids}
+    out: dict[str, Any] = {}
+    for key, value in answers.items():
+        if key in ids:
+            out.setdefault(key, value)
+            continue
+        target = by_norm.get(_norm_id(key))
+        if target and target not in answers:
+            out.setdefault(target, value)
+            messages.append(f"answer '{key}' was taken as part {target}")
+            continue
+        guess = difflib.get_close_matches(key, ids, n=1, cutoff=0.8)
+        hint = f" (did you mean '{guess[0]}'?)" if guess else ""
+        messages.append(f"unknown part id '{key[:60]}' ignored: not a part of {problem.id}{hint}")
+    return out
+
+
+def _grade_part(part: Part, problem: Problem, sub: Submission, answers: dict, solvers: Solvers,
+                seed: int, given: dict[str, _Given]) -> PartResult:
+    kind = part.kind
+    ctx = part.context(str(problem.spec_file), solvers=solvers.module, params=solvers.params, seed=seed)
+    base = dict(id=part.id, title=part.title, type=part.type, max_score=part.points,
+                visibility=part.visibility)
+    rubric = list(part.options.get("rubric") or []) if part.type == "manual" else []
+    if sub.fatal:
+        return PartResult(**base, score=0.0, status="error", rubric=rubric,
+                          feedback=f"not graded: the submission could not be read ({sub.fatal})")
+    direct = None
+    try:
+        direct = kind.grade_submission(sub, ctx)
+    except SolverError as exc:
+        return _solver_failed(base, exc)
+    if direct is not None:
+        return _result(base, part, _Mark(direct.fraction, direct.message), None, None)
+    if part.id not in answers:
+        if part.type == "manual":
+            return PartResult(**base, score=0.0, status="missing", rubric=rubric,
+                              feedback="no answer given (manual part)")
+        return PartResult(**base, score=0.0, status="missing",
+                          feedback=f"no answer for part {part.id}: expected {kind.describe(ctx)}")
+    raw = answers[part.id]
+    try:
+        got = kind.parse(raw, ctx)
+    except Invalid as exc:
+        return PartResult(**base, score=0.0, status="invalid", answer=_plain_answer(raw),
+                          feedback=f"part {part.id} ({sub.answer_files.get(part.id, sub.source)}): {exc}")
+    except RecursionError:
+        return PartResult(**base, score=0.0, status="invalid", answer=None,
+                          feedback=f"part {part.id}: the answer is nested too deeply to read")
+    shown_answer = _plain_answer(kind.to_data(got, ctx))
+    if part.type == "manual":
+        verdict = kind.compare(got, None, ctx)
+        return PartResult(**base, score=0.0, status="manual", answer=shown_answer,
+                          feedback=verdict.message, rubric=rubric)
+    try:
+        ref_uses = {arg: _reference_data(other, given, problem, solvers) for arg, other in part.uses.items()}
+        expected = _expected(part, ctx, solvers, ref_uses)
+        mark = _best_mark(part, ctx, solvers, got, expected, given, ref_uses)
+    except SolverError as exc:
+        return _solver_failed(base, exc)
+    given[part.id] = _Given(got, kind.to_data(got, ctx), mark.fraction >= 1 and mark.via == "")
+    return _result(base, part, mark, shown_answer, None if ctx.hidden else kind.show(expected, ctx))
+
+
+def _solver_failed(base: dict, exc: Exception) -> PartResult:
+    return PartResult(**base, score=0.0, status="error",
+                      feedback=f"the reference solution failed, so this part could not be graded "
+                               f"(not your fault; your instructor has been told): {exc}")
+
+
+def _result(base: dict, part: Part, mark: _Mark, answer: Any, expected: str | None) -> PartResult:
+    fraction = max(0.0, min(1.0, mark.fraction))
+    if fraction >= 1:
+        status = "correct"
+    elif fraction > 0:
+        status = "partial"
+    else:
+        status = "incorrect"
+    feedback = mark.message
+    extra = part.feedback.get({"correct": "correct", "partial": "partial"}.get(status, "incorrect"))
+    if extra:
+        feedback = f"{feedback}. {extra}" if feedback else extra
+    if status != "correct" and part.hint:
+        feedback += f" Hint: {part.hint}"
+    return PartResult(**base, score=_round(part.points * fraction), status=status, feedback=feedback,
+                      answer=answer, expected=expected, via=mark.via)
+
+
+def _plain_answer(raw: Any) -> Any:
+    """What the student gave, bounded in size for reports."""
+    import json
+
+    try:
+        text = json.dumps(to_plain(raw), allow_nan=True, default=str)
+    except (TypeError, ValueError, RecursionError):
+        return repr(raw)[:200]
+    if len(text) > 2000:
+        return text[:1997] + "..."
+    return to_plain(raw)
+
+
+def _reference_data(part_id: str, given: dict[str, _Given], problem: Problem, solvers: Solvers) -> Any:
+    """The reference answer of a used part, as plain data for a solver argument."""
+    used = problem.part(part_id)
+    ctx = used.context(str(problem.spec_file), solvers=solvers.module, params=solvers.params)
+    uses = {arg: _reference_data(other, given, problem, solvers) for arg, other in used.uses.items()}
+    return used.kind.to_data(_expected(used, ctx, solvers, uses), ctx)
+
+
+def _expected(part: Part, ctx, solvers: Solvers, uses: dict[str, Any]) -> Any:
+    value = _raw_value(part.answer, solvers, uses)
+    try:
+        return part.kind.expected(value, ctx)
+    except Invalid as exc:
+        raise SolverError(f"part {part.id}: the reference answer is malformed: {exc}") from None
+
+
+def _raw_value(source: dict[str, Any], solvers: Solvers, uses: dict[str, Any] | None = None) -> Any:
+    if "solver" in source and source["solver"]:
+        args = dict(source.get("args") or {})
+        args.update(uses or {})
+        return solvers.call(source["solver"], args, source.get("key"))
+    return source.get("value")
+
+
+def _transformed(part: Part, ctx, solvers: Solvers, value: Any) -> Any:
+    """Apply the part's trusted `transform` to a canonical value: grade what it does, not its form."""
+    fn = part.transform["solver"]
+    data = part.kind.to_data(value, ctx)
+    out = solvers.call_with(fn, data, part.transform.get("args") or {})
+    return part.kind.expected(out, ctx)
+
+
+def _best_mark(part: Part, ctx, solvers: Solvers, got: Any, expected: Any, given: dict[str, _Given],
+               ref_uses: dict[str, Any]) -> _Mark:
+    kind = part.kind
+    if part.transform:
+        try:
+            got_cmp = _transformed(part, ctx, solvers, got)
+        except SolverError as exc:
+            return _Mark(0.0, f"your answer could not be checked: {exc}")
+        expected_cmp = _transformed(part, ctx, solvers, expected)
+    else:
+        got_cmp, expected_cmp = got, expected
+    verdict = kind.compare(got_cmp, expected_cmp, ctx)
+    best = _Mark(verdict.fraction, verdict.message)
+    if best.fraction >= 1:
+        return best
+    for tier in part.tiers:
+        tctx = part.context(ctx.source, options=tier.options, solvers=ctx.solvers, params=ctx.params, seed=ctx.seed)
+        v = kind.compare(got_cmp, expected_cmp, tctx)
+        fraction = tier.credit * v.fraction
+        if fraction > best.fraction:
+            best = _Mark(fraction, tier.feedback or f"{v.message} (partial credit {tier.credit:.4g})", "tier")
+    for mistake in part.mistakes:
+        if mistake.solver:
+            value = solvers.call(mistake.solver, mistake.args, mistake.key)
+        else:
+            value = mistake.value
+        try:
+            wrong = kind.expected(value, ctx)
+            if part.transform:
+                wrong = _transformed(part, ctx, solvers, wrong)
+        except Invalid as exc:
+            raise SolverError(f"part {part.id}: an anticipated mistake is malformed: {exc}") from None
+        v = kind.compare(got_cmp, wrong, ctx)
+        if v.fraction >= 1 and mistake.credit >= best.fraction:
+            best = _Mark(mistake.credit, mistake.feedback, "mistake")
+    if part.carry_forward is not None and best.fraction < part.carry_forward:
+        carried = _carried(part, ctx, solvers, got_cmp, given, ref_uses)
+        if carried is not None and carried.fraction > best.fraction:
+            best = carried
+    return best
+
+
+def degenerate(value: Any) -> bool:
+    """Values that carry nothing forward: blank, zero, all zeros, non-finite."""
+    if value is None or value == "" or value == [] or isinstance(value, bool):
+        return True
+    if isinstance(value, (int, float)):
+        return value == 0 or not math.isfinite(value)
+    if isinstance(value, str):
+        return value.strip() in ("", "0")
+    if isinstance(value, list):
+        flat = []
+        stack = [value]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, list):
+                stack.extend(item)
+            else:
+                flat.append(item)
+        return all(isinstance(x, (int, float)) and (x == 0 or not math.isfinite(x)) for x in flat)
+    return False
+
+
+def _carried(part: Part, ctx, solvers: Solvers, got: Any, given: dict[str, _Given],
+             ref_uses: dict[str, Any]) -> _Mark | None:
+    uses: dict[str, Any] = dict(ref_uses)
+    carried_from = []
+    for arg, other in part.uses.items():
+        earlier = given.get(other)
+        if earlier is not None and not earlier.correct and not degenerate(earlier.data):
+            uses[arg] = earlier.data
+            carried_from.append(other)
+    if not carried_from:
+        return None
+    try:
+        value = _raw_value(part.answer, solvers, uses)
+        if degenerate(to_plain(value)):
+            return None
+        expected = part.kind.expected(value, ctx)
+        if part.transform:
+            expected = _transformed(part, ctx, solvers, expected)
+    except (SolverError, Invalid, ArithmeticError, ValueError, TypeError):
+        return None
+    verdict = part.kind.compare(got, expected, ctx)
+    if verdict.fraction < 1:
+        return None
+    names = ", ".join(carried_from)
+    credit = part.carry_forward or 0.0
+    return _Mark(credit, f"consistent with your answer to part {names} (error carried forward, "
+                         f"{credit:.4g} of the credit)", "carry_forward")

@@ -1,0 +1,138 @@
+"""LaTeX normalization of the token stream: commands become names or operators.
+
+After this pass the only commands left are the structural ones the parser handles
+(``frac``, ``sqrt``, ``top``); ``\\lambda_{\\min}`` has become the single name
+``lambda_min``, ``\\left(`` is ``(``, ``\\cdot`` is ``*`` and ``\\mathbf{X}`` is ``X``.
+"""
+
+from __future__ import annotations
+
+from grader.expr.errors import ExprError
+from grader.expr.tokens import Token
+
+GREEK_COMMANDS = {
+    "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa",
+    "lambda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi",
+    "omega", "Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Upsilon", "Phi", "Psi",
+    "Omega", "ell",
+}
+GREEK_VARIANTS = {"varepsilon": "epsilon", "vartheta": "theta", "varphi": "phi",
+                  "varrho": "rho", "varsigma": "sigma", "varpi": "pi"}
+IGNORED = {"left", "right", "big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", "Bigr",
+           "biggl", "biggr", "Biggl", "Biggr", "middle", "quad", "qquad", "displaystyle",
+           "textstyle", "limits", "nolimits", "mathopen", "mathclose"}
+OPERATORS = {"cdot": "*", "times": "*", "ast": "*", "star": "*", "div": "/", "odot": "⊙",
+             "lvert": "|", "rvert": "|", "vert": "|", "lVert": "‖", "rVert": "‖", "Vert": "‖",
+             "lbrace": "(", "rbrace": ")", "lbrack": "[", "rbrack": "]", "lparen": "(",
+             "rparen": ")"}
+FUNCTIONS = {"exp", "log", "ln", "sin", "cos", "tan", "sinh", "cosh", "tanh", "arcsin",
+             "arccos", "arctan", "det", "min", "max", "tr", "lg"}
+STRUCTURAL = {"frac": "frac", "dfrac": "frac", "tfrac": "frac", "cfrac": "frac",
+              "sqrt": "sqrt", "top": "top", "intercal": "top", "T": "top"}
+WRAPPERS = {"mathbf", "boldsymbol", "bm", "mathrm", "mathit", "mathsf", "mathnormal", "pmb",
+            "vec", "operatorname", "text", "textrm", "textbf", "textit", "mathbb", "mathcal",
+            "boldsymbol", "mathtt", "texttt"}
+DECORATIONS = {"hat": "hat", "widehat": "hat", "tilde": "tilde", "widetilde": "tilde",
+               "bar": "bar", "overline": "bar", "dot": "dot", "ddot": "ddot"}
+
+
+def normalize(tokens: list[Token]) -> list[Token]:
+    """Rewrite LaTeX commands, then glue subscripts onto the names they follow."""
+    return merge_subscripts(_commands(tokens))
+
+
+def _commands(tokens: list[Token]) -> list[Token]:
+    out: list[Token] = []
+    i = 0
+    while i < len(tokens):
+        t = tokens[i]
+        if t.kind != "cmd":
+            out.append(t)
+            i += 1
+            continue
+        name = t.text
+        if name in IGNORED:
+            i += 1
+        elif name in GREEK_COMMANDS or name in GREEK_VARIANTS:
+            out.append(Token("name", GREEK_VARIANTS.get(name, name), t.pos, t.end))
+            i += 1
+        elif name in OPERATORS:
+            out.append(Token("op", OPERATORS[name], t.pos, t.end))
+            i += 1
+        elif name in FUNCTIONS:
+            out.append(Token("name", name, t.pos, t.end))
+            i += 1
+        elif name in STRUCTURAL:
+            out.append(Token("cmd", STRUCTURAL[name], t.pos, t.end))
+            i += 1
+        elif name in WRAPPERS or name in DECORATIONS:
+            inner, i = _argument(tokens, i + 1, t)
+            inner = _commands(inner)
+            word = _as_word(inner)
+            if word is not None:
+                if name in DECORATIONS:
+                    word = f"{word}_{DECORATIONS[name]}"
+                out.append(Token("name", word, t.pos, inner[-1].end if inner else t.end))
+            elif name in DECORATIONS:
+                raise ExprError(f"'\\{name}' must decorate a single name ({t.where()})", t.pos)
+            else:
+                out.append(Token("op", "(", t.pos, t.end))
+                out.extend(inner)
+                out.append(Token("op", ")", t.end, t.end))
+        else:
+            raise ExprError(f"unsupported LaTeX command '\\{name}' ({t.where()})", t.pos)
+    return out
+
+
+def _argument(tokens: list[Token], i: int, cmd: Token) -> tuple[list[Token], int]:
+    """The brace group (or single token) after a command, without the braces."""
+    if i >= len(tokens) or tokens[i].kind == "end":
+        raise ExprError(f"'\\{cmd.text}' needs an argument ({cmd.where()})", cmd.pos)
+    if tokens[i].kind == "op" and tokens[i].text == "{":
+        depth, j = 0, i
+        while j < len(tokens) and tokens[j].kind != "end":
+            if tokens[j].kind == "op" and tokens[j].text == "{":
+                depth += 1
+            elif tokens[j].kind == "op" and tokens[j].text == "}":
+                depth -= 1
+                if depth == 0:
+                    return tokens[i + 1:j], j + 1
+            j += 1
+        raise ExprError(f"missing '}}' after '\\{cmd.text}{{' ({cmd.where()})", cmd.pos)
+    return [tokens[i]], i + 1
+
+
+def _as_word(tokens: list[Token]) -> str | None:
+    """Adjacent names and digits (``\\text{tr}``, ``\\mathbf{w}_0``'s ``w``) as one word."""
+    if tokens and all(t.kind in ("name", "num") for t in tokens) and tokens[0].kind == "name":
+        return "".join(t.text for t in tokens)
+    return None
+
+
+def merge_subscripts(tokens: list[Token]) -> list[Token]:
+    """``name _ {text}`` / ``name _ x`` -> one name ``name_text``."""
+    out: list[Token] = []
+    i = 0
+    while i < len(tokens):
+        t = tokens[i]
+        if t.kind == "op" and t.text == "_":
+            if not out or out[-1].kind != "name":
+                raise ExprError(f"a subscript '_' must follow a name ({t.where()})", t.pos)
+            sub, i = _argument(tokens, i + 1, Token("cmd", "_", t.pos, t.end))
+            text = "".join(_sub_text(s) for s in sub)
+            if not text:
+                raise ExprError(f"empty subscript ({t.where()})", t.pos)
+            base = out.pop()
+            out.append(Token("name", f"{base.text}_{text}", base.pos, sub[-1].end))
+        else:
+            out.append(t)
+            i += 1
+    return out
+
+
+def _sub_text(t: Token) -> str:
+    if t.kind == "op" and t.text in "{}":
+        return ""
+    if t.kind == "end":
+        raise ExprError("unfinished subscript at the end of the formula", t.pos)
+    return t.text

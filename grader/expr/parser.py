@@ -1,0 +1,346 @@
+"""Recursive-descent parser: normalized tokens -> AST, with every limit enforced.
+
+Grammar (loosest first): sum := term (('+'|'-') term)* ; term := unary (('*'|'/'|'@'|'⊙'|
+implicit) unary)* ; unary := ('-'|'+') unary | power ; power := atom (postfix | '^' exponent)* ;
+atom := number | name | call | group | |x| | ‖x‖ | \\frac{a}{b} | \\sqrt[n]{x}.
+Implicit products bind like '*', so ``1/2x`` is (1/2)*x and ``n/2 a'a`` is (n/2)*(a'a).
+"""
+
+from __future__ import annotations
+
+from grader.expr import nodes as N
+from grader.expr.errors import ExprError
+from grader.expr.latex import normalize
+from grader.expr.limits import MAX_DEPTH, MAX_NUMBER_EXP10
+from grader.expr.symbols import VARIADIC, SymbolTable
+from grader.expr.tokens import Token, scan
+
+CLOSERS = {"(": ")", "[": "]", "{": "}"}
+
+
+def parse(text: str, table: SymbolTable) -> N.Node:
+    """Parse untrusted ``text`` using the part's names. Raises ExprError with a clear message."""
+    if not isinstance(text, str):
+        raise ExprError("a formula must be written as text")
+    tokens = normalize(scan(text))
+    tokens = strip_label(tokens)
+    tokens = split_names(tokens, table)
+    node = Parser(tokens, table).parse_all()
+    from grader.expr.numeric import check_magnitudes
+
+    check_magnitudes(node)
+    return node
+
+
+def strip_label(tokens: list[Token]) -> list[Token]:
+    """Drop a leading ``name =`` (``\\eta^* =``, ``x_{t+1} =``): students often copy it."""
+    depth, eqs = 0, []
+    for k, t in enumerate(tokens):
+        if t.kind == "op" and t.text in "([{":
+            depth += 1
+        elif t.kind == "op" and t.text in ")]}":
+            depth -= 1
+        elif t.kind == "op" and t.text == "=" and depth == 0:
+            eqs.append(k)
+    if not eqs:
+        return tokens
+    if len(eqs) > 1:
+        raise ExprError(f"only one '=' is allowed ({tokens[eqs[1]].where()}); write just the expression",
+                        tokens[eqs[1]].pos)
+    k = eqs[0]
+    lhs = tokens[:k]
+    label_like = (lhs and lhs[0].kind == "name" and len(lhs) <= 12 and all(
+        t.kind in ("name", "num") or (t.kind == "op" and t.text in "^*'(){}[],")
+        or (t.kind == "cmd" and t.text == "top") for t in lhs))
+    if not label_like:
+        raise ExprError("an '=' may only follow the name of what you compute (as in 'eta^* = ...'); "
+                        "write just the expression", tokens[k].pos)
+    if tokens[k + 1].kind == "end":
+        raise ExprError("nothing after '='", tokens[k].pos)
+    return tokens[k + 1:]
+
+
+def split_names(tokens: list[Token], table: SymbolTable) -> list[Token]:
+    """Replace glued unknown words by known pieces (``XX`` -> X X, ``lambdaeta`` -> lambda eta)."""
+    out = []
+    for t in tokens:
+        if t.kind == "name" and table.classify(t.text) is None and not (t.text == "T"):
+            pieces = table.split(t.text)
+            if pieces:
+                at = t.pos
+                for p in pieces:
+                    width = len(p) if t.end - t.pos == len(t.text) else 0
+                    out.append(Token("name", p, at, at + width if width else t.end))
+                    at += width
+                continue
+        out.append(t)
+    return out
+
+
+class Parser:
+    def __init__(self, tokens: list[Token], table: SymbolTable):
+        self.toks = tokens
+        self.i = 0
+        self.table = table
+        self.depth = 0
+        self.bars = 0  # inside |...|: a '|' closes instead of starting an implicit product
+        self.norms = 0
+        self.last_end = 0
+
+    # -- helpers ----------------------------------------------------------------------------
+    def peek(self, k: int = 0) -> Token:
+        return self.toks[min(self.i + k, len(self.toks) - 1)]
+
+    def take(self) -> Token:
+        t = self.peek()
+        self.i += 1
+        self.last_end = t.end
+        return t
+
+    def at_op(self, chars: str, k: int = 0) -> bool:
+        t = self.peek(k)
+        return t.kind == "op" and t.text in chars and t.text != ""
+
+    def enter(self, t: Token) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise ExprError(f"the formula is nested too deeply (more than {MAX_DEPTH} levels, "
+                            f"{t.where()})", t.pos)
+
+    def fail(self, t: Token, what: str = "") -> ExprError:
+        if t.kind == "end":
+            return ExprError("the formula ends too early" + (f": {what}" if what else ""), t.pos)
+        return ExprError(f"unexpected {t.show()} {t.where()}" + (f": {what}" if what else ""), t.pos)
+
+    def expect(self, char: str, opener: Token) -> None:
+        t = self.peek()
+        if t.kind == "op" and t.text == char:
+            self.take()
+            return
+        raise self.fail(t, f"expected '{char}' to close the '{opener.text}' {opener.where()}")
+
+    # -- grammar ----------------------------------------------------------------------------
+    def parse_all(self) -> N.Node:
+        if self.peek().kind == "end":
+            raise ExprError("the formula is empty")
+        node = self.sum()
+        t = self.peek()
+        if t.kind != "end":
+            if t.kind == "op" and t.text in ")]}":
+                raise ExprError(f"unbalanced '{t.text}' {t.where()}", t.pos)
+            raise self.fail(t)
+        return node
+
+    def sum(self) -> N.Node:
+        start = self.peek()
+        self.enter(start)
+        node = self.term()
+        while self.at_op("+-"):
+            op = self.take().text
+            node = N.Bin(op, node, self.term(), span=(start.pos, self.last_end))
+        self.depth -= 1
+        return node
+
+    def term(self) -> N.Node:
+        start = self.peek()
+        node = self.unary()
+        while True:
+            if self.at_op("*/@⊙"):
+                op = self.take().text
+                node = N.Bin(op, node, self.unary(), span=(start.pos, self.last_end))
+            elif self.starts_atom(self.peek()):
+                node = N.Bin("*", node, self.power(), span=(start.pos, self.last_end))
+            else:
+                return node
+
+    def starts_atom(self, t: Token) -> bool:
+        if t.kind in ("num", "name"):
+            return True
+        if t.kind == "cmd":
+            return t.text in ("frac", "sqrt")
+        if t.kind == "op":
+            return t.text in "([{" or (t.text == "|" and self.bars == 0) or (t.text == "‖" and self.norms == 0)
+        return False
+
+    def unary(self) -> N.Node:
+        t = self.peek()
+        if self.at_op("+-"):
+            self.take()
+            self.enter(t)
+            arg = self.unary()
+            self.depth -= 1
+            return N.Neg(arg, span=(t.pos, self.last_end)) if t.text == "-" else arg
+        return self.power()
+
+    def power(self) -> N.Node:
+        start = self.peek()
+        node = self.atom()
+        while True:
+            span = lambda: (start.pos, self.last_end)  # noqa: E731
+            if self.at_op("'"):
+                self.take()
+                node = N.Transpose(node, span=span())
+            elif self.at_op("."):
+                dot = self.take()
+                nxt = self.peek()
+                if nxt.kind == "name" and nxt.text == "T":
+                    self.take()
+                    node = N.Transpose(node, span=span())
+                else:
+                    raise ExprError(f"'.' {dot.where()} is only allowed in numbers and in '.T' (transpose)",
+                                    dot.pos)
+            elif self.at_op("^"):
+                caret = self.take()
+                if self.transpose_mark():
+                    node = N.Transpose(node, span=span())
+                    continue
+                self.enter(caret)
+                if self.peek().kind == "end":
+                    raise self.fail(self.peek(), "'^' needs an exponent")
+                exp = self.unary()
+                self.depth -= 1
+                node = N.Pow(node, exp, span=span())
+            else:
+                return node
+
+    def transpose_mark(self) -> bool:
+        """After '^': consume ``T``, ``\\top`` or ``{T}`` meaning transpose."""
+        def is_mark(t: Token) -> bool:
+            return (t.kind == "cmd" and t.text == "top") or (
+                t.kind == "name" and t.text == "T" and self.table.classify("T") is None)
+
+        if is_mark(self.peek()):
+            self.take()
+            return True
+        if self.at_op("{") and is_mark(self.peek(1)) and self.at_op("}", 2):
+            self.take(), self.take(), self.take()
+            return True
+        return False
+
+    def atom(self) -> N.Node:
+        t = self.peek()
+        if t.kind == "num":
+            self.take()
+            return N.Num(_number(t), span=(t.pos, t.end))
+        if t.kind == "name":
+            self.take()
+            return self.name(t)
+        if t.kind == "op" and t.text in CLOSERS:
+            self.take()
+            self.enter(t)
+            if self.at_op(CLOSERS[t.text]):
+                raise ExprError(f"empty '{t.text}{CLOSERS[t.text]}' {t.where()}", t.pos)
+            saved = self.bars, self.norms
+            self.bars = self.norms = 0
+            node = self.sum()
+            self.bars, self.norms = saved
+            self.expect(CLOSERS[t.text], t)
+            self.depth -= 1
+            return node
+        if t.kind == "op" and t.text in "|‖":
+            self.take()
+            self.enter(t)
+            if t.text == "|":
+                self.bars += 1
+            else:
+                self.norms += 1
+            node = self.sum()
+            self.expect(t.text, t)
+            if t.text == "|":
+                self.bars -= 1
+            else:
+                self.norms -= 1
+            self.depth -= 1
+            fn = "norm" if t.text == "‖" and self.table.matrix else "abs"
+            return N.Call(fn, (node,), span=(t.pos, self.last_end))
+        if t.kind == "cmd" and t.text == "frac":
+            self.take()
+            num = self.latex_arg(t)
+            den = self.latex_arg(t)
+            return N.Bin("/", num, den, span=(t.pos, self.last_end))
+        if t.kind == "cmd" and t.text == "sqrt":
+            self.take()
+            if self.at_op("["):
+                bracket = self.take()
+                self.enter(bracket)
+                index = self.sum()
+                self.expect("]", bracket)
+                self.depth -= 1
+                arg = self.latex_arg(t)
+                return N.Pow(arg, N.Bin("/", N.Num("1"), index), span=(t.pos, self.last_end))
+            return N.Call("sqrt", (self.latex_arg(t),), span=(t.pos, self.last_end))
+        if t.kind == "cmd" and t.text == "top":
+            raise ExprError(f"a transpose mark must follow '^' ({t.where()})", t.pos)
+        raise self.fail(t)
+
+    def latex_arg(self, cmd: Token) -> N.Node:
+        """A ``{group}`` or a single token: ``\\frac{a}{b}``, ``\\frac12``, ``\\sqrt x``."""
+        t = self.peek()
+        if t.kind == "num" and len(t.text) > 1 and t.text.isdigit():
+            # \frac12 reads as \frac{1}{2}: split the digits
+            self.toks[self.i] = Token("num", t.text[1:], t.pos + 1, t.end)
+            self.last_end = t.pos + 1
+            return N.Num(t.text[0], span=(t.pos, t.pos + 1))
+        if t.kind in ("num", "name") or (t.kind == "op" and t.text in CLOSERS):
+            return self.atom()
+        raise self.fail(t, f"'\\{cmd.text}' needs an argument in braces")
+
+    def name(self, t: Token) -> N.Node:
+        kind = self.table.classify(t.text)
+        span = (t.pos, t.end)
+        if kind is None:
+            if self.at_op("("):
+                raise ExprError(f"unknown function '{t.text}' {t.where()}; allowed functions: "
+                                f"{', '.join(sorted(set(self.table.functions.values())))}", t.pos)
+            raise ExprError(f"unknown symbol '{t.text}' {t.where()}; this part's variables are "
+                            f"{self.table.names_text()}", t.pos)
+        what, value = kind
+        if what == "sym":
+            return N.Sym(value, span=span)
+        if what == "const":
+            return N.Const(value, span=span)
+        if what == "ident":
+            return N.Ident(value, span=span)
+        return self.call(value, t)
+
+    def call(self, fn: str, t: Token) -> N.Node:
+        power = None
+        if self.at_op("^") and fn not in ("inv",):  # \sin^2 x
+            caret = self.take()
+            self.enter(caret)
+            power = self.unary()
+            self.depth -= 1
+        if self.at_op("("):
+            opener = self.take()
+            self.enter(opener)
+            if self.at_op(")"):
+                raise ExprError(f"{fn}() needs an argument {opener.where()}", opener.pos)
+            args = [self.sum()]
+            while self.at_op(","):
+                self.take()
+                args.append(self.sum())
+            self.expect(")", opener)
+            self.depth -= 1
+        elif self.starts_atom(self.peek()):
+            args = [self.power()]
+        else:
+            raise self.fail(self.peek(), f"{fn} needs an argument, as in {fn}(x)")
+        if fn in VARIADIC:
+            if len(args) < 2:
+                raise ExprError(f"{fn}(...) needs at least two arguments {t.where()}", t.pos)
+        elif len(args) != 1:
+            raise ExprError(f"{fn}(...) takes one argument, got {len(args)} {t.where()}", t.pos)
+        node = N.Call(fn, tuple(args), span=(t.pos, self.last_end))
+        return N.Pow(node, power, span=node.span) if power is not None else node
+
+
+def _number(t: Token) -> str:
+    text = t.text
+    if "e" in text.lower():
+        mant, _, exp = text.lower().partition("e")
+        if abs(int(exp)) > MAX_NUMBER_EXP10:
+            raise ExprError(f"the number {text} {t.where()} is out of range", t.pos)
+    digits = len(text.split(".")[0].split("e")[0].lstrip("0"))
+    if digits > MAX_NUMBER_EXP10:
+        raise ExprError(f"the number {text[:20]}... {t.where()} is out of range", t.pos)
+    return text

@@ -1,0 +1,84 @@
+"""Turning whatever a student handed in (a .json, a .py, a folder) into a Submission."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from grader.loaders.json_file import Unreadable, read_json_answers
+from grader.submission import Submission
+
+MAX_FILES = 200
+SKIP_DIRS = {"__pycache__", "__MACOSX", ".git", "node_modules", ".ipynb_checkpoints"}
+
+
+def submission_files(folder: Path) -> list[Path]:
+    """The .json and .py files of a submission folder, in a deterministic order."""
+    found = []
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder)
+        if any(part.startswith(".") or part in SKIP_DIRS for part in rel.parts):
+            continue
+        if path.suffix.lower() in (".json", ".py") and path.is_file() and not path.is_symlink():
+            found.append(path)
+    return found
+
+
+def load_submission(path: str | Path, student_id: str | None = None) -> Submission:
+    path = Path(path)
+    sub = Submission(source=str(path), student_id=student_id)
+    if path.is_dir():
+        files = submission_files(path)
+        if not files:
+            sub.fatal = (f"{path.name}: no .json or .py file found in the submission "
+                         f"(expected an answers file such as answers.json)")
+            return sub
+        if len(files) > MAX_FILES:
+            sub.messages.append(f"{path.name}: {len(files)} files; only the first {MAX_FILES} are read")
+            files = files[:MAX_FILES]
+        read_any = False
+        for file in files:
+            read_any |= _load_file(file, sub, label=str(file.relative_to(path)), alone=False)
+        if not read_any:
+            sub.fatal = "no file of the submission could be read: " + "; ".join(sub.messages)
+        return sub
+    if not path.exists():
+        sub.fatal = f"{path.name}: file not found"
+        return sub
+    if path.suffix.lower() not in (".json", ".py"):
+        sub.fatal = f"{path.name}: unsupported file type; hand in a .json answers file or a .py module"
+        return sub
+    if not _load_file(path, sub, label=path.name, alone=True) and sub.fatal is None:
+        sub.fatal = "; ".join(sub.messages) or f"{path.name}: could not be read"
+    return sub
+
+
+def _load_file(file: Path, sub: Submission, *, label: str, alone: bool) -> bool:
+    """Merge one file's answers into `sub`; False when it could not be read."""
+    if file.suffix.lower() == ".json":
+        try:
+            answers = read_json_answers(file)
+        except Unreadable as exc:
+            message = str(exc)
+            if not message.startswith(file.name):
+                message = f"{label}: {message}"
+            sub.messages.append(message.replace(file.name, label, 1))
+            return False
+        merge(sub, answers, label)
+        return True
+    try:
+        from grader.loaders.python_file import load_python_file
+    except ImportError:
+        sub.messages.append(f"{label}: Python submissions are not supported by this installation")
+        return False
+    return bool(load_python_file(file, sub, label=label))
+
+
+def merge(sub: Submission, answers: dict, label: str) -> None:
+    for key, value in answers.items():
+        key = str(key)
+        if key in sub.answers:
+            sub.messages.append(f"part {key} is answered in both {sub.answer_files[key]} and {label}; "
+                                f"using {sub.answer_files[key]}")
+            continue
+        sub.answers[key] = value
+        sub.answer_files[key] = label

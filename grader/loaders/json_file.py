@@ -1,0 +1,89 @@
+"""Reading a JSON answers file defensively: size, encoding, nesting, NaN, shape of the document."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from grader.types.numeric import WrittenFloat
+
+MAX_BYTES = 10 * 1024 * 1024
+MAX_DEPTH = 64
+
+
+class Unreadable(Exception):
+    """The file cannot be read as answers at all; the message says why, naming the file."""
+
+
+def _parse_int(text: str) -> Any:
+    return int(text) if len(text) <= 300 else float("inf")
+
+
+def _constant(name: str) -> float:
+    return {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}[name]
+
+
+def read_json_answers(path: Path, *, max_bytes: int = MAX_BYTES) -> dict[str, Any]:
+    """{"answers": {...}} or a bare {"part": value} mapping -> {part id: value}."""
+    name = path.name
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise Unreadable(f"{name}: file not found") from None
+    except OSError as exc:
+        raise Unreadable(f"{name}: cannot be read ({exc.strerror})") from None
+    if size > max_bytes:
+        raise Unreadable(f"{name}: the file is {size / 1e6:.1f} MB; answers files are read up to "
+                         f"{max_bytes / 1e6:.0f} MB")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise Unreadable(f"{name}: cannot be read ({exc.strerror})") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise Unreadable(f"{name}: not UTF-8 text (byte 0x{data[exc.start]:02x} at position {exc.start}); "
+                         f"save the file as UTF-8") from None
+    if not text.strip():
+        raise Unreadable(f"{name}: the file is empty; expected {{\"answers\": {{\"<part id>\": <value>}}}}")
+    try:
+        doc = json.loads(text, parse_float=WrittenFloat, parse_int=_parse_int, parse_constant=_constant)
+    except RecursionError:
+        raise Unreadable(f"{name}: nested too deeply to be answers (at most {MAX_DEPTH} levels)") from None
+    except json.JSONDecodeError as exc:
+        raise Unreadable(f"{name}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+    except ValueError as exc:
+        raise Unreadable(f"{name}: invalid JSON: {exc}") from None
+    depth = _depth(doc)
+    if depth > MAX_DEPTH:
+        raise Unreadable(f"{name}: nested {depth} levels deep; answers are read up to {MAX_DEPTH} levels")
+    return answers_mapping(doc, name)
+
+
+def answers_mapping(doc: Any, name: str) -> dict[str, Any]:
+    """Accept {"answers": {...}} or the bare mapping; anything else is unreadable."""
+    if not isinstance(doc, dict):
+        kind = {list: "a list", str: "a string"}.get(type(doc), type(doc).__name__)
+        raise Unreadable(f"{name}: the top level is {kind}; expected an object "
+                         f"{{\"answers\": {{\"<part id>\": <value>, ...}}}}")
+    if "answers" in doc:
+        answers = doc["answers"]
+        if not isinstance(answers, dict):
+            raise Unreadable(f"{name}: \"answers\" must be an object mapping part ids to values")
+        return dict(answers)
+    return dict(doc)
+
+
+def _depth(doc: Any) -> int:
+    """Nesting depth, iteratively (a hostile document must not exhaust the stack)."""
+    deepest, stack = 0, [(doc, 1)]
+    while stack:
+        node, level = stack.pop()
+        if isinstance(node, (list, dict)):
+            deepest = max(deepest, level)
+            if deepest > MAX_DEPTH:
+                return deepest
+            stack.extend((child, level + 1) for child in (node.values() if isinstance(node, dict) else node))
+    return deepest

@@ -1,0 +1,46 @@
+"""The result of grading one submission: plain data that every output format reads."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+STATUSES = ("correct", "partial", "incorrect", "invalid", "missing", "manual", "error")
+
+
+@dataclass
+class PartResult:
+    id: str
+    title: str
+    type: str
+    max_score: float
+    score: float
+    status: str  # one of STATUSES
+    feedback: str
+    visibility: str = "visible"
+    answer: Any = None  # what the student gave, as plain data (None when missing)
+    expected: str | None = None  # shown form of the reference; None for hidden parts
+    via: str = ""  # "", "tier", "mistake", "carry_forward"
+    rubric: list = field(default_factory=list)
+
+
+@dataclass
+class Report:
+    problem_id: str
+    title: str
+    student: str | None
+    source: str
+    score: float
+    max_score: float
+    parts: list[PartResult]
+    messages: list[str] = field(default_factory=list)
+    fatal: str | None = None
+    manual_points: float = 0.0  # points left for a human (manual parts)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Report":
+        parts = [PartResult(**p) for p in data.get("parts", [])]
+        return cls(**{**data, "parts": parts})

@@ -1,0 +1,105 @@
+"""Linux isolation the child sets up as root before dropping privileges.
+
+A new network namespace leaves the student with no network at all (not even loopback).
+A new mount namespace lets the child hide the problem folders under empty read-only tmpfs
+mounts and give the student private, size-limited /tmp, /var/tmp and /dev/shm. Both need
+CAP_SYS_ADMIN; where they fail (e.g. a Docker container without it) the caller warns and
+falls back (chmod for hidden folders, see session.py).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+
+CLONE_NEWNS = 0x00020000
+CLONE_NEWNET = 0x40000000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
+MS_REC, MS_PRIVATE = 0x4000, 1 << 18
+PR_SET_PDEATHSIG, PR_SET_CHILD_SUBREAPER, PR_SET_NO_NEW_PRIVS = 1, 36, 38
+
+_libc = None
+
+
+def libc():
+    global _libc
+    if _libc is None:
+        _libc = ctypes.CDLL(None, use_errno=True)
+    return _libc
+
+
+def _check(result: int, what: str) -> None:
+    if result != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"{what}: {os.strerror(err)}")
+
+
+def unshare(flags: int) -> None:
+    if hasattr(os, "unshare"):  # Python 3.12+
+        os.unshare(flags)
+        return
+    _check(libc().unshare(flags), "unshare")
+
+
+def prctl(option: int, arg: int = 0) -> None:
+    _check(libc().prctl(option, arg, 0, 0, 0), f"prctl({option})")
+
+
+def mount(source: str, target: str, fstype: str | None, flags: int, data: str | None) -> None:
+    _check(libc().mount(source.encode(), target.encode(), fstype.encode() if fstype else None,
+                        ctypes.c_ulong(flags), data.encode() if data else None), f"mount {target}")
+
+
+def isolate(network: bool, hide: list[str], tmp_mb: int, uid: int, gid: int) -> tuple[set, list[str]]:
+    """Enter new namespaces where possible. Returns (what succeeded, warnings)."""
+    done: set = set()
+    warnings: list[str] = []
+    if not network:
+        try:
+            unshare(CLONE_NEWNET)
+            done.add("netns")
+        except OSError as exc:
+            warnings.append(f"network not isolated (unshare CLONE_NEWNET failed: {exc.strerror})")
+    try:
+        unshare(CLONE_NEWNS)
+        mount("none", "/", None, MS_REC | MS_PRIVATE, None)
+        done.add("mountns")
+    except OSError as exc:
+        warnings.append(f"no private mounts (unshare CLONE_NEWNS failed: {exc.strerror})")
+        return done, warnings
+    for path in hide:
+        if os.path.isdir(path):
+            mount("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                  "size=4k,nr_inodes=1,mode=000")
+    opts = f"size={tmp_mb}m,nr_inodes=4096,mode=1777"
+    for path in ("/tmp", "/var/tmp", "/dev/shm"):
+        if os.path.isdir(path):
+            try:
+                mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, opts)
+            except OSError as exc:
+                warnings.append(f"{path} not private: {exc.strerror}")
+    return done, warnings
+
+
+def probe() -> dict:
+    """Fork a throwaway child to learn which namespaces this machine lets us create."""
+    pid = os.fork()
+    if pid == 0:
+        code = 0
+        try:
+            try:
+                unshare(CLONE_NEWNET)
+                code |= 1
+            except OSError:
+                pass
+            try:
+                unshare(CLONE_NEWNS)
+                mount("none", "/", None, MS_REC | MS_PRIVATE, None)
+                code |= 2
+            except OSError:
+                pass
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else 0
+    return {"netns": bool(code & 1), "mountns": bool(code & 2)}

@@ -1,0 +1,173 @@
+"""Loading the instructor's `solver.py` and calling its functions with the spec's parameters.
+
+Solvers are trusted code and run in the grader's process. Their results are converted to plain
+data (numpy arrays to nested lists) so answer types see one kind of value, whoever made it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import inspect
+import sys
+import traceback
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from grader.errors import SpecError
+
+
+class SolverError(Exception):
+    """A solver function is missing or raised: the spec's fault, never the student's."""
+
+
+def load_solvers(folder: Path) -> ModuleType | None:
+    path = folder / "solver.py"
+    if not path.exists():
+        return None
+    name = f"_grader_solver_{hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:12]}"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:  # the instructor's error: report it with their traceback line
+        del sys.modules[name]
+        tb = traceback.extract_tb(exc.__traceback__)
+        line = next((f"{path}:{f.lineno}" for f in reversed(tb) if f.filename == str(path)), str(path))
+        raise SpecError(f"{line}: solver.py failed to import: {type(exc).__name__}: {exc}") from None
+    return module
+
+
+def student_seed(problem_id: str, student_id: str | None) -> int:
+    """The same student always gets the same variant, across machines and runs."""
+    text = f"{problem_id}\0{student_id or ''}"
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big")
+
+
+def resolve_params(params: dict[str, Any], problem_id: str, student_id: str | None) -> dict[str, Any]:
+    """Literal params as they are; draws seeded per student (``default`` without a student)."""
+    import numpy as np
+
+    out: dict[str, Any] = {}
+    for name in sorted(params):
+        spec = params[name]
+        if not (isinstance(spec, dict) and "draw" in spec):
+            out[name] = spec
+            continue
+        if student_id is None and "default" in spec:
+            out[name] = spec["default"]
+            continue
+        rng = np.random.default_rng(student_seed(f"{problem_id}/{name}", student_id))
+        out[name] = draw(spec, rng)
+    return out
+
+
+def draw(spec: dict[str, Any], rng) -> Any:
+    """One seeded draw from a `{draw: ...}` spec (shared with code parts' generated cases)."""
+    kind = spec["draw"]
+    if kind == "randint":
+        value: Any = int(rng.integers(int(spec["low"]), int(spec["high"]) + 1))
+    elif kind == "uniform":
+        value = float(rng.uniform(spec["low"], spec["high"]))
+    elif kind == "choice":
+        options = spec["options"]
+        value = options[int(rng.integers(0, len(options)))]
+    elif kind == "normal":
+        shape = spec.get("shape")
+        value = rng.normal(spec.get("mean", 0.0), spec.get("std", 1.0), size=tuple(shape) if shape else None)
+    else:
+        raise SpecError(f"unknown draw '{kind}'")
+    if "round" in spec:
+        import numpy as np
+
+        value = np.round(value, int(spec["round"]))
+    return to_plain(value)
+
+
+def to_plain(value: Any) -> Any:
+    """numpy and tuple values -> JSON-like plain data."""
+    if isinstance(value, (str, bool, int, float)) or value is None:
+        return value
+    if isinstance(value, dict):
+        return {k: to_plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_plain(v) for v in value]
+    if hasattr(value, "tolist"):  # numpy arrays and scalars
+        return to_plain(value.tolist())
+    if hasattr(value, "__float__") and not isinstance(value, complex):
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            pass
+    return value
+
+
+class Solvers:
+    """Calls solver functions with the right keyword arguments, caching results per call."""
+
+    def __init__(self, module: ModuleType | None, params: dict[str, Any], folder: Path):
+        self.module = module
+        self.params = params
+        self.folder = folder
+        self._cache: dict[str, Any] = {}
+
+    def function(self, name: str):
+        if self.module is None:
+            raise SolverError(f"{self.folder / 'solver.py'}: file not found (needed for solver '{name}')")
+        fn = getattr(self.module, name, None)
+        if not callable(fn):
+            raise SolverError(f"{self.folder / 'solver.py'}: no function '{name}'")
+        return fn
+
+    def call(self, name: str, args: dict[str, Any] | None = None, key: Any = None) -> Any:
+        fn = self.function(name)
+        kwargs = self._kwargs(fn, args or {})
+        cache_key = repr((name, sorted(kwargs.items(), key=lambda kv: kv[0])))
+        if cache_key not in self._cache:
+            try:
+                self._cache[cache_key] = to_plain(fn(**kwargs))
+            except Exception as exc:
+                tb = traceback.extract_tb(exc.__traceback__)
+                where = next((f"solver.py:{f.lineno}" for f in reversed(tb)
+                              if f.filename.endswith("solver.py")), "solver.py")
+                raise SolverError(f"{where}: {name}() raised {type(exc).__name__}: {exc}") from None
+        result = self._cache[cache_key]
+        if key is not None:
+            if not isinstance(result, dict) or key not in result:
+                have = ", ".join(map(str, result)) if isinstance(result, dict) else type(result).__name__
+                raise SolverError(f"solver.py: {name}() has no entry '{key}' (it returned: {have})")
+            result = result[key]
+        return result
+
+    def call_with(self, name: str, value: Any, args: dict[str, Any] | None = None) -> Any:
+        """Call `name(value, **args)` uncached: a trusted transform of a student's plain data."""
+        fn = self.function(name)
+        try:
+            return to_plain(fn(value, **(args or {})))
+        except Exception as exc:
+            raise SolverError(f"{name}() could not process this value: {type(exc).__name__}: {exc}") from None
+
+    def _kwargs(self, fn, args: dict[str, Any]) -> dict[str, Any]:
+        try:
+            sig = inspect.signature(fn)
+        except (TypeError, ValueError):
+            return {**self.params, **args}
+        accepts_any = any(p.kind is p.VAR_KEYWORD for p in sig.parameters.values())
+        names = set(sig.parameters)
+        kwargs = {k: v for k, v in self.params.items() if accepts_any or k in names}
+        kwargs.update(args)
+        unknown = [k for k in args if not accepts_any and k not in names]
+        if unknown:
+            raise SolverError(f"solver.py: {fn.__name__}() takes no argument(s) {', '.join(unknown)} "
+                              f"(its signature: {fn.__name__}{sig})")
+        missing = [p.name for p in sig.parameters.values()
+                   if p.default is p.empty and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+                   and p.name not in kwargs]
+        if missing:
+            raise SolverError(f"solver.py: {fn.__name__}() needs {', '.join(missing)}: "
+                              f"give them in params or answer.args")
+        return kwargs

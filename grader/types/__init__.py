@@ -1,0 +1,43 @@
+"""Answer types, loaded by name on first use so a spec pays only for the types it uses."""
+
+from __future__ import annotations
+
+import importlib
+
+from grader.types.base import REGISTRY, AnswerType, Invalid, Option, PartContext, Verdict
+
+# type name -> module defining it (each module registers its class with @register)
+TYPE_MODULES = {
+    "number": "grader.types.number",
+    "array": "grader.types.array",
+    "shape": "grader.types.shape",
+    "set": "grader.types.set",
+    "choice": "grader.types.choice",
+    "multi": "grader.types.multi",
+    "text": "grader.types.text",
+    "manual": "grader.types.manual",
+    "fields": "grader.types.fields",
+    "expression": "grader.types.expression",
+    "matrix_expression": "grader.types.matrix_expression",
+    "code": "grader.types.code",
+}
+
+
+def get_type(name: str) -> AnswerType:
+    """The answer type registered as ``name``; KeyError if there is none."""
+    if name not in REGISTRY:
+        module = TYPE_MODULES.get(name)
+        if module is None:
+            raise KeyError(name)
+        importlib.import_module(module)
+    return REGISTRY[name]
+
+
+def available_types() -> list[str]:
+    return sorted(TYPE_MODULES)
+
+
+__all__ = [
+    "AnswerType", "Invalid", "Option", "PartContext", "Verdict", "get_type", "available_types",
+    "TYPE_MODULES",
+]

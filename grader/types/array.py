@@ -1,0 +1,165 @@
+"""Vectors, matrices and tensors: shape first, then elementwise tolerance."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from typing import Any
+
+from grader.types.base import AnswerType, Invalid, Option, PartContext, Verdict, describe_value, register
+from grader.types.numeric import fmt, to_number, tolerance_text
+
+MAX_ELEMENTS = 1_000_000
+MAX_DIMS = 8
+
+
+def nested_shape(raw: Any, path: str = "", depth: int = 0) -> tuple[int, ...]:
+    """Shape of a nested list, or Invalid naming the first ragged or non-numeric place."""
+    if depth > MAX_DIMS:
+        raise Invalid(f"nested more than {MAX_DIMS} levels deep")
+    if not isinstance(raw, list):
+        return ()
+    if not raw:
+        return (0,)
+    shapes = []
+    for i, item in enumerate(raw):
+        shapes.append(nested_shape(item, f"{path}[{i}]", depth + 1))
+        if shapes[-1] != shapes[0]:
+            raise Invalid(f"rows differ in length: item {path}[0] has shape {shapes[0]} but "
+                          f"{path}[{i}] has shape {shapes[-1]}")
+    return (len(raw),) + shapes[0]
+
+
+def to_array(raw: Any, *, what: str = "an array"):
+    import numpy as np
+
+    if isinstance(raw, str):
+        raw = _text_to_list(raw)
+    if not isinstance(raw, list):
+        if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+            raw = [raw]
+        else:
+            raise Invalid(f"expected {what} (a list of numbers, or a list of rows), got {describe_value(raw)}")
+    shape = nested_shape(raw)
+    if math.prod(shape) > MAX_ELEMENTS:
+        raise Invalid(f"the array has {math.prod(shape)} elements; at most {MAX_ELEMENTS} are read")
+    flat = []
+    _flatten(raw, flat, "")
+    return np.array(flat, dtype=float).reshape(shape)
+
+
+def _flatten(raw: Any, out: list, path: str) -> None:
+    if isinstance(raw, list):
+        for i, item in enumerate(raw):
+            _flatten(item, out, f"{path}[{i}]")
+        return
+    try:
+        out.append(float(to_number(raw)))
+    except Invalid as exc:
+        raise Invalid(f"element {path or '[0]'}: {exc}") from None
+
+
+def _text_to_list(text: str) -> Any:
+    """'[[1, 2], [3, 4]]' (JSON) or '1 2; 3 4' (rows separated by ';' or new lines)."""
+    stripped = text.strip()
+    if len(stripped) > 200_000:
+        raise Invalid("the text is too long to be an array")
+    if stripped.startswith("["):
+        try:
+            return json.loads(stripped)
+        except (ValueError, RecursionError):
+            raise Invalid(f"expected an array, got text that is not a valid list: {stripped[:40]!r}") from None
+    rows = [r for r in re.split(r"[;\n]", stripped) if r.strip()]
+    if not rows:
+        raise Invalid("expected an array, got empty text")
+    table = [[c for c in re.split(r"[,\s]+", r.strip()) if c] for r in rows]
+    return table[0] if len(table) == 1 else table
+
+
+def shape_text(shape) -> str:
+    return "x".join(map(str, shape)) if shape else "scalar"
+
+
+@register
+class Array(AnswerType):
+    name = "array"
+    summary = "a list of numbers (vector) or a list of equal-length rows (matrix)"
+    options = {
+        "rtol": Option("number", 1e-6, "relative tolerance, elementwise", minimum=0, tier=True),
+        "atol": Option("number", 1e-9, "absolute tolerance, elementwise", minimum=0, tier=True),
+        "shape": Option("list", None, "the required shape (default: the expected answer's)"),
+        "partial": Option("enum", "none", "per_element: credit is the fraction of elements right",
+                          choices=("none", "per_element"), tier=True),
+        "up_to": Option("enum", "none", "accept v or -v (sign), or any non-zero multiple (scale)",
+                        choices=("none", "sign", "scale")),
+    }
+
+    def parse(self, raw: Any, ctx: PartContext):
+        arr = to_array(raw)
+        want = ctx.opt("shape")
+        if want is not None and list(arr.shape) != list(want):
+            raise Invalid(f"expected shape {shape_text(want)}, got {shape_text(arr.shape)}")
+        return arr
+
+    def expected(self, value: Any, ctx: PartContext):
+        return to_array(value)
+
+    def compare(self, got, expected, ctx: PartContext) -> Verdict:
+        import numpy as np
+
+        if got.shape != expected.shape:
+            return Verdict(0.0, f"expected shape {shape_text(expected.shape)}, got {shape_text(got.shape)}")
+        rtol, atol = ctx.opt("rtol"), ctx.opt("atol")
+        rule = tolerance_text(rtol, atol)
+        target, how = expected, ""
+        mode = ctx.opt("up_to")
+        if mode in ("sign", "scale") and got.size:
+            target, how = _aligned(got, expected, mode)
+            if target is None:
+                return Verdict(0.0, "the zero array is not accepted: a non-zero multiple of the answer is expected")
+        ok = np.abs(got - target) <= atol + rtol * np.abs(target)
+        if ok.all():
+            return Verdict(1.0, f"correct ({rule}{how})")
+        wrong = np.argwhere(~ok)
+        first = tuple(int(i) for i in wrong[0])
+        where = "[" + "][".join(map(str, first)) + "]"
+        detail = f"{ok.size - int(ok.sum())} of {ok.size} element(s) wrong ({rule}{how}); first at {where}: got {fmt(float(got[first]))}"
+        if not ctx.hidden:
+            detail += f", expected {fmt(float(target[first]))}"
+        if ctx.opt("partial") == "per_element":
+            return Verdict(float(ok.mean()), detail)
+        return Verdict(0.0, detail)
+
+    def show(self, value, ctx: PartContext) -> str:
+        text = json.dumps(value.tolist())
+        return text if len(text) <= 200 else text[:197] + "..."
+
+    def to_data(self, value, ctx: PartContext) -> Any:
+        return value.tolist()
+
+    def describe(self, ctx: PartContext) -> str:
+        shape = ctx.opt("shape")
+        return self.summary + (f", of shape {shape_text(shape)}" if shape else "")
+
+    def check_spec(self, ctx: PartContext) -> list[str]:
+        shape = ctx.opt("shape")
+        if shape is not None and not all(isinstance(n, int) and n >= 0 for n in shape):
+            return ["shape must be a list of non-negative integers"]
+        return []
+
+
+def _aligned(got, expected, mode: str):
+    """The multiple of `expected` closest to `got` (least squares), for up_to sign/scale."""
+    import numpy as np
+
+    denom = float(np.dot(expected.ravel(), expected.ravel()))
+    if denom == 0 or not np.any(got):
+        return (expected, "") if denom == 0 else (None, "")
+    factor = float(np.dot(got.ravel(), expected.ravel())) / denom
+    if mode == "sign":
+        factor = 1.0 if factor >= 0 else -1.0
+        return expected * factor, ", up to sign"
+    if factor == 0:
+        return None, ""
+    return expected * factor, f", up to a scalar factor ({factor:.4g})"

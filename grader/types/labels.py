@@ -1,0 +1,114 @@
+"""Options of choice and multi parts: reading the spec's option list and the student's picks."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from grader.types.base import Invalid, PartContext, describe_value
+
+OPTION_KEYS = {"label", "text", "points", "correct", "feedback"}
+
+
+@dataclass(frozen=True)
+class Choice:
+    label: str
+    text: str = ""
+    points: float | None = None
+    correct: bool | None = None
+    feedback: str = ""
+
+
+def choices(ctx: PartContext) -> list[Choice]:
+    out = []
+    for item in ctx.opt("options") or []:
+        if isinstance(item, dict):
+            out.append(Choice(str(item.get("label", "")), str(item.get("text", "") or ""), item.get("points"),
+                              item.get("correct"), str(item.get("feedback", "") or "")))
+        else:
+            out.append(Choice(str(item)))
+    return out
+
+
+def check_choices(ctx: PartContext) -> list[str]:
+    problems = []
+    raw = ctx.opt("options")
+    if not isinstance(raw, list) or not raw:
+        return ["options must be a non-empty list of {label, text, points?, correct?, feedback?}"]
+    seen = set()
+    for i, item in enumerate(raw):
+        if isinstance(item, dict):
+            unknown = set(item) - OPTION_KEYS
+            if unknown:
+                problems.append(f"option {i + 1}: unknown key(s) {', '.join(sorted(unknown))} "
+                                f"(allowed: {', '.join(sorted(OPTION_KEYS))})")
+            label = item.get("label")
+            if not isinstance(label, str) or not label:
+                problems.append(f"option {i + 1}: label must be a non-empty string "
+                                f"(quote labels such as \"Yes\" or \"No\" that YAML reads as booleans)")
+            points = item.get("points")
+            if points is not None and (isinstance(points, bool) or not isinstance(points, (int, float))):
+                problems.append(f"option {label}: points must be a number")
+        elif not isinstance(item, str):
+            problems.append(f"option {i + 1}: must be a label string or a mapping")
+            label = None
+        else:
+            label = item
+        key = _norm(str(label), False)
+        if key in seen:
+            problems.append(f"duplicate option label '{label}'")
+        seen.add(key)
+    return problems
+
+
+def _norm(text: str, case_sensitive: bool) -> str:
+    text = " ".join(text.split()).strip().rstrip(".")
+    return text if case_sensitive else text.lower()
+
+
+def pick(raw: Any, ctx: PartContext, options: list[Choice]) -> str:
+    """One student token -> an option label, by label ('B', '(b)', 'b)') or by the option's text."""
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        raw = str(raw)
+    if not isinstance(raw, str):
+        raise Invalid(f"expected an option label such as {options[0].label!r}, got {describe_value(raw)}")
+    cs = bool(ctx.opt("case_sensitive"))
+    token = _norm(raw, cs)
+    if len(token) > 2000:
+        raise Invalid("expected an option label, got a very long text")
+    bare = re.sub(r"^[\(\[]?\s*([^\s\)\]]+)\s*[\)\]]?$", r"\1", token)
+    for option in options:
+        if _norm(option.label, cs) in (token, bare):
+            return option.label
+    for option in options:
+        if option.text and _norm(option.text, cs) == token:
+            return option.label
+    labels = ", ".join(o.label for o in options)
+    raise Invalid(f"{raw[:40]!r} is not one of the options ({labels})")
+
+
+def picks(raw: Any, ctx: PartContext, options: list[Choice]) -> list[str]:
+    """A list of labels, or a string 'A, C' / 'A and C' / 'AC' (single-letter labels)."""
+    if isinstance(raw, str):
+        text = raw.strip()
+        if not text:
+            return []
+        parts = [p for p in re.split(r"\s*(?:,|;|\band\b|&|\s)\s*", text) if p]
+        single = all(len(o.label) == 1 for o in options)
+        if single and len(parts) == 1 and len(parts[0]) > 1 and parts[0].isalpha() and \
+                not any(_norm(o.text, False) == _norm(text, False) for o in options if o.text):
+            parts = list(parts[0])
+        if len(parts) > 1 and any(o.text and _norm(o.text, False) == _norm(text, False) for o in options):
+            parts = [text]
+        raw = parts
+    if not isinstance(raw, list):
+        raw = [raw]
+    if len(raw) > 1000:
+        raise Invalid(f"expected a few option labels, got {len(raw)} items")
+    out: list[str] = []
+    for item in raw:
+        label = pick(item, ctx, options)
+        if label not in out:
+            out.append(label)
+    return out

@@ -1,0 +1,57 @@
+"""Proofs, drawings and open answers: recorded for a human, never scored automatically."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from grader.types.base import AnswerType, Option, PartContext, Verdict, register
+
+MAX_RECORDED = 20_000
+
+
+@register
+class Manual(AnswerType):
+    name = "manual"
+    summary = "free text (or a file name): graded by a person with the rubric"
+    needs_answer = False
+    options = {
+        "rubric": Option("list", None, "[{item, points}]: the rubric for the grader of record"),
+        "reference": Option("string", None, "the model answer (never shown before the due date)"),
+    }
+
+    def parse(self, raw: Any, ctx: PartContext) -> Any:
+        return raw
+
+    def expected(self, value: Any, ctx: PartContext) -> Any:
+        return None
+
+    def compare(self, got: Any, expected: Any, ctx: PartContext) -> Verdict:
+        items = ctx.opt("rubric") or []
+        lines = "; ".join(f"{i.get('item', '')} ({i.get('points', 0):g} pt)" for i in items if isinstance(i, dict))
+        return Verdict(0.0, "recorded for manual grading" + (f". Rubric: {lines}" if lines else ""))
+
+    def show(self, value, ctx: PartContext) -> str:
+        text = value if isinstance(value, str) else repr(value)
+        return text if len(text) <= 200 else text[:197] + "..."
+
+    def to_data(self, value, ctx: PartContext) -> Any:
+        if isinstance(value, str) and len(value) > MAX_RECORDED:
+            return value[:MAX_RECORDED] + f"... [{len(value) - MAX_RECORDED} more characters]"
+        return value
+
+    def check_spec(self, ctx: PartContext) -> list[str]:
+        problems = []
+        total = 0.0
+        for i, item in enumerate(ctx.opt("rubric") or []):
+            if not isinstance(item, dict) or set(item) - {"item", "points"} or "item" not in item:
+                problems.append(f"rubric item {i + 1} must be {{item: text, points: number}}")
+                continue
+            pts = item.get("points", 0)
+            if isinstance(pts, bool) or not isinstance(pts, (int, float)):
+                problems.append(f"rubric item {i + 1}: points must be a number")
+            else:
+                total += pts
+        points = ctx.extra.get("points")
+        if ctx.opt("rubric") and points is not None and total > points + 1e-9:
+            problems.append(f"the rubric items add up to {total:g}, more than the part's {points:g} points")
+        return problems

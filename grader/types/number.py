@@ -1,0 +1,114 @@
+"""A real number, with absolute/relative tolerance, significant figures or decimal places."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from grader.types.base import AnswerType, Invalid, Option, PartContext, Verdict, register
+from grader.types.numeric import (
+    close, fmt, round_sig, to_number, tolerance_text, written_sigfigs,
+)
+
+DEFAULT_RTOL = 1e-6
+DEFAULT_ATOL = 1e-9
+
+
+def tolerances(ctx: PartContext, expected: Any) -> tuple[float, float]:
+    """rtol/atol of the part; integers are exact unless the spec sets a tolerance."""
+    rtol, atol = ctx.opt("rtol"), ctx.opt("atol")
+    if rtol is None and atol is None and isinstance(expected, int) and not isinstance(expected, bool):
+        return 0.0, 0.0
+    return (DEFAULT_RTOL if rtol is None else rtol), (DEFAULT_ATOL if atol is None else atol)
+
+
+@register
+class Number(AnswerType):
+    name = "number"
+    summary = "a number, e.g. 0.25, 3/5 or 1e-3"
+    options = {
+        "rtol": Option("number", None, "relative tolerance (default 1e-6; 0 for integers)", minimum=0, tier=True),
+        "atol": Option("number", None, "absolute tolerance (default 1e-9; 0 for integers)", minimum=0, tier=True),
+        "sigfigs": Option("integer", None, "correct when right to this many significant figures", minimum=1, tier=True),
+        "min_sigfigs": Option("integer", None, "the answer must be written with at least this many figures", minimum=1),
+        "decimals": Option("integer", None, "correct when right after rounding to this many decimals", minimum=0, tier=True),
+        "integer": Option("boolean", False, "the answer must be an integer, compared exactly"),
+        "fractions": Option("boolean", True, "accept fractions written as text, e.g. \"3/5\""),
+        "constants": Option("boolean", False, "accept pi, e and sqrt(...), e.g. \"pi/4\""),
+        "unit": Option("string", None, "unit shown in messages (answers are numbers without units)"),
+    }
+
+    def parse(self, raw: Any, ctx: PartContext) -> float:
+        what = "an integer" if ctx.opt("integer") else "a number"
+        value = to_number(raw, fractions=ctx.opt("fractions") is not False,
+                          constants=bool(ctx.opt("constants")), what=what)
+        if ctx.opt("integer"):
+            if float(value) != math.floor(float(value)):
+                raise Invalid(f"expected an integer, got {fmt(value)}")
+            value = int(value)
+        return value
+
+    def expected(self, value: Any, ctx: PartContext) -> float:
+        out = to_number(value, fractions=True, constants=True)
+        return int(out) if ctx.opt("integer") else out
+
+    def compare(self, got: float, expected: float, ctx: PartContext) -> Verdict:
+        unit = f" {ctx.opt('unit')}" if ctx.opt("unit") else ""
+        shown = "" if ctx.hidden else f"; expected {fmt(expected)}{unit}"
+        min_figs = ctx.opt("min_sigfigs")
+        figs = written_sigfigs(got)
+        if ctx.opt("integer"):
+            ok, rule = int(got) == int(expected), "exact"
+        elif ctx.opt("sigfigs"):
+            n = ctx.opt("sigfigs")
+            ok = round_sig(float(got), n) == round_sig(float(expected), n) or close(
+                got, expected, 0, 0.5 * 10 ** (_exponent(expected) - n + 1))
+            rule = f"to {n} significant figures"
+        elif ctx.opt("decimals") is not None:
+            d = ctx.opt("decimals")
+            ok = abs(got - expected) <= 0.5 * 10 ** (-d) + 1e-12 * max(1.0, abs(expected))
+            rule = f"to {d} decimal places"
+        else:
+            rtol, atol = tolerances(ctx, expected)
+            ok, rule = close(got, expected, rtol, atol), tolerance_text(rtol, atol)
+        if ok:
+            if min_figs and figs is not None and figs < min_figs:
+                return Verdict(0.0, f"{fmt(got)}{unit} is right but too coarse: written with {figs} "
+                                    f"significant figure(s); give at least {min_figs}")
+            return Verdict(1.0, f"{fmt(got)}{unit} is correct ({rule})")
+        if figs and not ctx.opt("integer") and figs < 15 and expected != 0 and got != 0 and \
+                round_sig(float(expected), figs) == round_sig(float(got), figs):
+            return Verdict(0.0, f"{fmt(got)}{unit} is right to the {figs} significant figure(s) you wrote, "
+                                f"but too coarse: the answer must be {rule}; give more figures")
+        return Verdict(0.0, f"{fmt(got)}{unit} is not correct ({rule}){shown}")
+
+    def show(self, value: Any, ctx: PartContext) -> str:
+        return fmt(value)
+
+    def to_data(self, value: Any, ctx: PartContext) -> Any:
+        return int(value) if isinstance(value, int) else float(value)
+
+    def describe(self, ctx: PartContext) -> str:
+        if ctx.opt("integer"):
+            return "an integer, e.g. 26"
+        extra = []
+        if ctx.opt("min_sigfigs"):
+            extra.append(f"written with at least {ctx.opt('min_sigfigs')} significant figures")
+        if ctx.opt("constants"):
+            extra.append("pi, e and sqrt(...) allowed")
+        return self.summary + (" (" + "; ".join(extra) + ")" if extra else "")
+
+    def check_spec(self, ctx: PartContext) -> list[str]:
+        problems = []
+        rtol, atol = ctx.opt("rtol"), ctx.opt("atol")
+        if rtol is not None and rtol >= 1:
+            problems.append(f"rtol {rtol:g} accepts any answer within {rtol * 100:g}% - did you mean a fraction such as 0.01?")
+        if ctx.opt("integer") and (rtol or atol or ctx.opt("sigfigs") or ctx.opt("decimals")):
+            problems.append("integer parts are compared exactly: drop rtol/atol/sigfigs/decimals or integer")
+        if ctx.opt("sigfigs") and ctx.opt("decimals") is not None:
+            problems.append("give sigfigs or decimals, not both")
+        return problems
+
+
+def _exponent(x: float) -> int:
+    return 0 if x == 0 else int(math.floor(math.log10(abs(x))))

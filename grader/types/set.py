@@ -1,0 +1,103 @@
+"""Unordered collections of numbers or words."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from grader.types.base import AnswerType, Invalid, Option, PartContext, Verdict, describe_value, register
+from grader.types.numeric import close, fmt, to_number
+
+MAX_ITEMS = 10_000
+
+
+@register
+class Set(AnswerType):
+    name = "set"
+    summary = "an unordered list of items, e.g. [\"stride\", \"dilation\"] or \"stride, dilation\""
+    options = {
+        "partial": Option("enum", "none", "jaccard: credit is |right| / |union|", choices=("none", "jaccard"), tier=True),
+        "case_sensitive": Option("boolean", False, "compare words with their case"),
+        "numbers": Option("boolean", False, "items are numbers, compared with rtol/atol"),
+        "rtol": Option("number", 1e-6, "relative tolerance for numeric items", minimum=0, tier=True),
+        "atol": Option("number", 1e-9, "absolute tolerance for numeric items", minimum=0, tier=True),
+        "synonyms": Option("mapping", None, "{canonical item: [other spellings]}"),
+    }
+
+    def parse(self, raw: Any, ctx: PartContext) -> list:
+        if isinstance(raw, str):
+            if len(raw) > 100_000:
+                raise Invalid("expected a list of items, got a very long text")
+            raw = [p for p in re.split(r"\s*[,;\n]\s*", raw.strip()) if p]
+        if not isinstance(raw, list):
+            raise Invalid(f"expected a list of items, got {describe_value(raw)}")
+        if len(raw) > MAX_ITEMS:
+            raise Invalid(f"expected at most {MAX_ITEMS} items, got {len(raw)}")
+        items = []
+        for i, item in enumerate(raw):
+            if ctx.opt("numbers"):
+                try:
+                    items.append(float(to_number(item)))
+                except Invalid as exc:
+                    raise Invalid(f"item {i + 1}: {exc}") from None
+            elif isinstance(item, (str, int, float)) and not isinstance(item, bool):
+                items.append(self._word(str(item), ctx))
+            else:
+                raise Invalid(f"item {i + 1}: expected a word or a number, got {describe_value(item)}")
+        return _unique(items, ctx)
+
+    def compare(self, got: list, expected: list, ctx: PartContext) -> Verdict:
+        matched_e, matched_g = set(), set()
+        for gi, g in enumerate(got):
+            for ei, e in enumerate(expected):
+                if ei not in matched_e and self._same(g, e, ctx):
+                    matched_e.add(ei)
+                    matched_g.add(gi)
+                    break
+        extra = [got[i] for i in range(len(got)) if i not in matched_g]
+        missing = len(expected) - len(matched_e)
+        if not extra and not missing:
+            return Verdict(1.0, "correct: all items, nothing extra")
+        parts = []
+        if extra:
+            parts.append("not expected: " + ", ".join(map(_show, extra[:10])))
+        if missing:
+            parts.append(f"{missing} expected item(s) missing")
+        union = len(got) + missing
+        fraction = len(matched_e) / union if ctx.opt("partial") == "jaccard" and union else 0.0
+        return Verdict(fraction, "; ".join(parts))
+
+    def _word(self, text: str, ctx: PartContext) -> str:
+        word = " ".join(text.split())
+        if not ctx.opt("case_sensitive"):
+            word = word.lower()
+        for canonical, others in (ctx.opt("synonyms") or {}).items():
+            spellings = [canonical] + list(others or [])
+            if not ctx.opt("case_sensitive"):
+                spellings = [s.lower() for s in spellings]
+            if word in spellings:
+                return canonical if ctx.opt("case_sensitive") else canonical.lower()
+        return word
+
+    def expected(self, value: Any, ctx: PartContext) -> list:
+        return self.parse(value, ctx)
+
+    def _same(self, a, b, ctx: PartContext) -> bool:
+        if ctx.opt("numbers"):
+            return close(a, b, ctx.opt("rtol"), ctx.opt("atol"))
+        return a == b
+
+    def show(self, value, ctx: PartContext) -> str:
+        return "{" + ", ".join(map(_show, value)) + "}"
+
+
+def _show(item) -> str:
+    return fmt(item) if isinstance(item, float) else str(item)
+
+
+def _unique(items: list, ctx: PartContext) -> list:
+    out = []
+    for item in items:
+        if item not in out:
+            out.append(item)
+    return out

@@ -1,0 +1,70 @@
+"""Tensor shapes such as [32, 128, 26, 26], with per-dimension feedback."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from grader.types.base import AnswerType, Invalid, Option, PartContext, Verdict, describe_value, register
+
+MAX_RANK = 16
+
+
+def to_shape(raw: Any) -> tuple[int, ...]:
+    if isinstance(raw, str):
+        text = raw.strip().strip("()[]")
+        if len(text) > 400:
+            raise Invalid("expected a shape such as [32, 128, 26, 26], got a very long text")
+        items = [p for p in re.split(r"\s*(?:,|x|×|\*|\s)\s*", text) if p]
+        raw = items
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        raw = [raw]
+    if not isinstance(raw, list):
+        raise Invalid(f"expected a shape such as [32, 128, 26, 26], got {describe_value(raw)}")
+    if len(raw) > MAX_RANK:
+        raise Invalid(f"a shape has at most {MAX_RANK} dimensions, got {len(raw)}")
+    dims = []
+    for i, item in enumerate(raw):
+        value = item
+        if isinstance(item, str) and re.fullmatch(r"\s*\d{1,12}\s*", item):
+            value = int(item)
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise Invalid(f"dimension {i + 1} must be a non-negative integer, got {describe_value(item)}")
+        dims.append(value)
+    return tuple(dims)
+
+
+@register
+class Shape(AnswerType):
+    name = "shape"
+    summary = "a shape: a list of non-negative integers such as [32, 128, 26, 26]"
+    options = {
+        "partial": Option("enum", "none", "per_dimension: credit is the fraction of dimensions right",
+                          choices=("none", "per_dimension"), tier=True),
+        "names": Option("list", None, "names of the dimensions for messages, e.g. [N, C, H, W]"),
+    }
+
+    def parse(self, raw: Any, ctx: PartContext) -> tuple[int, ...]:
+        return to_shape(raw)
+
+    def compare(self, got, expected, ctx: PartContext) -> Verdict:
+        if got == expected:
+            return Verdict(1.0, f"{list(got)} is correct")
+        if len(got) != len(expected):
+            return Verdict(0.0, f"expected {len(expected)} dimensions, got {len(got)}: {list(got)}")
+        names = ctx.opt("names") or [f"dimension {i + 1}" for i in range(len(expected))]
+        wrong = [i for i, (g, e) in enumerate(zip(got, expected)) if g != e]
+        parts = []
+        for i in wrong:
+            name = names[i] if i < len(names) else f"dimension {i + 1}"
+            parts.append(f"{name} is {got[i]}" + ("" if ctx.hidden else f", expected {expected[i]}"))
+        fraction = (len(expected) - len(wrong)) / len(expected) if ctx.opt("partial") == "per_dimension" else 0.0
+        return Verdict(fraction, f"{list(got)}: " + "; ".join(parts))
+
+    def show(self, value, ctx: PartContext) -> str:
+        return str(list(value))
+
+    def to_data(self, value, ctx: PartContext) -> Any:
+        return list(value)

@@ -1,0 +1,156 @@
+"""Proving a problem right before students see it: the reference scores full marks, each
+declared mistake scores what it declares, and each example submission scores what it declares."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from grader.engine import _expected, _reference_data, grade
+from grader.errors import SpecError
+from grader.solvers import SolverError, Solvers, load_solvers, resolve_params, to_plain
+from grader.spec import Problem, load_problem, order_by_uses, read_yaml
+from grader.submission import Submission
+
+TRIAL_STUDENTS = (None, "student-a", "student-b", "student-c")
+
+
+@dataclass
+class Validation:
+    problem: Problem
+    errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def examples_dir(problem: Problem) -> Path:
+    return problem.folder.parent.parent / "submissions_example" / problem.id
+
+
+def validate(problem_ref: str | Path) -> Validation:
+    problem = load_problem(problem_ref)
+    result = Validation(problem)
+    load_solvers(problem.folder)
+    has_draws = any(isinstance(v, dict) and "draw" in v for v in problem.params.values())
+    for student in TRIAL_STUDENTS if has_draws else (None,):
+        _check_reference(problem, student, result)
+        if result.errors:
+            break
+    _check_examples(problem, result)
+    return result
+
+
+def reference_answers(problem: Problem, student: str | None) -> tuple[dict[str, Any], list[str]]:
+    """The reference answer of every auto-graded part, as a student would submit it."""
+    module = load_solvers(problem.folder)
+    solvers = Solvers(module, resolve_params(problem.params, problem.id, student), problem.folder)
+    answers: dict[str, Any] = {}
+    errors: list[str] = []
+    for part in order_by_uses(problem.parts):
+        if part.type in ("manual", "code"):
+            continue
+        ctx = part.context(str(problem.spec_file), solvers=module, params=solvers.params)
+        try:
+            uses = {arg: _reference_data(other, {}, problem, solvers) for arg, other in part.uses.items()}
+            answers[part.id] = part.kind.example(_expected(part, ctx, solvers, uses), ctx)
+        except SolverError as exc:
+            errors.append(f"part {part.id}: {exc}")
+    return answers, errors
+
+
+def _check_reference(problem: Problem, student: str | None, result: Validation) -> None:
+    who = f" (variant of student {student})" if student else ""
+    answers, errors = reference_answers(problem, student)
+    result.errors.extend(e + who for e in errors)
+    report = grade(problem, Submission(source="reference", answers=dict(answers), student_id=student))
+    for part in report.parts:
+        if part.id in answers and part.status != "correct":
+            result.errors.append(f"part {part.id}: the reference answer scores {part.score:g}/{part.max_score:g}"
+                                 f"{who}: {part.feedback}")
+    if student is None:
+        auto = sum(p.max_score for p in report.parts if p.id in answers)
+        result.notes.append(f"reference answers score {report.score:g} of the {auto:g} points graded "
+                            f"from answers ({report.manual_points:g} manual, "
+                            f"{problem.total - auto - report.manual_points:g} from code parts)")
+        _check_mistakes(problem, answers, result)
+
+
+def _check_mistakes(problem: Problem, answers: dict[str, Any], result: Validation) -> None:
+    module = load_solvers(problem.folder)
+    solvers = Solvers(module, resolve_params(problem.params, problem.id, None), problem.folder)
+    for part in problem.parts:
+        if part.id not in answers:
+            continue
+        ctx = part.context(str(problem.spec_file), solvers=module, params=solvers.params)
+        for i, mistake in enumerate(part.mistakes):
+            label = f"part {part.id}, mistake {i + 1}"
+            try:
+                value = solvers.call(mistake.solver, mistake.args, mistake.key) if mistake.solver else mistake.value
+                data = part.kind.example(part.kind.expected(value, ctx), ctx)
+            except Exception as exc:  # the instructor's spec: report, don't crash
+                result.errors.append(f"{label}: cannot be computed: {exc}")
+                continue
+            trial = dict(answers)
+            trial[part.id] = data
+            # Parts that carry this one forward would shift too: grade only this part's mark.
+            report = grade(problem, Submission(source="mistake", answers=trial))
+            mark = next(p for p in report.parts if p.id == part.id)
+            want = round(part.points * mistake.credit, 6)
+            if mark.status == "correct" and mistake.credit < 1:
+                result.errors.append(f"{label}: equals the reference answer (it scores full marks)")
+            elif not math.isclose(mark.score, want, abs_tol=1e-6):
+                result.errors.append(f"{label}: scores {mark.score:g}, not the declared {want:g} "
+                                     f"({mark.feedback})")
+
+
+def read_expected(problem: Problem) -> tuple[Path, dict[str, Any]]:
+    folder = examples_dir(problem)
+    path = folder / "expected.yaml"
+    if not path.exists():
+        return path, {}
+    data, _ = read_yaml(path)
+    if not isinstance(data, dict):
+        raise SpecError(f"{path}: must map file names to {{score: N, parts: {{id: score}}}}")
+    return path, data
+
+
+def _check_examples(problem: Problem, result: Validation) -> None:
+    from grader.loaders import load_submission
+
+    path, declared = read_expected(problem)
+    if not declared:
+        result.notes.append(f"no example submissions declared in {path}")
+        return
+    for name, want in declared.items():
+        if not isinstance(want, dict):
+            want = {"score": want}
+        file = path.parent / str(name)
+        if not file.exists():
+            result.errors.append(f"{path}: example '{name}' does not exist")
+            continue
+        sub = load_submission(file, want.get("student"))
+        try:
+            report = grade(problem, sub)
+        finally:
+            sub.close()
+        score = want.get("score")
+        if score is not None and not math.isclose(report.score, float(score), abs_tol=1e-6):
+            wrong = "; ".join(f"{p.id}: {p.score:g} ({p.status})" for p in report.parts
+                              if p.status not in ("correct", "manual"))
+            result.errors.append(f"{path.name}: {name} scores {report.score:g}, declared {score:g} "
+                                 f"[not full marks: {wrong}]")
+        for pid, pscore in (want.get("parts") or {}).items():
+            mark = next((p for p in report.parts if p.id == str(pid)), None)
+            if mark is None:
+                result.errors.append(f"{path.name}: {name}: no part '{pid}'")
+            elif not math.isclose(mark.score, float(pscore), abs_tol=1e-6):
+                result.errors.append(f"{path.name}: {name}: part {pid} scores {mark.score:g}, declared "
+                                     f"{pscore:g} ({mark.feedback})")
+        result.notes.append(f"example {name}: {report.score:g}/{report.max_score:g}"
+                            + (" (as declared)" if score is not None else ""))
+    _ = to_plain
