@@ -117,7 +117,7 @@ def merge_subscripts(tokens: list[Token]) -> list[Token]:
         t = tokens[i]
         if t.kind == "op" and t.text == "_":
             if not out or out[-1].kind != "name":
-                raise ExprError(f"a subscript '_' must follow a name ({t.where()})", t.pos)
+                raise ExprError(f"unexpected '_' {t.where()}: a subscript must follow a name, as in w_0", t.pos)
             sub, i = _argument(tokens, i + 1, Token("cmd", "_", t.pos, t.end))
             text = "".join(_sub_text(s) for s in sub)
             if not text:

@@ -79,6 +79,14 @@ def check_magnitudes(node: N.Node) -> None:
     _const(node)
 
 
+def constant_value(node: N.Node) -> float | None:
+    """Float value of a formula without symbols (None if it has symbols or is undefined)."""
+    try:
+        return _const(node)
+    except ExprError:
+        return None
+
+
 def _const(node: N.Node) -> float | None:
     """Float value of a constant sub-formula (None if it depends on a symbol or is undefined)."""
     if isinstance(node, N.Num):

@@ -1,0 +1,162 @@
+"""Are two scalar formulas the same function on the declared domains?
+
+First a cheap exact check with sympy (expand / cancel, simplify only for small formulas and
+only under a timer), then the judge of last resort: evaluation at random points of the
+domains, seeded from the part id and the reference so every run gives the same verdict.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import math
+import random
+import signal
+import threading
+from dataclasses import dataclass
+
+from grader.expr import nodes as N
+from grader.expr.limits import SYMBOLIC_MAX_NODES, SYMBOLIC_MAX_POWER, SYMBOLIC_SECONDS
+from grader.expr.numeric import constant_value, evaluate
+from grader.expr.symbols import SymbolTable
+
+
+@dataclass(frozen=True)
+class Outcome:
+    equal: bool
+    message: str = ""
+
+
+def seed_for(*parts: str) -> int:
+    digest = hashlib.sha256("\x00".join(parts).encode()).digest()
+    return int.from_bytes(digest[:8], "big")
+
+
+def equivalent(student: N.Node, reference: N.Node, table: SymbolTable, *, seed_text: str,
+               rtol: float = 1e-6, atol: float = 1e-10, samples: int = 8,
+               symbolic: bool = True, hints: bool = True) -> Outcome:
+    if student == reference:
+        return Outcome(True)
+    if symbolic and symbolic_equal(student, reference, table):
+        return Outcome(True)
+    return sample_compare(student, reference, table, seed_text=seed_text, rtol=rtol, atol=atol,
+                          samples=samples, hints=hints)
+
+
+# -- numeric sampling ------------------------------------------------------------------------
+def sample_points(reference: N.Node, table: SymbolTable, seed_text: str, samples: int) -> list[dict]:
+    """Up to ``samples`` points of the domains where the reference is defined and finite."""
+    rng = random.Random(seed_for(seed_text, N.to_text(reference)))
+    scalars = table.scalar_vars()
+    points = []
+    for _ in range(samples * 25):
+        env = {v.name: v.domain.draw(rng) for v in scalars}
+        if math.isfinite(evaluate(reference, env)):
+            points.append(env)
+            if len(points) == samples:
+                break
+    return points
+
+
+def sample_compare(student: N.Node, reference: N.Node, table: SymbolTable, *, seed_text: str,
+                   rtol: float, atol: float, samples: int, hints: bool = True) -> Outcome:
+    points = sample_points(reference, table, seed_text, samples)
+    if len(points) < max(2, samples // 2):
+        return Outcome(False, "could not be checked: the expected formula is undefined on most "
+                              "of the declared domain (tell your instructor)")
+    pairs, undefined = [], None
+    for env in points:
+        r, s = evaluate(reference, env), evaluate(student, env)
+        if not math.isfinite(s):
+            undefined = undefined or env
+        pairs.append((s, r))
+    if undefined is None and all(abs(s - r) <= atol + rtol * abs(r) for s, r in pairs):
+        return Outcome(True)
+    message = "not equivalent to the expected answer"
+    if undefined is not None:
+        used = N.symbols(student) | N.symbols(reference)
+        where = ", ".join(f"{k} = {v:.4g}" for k, v in undefined.items() if k in used)
+        return Outcome(False, f"{message}: your formula is undefined at {where}, where the answer is defined")
+    hint = _hint(pairs, rtol, atol) if hints else ""
+    return Outcome(False, message + (f" ({hint})" if hint else ""))
+
+
+def _hint(pairs: list[tuple[float, float]], rtol: float, atol: float) -> str:
+    """Name a constant factor, sign or offset between the two: a strong clue, never the answer."""
+    loose = max(rtol * 10, 1e-6)
+    ratios = [s / r for s, r in pairs if r != 0 and abs(r) > atol]
+    if len(ratios) == len(pairs) and ratios and all(abs(q - ratios[0]) <= loose * abs(ratios[0]) for q in ratios):
+        c = ratios[0]
+        if abs(c + 1) <= loose:
+            return "it differs from the answer by its sign"
+        if c != 0:
+            return f"it is off by a constant factor of about {c:.4g}"
+    diffs = [s - r for s, r in pairs]
+    scale = max(abs(r) for _, r in pairs) or 1.0
+    if all(abs(d - diffs[0]) <= loose * scale for d in diffs):
+        return f"it is off by a constant of about {diffs[0]:.4g}"
+    return ""
+
+
+# -- symbolic ------------------------------------------------------------------------------
+def symbolic_equal(student: N.Node, reference: N.Node, table: SymbolTable) -> bool:
+    """True when sympy proves the difference is 0 within the budget; False means 'not proved'."""
+    if N.size(student) + N.size(reference) > SYMBOLIC_MAX_NODES:
+        return False
+    expandable = not any(_big_power(n) for n in N.walk(student)) and not any(
+        _big_power(n) for n in N.walk(reference))
+    try:
+        with time_budget(SYMBOLIC_SECONDS) as timed:
+            import sympy as sp
+
+            from grader.expr.to_sympy import symbol_map, to_sympy
+
+            syms = symbol_map(table)
+            diff = to_sympy(student, syms) - to_sympy(reference, syms)
+            if diff == 0:
+                return True
+            if not expandable:
+                return False
+            diff = sp.expand(diff)
+            if diff == 0:
+                return True
+            if sp.cancel(sp.together(diff)) == 0:
+                return True
+            if timed and sp.count_ops(diff) <= 40:
+                return sp.simplify(diff) == 0
+            return False
+    except (_Timeout, Exception):  # noqa: BLE001 - sympy may raise anything; numeric decides
+        return False
+
+
+def _big_power(node: N.Node) -> bool:
+    if not isinstance(node, N.Pow):
+        return False
+    value = constant_value(node.exp)
+    return value is not None and abs(value) > SYMBOLIC_MAX_POWER
+
+
+class _Timeout(Exception):
+    pass
+
+
+@contextlib.contextmanager
+def time_budget(seconds: float):
+    """Interrupt the block after ``seconds`` when a timer is available (main thread, POSIX,
+    no timer already running); yields whether it is timed, so callers skip costly steps if not."""
+    usable = (hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+              and signal.getitimer(signal.ITIMER_REAL)[0] == 0)
+    if not usable:
+        yield False
+        return
+
+    def on_alarm(signum, frame):
+        raise _Timeout()
+
+    old = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield True
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)

@@ -1,0 +1,265 @@
+"""Matrix formulas: draw random instances (dimensions too) and evaluate the AST with numpy.
+
+Shapes were checked symbolically first (shapes.py), so evaluation only computes. Vectors are
+column matrices (n, 1); a 1×1 product is a scalar. Everything is seeded from the part id and
+the reference formula.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass
+
+import numpy as np
+
+from grader.expr import nodes as N
+from grader.expr.equivalence import Outcome, seed_for
+from grader.expr.numeric import CONSTS
+from grader.expr.shapes import SCALAR, ShapeChecker, show
+from grader.expr.symbols import SymbolTable, Var
+
+NP_FUNCS = {
+    "sqrt": np.sqrt, "exp": np.exp, "log": np.log, "log10": np.log10, "log2": np.log2,
+    "sin": np.sin, "cos": np.cos, "tan": np.tan, "sinh": np.sinh, "cosh": np.cosh,
+    "tanh": np.tanh, "arcsin": np.arcsin, "arccos": np.arccos, "arctan": np.arctan,
+    "sigmoid": lambda x: 1.0 / (1.0 + np.exp(-x)),
+}
+
+
+class _Undefined(Exception):
+    """This instance makes the formula undefined (singular matrix, log of a negative...)."""
+
+
+@dataclass(frozen=True)
+class Eye:
+    """c * I with the size left to the context (``I - eta A``)."""
+
+    c: float = 1.0
+
+
+class MatrixSpace:
+    """A part's matrix vocabulary: symbol table, parsed shorthands, shape checker."""
+
+    def __init__(self, table: SymbolTable, defines: dict[str, N.Node]):
+        self.table = table
+        self.defines = defines
+        self.checker = ShapeChecker(table, defines)
+
+    def shape(self, node: N.Node) -> tuple:
+        return self.checker.result(node)
+
+    # -- instances ---------------------------------------------------------------------------
+    def instance(self, rng: random.Random) -> dict:
+        dims = _draw_dims(self.table.dims, rng)
+        env: dict = {d: float(v) for d, v in dims.items()}
+        sizes = {d: v for d, v in dims.items()}
+        for var in self.table.vars.values():
+            if var.define is not None:
+                continue
+            env[var.name] = _draw_var(var, sizes, rng)
+        return env
+
+    def evaluate(self, node: N.Node, env: dict):
+        with np.errstate(all="ignore"):
+            value = self._ev(node, env)
+        if isinstance(value, Eye):
+            raise _Undefined()
+        arr = np.asarray(value, dtype=float)
+        if not np.all(np.isfinite(arr)):
+            raise _Undefined()
+        return value
+
+    def _ev(self, node: N.Node, env: dict):
+        if isinstance(node, N.Num):
+            return float(node.text)
+        if isinstance(node, N.Const):
+            return CONSTS[node.name]
+        if isinstance(node, N.Sym):
+            if node.name in self.defines:
+                key = ("define", node.name)
+                if key not in env:
+                    env[key] = self._ev(self.defines[node.name], env)
+                return env[key]
+            return env[node.name]
+        if isinstance(node, N.Ident):
+            return Eye() if node.size is None else np.eye(int(env.get(node.size, node.size)))
+        if isinstance(node, N.Neg):
+            v = self._ev(node.arg, env)
+            return Eye(-v.c) if isinstance(v, Eye) else -v
+        if isinstance(node, N.Transpose):
+            v = self._ev(node.arg, env)
+            return v.T if isinstance(v, np.ndarray) else v
+        if isinstance(node, N.Bin):
+            return self._binary(node.op, self._ev(node.left, env), self._ev(node.right, env))
+        if isinstance(node, N.Pow):
+            return self._power(self._ev(node.base, env), self._ev(node.exp, env))
+        if isinstance(node, N.Call):
+            return self._call(node.fn, [self._ev(a, env) for a in node.args])
+        raise _Undefined()
+
+    def _binary(self, op: str, a, b):
+        if op in "+-":
+            sign = 1.0 if op == "+" else -1.0
+            if isinstance(a, Eye) and isinstance(b, Eye):
+                return Eye(a.c + sign * b.c)
+            if isinstance(a, Eye):
+                return a.c * np.eye(b.shape[0]) + sign * b
+            if isinstance(b, Eye):
+                return a + sign * b.c * np.eye(a.shape[0])
+            return a + b if op == "+" else a - b
+        if op == "/":
+            if isinstance(a, Eye):
+                return Eye(a.c / b) if b != 0 else _raise()
+            return a / b
+        if isinstance(a, Eye) and isinstance(b, Eye):
+            return Eye(a.c * b.c)
+        if isinstance(a, Eye):
+            return a.c * b
+        if isinstance(b, Eye):
+            return a * b.c
+        if op == "⊙" or np.ndim(a) == 0 or np.ndim(b) == 0:
+            return a * b
+        out = a @ b
+        return float(out[0, 0]) if out.shape == (1, 1) else out
+
+    def _power(self, a, k):
+        if isinstance(a, Eye):
+            return Eye(a.c ** k)
+        if np.ndim(a) == 0:
+            return float(np.float64(a) ** np.float64(k))
+        k = int(k)
+        try:
+            if k < 0:
+                a, k = np.linalg.inv(a), -k
+            return np.linalg.matrix_power(a, k)
+        except np.linalg.LinAlgError:
+            raise _Undefined() from None
+
+    def _call(self, fn: str, args: list):
+        a = args[0]
+        if fn in NP_FUNCS:
+            return float(NP_FUNCS[fn](a))
+        if fn in ("min", "max"):
+            return float(min(args) if fn == "min" else max(args))
+        if fn in ("abs", "norm"):
+            return float(abs(a)) if np.ndim(a) == 0 else float(np.linalg.norm(a))
+        if fn == "transpose":
+            return a.T if isinstance(a, np.ndarray) else a
+        if fn == "tr":
+            return float(np.trace(a))
+        if fn == "det":
+            return float(np.linalg.det(a))
+        if fn == "inv":
+            if isinstance(a, Eye):
+                return Eye(1.0 / a.c) if a.c != 0 else _raise()
+            if np.ndim(a) == 0:
+                return 1.0 / a if a != 0 else _raise()
+            try:
+                out = np.linalg.inv(a)
+            except np.linalg.LinAlgError:
+                raise _Undefined() from None
+            if np.linalg.cond(a) > 1e10:
+                raise _Undefined()
+            return out
+        raise _Undefined()
+
+    # -- comparison --------------------------------------------------------------------------
+    def compare(self, student: N.Node, reference: N.Node, *, seed_text: str, rtol: float,
+                atol: float, samples: int, orientation: str = "any", hints: bool = True) -> Outcome:
+        s_shape, r_shape = self.shape(student), self.shape(reference)
+        flip = False
+        if s_shape != r_shape:
+            if orientation == "any" and _is_vector(r_shape) and s_shape == (r_shape[1], r_shape[0]):
+                flip = True
+            else:
+                theirs = "" if not hints else f", but the answer is {show(r_shape)}"
+                return Outcome(False, f"wrong shape: your formula is {show(s_shape)}{theirs}")
+        rng = random.Random(seed_for(seed_text, N.to_text(reference)))
+        pairs = []
+        for _ in range(samples * 6):
+            env = self.instance(rng)
+            try:
+                r = self.evaluate(reference, env)
+            except _Undefined:
+                continue
+            try:
+                s = self.evaluate(student, env)
+            except _Undefined:
+                return Outcome(False, "not equivalent to the expected answer: your formula is undefined "
+                                      "(a singular inverse, a log of a negative...) where the answer is defined")
+            s, r = np.ravel(np.asarray(s, float)), np.ravel(np.asarray(r, float))
+            pairs.append((s, r))
+            if len(pairs) == samples:
+                break
+        if len(pairs) < min(2, samples):
+            return Outcome(False, "could not be checked: the expected formula is undefined on most "
+                                  "random instances (tell your instructor)")
+        if all(_close(s, r, rtol, atol) for s, r in pairs):
+            return Outcome(True)
+        hint = _hint(pairs, rtol) if hints else ""
+        return Outcome(False, "not equivalent to the expected answer" + (f" ({hint})" if hint else ""))
+
+
+def _raise():
+    raise _Undefined()
+
+
+def _is_vector(shape: tuple) -> bool:
+    return len(shape) == 2 and "1" in shape
+
+
+def _close(s: np.ndarray, r: np.ndarray, rtol: float, atol: float) -> bool:
+    scale = float(np.max(np.abs(r))) if r.size else 0.0
+    return bool(np.max(np.abs(s - r)) <= atol + rtol * scale)
+
+
+def _hint(pairs, rtol: float) -> str:
+    loose = max(rtol * 10, 1e-6)
+    factors = []
+    for s, r in pairs:
+        rr = float(r @ r)
+        if rr == 0:
+            return ""
+        c = float(s @ r) / rr
+        if np.max(np.abs(s - c * r)) > loose * np.max(np.abs(r)):
+            return ""
+        factors.append(c)
+    c = factors[0]
+    if all(abs(f - c) <= loose * max(1.0, abs(c)) for f in factors):
+        if abs(c + 1) <= loose:
+            return "it differs from the answer by its sign"
+        if c != 0:
+            return f"it is off by a constant factor of about {c:.4g}"
+    return ""
+
+
+def _draw_dims(dims: dict, rng: random.Random) -> dict:
+    """Distinct values where the ranges allow, so that n×d never passes for d×n."""
+    best = None
+    for _ in range(30):
+        drawn = {d: rng.randint(lo, hi) for d, (lo, hi) in dims.items()}
+        if len(set(drawn.values())) == len(drawn):
+            return drawn
+        best = best or drawn
+    return best or {}
+
+
+def _draw_var(var: Var, sizes: dict, rng: random.Random):
+    if not var.shape:
+        return var.domain.draw(rng)
+    dims = [sizes[s] if s in sizes else int(s) for s in var.shape]
+    shape = (dims[0], 1) if len(dims) == 1 else (dims[0], dims[1])
+    gen = np.random.default_rng(rng.getrandbits(63))
+    a = gen.standard_normal(shape)
+    if var.structure == "symmetric":
+        a = (a + a.T) / 2
+    elif var.structure == "spd":
+        a = a @ a.T / shape[0] + np.eye(shape[0])
+    elif var.structure == "diagonal":
+        a = np.diag(np.diag(a))
+    return a
+
+
+def math_ok(x: float) -> bool:
+    return math.isfinite(x)

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Installs the grader into .venv beside this file; Gradescope runs it as its setup script.
+#   ./setup.sh          install the grader (and its dependencies)
+#   ./setup.sh --test   also install the test dependencies
+# As root it also creates the unprivileged user that student code runs as (grader-student).
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+extras=""
+for arg in "$@"; do
+  case "$arg" in
+    --test) extras="[test]" ;;
+    *) echo "setup.sh: unknown option $arg (use --test)" >&2; exit 2 ;;
+  esac
+done
+
+py="${PYTHON:-python3}"
+if ! "$py" -c 'import venv, ensurepip' >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    # Gradescope's Ubuntu image: make sure Python can build a virtual environment.
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq && apt-get install -y -qq python3 python3-venv python3-pip >/dev/null
+  else
+    echo "setup.sh: $py cannot create a virtual environment (install python3-venv)" >&2
+    exit 1
+  fi
+fi
+
+if [ ! -x "$here/.venv/bin/python" ]; then
+  "$py" -m venv "$here/.venv"
+fi
+"$here/.venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
+if [ -n "$extras" ]; then
+  "$here/.venv/bin/python" -m pip install --quiet --disable-pip-version-check -e "$here$extras"
+else
+  "$here/.venv/bin/python" -m pip install --quiet --disable-pip-version-check -e "$here"
+fi
+
+if [ "$(id -u)" = 0 ]; then
+  # Student code runs as this user: it cannot read the problem, the solvers or the results.
+  if ! id grader-student >/dev/null 2>&1; then
+    useradd --system --no-create-home --shell /usr/sbin/nologin grader-student 2>/dev/null \
+      || adduser --system --no-create-home --disabled-login grader-student >/dev/null 2>&1 \
+      || echo "setup.sh: could not create user grader-student; the sandbox will use nobody" >&2
+  fi
+  # The interpreter and its packages stay readable; problems/ is made private at grading time.
+  chmod -R a+rX "$here/.venv" "$here/grader" 2>/dev/null || true
+fi
+echo "grader installed: $here/.venv/bin/grader"
