@@ -48,6 +48,8 @@ PART_KEYS: dict[str, Option] = {
     "visibility": Option("enum", choices=VISIBILITIES),
     "feedback": Option("mapping", doc="{correct, incorrect, partial}: extra messages."),
     "hint": Option("string", doc="Shown with a wrong answer."),
+    "solution": Option("string", doc="Worked solution, shown only after the due date."),
+    "self_check": Option("boolean", doc="Students' self-check may grade this part before the deadline."),
     "section": Option("string", doc="Heading the part belongs to, for reports."),
 }
 
@@ -98,6 +100,8 @@ class Part:
     visibility: str = "visible"
     feedback: dict[str, str] = field(default_factory=dict)
     hint: str = ""
+    solution: str = ""
+    self_check: bool = False
     section: str = ""
     line: int = 0
 
@@ -497,6 +501,7 @@ def _load_part(raw: Any, i: int, defaults: dict, lines: _Lines, errors: list) ->
         tiers=tiers, mistakes=mistakes, uses=uses, carry_forward=carry_credit,
         visibility=visibility if visibility in VISIBILITIES else "visible",
         feedback=feedback if isinstance(feedback, dict) else {}, hint=str(raw.get("hint") or ""),
+        solution=str(raw.get("solution") or ""), self_check=raw.get("self_check") is True,
         section=str(raw.get("section") or ""), line=lines.by_path.get(("parts", i), 0),
     )
     for problem in kind.check_spec(part.context()):

@@ -256,3 +256,21 @@ def test_manual_awards_nothing_and_lists_rubric():
     kind = get_type("manual")
     v = kind.compare(kind.parse("a proof", c), None, c)
     assert v.fraction == 0 and "States the span argument (1 pt)" in v.message
+
+
+# fields -------------------------------------------------------------------------------------
+
+FIELDS = {"neurons": {"type": "number"}, "shape": {"type": "shape", "weight": 2}}
+
+
+def test_fields_right_partial_and_malformed():
+    want = {"neurons": 2048, "shape": [1, 32, 32]}
+    assert grade("fields", {"neurons": 2048, "shape": "1x32x32"}, want, fields=FIELDS).fraction == 1
+    v = grade("fields", {"neurons": 2000, "shape": [1, 32, 32]}, want, fields=FIELDS)
+    assert v.fraction == pytest.approx(2 / 3) and "neurons: 2000 is not correct" in v.message
+    v = grade("fields", {"shape": [1, 32, 32]}, want, fields=FIELDS)
+    assert v.fraction == pytest.approx(2 / 3) and "neurons: missing" in v.message
+    with pytest.raises(Invalid, match="expected an object"):
+        get_type("fields").parse([1, 2], ctx("fields", fields=FIELDS))
+    with pytest.raises(Invalid, match="unknown field"):
+        get_type("fields").parse({"neuron": 1}, ctx("fields", fields=FIELDS))

@@ -7,7 +7,6 @@ the reference formula.
 
 from __future__ import annotations
 
-import math
 import random
 from dataclasses import dataclass
 
@@ -259,7 +258,3 @@ def _draw_var(var: Var, sizes: dict, rng: random.Random):
     elif var.structure == "diagonal":
         a = np.diag(np.diag(a))
     return a
-
-
-def math_ok(x: float) -> bool:
-    return math.isfinite(x)

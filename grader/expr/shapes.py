@@ -121,15 +121,27 @@ class ShapeChecker:
         if b == IDENTITY:
             return a
         if a[1] != b[0]:
+            left, right = _name(self.core(node.left)), _name(self.core(node.right))
             hint = ""
             if a[0] == b[0]:
-                hint = f"; did you mean {_name(N.Transpose(node.left))} times {right}?"
+                hint = f"; did you mean {_name(N.Transpose(self.core(node.left)))} times {right}?"
             elif a[1] == b[1]:
-                hint = f"; did you mean {left} times {_name(N.Transpose(node.right))}?"
+                hint = f"; did you mean {left} times {_name(N.Transpose(self.core(node.right)))}?"
             raise ShapeError(f"cannot multiply {left} ({show(a)}) by {right} ({show(b)}) in "
                              f"{_name(node)}: the inner dimensions {a[1]} and {b[0]} differ{hint}")
         out = (a[0], b[1])
         return SCALAR if out == ("1", "1") else out
+
+    def core(self, node: N.Node) -> N.Node:
+        """The matrix factor of a scaled product (``2*eta/n*X`` -> ``X``), to name in messages."""
+        if isinstance(node, N.Bin) and node.op in "*@/":
+            if node.op != "/" and self.infer(node.left) == SCALAR:
+                return self.core(node.right)
+            if self.infer(node.right) == SCALAR:
+                return self.core(node.left)
+        if isinstance(node, N.Neg):
+            return self.core(node.arg)
+        return node
 
     def power(self, node: N.Pow) -> tuple:
         a, e = self.infer(node.base), self.infer(node.exp)

@@ -37,9 +37,17 @@ def configure(hide: list | tuple = (), **limits: Any) -> None:
 
 
 def default_hide_paths() -> list[str]:
-    """Folders hidden even when nobody configured any: the repo's problems/ and Gradescope's."""
+    """Folders hidden even when nobody configured any: this checkout and Gradescope's folders.
+
+    The whole checkout (problems, tests, examples) is hidden unless the Python environment
+    lives inside it (a .venv in the repo), which the child still needs: then only problems/
+    and tests/ are.
+    """
     repo = Path(__file__).resolve().parents[2]
-    candidates = [repo / "problems", Path("/autograder/source"), Path("/autograder/results")]
+    runtime = {sys.prefix, sys.base_prefix, sys.exec_prefix, *[p for p in sys.path if "-packages" in p]}
+    inside = any(Path(p).resolve().is_relative_to(repo) for p in runtime if p)
+    candidates = [repo / "problems", repo / "tests"] if inside or repo == Path("/") else [repo]
+    candidates += [Path("/autograder/source"), Path("/autograder/results")]
     return [str(p) for p in candidates if p.is_dir()]
 
 
@@ -243,7 +251,8 @@ class SandboxSession:
         self.warnings: list[str] = []
         self.uids: list[int] = []            # every uid a child ran as (tests check them)
         self.pids: list[int] = []
-        self.sources: set[str] = set()       # submission paths already added
+        self.sources: set[str] = set()       # submission paths already seen
+        self.file_sources: dict[str, str] = {}  # file name -> the submitted path
         self.closed = False
 
     # ------------------------------------------------------------------ files and hiding
@@ -271,6 +280,7 @@ class SandboxSession:
             raise ValueError(f"{path.name} is not UTF-8 text") from None
         name = _safe_file_name(path.name, self.files)
         self.files[name] = text
+        self.file_sources[name] = str(path)
         self.modules[name] = _module_name(name, self.modules.values())
         if self.child is not None:
             self._stop_child()

@@ -319,9 +319,11 @@ def rms_preconditioner(x):
     return 1.0 / np.abs(X).max(axis=0)
 
 
-def rms_preconditioned_limit(x, y):
-    """Q7 (2) closed form: P x^T / (x P x^T) * y with P = diag(1/|x_j|) = [1,1,1]/1.11 here."""
-    return preconditioned_limit(x, y, rms_preconditioner(x))
+def rms_preconditioned_limit(x, y, power=1):
+    """Q7 (2) closed form: P x^T / (x P x^T) * y with P = diag(1/|x_j|) = [1,1,1]/1.11 here.
+
+    power=2 reproduces the mistake of dropping the square root (P = diag(1/x_j^2))."""
+    return preconditioned_limit(x, y, rms_preconditioner(x) ** power)
 
 
 def run_sgd(x, y, steps=20000, lr=None, probs=None, seed=0, preconditioner=None):

@@ -203,17 +203,12 @@ def gd_step_no_half(gradient=GRADIENT):
 
 def gd_rate():
     """max_i |1 - eta lambda_i|: |1 - eta l| is convex in l, so the max is at an end."""
-    return "Max(Abs(1 - eta*lambda_min), Abs(1 - eta*lambda_max))"
+    return "max(abs(1 - eta*lambda_min), abs(1 - eta*lambda_max))"
 
 
 def gd_rate_small_end_only():
     """The seed's last line, max_i |1 - eta lambda_min|: right only for eta <= 2/(lmin+lmax)."""
-    return "Abs(1 - eta*lambda_min)"
-
-
-def gd_rate_no_abs():
-    """Mistake: 1 - eta lambda_min without the absolute values (can be negative)."""
-    return "1 - eta*lambda_min"
+    return "abs(1 - eta*lambda_min)"
 
 
 def optimal_lr():
@@ -308,14 +303,14 @@ def momentum_steps_inverted(kappa=4):
 # --------------------------------------------------------------------------------------
 
 _MAX_FORMULA = 2000
-_FUNCTIONS = ("sqrt", "log", "exp", "Abs", "abs", "Max", "max", "Min", "min")
 
 
 def to_sympy(value, names):
     """A formula handed over by the expression type, as a sympy expression.
 
     Accepts a sympy expression as is; text is parsed as Python syntax and only numbers,
-    the given names, + - * / ** and the functions in _FUNCTIONS are allowed.
+    the given names, pi and e, + - * / ** (or ^) and a few functions (sqrt, log/ln/log2/log10,
+    exp, abs, max, min) are allowed.
     """
     import sympy
 
@@ -332,8 +327,10 @@ def to_sympy(value, names):
         tree = ast.parse(text, mode="eval")
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         raise ValueError(f"not a formula: {exc}") from None
+    names = dict({"pi": sympy.pi, "e": sympy.E}, **names)
     functions = {
-        "sqrt": sympy.sqrt, "log": sympy.log, "exp": sympy.exp,
+        "sqrt": sympy.sqrt, "log": sympy.log, "ln": sympy.log, "exp": sympy.exp,
+        "log2": lambda x: sympy.log(x, 2), "log10": lambda x: sympy.log(x, 10),
         "Abs": sympy.Abs, "abs": sympy.Abs, "Max": sympy.Max, "max": sympy.Max,
         "Min": sympy.Min, "min": sympy.Min,
     }

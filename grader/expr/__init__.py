@@ -1,0 +1,76 @@
+"""Formula answers: a whitelisting parser of our own (tokens -> latex -> parser -> AST) and
+the judges built on it (equivalence.py for scalars, matrix.py for matrix formulas).
+
+Nothing here imports sympy or numpy at import time; only the modules that need them do.
+Public entry points: :func:`scalar_table`, :func:`matrix_space`, :func:`read`, :class:`Formula`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from grader.expr.errors import ExprError, ShapeError
+from grader.expr.nodes import Node, to_text
+from grader.expr.parser import parse
+from grader.expr.symbols import SymbolTable
+
+
+@dataclass(frozen=True)
+class Formula:
+    """A parsed formula: the AST and its canonical plain text (what to_data hands on)."""
+
+    node: Any
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def read(text: str, table: SymbolTable) -> Formula:
+    node = parse(text, table)
+    return Formula(node, to_text(node))
+
+
+_CACHE: dict[str, Any] = {}
+
+
+def _key(*parts: Any) -> str:
+    return json.dumps(parts, sort_keys=True, default=repr)
+
+
+def scalar_table(variables: Any) -> SymbolTable:
+    """The (cached) symbol table of an `expression` part."""
+    key = _key("scalar", variables)
+    if key not in _CACHE:
+        _CACHE[key] = SymbolTable.build(variables)
+    return _CACHE[key]
+
+
+def matrix_space(variables: Any, dims: Any):
+    """The (cached) MatrixSpace of a `matrix_expression` part: table, shorthands, shapes."""
+    key = _key("matrix", variables, dims)
+    if key not in _CACHE:
+        from grader.expr.matrix import MatrixSpace
+
+        table = SymbolTable.build(variables, dims, matrix=True)
+        defines = {}
+        for var in table.vars.values():
+            if var.define is not None:
+                try:
+                    defines[var.name] = parse(var.define, table)
+                except ExprError as e:
+                    table.problems.append(f"variable {var.name!r}: define {var.define!r}: {e.message}")
+        space = MatrixSpace(table, defines)
+        for name in defines:
+            try:
+                space.checker.sym(name)
+            except ExprError as e:
+                table.problems.append(f"variable {name!r}: define {table.vars[name].define!r}: {e.message}")
+        _CACHE[key] = space
+    return _CACHE[key]
+
+
+__all__ = ["ExprError", "ShapeError", "Formula", "Node", "SymbolTable", "read", "scalar_table",
+           "matrix_space", "to_text", "parse"]

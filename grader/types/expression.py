@@ -1,0 +1,138 @@
+"""`expression`: a scalar formula in declared variables, judged by equivalence, not by form.
+
+Student text goes through our own parser (grader.expr); sympy is imported only for the
+symbolic check, and numeric sampling on the declared domains is the judge of last resort.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from grader.types.base import AnswerType, Invalid, Option, PartContext, Verdict, describe_value, register, short
+
+EXAMPLE = 'e.g. "(kappa-1)/(kappa+1)" or "\\frac{\\kappa-1}{\\kappa+1}"'
+MATRIX_ONLY = "only matrix formulas use it; this part's answer is a scalar formula"
+
+
+def formula_text(raw: Any, example: str = EXAMPLE) -> str:
+    """The text of a submitted formula; plain numbers are formulas too."""
+    if isinstance(raw, str):
+        return raw
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        if not math.isfinite(raw):
+            raise Invalid(f"expected a formula, got {describe_value(raw)}")
+        return repr(raw)
+    raise Invalid(f"expected a formula written as text ({example}), got {describe_value(raw)}")
+
+
+def variables_text(table) -> str:
+    out = []
+    for var in table.vars.values():
+        extra = f" (also {', '.join(var.aliases)})" if var.aliases else ""
+        out.append(var.name + extra)
+    return "; ".join(out)
+
+
+@register
+class Expression(AnswerType):
+    name = "expression"
+    summary = "a formula, in plain text or LaTeX"
+    options = {
+        "variables": Option("mapping", None, "every symbol a student may use: name -> {aliases, domain}"),
+        "rtol": Option("number", 1e-6, "relative tolerance of the numeric check", minimum=0, tier=True),
+        "atol": Option("number", 1e-10, "absolute tolerance of the numeric check (values near 0)",
+                       minimum=0, tier=True),
+        "samples": Option("integer", 8, "random points of the domains the formulas are compared at", minimum=2),
+        "symbolic": Option("boolean", True, "try an exact sympy proof first (numeric sampling decides otherwise)"),
+        "hints": Option("boolean", True, "say when a wrong formula is off by a constant factor, sign or offset"),
+    }
+
+    def table(self, ctx: PartContext):
+        from grader.expr import scalar_table
+
+        return scalar_table(ctx.opt("variables"))
+
+    def _read(self, text: str, ctx: PartContext):
+        from grader.expr import ExprError, read
+        from grader.expr import nodes as N
+
+        table = self.table(ctx)
+        if table.problems:
+            raise Invalid("this part's variables are declared wrongly (tell your instructor): "
+                          + "; ".join(table.problems))
+        try:
+            formula = read(text, table)
+        except ExprError as e:
+            raise Invalid(e.message) from None
+        for n in N.walk(formula.node):
+            if isinstance(n, N.Transpose):
+                raise Invalid(f"a transpose in {short(N.to_text(n), 60)}: {MATRIX_ONLY}")
+            if isinstance(n, N.Bin) and n.op in "@⊙":
+                raise Invalid(f"'{n.op}' is a matrix product: {MATRIX_ONLY}; use '*'")
+        return formula
+
+    def parse(self, raw: Any, ctx: PartContext):
+        return self._read(formula_text(raw), ctx)
+
+    def expected(self, value: Any, ctx: PartContext):
+        text = value if isinstance(value, str) else formula_text(value)
+        try:
+            return self._read(text, ctx)
+        except Invalid as e:
+            raise Invalid(f"the reference formula {short(repr(text), 80)} is invalid: {e}") from None
+
+    def compare(self, got, expected, ctx: PartContext) -> Verdict:
+        from grader.expr.equivalence import equivalent
+
+        outcome = equivalent(
+            got.node, expected.node, self.table(ctx), seed_text=ctx.part_id,
+            rtol=float(ctx.opt("rtol") if ctx.opt("rtol") is not None else 1e-6),
+            atol=float(ctx.opt("atol") if ctx.opt("atol") is not None else 1e-10),
+            samples=int(ctx.opt("samples") or 8), symbolic=ctx.opt("symbolic") is not False,
+            hints=not ctx.hidden and ctx.opt("hints") is not False)
+        if outcome.equal:
+            return Verdict(1.0, f"{short(got.text, 80)} is correct")
+        return Verdict(0.0, f"{short(got.text, 80)} is {outcome.message}")
+
+    def show(self, value: Any, ctx: PartContext) -> str:
+        return short(getattr(value, "text", str(value)))
+
+    def to_data(self, value: Any, ctx: PartContext) -> Any:
+        return getattr(value, "text", value)
+
+    def describe(self, ctx: PartContext) -> str:
+        table = self.table(ctx)
+        return (f"a formula in {variables_text(table) or 'no variables'}, written in plain text "
+                f"(* / ^, implicit products such as 2eta) or LaTeX ({EXAMPLE[5:]})")
+
+    def check_spec(self, ctx: PartContext) -> list[str]:
+        if not ctx.opt("variables"):
+            return ["an expression part needs `variables` (every symbol a student may use)"]
+        table = self.table(ctx)
+        problems = list(table.problems)
+        if not problems:
+            problems += check_reference(self, ctx)
+        rtol = ctx.opt("rtol")
+        if rtol is not None and rtol >= 0.1:
+            problems.append(f"rtol {rtol:g} would accept formulas {rtol * 100:g}% off")
+        return problems
+
+
+def check_reference(kind: AnswerType, ctx: PartContext) -> list[str]:
+    """A literal reference must parse with the part's names and be defined on the domain."""
+    value = (ctx.answer or {}).get("value") if isinstance(ctx.answer, dict) else None
+    if value is None:
+        return []
+    try:
+        formula = kind.expected(value, ctx)
+    except Invalid as e:
+        return [str(e)]
+    if kind.name == "expression":
+        from grader.expr.equivalence import sample_points
+
+        samples = int(ctx.opt("samples") or 8)
+        if len(sample_points(formula.node, kind.table(ctx), ctx.part_id, samples)) < max(2, samples // 2):
+            return [f"the reference formula {formula.text!r} is undefined on most of the declared "
+                    "domains: narrow the domains (e.g. domain: positive)"]
+    return []

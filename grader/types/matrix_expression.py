@@ -1,0 +1,101 @@
+"""`matrix_expression`: a formula over declared matrices, vectors and scalars.
+
+Shapes are checked with the dimension names (n×d), then student and reference are evaluated
+with numpy on random instances whose dimensions are drawn too, seeded from the part id.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from grader.types.base import AnswerType, Invalid, Option, PartContext, Verdict, register, short
+from grader.types.expression import check_reference, formula_text, variables_text
+
+EXAMPLE = 'e.g. "w0 - 2*eta/n * X.T @ (X @ w0 - t)" or "w_0 - \\frac{2\\eta}{n} X^\\top (X w_0 - t)"'
+
+
+@register
+class MatrixExpression(AnswerType):
+    name = "matrix_expression"
+    summary = "a matrix formula, in plain text (@, .T, ') or LaTeX (X^\\top)"
+    options = {
+        "variables": Option("mapping", None, "name -> {shape, domain, aliases, define, structure}"),
+        "dims": Option("mapping", None, "dimension names and the ranges they are drawn from, e.g. {n: [2, 6]}"),
+        "rtol": Option("number", 1e-6, "relative tolerance (of the largest entry)", minimum=0, tier=True),
+        "atol": Option("number", 1e-9, "absolute tolerance", minimum=0, tier=True),
+        "samples": Option("integer", 4, "random instances compared", minimum=2),
+        "orientation": Option("enum", "any", "accept a row vector for a column vector (any) or not (strict)",
+                              choices=("any", "strict")),
+        "hints": Option("boolean", True, "say when a wrong formula is off by a constant factor or sign"),
+    }
+
+    def space(self, ctx: PartContext):
+        from grader.expr import matrix_space
+
+        return matrix_space(ctx.opt("variables"), ctx.opt("dims"))
+
+    def table(self, ctx: PartContext):
+        return self.space(ctx).table
+
+    def _read(self, text: str, ctx: PartContext):
+        from grader.expr import ExprError, read
+
+        space = self.space(ctx)
+        if space.table.problems:
+            raise Invalid("this part's variables are declared wrongly (tell your instructor): "
+                          + "; ".join(space.table.problems))
+        try:
+            formula = read(text, space.table)
+            space.shape(formula.node)
+        except ExprError as e:
+            raise Invalid(e.message) from None
+        return formula
+
+    def parse(self, raw: Any, ctx: PartContext):
+        return self._read(formula_text(raw, EXAMPLE), ctx)
+
+    def expected(self, value: Any, ctx: PartContext):
+        text = value if isinstance(value, str) else formula_text(value, EXAMPLE)
+        try:
+            return self._read(text, ctx)
+        except Invalid as e:
+            raise Invalid(f"the reference formula {short(repr(text), 80)} is invalid: {e}") from None
+
+    def compare(self, got, expected, ctx: PartContext) -> Verdict:
+        outcome = self.space(ctx).compare(
+            got.node, expected.node, seed_text=ctx.part_id,
+            rtol=float(ctx.opt("rtol") if ctx.opt("rtol") is not None else 1e-6),
+            atol=float(ctx.opt("atol") if ctx.opt("atol") is not None else 1e-9),
+            samples=int(ctx.opt("samples") or 4), orientation=ctx.opt("orientation") or "any",
+            hints=not ctx.hidden and ctx.opt("hints") is not False)
+        if outcome.equal:
+            return Verdict(1.0, f"{short(got.text, 80)} is correct")
+        return Verdict(0.0, f"{short(got.text, 80)}: {outcome.message}")
+
+    def show(self, value: Any, ctx: PartContext) -> str:
+        return short(getattr(value, "text", str(value)))
+
+    def to_data(self, value: Any, ctx: PartContext) -> Any:
+        return getattr(value, "text", value)
+
+    def describe(self, ctx: PartContext) -> str:
+        space = self.space(ctx)
+        table = space.table
+        parts = []
+        for var in table.vars.values():
+            shape = "×".join(var.shape) if var.shape else "scalar"
+            if var.define is not None:
+                shape = f"= {var.define}"
+            alias = f", also {', '.join(var.aliases)}" if var.aliases else ""
+            parts.append(f"{var.name} ({shape}{alias})")
+        dims = f"; dimensions {', '.join(table.dims)} may be used as numbers" if table.dims else ""
+        return (f"a matrix formula in {'; '.join(parts) or variables_text(table)}{dims}. Write products "
+                f"as @, * or juxtaposition, transposes as .T, ' or ^T, inv(A), norm(v), tr(A), I ({EXAMPLE})")
+
+    def check_spec(self, ctx: PartContext) -> list[str]:
+        if not ctx.opt("variables"):
+            return ["a matrix_expression part needs `variables` (each with a shape, or a scalar domain)"]
+        problems = list(self.table(ctx).problems)
+        if not problems:
+            problems += check_reference(self, ctx)
+        return problems

@@ -1,0 +1,76 @@
+"""Partial credit, anticipated mistakes, carried-forward errors and feedback, end to end."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def test_full_marks_for_the_reference(grade_answers):
+    parts, report = grade_answers({"1": 26, "2": [0.8, 0.4], "3": [32, 128, 26, 26],
+                                   "4": ["stride", "dilation", "kernel size"], "5": "B", "6": ["B", "D"],
+                                   "7": "O(t)", "8": "proof", "9.a": 6, "9.b": 12, "10": 24})
+    assert report.score == 12 and report.max_score == 13 and report.manual_points == 1
+    assert parts["8"].status == "manual" and parts["8"].rubric
+
+
+def test_tier_gives_partial_credit_with_its_feedback(grade_answers):
+    parts, _ = grade_answers({"2": [0.81, 0.4]})
+    assert parts["2"].score == 1 and parts["2"].via == "tier" and "Close" in parts["2"].feedback
+    parts, _ = grade_answers({"2": [0.9, 0.4]})
+    assert parts["2"].score == 0
+
+
+def test_anticipated_mistake_by_solver_variant(grade_answers):
+    parts, _ = grade_answers({"1": 14})
+    assert parts["1"].score == 0.5 and parts["1"].via == "mistake" and parts["1"].feedback.startswith("You used stride 2")
+
+
+def test_error_carried_forward_and_degenerate_values_carry_nothing(grade_answers):
+    parts, _ = grade_answers({"9.a": 7, "9.b": 14})
+    assert parts["9.a"].score == 0 and parts["9.b"].score == 1 and parts["9.b"].via == "carry_forward"
+    assert "9.a" in parts["9.b"].feedback
+    parts, _ = grade_answers({"9.a": 0, "9.b": 0})
+    assert parts["9.b"].score == 0
+    parts, _ = grade_answers({"9.b": 12})
+    assert parts["9.b"].score == 1 and parts["9.b"].via == ""
+    parts, _ = grade_answers({"9.a": 7, "9.b": 15})
+    assert parts["9.b"].score == 0
+
+
+def test_hidden_part_never_reveals_expected(grade_answers):
+    parts, _ = grade_answers({"10": 25})
+    assert parts["10"].expected is None and "24" not in parts["10"].feedback
+
+
+def test_missing_answer_says_what_is_expected(grade_answers):
+    parts, _ = grade_answers({})
+    assert parts["3"].status == "missing" and "shape" in parts["3"].feedback
+
+
+def test_variant_per_student_changes_expected(grade_answers, tmp_path):
+    from grader.solvers import resolve_params
+    from grader.spec import load_problem
+    from tests.conftest import DEMO
+
+    size = resolve_params(load_problem(DEMO).params, "demo", "bob")["size"]
+    parts, _ = grade_answers({"1": size - 2}, student="bob")
+    assert parts["1"].status == "correct"
+
+
+def test_transform_grades_by_behaviour(tmp_path):
+    from grader.engine import grade
+    from grader.spec import load_problem
+    from grader.submission import Submission
+
+    folder = tmp_path / "k"
+    folder.mkdir()
+    (folder / "solver.py").write_text(
+        "import numpy as np\n"
+        "def kernel():\n    return [[0, 1], [2, 3]]\n"
+        "def behaviour(k):\n    return (np.asarray(k, float) ** 2).sum(keepdims=True).tolist()\n")
+    (folder / "problem.yaml").write_text(
+        "id: k\nparts:\n  - {id: a, points: 1, type: array, answer: {solver: kernel}, transform: {solver: behaviour}}\n")
+    report = grade(load_problem(folder), Submission(source="t", answers={"a": [[3, 2], [1, 0]]}))
+    assert report.parts[0].status == "correct"
+    report = grade(load_problem(folder), Submission(source="t", answers={"a": [[3, 2], [1, 1]]}))
+    assert report.parts[0].status == "incorrect"

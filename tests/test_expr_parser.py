@@ -1,0 +1,189 @@
+"""The formula parser: what it reads (plain, LaTeX, Unicode), what it prints, what it refuses."""
+
+import time
+
+import pytest
+
+from grader.expr import ExprError, SymbolTable, parse, to_text
+
+VARS = {
+    "kappa": {"aliases": ["κ", "\\kappa", "k"], "domain": [1, 100]},
+    "lambda": {"aliases": ["λ", "lam"], "domain": "positive"},
+    "lambda_min": {"domain": "positive"},
+    "lambda_max": {"domain": "positive"},
+    "eta": {"aliases": ["η", "lr"], "domain": "positive"},
+    "M": {"domain": "positive_integer"},
+    "x": {},
+}
+TABLE = SymbolTable.build(VARS)
+MATRIX = SymbolTable.build(
+    {"X": {"shape": ["n", "d"]}, "a": {"shape": ["n"]}, "A": {"shape": ["d", "d"]},
+     "x_t": {"shape": ["d"]}, "eta": {"aliases": ["\\eta"], "domain": "positive"}, "T": {}},
+    dims={"n": [2, 5], "d": [2, 5]}, matrix=True)
+
+
+def canon(text, table=TABLE):
+    return to_text(parse(text, table))
+
+
+def error(text, table=TABLE):
+    with pytest.raises(ExprError) as info:
+        parse(text, table)
+    return info.value.message
+
+
+@pytest.mark.parametrize("text, expected", [
+    # the issue's formulas, plain and LaTeX
+    ("2/(lambda_min+lambda_max)", "2/(lambda_min + lambda_max)"),
+    ("\\frac{2}{\\lambda_{\\min}+\\lambda_{\\max}}", "2/(lambda_min + lambda_max)"),
+    ("\\dfrac{2}{\\lambda_\\min + \\lambda_\\max}", "2/(lambda_min + lambda_max)"),
+    ("2/(λ_min+λ_max)", "2/(lambda_min + lambda_max)"),
+    ("(k-1)/(k+1)", "(kappa - 1)/(kappa + 1)"),
+    ("\\frac{\\kappa-1}{\\kappa+1}", "(kappa - 1)/(kappa + 1)"),
+    ("\\left( \\kappa - 1 \\right) / \\left( \\kappa + 1 \\right)", "(kappa - 1)/(kappa + 1)"),
+    ("(κ−1)/(κ+1)", "(kappa - 1)/(kappa + 1)"),
+    ("lambda/(2 eta)", "lambda/(2*eta)"),
+    ("\\tilde{\\lambda} = \\frac{\\lambda}{2\\eta}", "lambda/(2*eta)"),
+    ("λ/(2η)", "lambda/(2*eta)"),
+    ("M/2 + 1", "M/2 + 1"),
+    ("\\frac{M}{2}+1", "M/2 + 1"),
+    # syntax details
+    ("kappa**2", "kappa^2"),
+    ("kappa^{2}", "kappa^2"),
+    ("κ²", "kappa^2"),
+    ("-x^2", "-x^2"),
+    ("2^-1", "2^(-1)"),
+    ("2x", "2*x"),
+    ("2(x+1)", "2*(x + 1)"),
+    ("(x+1)(x-1)", "(x + 1)*(x - 1)"),
+    ("x(x+1)", "x*(x + 1)"),
+    ("1/2x", "1/2*x"),
+    ("lambdaeta", "lambda*eta"),
+    ("λη", "lambda*eta"),
+    ("lr*lam", "eta*lambda"),
+    ("\\sqrt{\\kappa}", "sqrt(kappa)"),
+    ("\\sqrt[3]{x}", "x^(1/3)"),
+    ("\\frac12 x", "1/2*x"),
+    ("\\sin^2 x + \\cos(x)^2", "sin(x)^2 + cos(x)^2"),
+    ("\\ln x + \\log(x)", "log(x) + log(x)"),
+    ("e^{-x}", "e^(-x)"),
+    ("\\exp(-x) \\cdot 2", "exp(-x)*2"),
+    ("2 \\times \\pi x", "2*pi*x"),
+    ("|x-1|", "abs(x - 1)"),
+    ("\\left| x \\right|", "abs(x)"),
+    ("$\\frac{x}{2}$", "x/2"),
+    ("\\eta^* = 2/(lambda_min + lambda_max)", "2/(lambda_min + lambda_max)"),
+    ("0.5 x + 1e-3", "0.5*x + 1e-3"),
+    ("\\mathrm{e}^{x}", "e^x"),
+    ("sigmoid(x) max(x, 1)", "sigmoid(x)*max(x, 1)"),
+])
+def test_reads_plain_latex_and_unicode(text, expected):
+    assert canon(text) == expected
+
+
+def test_canonical_text_reads_back_to_the_same_tree():
+    for text in ["\\frac{\\kappa-1}{\\kappa+1}", "-(x-1)^-2/x", "x/(x*(x+1))", "2^x^2",
+                 "(-x)^2", "x - (x - 1)", "sqrt(x)/exp(-x)^2", "1/2*x"]:
+        tree = parse(text, TABLE)
+        assert parse(to_text(tree), TABLE) == tree
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("n/2 * a'XX'a/(a'XX'XX'a)", "n/2*a.T*X*X.T*a/(a.T*X*X.T*X*X.T*a)"),
+    ("\\frac{n}{2}\\frac{a^\\top X X^\\top a}{a^\\top X X^\\top X X^\\top a}",
+     "n/2*(a.T*X*X.T*a/(a.T*X*X.T*X*X.T*a))"),
+    ("(I - \\eta A) x_t", "(I - eta*A)*x_t"),
+    ("(I_d - eta A) x_{t}", "(I_d - eta*A)*x_t"),
+    ("X.T @ a", "X.T @ a"),
+    ("X^{\\top} a", "X.T*a"),
+    ("Xᵀa", "X.T*a"),
+    ("inv(A) \\|x_t\\|^2", "inv(A)*norm(x_t)^2"),
+    ("A^{-1}", "A^(-1)"),
+    ("X^T", "X^T"),  # T is declared here, so ^T is a power; .T and ' still transpose
+])
+def test_matrix_syntax(text, expected):
+    assert canon(text, MATRIX) == expected
+
+
+@pytest.mark.parametrize("text, message", [
+    ("y + 1", "unknown symbol 'y' at position 1; this part's variables are kappa, lambda, lambda_min"),
+    ("foo(x)", "unknown function 'foo' at position 1"),
+    ("(x + 1", "expected ')' to close the '(' at position 1"),
+    ("x + 1)", "unbalanced ')' at position 6"),
+    ("x +", "the formula ends too early"),
+    ("x * * 2", "unexpected '*' at position 5"),
+    ("", "the formula is empty"),
+    ("x ; y", "unexpected character ';' at position 3"),
+    ("x = y = 1", "only one '=' is allowed"),
+    ("x + 1 = 2", "an '=' may only follow the name"),
+    ("\\int x dx", "unsupported LaTeX command '\\int'"),
+    ("x ∞", "infinity is not allowed"),
+    ("sqrt(x, 2)", "sqrt(...) takes one argument, got 2"),
+    ("max(x)", "max(...) needs at least two arguments"),
+    ("x.y", "'.' at position 2 is only allowed in numbers and in '.T'"),
+    ("\\frac{x}", "'\\frac' needs an argument"),
+    ("()", "empty '()' at position 1"),
+])
+def test_malformed_input_gets_a_precise_message(text, message):
+    assert message in error(text)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("__import__('os')", "unexpected '_' at position 1"),
+    ("lambda x: x", "unexpected character ':'"),
+    ("x.__class__", "unexpected '_' at position 3"),
+    ("().__class__.__bases__[0].__subclasses__()", "unexpected '_' at position 4"),
+    ("exec('1')", "unknown function 'exec'"),
+    ("eval", "unknown symbol 'eval'"),
+    ("open", "unknown symbol 'open'"),
+    ('"x"', "unexpected character '\"'"),
+    ("x; import os", "unexpected character ';'"),
+    ("9**9**9**9", "too large"),
+    ("2^(10^5)", "too large"),
+    ("x^(10^5)", "the exponent in x^(10^5) is too large"),
+    ("10^400", "too large"),
+    ("exp(exp(100))", "too large"),
+    ("1e400", "out of range"),
+    ("9" * 400, "out of range"),
+])
+def test_hostile_input_is_refused(text, message):
+    assert message in error(text)
+
+
+def test_huge_and_deep_inputs_are_refused_quickly():
+    start = time.perf_counter()
+    assert "too long (1000000 characters" in error("x" * 1_000_000)
+    assert "too long" in error("(" * 10_000 + "x" + ")" * 10_000)
+    assert "nested too deeply" in error("(" * 200 + "x" + ")" * 200)
+    assert "nested too deeply" in error("-" * 200 + "x")
+    assert "nested too deeply" in error("x^" * 200 + "x")
+    assert "too long (more than" in error("+".join(["x"] * 900))
+    assert time.perf_counter() - start < 2.0
+
+
+def test_long_flat_formula_within_limits_parses():
+    text = "+".join(["x"] * 290)
+    assert to_text(parse(text, TABLE)).count("x") == 290
+
+
+def test_aliases_and_canonical_names_from_the_spec():
+    table = SymbolTable.build({"w_0": {"aliases": ["w0"]}, "\\lambda_{\\max}": {}})
+    assert table.problems == []
+    assert to_text(parse("w_{0} + w0 + w₀ + λ_max + \\lambda_{\\text{max}}", table)) == \
+        "w_0 + w_0 + w_0 + lambda_max + lambda_max"
+
+
+def test_spec_problems_are_collected():
+    table = SymbolTable.build({"w": {"domain": [2, 1]}, "x": {}, "y": {"aliases": ["x"]}, "z": {"dom": 1},
+                               "a b": {}})
+    text = "\n".join(table.problems)
+    assert "low end must be below the high end" in text
+    assert "'x' is already a name of variable 'x'" in text
+    assert "unknown setting(s) dom" in text
+    assert "variable 'a b'" in text
+
+
+def test_e_and_pi_are_constants_unless_declared():
+    assert canon("e^x + pi") == "e^x + pi"
+    table = SymbolTable.build({"e": {}, "x": {}})
+    assert to_text(parse("e x", table)) == "e*x"

@@ -1,0 +1,230 @@
+"""Hostile submissions (tests/hostile/*.py) graded end to end against tests/problems/code-demo.
+
+Each one must earn 0, get a clear message, finish in bounded time, leave no process behind and
+leak nothing of the solver. Limits are small so the whole file stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from grader.engine import grade
+from grader.loaders import load_submission
+from grader.sandbox import session as sandbox
+from grader.sandbox.users import processes_of
+from grader.spec import load_problem
+
+ROOT = Path(__file__).resolve().parent
+PROBLEM = ROOT / "problems" / "code-demo"
+HOSTILE = ROOT / "hostile"
+SECRET = "SOLVER-SECRET-7f3a9c"
+LIMITS = dict(call_timeout=1.0, import_timeout=3.0, submission_timeout=4.0, cpu_seconds=4,
+              memory_mb=768, max_procs=12, max_output_kb=256, max_restarts=2)
+pytestmark = pytest.mark.skipif(os.name != "posix", reason="the sandbox needs Linux")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def small_limits():
+    saved = (sandbox._DEFAULTS["config"], list(sandbox._DEFAULTS["hide"]))
+    sandbox.configure(hide=[PROBLEM], **LIMITS)
+    yield
+    sandbox._DEFAULTS["config"], sandbox._DEFAULTS["hide"] = saved
+
+
+def run(name: str, tmp_path: Path, **subst: str):
+    """Grade one hostile file; returns (report dict, all text shown, seconds, uids used)."""
+    text = (HOSTILE / name).read_text()
+    for key, value in subst.items():
+        text = text.replace(f"@{key}@", value)
+    path = tmp_path / "submission.py"
+    path.write_text(text)
+    start = time.monotonic()
+    problem = load_problem(PROBLEM)
+    sub = load_submission(path)
+    try:
+        report = grade(problem, sub)
+        uids = list(getattr(sub.runtime, "uids", []))
+    finally:
+        sub.close()
+    elapsed = time.monotonic() - start
+    data = report.to_dict()
+    return data, json.dumps(data), elapsed, uids
+
+
+def feedback(data: dict, part: str) -> str:
+    return next(p["feedback"] for p in data["parts"] if p["id"] == part)
+
+
+def assert_contained(data, shown, elapsed, uids, bound=12.0):
+    assert data["score"] == 0, shown
+    assert elapsed < bound, f"took {elapsed:.1f} s"
+    assert SECRET not in shown
+    if os.geteuid() == 0:
+        assert uids and all(u >= 1_000_000 for u in uids)
+        for uid in uids:
+            assert processes_of(uid) == [], f"processes of uid {uid} survived"
+
+
+def test_always_equal_objects_earn_nothing(tmp_path):
+    data, shown, elapsed, uids = run("always_equal.py", tmp_path)
+    assert_contained(data, shown, elapsed, uids)
+    assert "returned an object of type AlwaysEqual" in feedback(data, "1")
+    assert any("ANSWERS holds an object of type AlwaysEqual" in m for m in data["messages"])
+
+
+def test_monkeypatched_comparisons_do_not_reach_the_grader(tmp_path):
+    data, shown, elapsed, uids = run("monkeypatch.py", tmp_path)
+    assert_contained(data, shown, elapsed, uids)
+    assert "expected [30, 30], got [1, 1]" in feedback(data, "1")
+    assert "41" in feedback(data, "4")
+    import math
+
+    import numpy as np
+    assert np.allclose([1], [2]) is False and math.isclose(1, 2) is False and abs(-1) == 1
+
+
+def test_forged_results_files_are_never_written(tmp_path):
+    outdir = tmp_path / "results"
+    outdir.mkdir()
+    data, shown, elapsed, uids = run("forge_results.py", tmp_path, OUTDIR=str(outdir),
+                                     PROBLEM=str(PROBLEM))
+    assert_contained(data, shown, elapsed, uids)
+    assert not (outdir / "results.json").exists()
+    assert not (PROBLEM / "results.json").exists()
+    assert not (tmp_path / "results.json").exists()
+    assert "expected [30, 30], got [0, 0]" in feedback(data, "1")
+
+
+def test_forged_stdout_and_channel_frames(tmp_path):
+    data, shown, elapsed, uids = run("forge_stdout.py", tmp_path)
+    assert_contained(data, shown, elapsed, uids)
+    assert "invalid data to the grader's channel" in feedback(data, "1")
+    assert "invalid data to the grader's channel" in feedback(data, "2")
+
+
+def test_infinite_loop_times_out(tmp_path):
+    data, shown, elapsed, uids = run("infinite_loop.py", tmp_path)
+    assert_contained(data, shown, elapsed, uids, bound=10)
+    assert "timed out while running conv_output_shape()" in feedback(data, "1")
+
+
+def test_sigterm_ignored_still_killed(tmp_path):
+    data, shown, elapsed, uids = run("sigterm_ignored.py", tmp_path)
+    assert_contained(data, shown, elapsed, uids, bound=10)
+    assert "timed out" in feedback(data, "1")
+
+
+def test_fork_bomb_is_bounded_and_leaves_nothing(tmp_path):
+    data, shown, elapsed, uids = run("fork_bomb.py", tmp_path)
+    assert_contained(data, shown, elapsed, uids, bound=12)
+    assert "timed out" in feedback(data, "1")
+
+
+def test_memory_bomb(tmp_path):
+    data, shown, elapsed, uids = run("memory_bomb.py", tmp_path)
+    assert_contained(data, shown, elapsed, uids)
+    assert "MemoryError" in feedback(data, "1")
+    assert "MemoryError" in feedback(data, "2")
+
+
+def test_300_mb_of_output_is_cut_off(tmp_path):
+    data, shown, elapsed, uids = run("output_flood.py", tmp_path)
+    assert_contained(data, shown, elapsed, uids)
+    assert "printed more than 256 KB of output" in feedback(data, "1")
+    assert "printed more than 256 KB of output" in feedback(data, "2")
+    assert len(shown) < 20_000
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("exit_import_sys.py", "exited while being imported: called sys.exit(0)"),
+    ("exit_import_os.py", "exit status 0"),
+])
+def test_exit_during_import(tmp_path, name, expected):
+    data, shown, elapsed, uids = run(name, tmp_path)
+    assert_contained(data, shown, elapsed, uids)
+    assert data["fatal"] and expected in data["fatal"]
+    assert "submission.py" in data["fatal"]
+
+
+def test_exit_inside_a_call(tmp_path):
+    data, shown, elapsed, uids = run("exit_in_call.py", tmp_path)
+    assert_contained(data, shown, elapsed, uids)
+    assert "called sys.exit(0)" in feedback(data, "1")
+    assert "ended its process (exit status 0" in feedback(data, "2")
+
+
+def test_killing_the_parent_fails(tmp_path):
+    data, shown, elapsed, uids = run("kill_parent.py", tmp_path)
+    assert_contained(data, shown, elapsed, uids)
+    assert "expected [30, 30], got [0, 0]" in feedback(data, "1")
+    from grader.sandbox.forkserver import get_server
+
+    assert get_server().request({"op": "ping"}).get("ok") is True
+
+
+def test_solver_and_spec_are_unreadable(tmp_path):
+    data, shown, elapsed, uids = run("read_secret.py", tmp_path, PROBLEM=str(PROBLEM))
+    assert_contained(data, shown, elapsed, uids)
+    text = feedback(data, "1")
+    assert "raised RuntimeError" in text and "solver.py" in text
+    assert "import grader: ModuleNotFoundError" in shown or "import grader" not in shown
+
+
+def test_deep_recursion(tmp_path):
+    data, shown, elapsed, uids = run("deep_recursion.py", tmp_path)
+    assert_contained(data, shown, elapsed, uids)
+    assert "RecursionError" in feedback(data, "1")
+    second = feedback(data, "2")
+    assert "RecursionError" in second or "segmentation fault" in second or "MemoryError" in second
+
+
+def test_syntax_error(tmp_path):
+    data, shown, elapsed, uids = run("syntax_error.py", tmp_path)
+    assert_contained(data, shown, elapsed, uids)
+    assert "has a syntax error" in data["fatal"] and "line 6" in data["fatal"]
+
+
+def test_segfault_is_reported_as_a_crash(tmp_path):
+    data, shown, elapsed, uids = run("segfault.py", tmp_path)
+    assert_contained(data, shown, elapsed, uids)
+    assert "segmentation fault" in feedback(data, "1")
+    assert "segmentation fault" in feedback(data, "2")
+
+
+def test_bad_answers_and_unsupported_return(tmp_path):
+    data, shown, elapsed, uids = run("bad_answers.py", tmp_path)
+    assert_contained(data, shown, elapsed, uids)
+    assert any("ANSWERS must be a dict" in m for m in data["messages"])
+    assert "returned an object of type set" in feedback(data, "1")
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="network namespaces need root")
+def test_no_network(tmp_path):
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    server.settimeout(5)
+    got = []
+    thread = threading.Thread(target=lambda: got.append(_accept(server)), daemon=True)
+    thread.start()
+    data, shown, elapsed, uids = run("network.py", tmp_path, PORT=str(server.getsockname()[1]))
+    server.close()
+    assert_contained(data, shown, elapsed, uids)
+    assert "connected" not in feedback(data, "1")
+    assert not any(got)
+
+
+def _accept(server):
+    try:
+        conn, _ = server.accept()
+        conn.close()
+        return True
+    except OSError:
+        return False

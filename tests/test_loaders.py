@@ -1,0 +1,81 @@
+"""Bad submissions: each gets a clear message and 0 for what it affects, never a traceback."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from grader.loaders import load_submission
+from tests.conftest import DEMO, run_cli
+
+
+@pytest.mark.parametrize("content, words", [
+    ("{not json", "invalid JSON at line 1"),
+    ("[1, 2, 3]", "the top level is a list"),
+    ('"just text"', "the top level is a string"),
+    ("", "the file is empty"),
+    ('{"answers": [1, 2]}', "\"answers\" must be an object"),
+    ("[" * 10000 + "]" * 10000, "nested"),
+])
+def test_unreadable_json_is_fatal_with_reason(tmp_path, content, words):
+    path = tmp_path / "answers.json"
+    path.write_text(content)
+    sub = load_submission(path)
+    assert sub.fatal and words in sub.fatal and "answers.json" in sub.fatal
+
+
+def test_non_utf8_file(tmp_path):
+    path = tmp_path / "answers.json"
+    path.write_bytes(b'{"answers": {"1": "\xff\xfe"}}')
+    sub = load_submission(path)
+    assert "not UTF-8" in sub.fatal
+
+
+def test_huge_file_refused_without_reading_it(tmp_path):
+    path = tmp_path / "answers.json"
+    with open(path, "wb") as f:
+        f.truncate(100 * 1024 * 1024)
+    sub = load_submission(path)
+    assert "104.9 MB" in sub.fatal
+
+
+def test_missing_file_and_wrong_extension(tmp_path):
+    assert "file not found" in load_submission(tmp_path / "nope.json").fatal
+    (tmp_path / "a.txt").write_text("26")
+    assert "unsupported file type" in load_submission(tmp_path / "a.txt").fatal
+
+
+def test_folder_merges_files_and_reports_conflicts(tmp_path):
+    (tmp_path / "a.json").write_text('{"answers": {"1": 26, "7": "O(t)"}}')
+    (tmp_path / "b.json").write_text('{"1": 25, "3": [32, 128, 26, 26]}')
+    (tmp_path / "broken.json").write_text("{")
+    sub = load_submission(tmp_path)
+    assert sub.fatal is None
+    assert sub.answers == {"1": 26, "7": "O(t)", "3": [32, 128, 26, 26]}
+    assert any("answered in both a.json and b.json" in m for m in sub.messages)
+    assert any("broken.json: invalid JSON" in m for m in sub.messages)
+
+
+def test_empty_folder_is_fatal(tmp_path):
+    assert "no .json or .py file" in load_submission(tmp_path).fatal
+
+
+def test_nan_and_wrong_types_score_zero_for_that_part_only(write_json):
+    path = write_json('{"answers": {"1": NaN, "3": "thirty-two", "4": {"x": 1}, "9.a": 6}}')
+    out = run_cli("grade", DEMO, path, "--format", "json")
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    parts = {p["id"]: p for p in report["parts"]}
+    assert parts["1"]["status"] == "invalid" and "NaN" in parts["1"]["feedback"]
+    assert parts["3"]["status"] == "invalid" and "dimension 1" in parts["3"]["feedback"]
+    assert parts["4"]["status"] == "invalid"
+    assert parts["9.a"]["status"] == "correct"
+    assert parts["1"]["answer"] == "nan"  # the report stays valid JSON
+
+
+def test_unknown_ids_reported_and_near_misses_matched(grade_answers):
+    parts, report = grade_answers({"9.A ": 6, "bogus": 1, "91": 2})
+    assert parts["9.a"].status == "correct"
+    assert any("'9.A ' was taken as part 9.a" in m for m in report.messages)
+    assert any("unknown part id 'bogus'" in m for m in report.messages)
