@@ -111,7 +111,7 @@ def test_validate_checks_declared_mistakes_and_examples(tmp_path):
 def test_validate_demo_is_valid():
     out = run_cli("validate", DEMO)
     assert out.returncode == 0, out.stdout + out.stderr
-    assert "demo: valid" in out.stdout
+    assert "demo: valid, reference scores 100%" in out.stdout
 
 
 def test_schema_is_valid_json_schema_and_accepts_the_demo(tmp_path):

@@ -34,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
             continue
         name = result.problem.id
         if result.ok:
-            print(f"{name}: valid, total {result.problem.total:g} points")
+            print(f"{name}: valid, reference scores 100% (total {result.problem.total:g} points)")
         else:
             print(f"{name}: INVALID")
             for err in result.errors:
