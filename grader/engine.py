@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from grader.report import PartResult, Report
-from grader.solvers import SolverError, Solvers, load_solvers, resolve_params, student_seed, to_plain
+from grader.solvers import (
+    SOLVER_SECONDS, STUDENT_VALUE_SECONDS, Rejected, SolverError, Solvers, load_solvers, resolve_params, student_seed, to_plain,
+)
 from grader.spec import Part, Problem, load_problem, order_by_uses
 from grader.submission import Submission
 from grader.types import Invalid, Verdict
@@ -137,6 +139,9 @@ def _grade_part(part: Part, problem: Problem, sub: Submission, answers: dict, so
         ref_uses = {arg: _reference_data(other, given, problem, solvers) for arg, other in part.uses.items()}
         expected = _expected(part, ctx, solvers, ref_uses)
         mark = _best_mark(part, ctx, solvers, got, expected, given, ref_uses)
+    except Rejected as exc:
+        return PartResult(**base, score=0.0, status="invalid", answer=shown_answer,
+                          feedback=f"part {part.id}: {exc}")
     except SolverError as exc:
         return _solver_failed(base, exc)
     given[part.id] = _Given(got, kind.to_data(got, ctx), mark.fraction >= 1 and mark.via == "")
@@ -160,7 +165,8 @@ def _result(base: dict, part: Part, mark: _Mark, answer: Any, expected: str | No
     feedback = mark.message
     extra = part.feedback.get({"correct": "correct", "partial": "partial"}.get(status, "incorrect"))
     if extra:
-        feedback = f"{feedback}. {extra}" if feedback else extra
+        sep = " " if feedback.rstrip().endswith((".", "!", "?", ":")) else ". "
+        feedback = f"{feedback.rstrip()}{sep}{extra}" if feedback else extra
     if status != "correct" and part.hint:
         feedback += f" Hint: {part.hint}"
     return PartResult(**base, score=_round(part.points * fraction), status=status, feedback=feedback,
@@ -196,11 +202,12 @@ def _expected(part: Part, ctx, solvers: Solvers, uses: dict[str, Any]) -> Any:
         raise SolverError(f"part {part.id}: the reference answer is malformed: {exc}") from None
 
 
-def _raw_value(source: dict[str, Any], solvers: Solvers, uses: dict[str, Any] | None = None) -> Any:
+def _raw_value(source: dict[str, Any], solvers: Solvers, uses: dict[str, Any] | None = None,
+               seconds: float = SOLVER_SECONDS) -> Any:
     if "solver" in source and source["solver"]:
         args = dict(source.get("args") or {})
         args.update(uses or {})
-        return solvers.call(source["solver"], args, source.get("key"))
+        return solvers.call(source["solver"], args, source.get("key"), seconds=seconds)
     return source.get("value")
 
 
@@ -216,10 +223,7 @@ def _best_mark(part: Part, ctx, solvers: Solvers, got: Any, expected: Any, given
                ref_uses: dict[str, Any]) -> _Mark:
     kind = part.kind
     if part.transform:
-        try:
-            got_cmp = _transformed(part, ctx, solvers, got)
-        except SolverError as exc:
-            return _Mark(0.0, f"your answer could not be checked: {exc}")
+        got_cmp = _transformed(part, ctx, solvers, got)
         expected_cmp = _transformed(part, ctx, solvers, expected)
     else:
         got_cmp, expected_cmp = got, expected
@@ -287,13 +291,13 @@ def _carried(part: Part, ctx, solvers: Solvers, got: Any, given: dict[str, _Give
     if not carried_from:
         return None
     try:
-        value = _raw_value(part.answer, solvers, uses)
+        value = _raw_value(part.answer, solvers, uses, seconds=STUDENT_VALUE_SECONDS)
         if degenerate(to_plain(value)):
             return None
         expected = part.kind.expected(value, ctx)
         if part.transform:
             expected = _transformed(part, ctx, solvers, expected)
-    except (SolverError, Invalid, ArithmeticError, ValueError, TypeError):
+    except (SolverError, Rejected, Invalid, ArithmeticError, ValueError, TypeError):
         return None
     verdict = part.kind.compare(got, expected, ctx)
     if verdict.fraction < 1:

@@ -16,10 +16,18 @@ from types import ModuleType
 from typing import Any
 
 from grader.errors import SpecError
+from grader.timelimit import TimeLimit, time_limit
+
+SOLVER_SECONDS = 60.0  # a reference solver (trusted, runs once per variant)
+STUDENT_VALUE_SECONDS = 5.0  # a trusted function fed a student's value (transform, carry forward)
 
 
 class SolverError(Exception):
     """A solver function is missing or raised: the spec's fault, never the student's."""
+
+
+class Rejected(Exception):
+    """A trusted transform refused a student's value; the message is for the student."""
 
 
 def load_solvers(folder: Path) -> ModuleType | None:
@@ -123,13 +131,15 @@ class Solvers:
             raise SolverError(f"{self.folder / 'solver.py'}: no function '{name}'")
         return fn
 
-    def call(self, name: str, args: dict[str, Any] | None = None, key: Any = None) -> Any:
+    def call(self, name: str, args: dict[str, Any] | None = None, key: Any = None,
+             seconds: float = SOLVER_SECONDS) -> Any:
         fn = self.function(name)
         kwargs = self._kwargs(fn, args or {})
         cache_key = repr((name, sorted(kwargs.items(), key=lambda kv: kv[0])))
         if cache_key not in self._cache:
             try:
-                self._cache[cache_key] = to_plain(fn(**kwargs))
+                with time_limit(seconds):
+                    self._cache[cache_key] = to_plain(fn(**kwargs))
             except Exception as exc:
                 tb = traceback.extract_tb(exc.__traceback__)
                 where = next((f"solver.py:{f.lineno}" for f in reversed(tb)
@@ -147,9 +157,12 @@ class Solvers:
         """Call `name(value, **args)` uncached: a trusted transform of a student's plain data."""
         fn = self.function(name)
         try:
-            return to_plain(fn(value, **(args or {})))
+            with time_limit(STUDENT_VALUE_SECONDS):
+                return to_plain(fn(value, **(args or {})))
+        except TimeLimit:
+            raise Rejected("your answer took too long to check") from None
         except Exception as exc:
-            raise SolverError(f"{name}() could not process this value: {type(exc).__name__}: {exc}") from None
+            raise Rejected(str(exc) or type(exc).__name__) from None
 
     def _kwargs(self, fn, args: dict[str, Any]) -> dict[str, Any]:
         try:

@@ -523,8 +523,15 @@ def _check_answer(answer: dict, allowed: set, lines: _Lines, path: tuple, label:
 
 
 def _credit(value: Any, where: str, label: str, errors: list) -> float:
+    if isinstance(value, str):  # "2/3": thirds are not exact as decimals
+        num, sep, den = value.partition("/")
+        try:
+            value = float(num) / float(den) if sep else float(value)
+        except (ValueError, ZeroDivisionError):
+            pass
     if not _is_number(value) or not 0 <= value <= 1:
-        errors.append(f"{where}: {label}: credit must be a fraction between 0 and 1, not {value!r}")
+        errors.append(f"{where}: {label}: credit must be a fraction between 0 and 1 (e.g. 0.5 or \"2/3\"), "
+                      f"not {value!r}")
         return 0.0
     return float(value)
 

@@ -7,6 +7,9 @@ from typing import Any
 from grader.spec import DRAWS, PART_KEYS, TOP_KEYS, VISIBILITIES
 from grader.types import available_types, get_type
 
+_CREDIT = {"anyOf": [{"type": "number", "minimum": 0, "maximum": 1},
+                     {"type": "string", "pattern": r"^\s*\d+(\.\d+)?\s*(/\s*\d+(\.\d+)?\s*)?$"}]}
+
 _ANSWER = {
     "type": "object",
     "properties": {"solver": {"type": "string"}, "args": {"type": "object"}, "key": {}, "value": {}},
@@ -27,18 +30,18 @@ def spec_schema() -> dict[str, Any]:
         props["answer"] = _ANSWER
         props["tiers"] = {"type": "array", "items": {
             "type": "object", "required": ["credit"],
-            "properties": {"credit": {"type": "number", "minimum": 0, "maximum": 1},
+            "properties": {"credit": _CREDIT,
                            "feedback": {"type": "string"},
                            **{k: o.schema() for k, o in kind.options.items() if o.tier}},
             "additionalProperties": False}}
         props["mistakes"] = {"type": "array", "items": {
             "type": "object", "required": ["feedback"],
-            "properties": {**_ANSWER["properties"], "credit": {"type": "number", "minimum": 0, "maximum": 1},
+            "properties": {**_ANSWER["properties"], "credit": _CREDIT,
                            "feedback": {"type": "string"}},
             "additionalProperties": False}}
         props["uses"] = {"type": "object", "additionalProperties": {"type": "string"}}
         props["carry_forward"] = {"type": "object", "properties": {
-            "credit": {"type": "number", "minimum": 0, "maximum": 1}}, "additionalProperties": False}
+            "credit": _CREDIT}, "additionalProperties": False}
         type_rules.append({
             "if": {"properties": {"type": {"const": name}}, "required": ["type"]},
             "then": {"properties": props, "additionalProperties": False,

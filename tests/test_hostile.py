@@ -26,7 +26,7 @@ PROBLEM = ROOT / "problems" / "code-demo"
 HOSTILE = ROOT / "hostile"
 SECRET = "SOLVER-SECRET-7f3a9c"
 LIMITS = dict(call_timeout=1.0, import_timeout=3.0, submission_timeout=4.0, cpu_seconds=4,
-              memory_mb=768, max_procs=12, max_output_kb=256, max_restarts=2)
+              memory_mb=768, max_procs=12, max_output_kb=256, max_restarts=8)
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="the sandbox needs Linux")
 
 
@@ -132,6 +132,8 @@ def test_memory_bomb(tmp_path):
     assert_contained(data, shown, elapsed, uids)
     assert "MemoryError" in feedback(data, "1")
     assert "MemoryError" in feedback(data, "2")
+    third = feedback(data, "3")
+    assert "MemoryError" in third or "time limit" in third
 
 
 def test_300_mb_of_output_is_cut_off(tmp_path):
@@ -182,7 +184,9 @@ def test_deep_recursion(tmp_path):
     assert_contained(data, shown, elapsed, uids)
     assert "RecursionError" in feedback(data, "1")
     second = feedback(data, "2")
-    assert "RecursionError" in second or "segmentation fault" in second or "MemoryError" in second
+    # With a huge recursion limit 3.11 grows frames on the heap: a MemoryError, a crash or,
+    # most often, the call's time limit.
+    assert any(w in second for w in ("RecursionError", "segmentation fault", "MemoryError", "timed out"))
 
 
 def test_syntax_error(tmp_path):

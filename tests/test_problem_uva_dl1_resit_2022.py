@@ -330,7 +330,7 @@ def _grade(path: Path) -> dict:
         grade_path = None
     if grade_path is not None:
         report = grade_path(PROBLEM, path)
-        return report if isinstance(report, dict) else report.to_data()
+        return report if isinstance(report, dict) else report.to_dict()
     done = subprocess.run(
         [sys.executable, "-m", "grader", "grade", str(PROBLEM), str(path), "--format", "json"],
         cwd=ROOT, capture_output=True, text=True, timeout=120,
@@ -339,13 +339,9 @@ def _grade(path: Path) -> dict:
     return json.loads(done.stdout)
 
 
-def _part_scores(report: dict) -> dict:
+def _parts(report: dict) -> dict:
     parts = report.get("parts") or report.get("tests") or []
-    out = {}
-    for p in parts:
-        pid = p.get("id", p.get("number"))
-        out[str(pid)] = p["score"]
-    return out
+    return {str(p.get("id", p.get("number"))): p for p in parts}
 
 
 ENGINE = importlib.util.find_spec("grader.engine") is not None
@@ -358,6 +354,62 @@ def test_example_submission_gets_its_declared_score(name):
     declared = _expected()[name]
     report = _grade(EXAMPLES / name)
     assert report["score"] == pytest.approx(declared["score"], abs=1e-3)
-    scores = _part_scores(report)
+    parts = _parts(report)
     for pid, score in declared.get("parts", {}).items():
-        assert scores[pid] == pytest.approx(score, abs=1e-3), pid
+        assert parts[pid]["score"] == pytest.approx(score, abs=1e-3), pid
+
+
+@pytest.mark.skipif(not ENGINE, reason="the grading engine (grader/engine.py) is not there yet")
+def test_typical_mistakes_get_their_specific_feedback():
+    parts = _parts(_grade(EXAMPLES / "typical-mistakes.json"))
+    assert "M(M+1)/2 free numbers, not M^2" in parts["2.5"]["feedback"]  # almost correct: 2 of 3 points
+    assert parts["2.5"]["via"] == "mistake"
+    assert "see above" in parts["1.2"]["feedback"]  # the seed's feedback of the -1 option
+    assert "floored at 0" in parts["2.7"]["feedback"]
+    assert "2/(lambda_min + lambda_max)" in parts["9.2"]["feedback"]
+    assert parts["9.4"]["via"] == "carry_forward"  # right for the student's own 1/lambda_max
+    assert "sqrt(kappa) = 2" in parts["9.5"]["feedback"]  # the momentum-rate mistake
+    assert parts["6.4"]["score"] == 0 and "LayerNorm" in parts["6.4"]["feedback"]
+
+
+@pytest.mark.skipif(not ENGINE, reason="the grading engine (grader/engine.py) is not there yet")
+def test_hostile_formula_answers_score_zero_with_a_message(tmp_path):
+    answers = {"2.5": "__import__('os').system('echo hi')", "9.1": "x" * 100000,
+               "9.3": "((((((((((" * 500, "9.4": float("nan"), "9.5": {"n": 1}, "6.2": "1e999",
+               "2.1": ["B", "C"], "1.1": "A" * 10000}
+    path = tmp_path / "hostile.json"
+    path.write_text(json.dumps({"answers": answers}))
+    report = _grade(path)
+    parts = _parts(report)
+    for pid in answers:
+        assert parts[pid]["score"] == 0, pid
+        assert parts[pid]["feedback"], pid
+    assert report["score"] == 0
+
+
+@pytest.mark.skipif(not ENGINE, reason="the grading engine (grader/engine.py) is not there yet")
+def test_errors_carry_forward_along_the_optimization_chain(tmp_path):
+    # 9.3 wrong (1/lambda_max); 9.4 right for it ((kappa-1)/kappa, i.e. 3/4 at kappa = 4);
+    # 9.5 right for that rate: (1/3)^m = (3/4)^n
+    answers = {"9.3": "1/lambda_max", "9.4": "(kappa-1)/kappa", "9.5": "n*log(4/3)/log(3)"}
+    path = tmp_path / "chain.json"
+    path.write_text(json.dumps({"answers": answers}))
+    parts = _parts(_grade(path))
+    assert parts["9.3"]["score"] == 0
+    assert parts["9.4"]["score"] == 2 and parts["9.4"]["via"] == "carry_forward"
+    assert parts["9.5"]["score"] == 2 and parts["9.5"]["via"] == "carry_forward"
+    # the reference's own 9.5 is still right whatever 9.4 was
+    answers["9.5"] = "n*(log(5)/log(3) - 1)"
+    path.write_text(json.dumps({"answers": answers}))
+    assert _parts(_grade(path))["9.5"]["score"] == 2
+
+
+@pytest.mark.skipif(not ENGINE, reason="the grading engine (grader/engine.py) is not there yet")
+def test_a_learning_rate_that_is_not_scale_free_carries_nothing(tmp_path):
+    answers = {"9.3": "1/lambda_max^2", "9.4": "(kappa-1)/kappa^2", "9.5": "0.46 n"}
+    path = tmp_path / "chain.json"
+    path.write_text(json.dumps({"answers": answers}))
+    parts = _parts(_grade(path))
+    assert parts["9.3"]["score"] == 0
+    assert parts["9.4"]["score"] == 0 and parts["9.4"]["via"] != "carry_forward"
+    assert parts["9.5"]["score"] == 2  # "0.46 n" within rtol 0.02 of 0.465 n

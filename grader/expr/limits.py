@@ -8,4 +8,5 @@ MAX_NUMBER_EXP10 = 300   # constants must stay below 1e300 (no 9^9^9^9)
 MAX_MATRIX_POWER = 20    # A^k for square matrices
 SYMBOLIC_MAX_NODES = 160 # larger formulas skip the symbolic check (numeric sampling decides)
 SYMBOLIC_MAX_POWER = 12  # (...)^k with k larger than this is never expanded symbolically
+SYMBOLIC_MAX_DEGREE = 24 # estimated degree above which expand/cancel are skipped
 SYMBOLIC_SECONDS = 1.0   # time budget of the symbolic check (where a timer is available)

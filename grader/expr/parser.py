@@ -133,12 +133,10 @@ class Parser:
 
     def sum(self) -> N.Node:
         start = self.peek()
-        self.enter(start)
         node = self.term()
         while self.at_op("+-"):
             op = self.take().text
             node = N.Bin(op, node, self.term(), span=(start.pos, self.last_end))
-        self.depth -= 1
         return node
 
     def term(self) -> N.Node:
@@ -322,7 +320,9 @@ class Parser:
             self.expect(")", opener)
             self.depth -= 1
         elif self.starts_atom(self.peek()):
+            self.enter(t)
             args = [self.power()]
+            self.depth -= 1
         else:
             raise self.fail(self.peek(), f"{fn} needs an argument, as in {fn}(x)")
         if fn in VARIADIC:

@@ -19,6 +19,10 @@ from typing import Any
 
 from grader.sandbox import limits, namespaces, protocol, users
 
+# Bound here, before student code runs, so a student patching builtins cannot break the loop.
+from builtins import (BaseException, SyntaxError, SystemExit, callable, dict, getattr,  # noqa: E402
+                      isinstance, len, list, repr, sorted, str, type, vars)
+
 REQ_FD, RESP_FD = 0, 3
 
 
@@ -60,7 +64,9 @@ def _run(spawn: dict, server_pid: int) -> None:
     done: set = set()
     warnings: list[str] = []
     if drop:
-        done, warnings = namespaces.isolate(config.network, config.hide_paths, 64, uid, gid)
+        runtime = sorted({sys.prefix, sys.base_prefix, sys.exec_prefix,
+                          *[p for p in sys.path if p.endswith("-packages")]})
+        done, warnings = namespaces.isolate(config.network, config.hide_paths, 64, runtime, scratch)
     reader = protocol.FrameReader(config.max_message_mb * 1024 * 1024)
     setup = _read(reader)
     if setup is None or setup.get("op") != "setup":
@@ -130,8 +136,11 @@ def _write(data: bytes) -> None:
 def _serve(reader: protocol.FrameReader, scratch: str) -> None:
     import numpy as np
 
+    import builtins
+
     encode = protocol.make_encoder(np)
     limit = reader.limit
+    saved_builtins = dict(vars(builtins))
     modules: dict[str, Any] = {}
     frame, write, read = protocol.frame, _write, _read
     while True:
@@ -139,14 +148,21 @@ def _serve(reader: protocol.FrameReader, scratch: str) -> None:
         if msg is None:
             os._exit(0)
         try:
+            vars(builtins).update(saved_builtins)  # undo patches before our own code runs
             if msg.get("op") == "import":
-                reply = _import(msg, modules, scratch, encode)
+                reply = _import(msg, modules, scratch, encode, builtins, saved_builtins)
             else:
-                reply = _call(msg, modules, scratch, encode, np)
+                reply = _call(msg, modules, scratch, encode, np, builtins, saved_builtins)
+            vars(builtins).update(saved_builtins)
             data = frame({**reply, "seq": msg.get("seq")})
         except BaseException as exc:  # noqa: BLE001 - e.g. a RecursionError while encoding
-            data = frame({"ok": False, "seq": msg.get("seq"),
-                          "error": _error(exc, scratch, kind="bad_return")})
+            try:
+                vars(builtins).update(saved_builtins)
+                error = _error(exc, scratch, kind="bad_return")
+            except BaseException:  # noqa: BLE001
+                error = {"kind": "bad_return", "type": "", "where": "",
+                         "message": "the result could not be sent back"}
+            data = frame({"ok": False, "seq": msg.get("seq"), "error": error})
         if len(data) > limit:
             data = frame({"ok": False, "seq": msg.get("seq"), "error": {
                 "kind": "bad_return", "type": "", "where": "",
@@ -163,7 +179,7 @@ def _flush() -> None:
             pass
 
 
-def _import(msg: dict, modules: dict, scratch: str, encode) -> dict:
+def _import(msg: dict, modules: dict, scratch: str, encode, builtins, saved: dict) -> dict:
     name, filename = msg["module"], msg["file"]
     try:
         spec = importlib.util.spec_from_file_location(name, os.path.join(scratch, filename))
@@ -171,8 +187,10 @@ def _import(msg: dict, modules: dict, scratch: str, encode) -> dict:
         sys.modules[name] = module
         spec.loader.exec_module(module)
     except BaseException as exc:  # noqa: BLE001 - SystemExit included: reported, not obeyed
+        vars(builtins).update(saved)
         sys.modules.pop(name, None)
         return {"ok": False, "error": _error(exc, scratch)}
+    vars(builtins).update(saved)
     modules[name] = module
     reply: dict = {"ok": True, "functions": [], "answers": None, "answers_error": None,
                    "has_answers": False}
@@ -197,7 +215,7 @@ def _import(msg: dict, modules: dict, scratch: str, encode) -> dict:
     return reply
 
 
-def _call(msg: dict, modules: dict, scratch: str, encode, np) -> dict:
+def _call(msg: dict, modules: dict, scratch: str, encode, np, builtins, saved: dict) -> dict:
     module = modules.get(msg["module"])
     if module is None:
         return {"ok": False, "error": {"kind": "missing", "type": "", "where": "",
@@ -215,7 +233,9 @@ def _call(msg: dict, modules: dict, scratch: str, encode, np) -> dict:
     try:
         value = fn(*args, **kwargs)
     except BaseException as exc:  # noqa: BLE001 - sys.exit() in a function is reported too
+        vars(builtins).update(saved)
         return {"ok": False, "error": _error(exc, scratch)}
+    vars(builtins).update(saved)
     try:
         return {"ok": True, "value": encode(value)}
     except protocol.EncodeError as exc:

@@ -22,7 +22,7 @@ class SandboxConfig:
     max_output_kb: int = 1024          # stdout+stderr captured per sandbox process, then killed
     max_message_mb: int = 16           # largest protocol frame (a returned value)
     max_source_kb: int = 1024          # largest submitted .py file
-    max_restarts: int = 3              # re-spawns after a crash/timeout, per submission
+    max_restarts: int = 20             # re-spawns after a crash/timeout, per submission
     network: bool = False              # False: a new, empty network namespace where allowed
     user: str | None = None            # None: a fresh uid per child (uid_base + pid); or a name/uid
     uid_base: int = 1_000_000

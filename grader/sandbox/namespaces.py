@@ -15,7 +15,7 @@ import os
 CLONE_NEWNS = 0x00020000
 CLONE_NEWNET = 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
-MS_REC, MS_PRIVATE = 0x4000, 1 << 18
+MS_BIND, MS_REC, MS_PRIVATE = 0x1000, 0x4000, 1 << 18
 PR_SET_PDEATHSIG, PR_SET_CHILD_SUBREAPER, PR_SET_NO_NEW_PRIVS = 1, 36, 38
 
 _libc = None
@@ -50,8 +50,14 @@ def mount(source: str, target: str, fstype: str | None, flags: int, data: str | 
                         ctypes.c_ulong(flags), data.encode() if data else None), f"mount {target}")
 
 
-def isolate(network: bool, hide: list[str], tmp_mb: int, uid: int, gid: int) -> tuple[set, list[str]]:
-    """Enter new namespaces where possible. Returns (what succeeded, warnings)."""
+def isolate(network: bool, hide: list[str], tmp_mb: int, runtime: list[str],
+            staging: str) -> tuple[set, list[str]]:
+    """Enter new namespaces where possible. Returns (what succeeded, warnings).
+
+    ``runtime`` are folders the student's interpreter must read (the Python installation):
+    if one sits under a folder others may not enter (pyenv in /root, mode 700), that folder
+    is replaced by a tmpfs holding only the way to it. ``staging`` is an empty folder.
+    """
     done: set = set()
     warnings: list[str] = []
     if not network:
@@ -67,6 +73,11 @@ def isolate(network: bool, hide: list[str], tmp_mb: int, uid: int, gid: int) -> 
     except OSError as exc:
         warnings.append(f"no private mounts (unshare CLONE_NEWNS failed: {exc.strerror})")
         return done, warnings
+    for path in runtime:
+        try:
+            _expose(path, staging)
+        except OSError as exc:
+            warnings.append(f"Python files under {path} may be unreadable to student code: {exc}")
     for path in hide:
         if os.path.isdir(path):
             mount("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
@@ -79,6 +90,23 @@ def isolate(network: bool, hide: list[str], tmp_mb: int, uid: int, gid: int) -> 
             except OSError as exc:
                 warnings.append(f"{path} not private: {exc.strerror}")
     return done, warnings
+
+
+def _expose(path: str, staging: str) -> None:
+    """Make ``path`` reachable for any uid by re-mounting its closed ancestor (see isolate)."""
+    parts = os.path.abspath(path).split(os.sep)[1:]
+    current = "/"
+    for i, name in enumerate(parts[:-1]):
+        current = os.path.join(current, name)
+        if os.stat(current).st_mode & 0o001:
+            continue
+        inner = os.path.join(current, parts[i + 1])  # the one entry to keep visible
+        mount(inner, staging, None, MS_BIND | MS_REC, None)
+        mount("tmpfs", current, "tmpfs", MS_NOSUID | MS_NODEV, "size=4k,mode=711")
+        os.mkdir(inner, 0o755)
+        mount(staging, inner, None, MS_BIND | MS_REC, None)
+        _check(libc().umount2(staging.encode(), 2), "umount staging")  # MNT_DETACH
+        return
 
 
 def probe() -> dict:

@@ -14,6 +14,9 @@ import json
 import math
 from typing import Any
 
+# Bound here so that a student patching builtins in the child cannot change the encoder.
+from builtins import abs, bool, dict, float, int, isinstance, len, list, str, type  # noqa: E402
+
 TAG = "\u0000nd"  # key of a tagged numpy array: {TAG: [shape, dtype, nested data]}
 MAX_DEPTH = 32
 MAX_NODES = 2_000_000

@@ -61,8 +61,8 @@ class CallResult:
 
     ok: bool
     value: Any = None
-    kind: str = ""      # exception | exit | timeout | crash | output | bad_return | missing |
-    type: str = ""      # protocol | budget | internal
+    kind: str = ""      # exception | exit (sys.exit) | ended (process exited) | timeout |
+    type: str = ""      # crash | output | bad_return | missing | protocol | budget
     message: str = ""
     where: str = ""
 
@@ -313,10 +313,11 @@ class SandboxSession:
         msg = {"op": "call", "module": self.modules[file], "function": function,
                "args": list(args or []), "kwargs": dict(kwargs or {}),
                "numpy_args": list(numpy_args)}
-        reply = self._run(msg, timeout, "while running " + function + "()")
+        doing = f"while running {function}()"
+        reply = self._run(msg, timeout, doing)
         if isinstance(reply, CallResult):
             return reply
-        return self._result(reply)
+        return self._result(reply, doing)
 
     def close(self) -> None:
         self._stop_child()
@@ -382,18 +383,19 @@ class SandboxSession:
         if isinstance(reply, CallResult):
             return ImportResult(False, reply)
         if reply.get("ok") is not True:
-            return ImportResult(False, self._failure(reply.get("error"), f"importing {file}"))
+            return ImportResult(False, self._failure(reply.get("error"), f"while importing {file}"))
         functions = reply.get("functions")
         error = reply.get("answers_error")
+        doing = f"while importing {file}"
         if (type(functions) is not list or not all(type(f) is str for f in functions)
                 or (error is not None and type(error) is not str)):
-            return ImportResult(False, self._violation())
+            return ImportResult(False, self._violation(doing))
         try:
             answers = protocol.decode_value(reply.get("answers"))
         except protocol.ProtocolError:
-            return ImportResult(False, self._violation())
+            return ImportResult(False, self._violation(doing))
         if answers is not None and type(answers) is not dict:
-            return ImportResult(False, self._violation())
+            return ImportResult(False, self._violation(doing))
         self.imported.add(module)
         return ImportResult(True, None, functions, answers, reply.get("has_answers") is True,
                             error[:300] if error else None)
@@ -440,7 +442,7 @@ class SandboxSession:
                         (" (out of memory or CPU time?)" if sig == signal.SIGKILL else ""))
             return CallResult(False, kind="crash", message=f"your code {text} {doing}")
         if "exited" in status:
-            return CallResult(False, kind="exit", type="", message=(
+            return CallResult(False, kind="ended", type="", message=(
                 f"your code ended its process (exit status {status['exited']}, e.g. os._exit()) "
                 f"{doing}, without returning"), where="")
         return CallResult(False, kind="crash", message=f"your code stopped responding {doing}")
@@ -450,8 +452,9 @@ class SandboxSession:
             self.child.finish()
             self.child = None
             self.restarts += 1
+        where = f" {doing}" if doing else ""
         return CallResult(False, kind="protocol", message=(
-            f"stopped {doing}: it wrote invalid data to the grader's channel".replace("  ", " ")))
+            f"stopped{where}: your code wrote invalid data to the grader's channel"))
 
     def _failure(self, error: Any, doing: str) -> CallResult:
         if type(error) is not dict or not all(type(error.get(k, "")) is str
@@ -463,15 +466,15 @@ class SandboxSession:
         return CallResult(False, kind=kind, type=error.get("type", "")[:80],
                           message=error.get("message", "")[:500], where=error.get("where", "")[:300])
 
-    def _result(self, reply: dict) -> CallResult:
+    def _result(self, reply: dict, doing: str) -> CallResult:
         if reply.get("ok") is True and "value" in reply:
             try:
                 return CallResult(True, value=protocol.decode_value(reply["value"]))
             except protocol.ProtocolError:
-                return self._violation()
+                return self._violation(doing)
         if reply.get("ok") is False:
-            return self._failure(reply.get("error"), "")
-        return self._violation()
+            return self._failure(reply.get("error"), doing)
+        return self._violation(doing)
 
     def _stop_child(self) -> None:
         if self.child is not None:

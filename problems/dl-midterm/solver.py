@@ -269,13 +269,12 @@ def decode_one_hot(table):
     arr = np.asarray(table, dtype=float)
     if arr.ndim != 2:
         raise ValueError(f"expected a table (one row per token), got an array with {arr.ndim} dimension(s)")
-    if arr.shape[1] > 1000:
-        raise ValueError("the table has more than 1000 columns")
-    columns = []
-    for row in arr:
-        ones = np.isclose(row, 1.0, atol=1e-9)
-        zeros = np.isclose(row, 0.0, atol=1e-9)
-        columns.append(int(np.argmax(ones)) if ones.sum() == 1 and (ones | zeros).all() else -1)
+    if arr.shape[0] > 1000 or arr.shape[1] > 1000:
+        raise ValueError(f"the table is {arr.shape[0]}x{arr.shape[1]}; a sentence's table is far smaller")
+    ones = np.isclose(arr, 1.0, rtol=0, atol=1e-9)
+    zeros = np.isclose(arr, 0.0, rtol=0, atol=1e-9)
+    valid = (ones.sum(axis=1) == 1) & (ones | zeros).all(axis=1)
+    columns = np.where(valid, np.argmax(ones, axis=1), -1).tolist() if arr.shape[1] else [-1] * arr.shape[0]
     names: dict[int, int] = {}
     out = []
     for c in columns:

@@ -1,0 +1,360 @@
+"""Grading a whole class: every submission under a folder, in parallel, into a gradebook.
+
+One file or one sub-folder per student; the student id is the file's stem or the folder's
+name. Every student gets a row, even when nothing of theirs could be read or their grading
+crashed. The output depends only on the inputs (students sorted, relative sources, no
+timestamps), so re-running gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import re
+import signal
+import sys
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+IGNORED_SUFFIXES = (".csv", ".yaml", ".yml", ".md")  # gradebooks, specs, read-mes: not students
+SKIP_NAMES = {"__MACOSX", "__pycache__", "node_modules", ".ipynb_checkpoints"}
+DEFAULT_TIMEOUT = 600.0  # seconds per student; code parts have their own, smaller limits
+MANIFEST = "_batch.json"
+GRADEBOOK = "gradebook.csv"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One student's submission: a file or a folder directly under the class folder."""
+
+    student: str
+    path: Path
+    note: str = ""
+
+    @property
+    def shown(self) -> str:
+        return self.path.name + ("/" if self.path.is_dir() else "")
+
+
+@dataclass
+class Outcome:
+    """What grading one student gave: the gradebook row's data and the JSON report's text."""
+
+    student: str
+    status: str  # graded | unreadable | error
+    scores: list[float | None]
+    total: float | None
+    note: str
+    report_json: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------- finding the students
+
+def discover(root: Path, exclude: tuple[Path, ...] = ()) -> tuple[list[Entry], list[str]]:
+    """(students sorted by id, names of the entries that were skipped and why)."""
+    excluded = {p.resolve() for p in exclude}
+    found: list[tuple[str, Path]] = []
+    skipped: list[str] = []
+    for child in sorted(root.iterdir(), key=lambda p: p.name):
+        name = child.name
+        if name.startswith(".") or name in SKIP_NAMES:
+            continue
+        if child.resolve() in excluded:
+            skipped.append(f"{name} (an output of this run)")
+            continue
+        if child.is_dir():
+            found.append((name, child))
+        elif child.is_file():
+            if name.lower().endswith(IGNORED_SUFFIXES):
+                skipped.append(f"{name} (not a submission: {Path(name).suffix} files are skipped)")
+                continue
+            found.append((Path(name).stem or name, child))
+    counts: dict[str, int] = {}
+    for sid, _ in found:
+        counts[sid] = counts.get(sid, 0) + 1
+    entries = []
+    for sid, path in found:
+        if counts[sid] > 1:
+            entries.append(Entry(path.name, path, f"id taken from the full name: several entries are "
+                                                  f"named '{sid}'"))
+        else:
+            entries.append(Entry(sid, path))
+    entries.sort(key=lambda e: e.student)
+    return entries, skipped
+
+
+def report_filename(student: str, taken: set[str]) -> str:
+    """A safe, unique file name for a student's report: the id, sanitized, plus a hash if altered."""
+    base = re.sub(r"[^A-Za-z0-9._@+-]", "_", student).lstrip(".")[:100] or "student"
+    if base != student or base.lower() in taken or base + ".json" == MANIFEST:
+        base = f"{base[:90]}-{hashlib.sha1(student.encode('utf-8', 'surrogatepass')).hexdigest()[:8]}"
+    taken.add(base.lower())
+    return base + ".json"
+
+
+# ---------------------------------------------------------------- grading, in a worker
+
+_STATE: dict[str, Any] = {}
+
+
+class _Timeout(Exception):
+    pass
+
+
+def prepare(problem_path: str, timeout: float) -> None:
+    """Load the problem and its solvers once per process (before forking, or in each worker)."""
+    from grader.engine import grade  # noqa: F401  (imported now so forked workers start warm)
+    from grader.loaders import load_submission  # noqa: F401
+    from grader.solvers import load_solvers
+    from grader.spec import load_problem
+
+    if _STATE.get("path") != problem_path:
+        problem = load_problem(problem_path)
+        load_solvers(problem.folder)
+        for part in problem.parts:
+            part.kind  # noqa: B018  (loads the answer type's module)
+        _STATE.update(path=problem_path, problem=problem)
+    _STATE["timeout"] = timeout
+
+
+def _worker_init(problem_path: str, timeout: float) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    prepare(problem_path, timeout)
+
+
+@contextmanager
+def _deadline(seconds: float):
+    if not seconds or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def _expired(signum, frame):
+        raise _Timeout()
+
+    old = signal.signal(signal.SIGALRM, _expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def grade_entry(entry: Entry) -> Outcome:
+    """Grade one student; any failure becomes that student's error row, never an exception."""
+    from grader.engine import grade
+    from grader.loaders import load_submission
+
+    problem = _STATE["problem"]
+    timeout = _STATE.get("timeout", DEFAULT_TIMEOUT)
+    try:
+        with _deadline(timeout):
+            sub = load_submission(entry.path, entry.student)
+            try:
+                report = grade(problem, sub)
+            finally:
+                sub.close()
+    except _Timeout:
+        return error_outcome(problem, entry, f"grading took longer than {timeout:g} s and was stopped")
+    except RecursionError:
+        return error_outcome(problem, entry, "grading failed: the submission is nested too deeply")
+    except MemoryError:
+        return error_outcome(problem, entry, "grading failed: out of memory")
+    except Exception as exc:  # the grader's bug, not the student's: keep the row, say what broke
+        return error_outcome(problem, entry, f"grading failed (internal error): {type(exc).__name__}: {exc}")
+    return _outcome(report, entry)
+
+
+def _outcome(report, entry: Entry) -> Outcome:
+    from grader.formats.json_report import dumps
+
+    report.source = entry.shown  # relative: the same bytes wherever the class folder lives
+    report.student = entry.student
+    if report.fatal:
+        status, note = "unreadable", report.fatal
+    else:
+        status, note = "graded", "; ".join(report.messages)
+    if entry.note:
+        note = f"{entry.note}; {note}" if note else entry.note
+    return Outcome(student=entry.student, status=status, scores=[p.score for p in report.parts],
+                   total=report.score, note=note, report_json=dumps(report.to_dict()))
+
+
+def error_outcome(problem, entry: Entry, reason: str) -> Outcome:
+    """A student whose grading failed: no grades (blank, not 0) and the reason, in every output."""
+    from grader.formats.json_report import dumps
+    from grader.report import PartResult, Report
+
+    parts = [PartResult(id=p.id, title=p.title, type=p.type, max_score=p.points, score=0.0,
+                        status="error", feedback=f"not graded: {reason}", visibility=p.visibility)
+             for p in problem.parts]
+    report = Report(problem_id=problem.id, title=problem.title, student=entry.student,
+                    source=entry.shown, score=0.0, max_score=round(problem.total + 0.0, 6),
+                    parts=parts, fatal=reason)
+    note = f"{entry.note}; {reason}" if entry.note else reason
+    return Outcome(student=entry.student, status="error", scores=[None] * len(parts), total=None,
+                   note=note, report_json=dumps(report.to_dict()))
+
+
+# ---------------------------------------------------------------- the whole class
+
+def grade_class(problem_path: str, entries: list[Entry], *, jobs: int, timeout: float = DEFAULT_TIMEOUT,
+                progress=None) -> list[Outcome]:
+    """Every entry graded in `jobs` worker processes; outcomes sorted by student id."""
+    from grader.batch_pool import Lost, mp_context, run_all
+
+    prepare(problem_path, timeout)
+    forked = mp_context().get_start_method() == "fork"
+    results = run_all(
+        entries, key=lambda e: e.student, work=grade_entry, jobs=jobs,
+        hard_timeout=timeout + 30.0, on_done=(progress.advance if progress else lambda: None),
+        initializer=None if forked else _worker_init, initargs=() if forked else (problem_path, timeout),
+    )
+    problem = _STATE["problem"]
+    outcomes = []
+    for entry in entries:
+        got = results.get(entry.student, Lost("not graded (internal error)"))
+        if isinstance(got, Lost):
+            got = error_outcome(problem, entry, got.reason)
+        outcomes.append(got)
+    return outcomes
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def run_batch(args: argparse.Namespace) -> int:
+    """`grader grade PROBLEM DIR --batch`: exit 0 when every student has a row, 2 on spec errors."""
+    from grader.errors import UsageError
+    from grader.progress import Progress
+
+    root = Path(args.submission)
+    if not root.exists():
+        raise UsageError(f"{root}: no such folder")
+    if not root.is_dir():
+        raise UsageError(f"{root}: --batch needs a folder holding one file or sub-folder per student")
+    jobs = args.jobs if args.jobs and args.jobs > 0 else default_jobs()
+    timeout = float(getattr(args, "timeout", None) or DEFAULT_TIMEOUT)
+    problem_path = str(args.problem)
+    prepare(problem_path, timeout)  # spec errors stop here, before any worker starts (exit 2)
+    problem = _STATE["problem"]
+    outputs = tuple(Path(p) for p in (args.out, args.csv) if p)
+    entries, skipped = discover(root, outputs)
+    for line in skipped:
+        print(f"grader grade --batch: skipped {line}", file=sys.stderr)
+    show = not args.no_progress and sys.stderr.isatty()
+    bar = Progress(len(entries), enabled=show)
+    try:
+        outcomes = grade_class(problem_path, entries, jobs=jobs, timeout=timeout, progress=bar)
+    finally:
+        bar.close()
+    part_ids = [p.id for p in problem.parts]
+    written = write_outputs(problem, part_ids, outcomes, csv_path=args.csv, out_dir=args.out)
+    counts = {s: sum(1 for o in outcomes if o.status == s) for s in ("graded", "unreadable", "error")}
+    summary = (f"{len(outcomes)} student(s): {counts['graded']} graded, {counts['unreadable']} unreadable, "
+               f"{counts['error']} not graded (errors)")
+    if written:
+        print(f"grader grade --batch: {summary}; wrote {', '.join(map(str, written))}", file=sys.stderr)
+    else:
+        sys.stdout.write(summary_table(problem, outcomes) + summary + "\n")
+    return 0
+
+
+def write_outputs(problem, part_ids: list[str], outcomes: list[Outcome], *, csv_path: str | None,
+                  out_dir: str | None) -> list[Path]:
+    from grader.gradebook import write_gradebook
+
+    rows = [_row(o) for o in outcomes]
+    written: list[Path] = []
+    if csv_path:
+        written.append(write_gradebook(csv_path, part_ids, rows))
+    if out_dir:
+        written.extend(write_results_folder(Path(out_dir), problem, part_ids, outcomes, rows))
+    return written
+
+
+def _row(o: Outcome):
+    from grader.gradebook import Row
+
+    return Row(student=o.student, status=o.status, scores=o.scores, total=o.total, note=o.note)
+
+
+def write_results_folder(folder: Path, problem, part_ids: list[str], outcomes: list[Outcome],
+                         rows) -> list[Path]:
+    """gradebook.csv, one <student>.json per student and _batch.json (the index the report reads)."""
+    from grader.gradebook import write_gradebook
+
+    folder.mkdir(parents=True, exist_ok=True)
+    _remove_stale(folder)
+    taken: set[str] = {GRADEBOOK.lower()}
+    students = []
+    for o in outcomes:
+        name = report_filename(o.student, taken)
+        _write_text(folder / name, o.report_json)
+        students.append({"student": o.student, "file": name, "status": o.status,
+                         "total": o.total, "note": o.note})
+    manifest = {
+        "problem_id": problem.id, "title": problem.title, "max_score": round(problem.total + 0.0, 6),
+        "parts": [{"id": p.id, "title": p.title, "type": p.type, "max_score": p.points}
+                  for p in problem.parts],
+        "gradebook": GRADEBOOK, "students": students,
+    }
+    from grader.formats.json_report import dumps
+
+    _write_text(folder / MANIFEST, dumps(manifest))
+    return [write_gradebook(folder / GRADEBOOK, part_ids, rows), folder]
+
+
+def _remove_stale(folder: Path) -> None:
+    """Reports of an earlier run into the same folder (listed in its index) are removed."""
+    index = folder / MANIFEST
+    if not index.is_file():
+        return
+    try:
+        old = json.loads(index.read_text(encoding="utf-8"))
+        names = [s["file"] for s in old.get("students", [])]
+    except (OSError, ValueError, TypeError, KeyError):
+        return
+    for name in names:
+        if isinstance(name, str) and "/" not in name and name.endswith(".json") and name != MANIFEST:
+            try:
+                (folder / name).unlink()
+            except OSError:
+                pass
+
+
+def _write_text(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+        fh.write(text)
+    tmp.replace(path)
+
+
+def summary_table(problem, outcomes: list[Outcome]) -> str:
+    """Student, total and status per line, for a terminal (no --csv or --out given)."""
+    from grader.gradebook import format_score
+
+    width = max([7] + [len(o.student) for o in outcomes])
+    lines = [f"{problem.id}: {problem.title}", "",
+             f"{'student':<{width}}  {'total':>9}  {'status':<10}  note", "-" * (width + 40)]
+    for o in outcomes:
+        total = f"{format_score(o.total) or '-'}/{format_score(problem.total)}"
+        note = " ".join(o.note.split())
+        note = note if len(note) <= 70 else note[:67] + "..."
+        lines.append(f"{o.student:<{width}}  {total:>9}  {o.status:<10}  {note}".rstrip())
+    graded = [o.total for o in outcomes if o.status != "error" and o.total is not None]
+    lines.append("")
+    if graded:
+        mean = sum(graded) / len(graded)
+        lines.append(f"mean total: {format_score(mean)} / {format_score(problem.total)} "
+                     f"over {len(graded)} student(s)")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,110 @@
+"""Running one job per student in worker processes, so that no student's crash or hang loses others.
+
+A worker that dies (segfault, os._exit, out of memory) breaks a ProcessPoolExecutor and fails
+every job still queued in it. The jobs that may have been in flight are then retried one per
+fresh process, which finds the culprit, and the rest go back to a new pool.
+A job that outlives the hard deadline gets its workers killed and is reported as lost.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import queue
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from typing import Any, Callable, Hashable, Sequence
+
+
+@dataclass(frozen=True)
+class Lost:
+    """A job that produced no result: its worker died or was stopped."""
+
+    reason: str
+
+
+def mp_context():
+    """fork on Linux: workers start warm (the problem, solvers and numpy already loaded)."""
+    if sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
+
+
+def run_all(items: Sequence[Any], key: Callable[[Any], Hashable], work: Callable[[Any], Any], *,
+            jobs: int, hard_timeout: float, on_done: Callable[[], None] = lambda: None,
+            initializer: Callable | None = None, initargs: tuple = ()) -> dict[Hashable, Any]:
+    """work(item) for every item, in `jobs` processes: {key(item): result or Lost}."""
+    results: dict[Hashable, Any] = {}
+    pending = list(items)
+    while pending:
+        done, lost, why = _round(pending, key, work, jobs, hard_timeout, on_done, initializer, initargs)
+        results.update(done)
+        if not lost:
+            break
+        # The job that broke the pool was in flight: among the first 2*jobs+1 lost, in order.
+        suspects, pending = lost[: 2 * jobs + 1], lost[2 * jobs + 1:]
+        for item in suspects:
+            one, still_lost, why_one = _round([item], key, work, 1, hard_timeout, on_done,
+                                              initializer, initargs)
+            results.update(one)
+            for it in still_lost:
+                results[key(it)] = Lost(why_one or why)
+                on_done()
+    return results
+
+
+def _round(items, key, work, jobs, hard_timeout, on_done, initializer, initargs):
+    """One pool over `items`: (results, items lost to a broken pool, why they were lost)."""
+    done: dict[Hashable, Any] = {}
+    lost: list[Any] = []
+    why = ""
+    pool = ProcessPoolExecutor(max_workers=max(1, min(jobs, len(items))), mp_context=mp_context(),
+                               initializer=initializer, initargs=initargs)
+    try:
+        finished: queue.Queue = queue.Queue()
+        futures = {}
+        for item in items:
+            fut = pool.submit(work, item)
+            futures[fut] = item
+            fut.add_done_callback(finished.put)
+        remaining = len(futures)
+        last = time.monotonic()
+        while remaining:
+            try:
+                fut = finished.get(timeout=1.0)
+            except queue.Empty:
+                if time.monotonic() - last > hard_timeout:
+                    why = why or f"grading did not finish within {hard_timeout:g} s and was stopped"
+                    _kill_workers(pool)
+                    last = time.monotonic()
+                continue
+            last = time.monotonic()
+            remaining -= 1
+            item = futures[fut]
+            try:
+                done[key(item)] = fut.result()
+            except BrokenProcessPool:
+                lost.append(item)
+                why = why or "the grading process died (crash, or out of memory)"
+                continue
+            except Exception as exc:  # pickling trouble and the like: this job only
+                done[key(item)] = Lost(f"internal error: {type(exc).__name__}: {exc}")
+            on_done()
+    except BaseException:
+        _kill_workers(pool)
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+    order = {key(item): i for i, item in enumerate(items)}
+    lost.sort(key=lambda it: order[key(it)])
+    return done, lost, why
+
+
+def _kill_workers(pool: ProcessPoolExecutor) -> None:
+    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+        try:
+            proc.kill()
+        except (OSError, ValueError, AttributeError):
+            pass

@@ -1,0 +1,9 @@
+"""Running the grader inside Gradescope's autograder container.
+
+- :mod:`grader.gradescope.build` makes the zip instructors upload (``grader gradescope``).
+- :mod:`grader.gradescope.run` is what ``run_autograder`` calls: it grades
+  ``<root>/submission`` and always writes ``<root>/results/results.json``.
+- :mod:`grader.gradescope.results` turns a report into Gradescope's results format.
+- :mod:`grader.gradescope.unittests` runs an instructor's gradescope-utils tests in a
+  subprocess and merges every one of them (skipped, failed subtests, broken fixtures too).
+"""

@@ -1,0 +1,126 @@
+"""Gradescope's results.json from a report: visibility from the spec, dates from the metadata.
+
+The per-part tests come from :mod:`grader.formats.gradescope`; this module adds what depends
+on Gradescope's context: worked solutions only where the student can no longer use them,
+a summary that counts only what the student is shown, the instructor's unittest results,
+and the results written when something went wrong (Gradescope must never be left without a
+results.json).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from grader.formats.gradescope import results as report_results
+from grader.gradescope.metadata import Metadata
+from grader.report import Report
+
+
+def _num(x: float) -> str:
+    return f"{x:.4g}"
+
+
+def part_tests(report: Report, problem: Any, meta: Metadata, now: _dt.datetime) -> list[dict[str, Any]]:
+    """One test per part; a worked solution is added where showing it can no longer help."""
+    tests = report_results(report)["tests"]
+    deadline = meta.deadline or getattr(problem, "due", None)
+    past_deadline = deadline is not None and now >= deadline
+    by_id = {p.id: p for p in getattr(problem, "parts", [])}
+    for test in tests:
+        part = by_id.get(test.get("number"))
+        solution = getattr(part, "solution", "") if part is not None else ""
+        if not solution or test["visibility"] == "hidden":
+            continue
+        # after_due_date tests are only shown once the deadline is past; visible ones at once.
+        if test["visibility"] == "after_due_date" or past_deadline:
+            test["output"] = (test.get("output") or "") + f"\n\nWorked solution:\n{solution}"
+    return tests
+
+
+def summary(tests: list[dict[str, Any]], report: Report | None, notes: list[str]) -> str:
+    """The top-level text a student reads: only what the visible tests already show."""
+    lines = []
+    if report is not None and report.fatal:
+        lines.append(f"Your submission could not be read: {report.fatal}")
+        lines.append("Every part scores 0. Fix the file and submit again.")
+    shown = [t for t in tests if t.get("visibility", "visible") == "visible"]
+    later = [t for t in tests if t.get("visibility") == "after_due_date"]
+    got = sum(t.get("score", 0.0) for t in shown)
+    out_of = sum(t.get("max_score", 0.0) for t in shown)
+    if shown:
+        lines.append(f"Scored now: {_num(got)} / {_num(out_of)} points on the {len(shown)} test(s) shown below.")
+    if later:
+        pts = sum(t.get("max_score", 0.0) for t in later)
+        lines.append(f"{len(later)} more part(s), worth {_num(pts)} points, are graded now and shown "
+                     f"after the due date.")
+    manual = [t for t in shown if "status" not in t and t.get("output", "").startswith("Graded by hand")]
+    if manual:
+        lines.append(f"{_num(sum(t.get('max_score', 0.0) for t in manual))} point(s) are graded by hand later.")
+    lines.extend(notes)
+    return "\n".join(lines)
+
+
+def assemble(report: Report, problem: Any, meta: Metadata, now: _dt.datetime,
+             instructor: Any = None, execution_time: float | None = None) -> dict[str, Any]:
+    tests = part_tests(report, problem, meta, now)
+    notes = list(report.messages)
+    leaderboard: list = []
+    if instructor is not None:
+        tests.extend(instructor.tests)
+        notes.extend(instructor.student_notes)
+        leaderboard = instructor.leaderboard
+    data: dict[str, Any] = {
+        "score": round(sum(t.get("score", 0.0) for t in tests), 6),
+        "output": summary(tests, report, notes),
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "tests": tests,
+    }
+    if leaderboard:
+        data["leaderboard"] = leaderboard
+    if execution_time is not None:
+        data["execution_time"] = round(execution_time, 3)
+    return data
+
+
+def crash_results(message: str, problem: Any = None, execution_time: float | None = None) -> dict[str, Any]:
+    """Results when the grader itself failed: 0 points, said plainly, one test per part if known."""
+    text = ("The autograder could not grade this submission because of an internal error "
+            "(not a problem with your answers). Your instructor can see the details; please "
+            f"tell them, and submit again later.\nDetails: {message}")
+    tests = []
+    for part in getattr(problem, "parts", []) or []:
+        tests.append({"name": f"{part.id} {part.title}".strip() if part.title else f"Part {part.id}",
+                      "number": part.id, "score": 0.0, "max_score": part.points, "status": "failed",
+                      "output": "not graded: internal error of the autograder",
+                      "visibility": part.visibility})
+    data: dict[str, Any] = {"score": 0.0, "output": text, "visibility": "visible",
+                            "stdout_visibility": "hidden", "tests": tests}
+    if execution_time is not None:
+        data["execution_time"] = round(execution_time, 3)
+    return data
+
+
+def write_results(path: Path, data: dict[str, Any]) -> None:
+    """Write atomically: Gradescope never reads a half-written file."""
+    from grader.formats.json_report import dumps
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = dumps(data)
+    json.loads(text)  # never write something Gradescope cannot parse
+    fd, tmp = tempfile.mkstemp(prefix=".results-", suffix=".json", dir=str(path.parent))
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
