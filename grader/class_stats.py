@@ -210,9 +210,10 @@ def _flags(st: PartStats, top_size: int) -> list[str]:
         elif st.top_credit < 0.5 and st.bottom_credit is not None and st.top_credit <= st.bottom_credit:
             flags.append(f"strong students fail it: the top quartile earns {st.top_credit:.0%} of its "
                          f"points, the bottom quartile {st.bottom_credit:.0%}")
-    if st.wrong and st.n >= 8:
-        w = st.wrong[0]
-        if not w.matches and w.count >= 0.25 * st.n and w.top_count >= 0.4 * top_size:
-            flags.append(f"one wrong answer dominates: {w.count} students ({w.top_count} of the top "
-                         f"quartile) gave {w.shown}; is the key right?")
+    common = [w for w in st.wrong if not w.matches and w.count >= 0.25 * st.n
+              and w.top_count >= 0.4 * top_size] if st.n >= 8 else []
+    if common:
+        w = max(common, key=lambda w: (w.top_count, w.count))
+        flags.append(f"one wrong answer dominates: {w.count} students ({w.top_count} of the top "
+                     f"quartile) gave {w.shown}; is the key right?")
     return flags

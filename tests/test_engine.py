@@ -74,3 +74,41 @@ def test_transform_grades_by_behaviour(tmp_path):
     assert report.parts[0].status == "correct"
     report = grade(load_problem(folder), Submission(source="t", answers={"a": [[3, 2], [1, 1]]}))
     assert report.parts[0].status == "incorrect"
+
+
+def test_carried_forward_solver_that_hangs_is_cut_off(tmp_path, monkeypatch):
+    import time
+
+    from grader import solvers as solvers_module
+    from grader.engine import grade
+    from grader.spec import load_problem
+    from grader.submission import Submission
+
+    monkeypatch.setattr(solvers_module, "STUDENT_VALUE_SECONDS", 0.5)
+    import grader.engine as engine_module
+
+    monkeypatch.setattr(engine_module, "STUDENT_VALUE_SECONDS", 0.5)
+    folder = tmp_path / "h"
+    folder.mkdir()
+    (folder / "solver.py").write_text(
+        "import time\n"
+        "def base():\n    return 2\n"
+        "def slow(x):\n    if x != 2:\n        time.sleep(30)\n    return 2 * x\n")
+    (folder / "problem.yaml").write_text(
+        "id: h\nparts:\n  - {id: a, points: 1, type: number, answer: {solver: base}}\n"
+        "  - {id: b, points: 1, type: number, answer: {solver: slow}, uses: {x: a}, carry_forward: {credit: \"2/3\"}}\n")
+    start = time.monotonic()
+    report = grade(load_problem(folder), Submission(source="t", answers={"a": 3, "b": 6}))
+    assert time.monotonic() - start < 5
+    assert [p.score for p in report.parts] == [0, 0]
+
+
+def test_credit_as_fraction_text(tmp_path):
+    from grader.spec import load_problem
+
+    folder = tmp_path / "c"
+    folder.mkdir()
+    (folder / "problem.yaml").write_text(
+        "id: c\nparts:\n  - {id: a, points: 3, type: number, answer: {value: 2}, "
+        "mistakes: [{value: 3, credit: \"2/3\", feedback: close}]}\n")
+    assert load_problem(folder).parts[0].mistakes[0].credit == pytest.approx(2 / 3)

@@ -112,3 +112,9 @@ def test_expensive_formulas_stay_fast():
     nested = "sqrt(" * 25 + "x^2+1" + ")" * 25
     judge(nested, "x")
     assert time.perf_counter() - start < 10
+
+
+def test_symbolic_step_rescues_float_cancellation():
+    student = "(x + 10^8)^2 - x^2 - 2*10^8*x - 10^16 + 1"
+    assert judge(student, "1").equal
+    assert not judge(student, "1", symbolic=False).equal  # round-off alone would reject it

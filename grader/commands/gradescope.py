@@ -1,4 +1,5 @@
-"""gradescope: not available yet in this version."""
+"""Build the zip to upload to Gradescope as a programming assignment's autograder: setup.sh,
+run_autograder, the grader and the problem (plus the instructor's unittest tests, if any)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,34 @@ import argparse
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("args", nargs="*")
+    parser.add_argument("problem", help="a problem folder, or a problem id under problems/")
+    parser.add_argument("-o", "--out", default="autograder.zip", metavar="FILE",
+                        help="the zip to write (default: autograder.zip)")
+    parser.add_argument("--tests", metavar="DIR",
+                        help="gradescope-utils unittest tests to include (default: PROBLEM/tests/)")
+    parser.add_argument("--unittest-timeout", type=float, default=300.0, metavar="S",
+                        help="time limit of the instructor's unittest tests, in seconds (default 300)")
+    parser.add_argument("--no-validate", action="store_true",
+                        help="build even if `grader validate` finds errors")
 
 
 def run(args: argparse.Namespace) -> int:
-    from grader.errors import UsageError
+    from pathlib import Path
 
-    raise UsageError("'gradescope' is not implemented yet")
+    from grader.gradescope.build import build_zip
+    from grader.validate import validate
+
+    if not args.no_validate:
+        result = validate(args.problem)
+        if not result.ok:
+            print(f"grader gradescope: {result.problem.id} does not validate (use --no-validate to build anyway):")
+            for err in result.errors:
+                print(f"  error: {err}")
+            return 2
+    built = build_zip(Path(args.problem) if Path(args.problem).exists() else args.problem, Path(args.out),
+                      tests=Path(args.tests) if args.tests else None, unittest_timeout=args.unittest_timeout)
+    tests = [f for f in built.files if f.startswith(f"problems/{built.problem_id}/tests/")]
+    print(f"wrote {built.path}: autograder for {built.problem_id} ({len(built.files)} files"
+          + (f", {len(tests)} instructor test file(s)" if tests else "") + ")")
+    print("Upload it in Gradescope: assignment > Configure Autograder > Zip file upload.")
+    return 0

@@ -158,6 +158,8 @@ def _degree(node: N.Node) -> float:
     if isinstance(node, N.Pow):
         k = constant_value(node.exp)
         base = _degree(node.base)
+        if base == 0 and k is not None:
+            return 0  # a number (its size was bounded when parsing)
         if k is None:
             return base + 1
         if abs(k) > SYMBOLIC_MAX_POWER:

@@ -15,7 +15,7 @@ import numpy as np
 from grader.expr import nodes as N
 from grader.expr.equivalence import Outcome, seed_for
 from grader.expr.numeric import CONSTS
-from grader.expr.shapes import SCALAR, ShapeChecker, show
+from grader.expr.shapes import ShapeChecker, show
 from grader.expr.symbols import SymbolTable, Var
 
 NP_FUNCS = {
@@ -167,11 +167,9 @@ class MatrixSpace:
     def compare(self, student: N.Node, reference: N.Node, *, seed_text: str, rtol: float,
                 atol: float, samples: int, orientation: str = "any", hints: bool = True) -> Outcome:
         s_shape, r_shape = self.shape(student), self.shape(reference)
-        flip = False
         if s_shape != r_shape:
-            if orientation == "any" and _is_vector(r_shape) and s_shape == (r_shape[1], r_shape[0]):
-                flip = True
-            else:
+            transposed = _is_vector(r_shape) and s_shape == (r_shape[1], r_shape[0])
+            if not (orientation == "any" and transposed):  # values are compared flattened
                 theirs = "" if not hints else f", but the answer is {show(r_shape)}"
                 return Outcome(False, f"wrong shape: your formula is {show(s_shape)}{theirs}")
         rng = random.Random(seed_for(seed_text, N.to_text(reference)))

@@ -113,6 +113,7 @@ def _sanitize(scratch: str) -> None:
         del sys.modules[name]
     sys.path_importer_cache.clear()
     sys.argv[:] = ["submission"]
+    sys.dont_write_bytecode = True
 
 
 def _read(reader: protocol.FrameReader) -> Any:

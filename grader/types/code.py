@@ -165,7 +165,8 @@ class Code(AnswerType):
             return f"all {len(cases)} test case(s) passed"
         parts = []
         if n_visible:
-            parts.append(f"{n_visible - failed_visible} of {n_visible} public case(s) passed")
+            parts.append(f"{n_visible - failed_visible} of {n_visible} public case(s) passed"
+                         if failed_visible else f"all {n_visible} public case(s) passed")
         if n_hidden:
             parts.append(f"{failed_hidden} of {n_hidden} hidden case(s) failed" if failed_hidden
                          else f"all {n_hidden} hidden case(s) passed")

@@ -1,0 +1,103 @@
+"""Building the zip instructors upload to Gradescope (``grader gradescope PROBLEM -o FILE``).
+
+Layout (Gradescope unpacks it into /autograder/source):
+
+    setup.sh            Gradescope's setup script (pins, user, validation): scripts.SETUP_SH
+    run_autograder      runs ``python -m grader.gradescope.run``: scripts.RUN_AUTOGRADER
+    install.sh          the repository's setup.sh, which setup.sh calls
+    requirements.txt    the pinned dependency versions
+    pyproject.toml, README.md, grader/   the grader's source
+    problems/<id>/      the problem (spec, solvers, optional tests/ of unittest tests)
+    gradescope.json     which problem, and the instructor tests' time limit
+
+The zip is byte-identical for identical inputs (sorted entries, fixed timestamps).
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader.errors import UsageError
+
+STAMP = (2020, 1, 1, 0, 0, 0)
+SKIP_NAMES = {"__pycache__", ".pytest_cache", ".ipynb_checkpoints", ".DS_Store"}
+SKIP_SUFFIXES = (".pyc", ".pyo")
+
+
+@dataclass
+class Built:
+    path: Path
+    files: list[str]
+    problem_id: str
+
+
+def repo_root() -> Path:
+    """The source checkout the grader runs from (pyproject.toml beside the package)."""
+    root = Path(__file__).resolve().parent.parent.parent
+    for needed in ("pyproject.toml", "setup.sh"):
+        if not (root / needed).is_file():
+            raise UsageError(f"grader gradescope packs the grader's source, but {root / needed} is "
+                             "missing: run it from a source checkout (git clone + ./setup.sh)")
+    return root
+
+
+def _files(folder: Path) -> list[Path]:
+    out = []
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder)
+        if any(part in SKIP_NAMES or part.startswith(".") for part in rel.parts):
+            continue
+        if path.is_file() and not path.is_symlink() and not path.name.endswith(SKIP_SUFFIXES):
+            out.append(path)
+    return out
+
+
+def _add(zf: zipfile.ZipFile, name: str, data: bytes, executable: bool = False) -> None:
+    info = zipfile.ZipInfo(name, date_time=STAMP)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = ((0o755 if executable else 0o644) | 0o100000) << 16
+    zf.writestr(info, data)
+
+
+def build_zip(problem_dir: Path, out: Path, *, tests: Path | None = None,
+              unittest_timeout: float = 300.0) -> Built:
+    from grader.gradescope.scripts import RUN_AUTOGRADER, SETUP_SH, requirements
+    from grader.spec import load_problem
+
+    problem = load_problem(problem_dir)
+    root = repo_root()
+    prefix = f"problems/{problem.id}"
+    entries: dict[str, tuple[bytes, bool]] = {
+        "setup.sh": (SETUP_SH.replace("@PROBLEM@", prefix).encode(), True),
+        "run_autograder": (RUN_AUTOGRADER.encode(), True),
+        "install.sh": ((root / "setup.sh").read_bytes(), True),
+        "requirements.txt": (requirements().encode(), False),
+        "pyproject.toml": ((root / "pyproject.toml").read_bytes(), False),
+        "README.md": ((root / "README.md").read_bytes() if (root / "README.md").is_file()
+                      else b"# grader\n", False),
+        "gradescope.json": (json.dumps({"problem": prefix, "unittest_timeout": unittest_timeout},
+                                       indent=2).encode() + b"\n", False),
+    }
+    for path in _files(root / "grader"):
+        entries["grader/" + path.relative_to(root / "grader").as_posix()] = (path.read_bytes(), False)
+    for path in _files(problem.folder):
+        rel = path.relative_to(problem.folder).as_posix()
+        if tests is not None and rel.startswith("tests/"):
+            continue
+        entries[f"{prefix}/{rel}"] = (path.read_bytes(), False)
+    if tests is not None:
+        tests = Path(tests)
+        if not tests.is_dir() or not any(tests.glob("test*.py")):
+            raise UsageError(f"{tests}: no test*.py files (gradescope-utils unittest tests) there")
+        for path in _files(tests):
+            entries[f"{prefix}/tests/{path.relative_to(tests).as_posix()}"] = (path.read_bytes(), False)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(out, "w") as zf:
+        for name in sorted(entries):
+            data, executable = entries[name]
+            _add(zf, name, data, executable)
+    return Built(out, sorted(entries), problem.id)

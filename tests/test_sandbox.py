@@ -1,0 +1,282 @@
+"""The sandbox on its own: the wire protocol, the session API and what the child can see."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from grader.sandbox import protocol
+from grader.sandbox.limits import SandboxConfig
+from grader.sandbox.session import SandboxSession, _chmod_hide
+from grader.sandbox.users import processes_of
+
+PROBLEM = Path(__file__).resolve().parent / "problems" / "code-demo"
+ROOT_ONLY = pytest.mark.skipif(os.geteuid() != 0, reason="privilege drop needs root")
+FAST = SandboxConfig(call_timeout=1.0, import_timeout=3.0, submission_timeout=8.0, cpu_seconds=5,
+                     memory_mb=768, max_procs=12, max_output_kb=64)
+
+
+def session_for(tmp_path: Path, source: str, config: SandboxConfig = FAST, name="submission.py"):
+    path = tmp_path / name
+    path.write_text(source)
+    session = SandboxSession(config.replace(), hide=[PROBLEM])
+    return session, session.add_file(path)
+
+
+# ----------------------------------------------------------------------------- protocol
+
+
+def test_frames_round_trip_and_split_reads():
+    data = protocol.frame({"a": [1, 2.5, None, "x"], "b": float("nan")})
+    reader = protocol.FrameReader(1000)
+    for i in range(len(data)):  # one byte at a time
+        assert reader.pop() is None
+        reader.feed(data[i:i + 1])
+    value = reader.pop()
+    assert value["a"] == [1, 2.5, None, "x"] and value["b"] != value["b"]
+
+
+@pytest.mark.parametrize("raw, reason", [
+    (b"99999\n{}", "exceeds the limit"),
+    (b"12a\n{}", "not a length"),
+    (b"1234567890123456", "header too long"),
+    (b"3\n{x}", "not valid JSON"),
+    (b"4000\n" + b"[" * 4000, "not valid JSON"),
+])
+def test_frame_reader_rejects_bad_frames(raw, reason):
+    reader = protocol.FrameReader(5000)
+    reader.feed(raw)
+    with pytest.raises(protocol.ProtocolError, match=reason):
+        reader.pop()
+
+
+def test_encoder_accepts_exact_plain_types_and_numpy():
+    encode = protocol.make_encoder(np)
+    value = encode({"x": (1, 2.0), "a": np.arange(4).reshape(2, 2), "s": np.float32(0.5),
+                    "b": np.bool_(True), "n": None})
+    decoded = protocol.decode_value(json.loads(json.dumps(value)))
+    assert decoded == {"x": [1, 2.0], "a": [[0, 1], [2, 3]], "s": 0.5, "b": True, "n": None}
+
+
+def _nested(depth):
+    value = 0
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+class Sneaky(int):
+    def __eq__(self, other):
+        return True
+
+
+@pytest.mark.parametrize("value, message", [
+    (Sneaky(3), "type Sneaky"),
+    ({1, 2}, "type set"),
+    (1 + 2j, "type complex"),
+    ({1: 2}, "dict key of type int"),
+    (np.array([object()]), "dtype object"),
+    (np.array([1 + 1j]), "dtype complex"),
+    (_nested(40), "nested more than"),
+    (10 ** 400, "more than 300 digits"),
+])
+def test_encoder_rejects_everything_else(value, message):
+    with pytest.raises(protocol.EncodeError, match=message):
+        protocol.make_encoder(np)(value)
+
+
+@pytest.mark.parametrize("raw", [
+    {protocol.TAG: [[2], "float64", [1.0]]},            # data does not match the shape
+    {protocol.TAG: [[2], "float64", [1.0, [2.0]]]},
+    {protocol.TAG: [[-1], "float64", []]},
+    {protocol.TAG: [[1], "float64", [1.0]], "extra": 1},
+    {protocol.TAG: "nonsense"},
+    _nested(50),
+])
+def test_decoder_rejects_what_no_honest_child_sends(raw):
+    with pytest.raises(protocol.ProtocolError):
+        protocol.decode_value(raw)
+
+
+# ----------------------------------------------------------------------------- sessions
+
+
+def test_calls_return_plain_data_and_exceptions_name_the_student_line(tmp_path):
+    session, file = session_for(tmp_path, (
+        "import numpy as np\n"
+        "ANSWERS = {'1.1': np.float64(2.5), '1.2': [1, 2]}\n"
+        "def f(a, b=1):\n"
+        "    return np.array(a) * b\n"
+        "def g(x):\n"
+        "    return x['missing']\n"
+        "def h(w):\n"
+        "    return type(w).__name__\n"))
+    try:
+        loaded = session.load(file)
+        assert loaded.ok and loaded.answers == {"1.1": 2.5, "1.2": [1, 2]}
+        assert {"f", "g", "h"} <= set(loaded.functions)
+        assert session.call(file, "f", [[1, 2]], {"b": 3}).value == [3, 6]
+        failed = session.call(file, "g", [{}])
+        assert not failed.ok and failed.kind == "exception"
+        assert failed.describe() == ("raised KeyError: 'missing' (submission.py, line 6, in g: "
+                                     "return x['missing'])")
+        assert failed.describe(hidden=True) == "raised KeyError"
+        assert session.call(file, "h", [[1, 2]], numpy_args=[0]).value == "ndarray"
+        assert session.call(file, "h", [[1, 2]]).value == "list"
+    finally:
+        session.close()
+
+
+def test_a_timeout_kills_the_child_and_the_next_call_gets_a_fresh_one(tmp_path):
+    session, file = session_for(tmp_path, (
+        "import time\n"
+        "def slow():\n"
+        "    while True: pass\n"
+        "def fast(x):\n"
+        "    return x + 1\n"))
+    try:
+        start = time.monotonic()
+        result = session.call(file, "slow", timeout=0.5)
+        assert result.kind == "timeout" and "no result after 0.5 s" in result.message
+        assert time.monotonic() - start < 3
+        assert session.call(file, "fast", [1]).value == 2
+        assert len(session.pids) == 2 and session.restarts == 1
+    finally:
+        session.close()
+
+
+def test_the_submission_time_budget_is_enforced(tmp_path):
+    session, file = session_for(tmp_path, "def slow():\n    while True: pass\n",
+                                FAST.replace(submission_timeout=1.5))
+    try:
+        kinds = [session.call(file, "slow", timeout=1.0).kind for _ in range(3)]
+        assert kinds == ["timeout", "timeout", "budget"]
+        assert session.spent < 2.5
+    finally:
+        session.close()
+
+
+def test_too_many_restarts_stop_running_the_code(tmp_path):
+    session, file = session_for(tmp_path, "import os\ndef die():\n    os._exit(3)\n",
+                                FAST.replace(max_restarts=1))
+    try:
+        results = [session.call(file, "die") for _ in range(3)]
+        assert [r.kind for r in results] == ["ended", "ended", "budget"]
+        assert "exit status 3" in results[0].message
+        assert "stopped 2 times" in results[2].message
+    finally:
+        session.close()
+
+
+def test_output_is_capped(tmp_path):
+    session, file = session_for(tmp_path, "def noisy():\n    print('x' * 200_000)\n    return 1\n")
+    try:
+        result = session.call(file, "noisy")
+        assert result.kind == "output" and "more than 64 KB" in result.message
+    finally:
+        session.close()
+
+
+def test_quiet_printing_is_allowed(tmp_path):
+    session, file = session_for(tmp_path, "def chatty():\n    print('hello')\n    return 1\n")
+    try:
+        assert session.call(file, "chatty").value == 1
+    finally:
+        session.close()
+
+
+@ROOT_ONLY
+def test_the_child_is_unprivileged_and_sees_only_its_scratch_folder(tmp_path):
+    session, file = session_for(tmp_path, (
+        "import os, sys\n"
+        "def facts(problem):\n"
+        "    try:\n"
+        "        listing = os.listdir(problem)\n"
+        "    except OSError as exc:\n"
+        "        listing = type(exc).__name__\n"
+        "    try:\n"
+        "        import grader\n"
+        "        grader_importable = True\n"
+        "    except ImportError:\n"
+        "        grader_importable = False\n"
+        "    return {'uid': os.getuid(), 'gid': os.getgid(), 'groups': os.getgroups(),\n"
+        "            'cwd': sorted(os.listdir('.')), 'env': sorted(os.environ),\n"
+        "            'problem': listing, 'grader': grader_importable,\n"
+        "            'path': [p for p in sys.path if 'work' in p], 'fds': sorted(os.listdir('/proc/self/fd'))}\n"))
+    try:
+        facts = session.call(file, "facts", [str(PROBLEM)]).value
+    finally:
+        session.close()
+    assert facts["uid"] >= 1_000_000 and facts["gid"] == facts["uid"] and facts["groups"] == []
+    assert facts["cwd"] == ["submission.py"]
+    assert "PYTHONPATH" not in facts["env"] and "HOME" in facts["env"]
+    assert facts["problem"] in ("PermissionError", "FileNotFoundError")
+    assert facts["grader"] is False and facts["path"] == []
+    assert len(facts["fds"]) <= 5  # 0, 1, 2, the reply pipe, and listdir's own fd
+
+
+@ROOT_ONLY
+def test_grandchildren_that_escape_the_process_group_are_killed(tmp_path):
+    session, file = session_for(tmp_path, (
+        "import subprocess\n"
+        "def spawn():\n"
+        "    p = subprocess.Popen(['sleep', '60'], start_new_session=True)\n"
+        "    return p.pid\n"))
+    try:
+        pid = session.call(file, "spawn").value
+        assert os.path.exists(f"/proc/{pid}")
+    finally:
+        session.close()
+    assert all(processes_of(uid) == [] for uid in session.uids)
+    assert not os.path.exists(f"/proc/{pid}") or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2]
+
+
+@ROOT_ONLY
+def test_a_named_user_can_be_used_instead_of_fresh_uids(tmp_path):
+    session, file = session_for(tmp_path, "import os\ndef who():\n    return os.getuid()\n",
+                                FAST.replace(user="nobody"))
+    try:
+        assert session.call(file, "who").value == 65534
+    finally:
+        session.close()
+
+
+def test_the_fork_server_is_restarted_if_it_dies(tmp_path):
+    from grader.sandbox.forkserver import get_server
+
+    server = get_server()
+    server.proc.kill()
+    server.proc.wait()
+    session, file = session_for(tmp_path, "def one():\n    return 1\n")
+    try:
+        assert session.call(file, "one").value == 1
+    finally:
+        session.close()
+    assert get_server() is not server
+
+
+def test_chmod_fallback_takes_away_other_users_access(tmp_path):
+    folder = tmp_path / "problem"
+    folder.mkdir(mode=0o755)
+    session = SandboxSession(FAST)
+    _chmod_hide(str(folder), session)
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o750
+    assert any("removed other users' access" in w for w in session.warnings)
+
+
+def test_unreadable_and_oversized_sources_are_refused(tmp_path):
+    big = tmp_path / "big.py"
+    big.write_text("x = 1\n" * 200_000)
+    binary = tmp_path / "bin.py"
+    binary.write_bytes(b"\xff\xfe\x00")
+    session = SandboxSession(FAST)
+    with pytest.raises(ValueError, match="at most 1024 KB"):
+        session.add_file(big)
+    with pytest.raises(ValueError, match="not UTF-8"):
+        session.add_file(binary)
