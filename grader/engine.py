@@ -42,7 +42,7 @@ def grade_path(problem: str | Path, submission: str | Path, student_id: str | No
     from grader.loaders import load_submission
 
     prob = load_problem(problem)
-    sub = load_submission(submission, student_id)
+    sub = load_submission(submission, student_id, private=[prob.folder])
     try:
         return grade(prob, sub)
     finally:

@@ -22,6 +22,7 @@ class Submission:
     student_id: str | None = None
     messages: list[str] = field(default_factory=list)  # warnings: unknown ids, duplicates...
     fatal: str | None = None
+    private: list[Path] = field(default_factory=list)  # folders student code must not see
     # Filled lazily by the sandbox (code parts): one isolated session per submission.
     runtime: Any = None
 

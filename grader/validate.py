@@ -133,7 +133,7 @@ def _check_examples(problem: Problem, result: Validation) -> None:
         if not file.exists():
             result.errors.append(f"{path}: example '{name}' does not exist")
             continue
-        sub = load_submission(file, want.get("student"))
+        sub = load_submission(file, want.get("student"), private=[problem.folder])
         try:
             report = grade(problem, sub)
         finally:

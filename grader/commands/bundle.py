@@ -1,4 +1,5 @@
-"""bundle: not available yet in this version."""
+"""Make what students are given for self-checking: the spec without reference answers,
+solvers or hidden cases, with the public cases of code parts and every part's answer format."""
 
 from __future__ import annotations
 
@@ -6,10 +7,19 @@ import argparse
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("args", nargs="*")
+    parser.add_argument("problem", help="a problem folder, or a problem id under problems/")
+    parser.add_argument("-o", "--out", required=True, metavar="DIR", help="the folder to write")
+    parser.add_argument("--student", metavar="ID",
+                        help="make the bundle of this student's variant (problems with drawn params)")
 
 
 def run(args: argparse.Namespace) -> int:
-    from grader.errors import UsageError
+    from grader.bundle import make_bundle
 
-    raise UsageError("'bundle' is not implemented yet")
+    result = make_bundle(args.problem, args.out, args.student)
+    print(f"wrote {result.folder}: bundle.yaml, answers-template.json, README.md")
+    print("self-checkable parts: " + (", ".join(result.self_checkable) or "none (code parts still run "
+                                      "their public cases)"))
+    for note in result.notes:
+        print(f"note: {note}")
+    return 0

@@ -1,4 +1,6 @@
-"""check: not available yet in this version."""
+"""A student's self-check of a submission. On a bundle (from `grader bundle`): every part
+checked for presence and form, self-checkable parts graded, the rest left to the real grader.
+On a full problem: what Gradescope shows before the deadline."""
 
 from __future__ import annotations
 
@@ -6,10 +8,18 @@ import argparse
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("args", nargs="*")
+    parser.add_argument("target", help="a bundle folder (from `grader bundle`), or a problem folder or id")
+    parser.add_argument("submission", help="a .json or .py file, or a folder of your files")
+    parser.add_argument("--student", metavar="ID", help="student id (full problems: selects the variant)")
+    parser.add_argument("--format", choices=("table", "json"), default="table", help="output format")
 
 
 def run(args: argparse.Namespace) -> int:
-    from grader.errors import UsageError
+    import sys
 
-    raise UsageError("'check' is not implemented yet")
+    from grader.formats.json_report import dumps
+    from grader.selfcheck import check, render
+
+    report = check(args.target, args.submission, args.student)
+    sys.stdout.write(dumps(report.to_dict()) if args.format == "json" else render(report))
+    return 1 if report.fatal else 0

@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     path = Path(args.submission)
     if not path.exists():
         raise UsageError(f"{path}: no such file or folder")
-    sub = load_submission(path, args.student)
+    sub = load_submission(path, args.student, private=[problem.folder])
     try:
         report = grade(problem, sub)
     finally:

@@ -36,6 +36,12 @@ DECORATIONS = {"hat": "hat", "widehat": "hat", "tilde": "tilde", "widetilde": "t
                "bar": "bar", "overline": "bar", "dot": "dot", "ddot": "ddot"}
 
 
+def known(name: str) -> bool:
+    """Whether ``\\name`` is a command of our subset (anything else is refused by name)."""
+    return name == "infty" or any(name in group for group in (
+        IGNORED, GREEK_COMMANDS, GREEK_VARIANTS, OPERATORS, FUNCTIONS, STRUCTURAL, WRAPPERS, DECORATIONS))
+
+
 def normalize(tokens: list[Token]) -> list[Token]:
     """Rewrite LaTeX commands, then glue subscripts onto the names they follow."""
     return merge_subscripts(_commands(tokens))
@@ -62,16 +68,21 @@ def _commands(tokens: list[Token]) -> list[Token]:
         elif name in FUNCTIONS:
             out.append(Token("name", name, t.pos, t.end))
             i += 1
+        elif name == "infty":  # refused by the parser, except as a norm's subscript
+            out.append(Token("op", "∞", t.pos, t.end))
+            i += 1
         elif name in STRUCTURAL:
             out.append(Token("cmd", STRUCTURAL[name], t.pos, t.end))
             i += 1
         elif name in WRAPPERS or name in DECORATIONS:
             inner, i = _argument(tokens, i + 1, t)
             inner = _commands(inner)
+            if name in DECORATIONS:
+                inner = merge_subscripts(inner)
             word = _as_word(inner)
             if word is not None:
                 if name in DECORATIONS:
-                    word = f"{word}_{DECORATIONS[name]}"
+                    word = decorate(word, DECORATIONS[name])
                 out.append(Token("name", word, t.pos, inner[-1].end if inner else t.end))
             elif name in DECORATIONS:
                 raise ExprError(f"'\\{name}' must decorate a single name ({t.where()})", t.pos)
@@ -109,19 +120,35 @@ def _as_word(tokens: list[Token]) -> str | None:
     return None
 
 
+def decorate(word: str, accent: str) -> str:
+    """The accent goes on the base name, before its subscript: \\hat{w_0} and \\hat{w}_0 are w_hat_0."""
+    base, sep, sub = word.partition("_")
+    return f"{base}_{accent}{sep}{sub}"
+
+
 def merge_subscripts(tokens: list[Token]) -> list[Token]:
-    """``name _ {text}`` / ``name _ x`` -> one name ``name_text``."""
+    """``name _ {text}`` / ``name _ x`` -> one name ``name_text``.
+
+    After a norm's closing bar (``\\|v\\|_2``, also ``\\|v\\|^2_2``) the subscript becomes a
+    ``sub`` token placed right after the bar, for the parser to read as the kind of norm.
+    """
     out: list[Token] = []
     i = 0
     while i < len(tokens):
         t = tokens[i]
         if t.kind == "op" and t.text == "_":
-            if not out or out[-1].kind != "name":
-                raise ExprError(f"unexpected '_' {t.where()}: a subscript must follow a name, as in w_0", t.pos)
+            if i + 1 >= len(tokens) or tokens[i + 1].kind == "end":
+                raise ExprError(f"'_' {t.where()} needs a subscript after it, as in w_0", t.pos)
             sub, i = _argument(tokens, i + 1, Token("cmd", "_", t.pos, t.end))
             text = "".join(_sub_text(s) for s in sub)
             if not text:
                 raise ExprError(f"empty subscript ({t.where()})", t.pos)
+            bar = _closing_bar(out)
+            if bar is not None:
+                out.insert(bar + 1, Token("sub", text, t.pos, sub[-1].end))
+                continue
+            if not out or out[-1].kind != "name":
+                raise ExprError(f"unexpected '_' {t.where()}: a subscript must follow a name, as in w_0", t.pos)
             base = out.pop()
             out.append(Token("name", f"{base.text}_{text}", base.pos, sub[-1].end))
         else:
@@ -130,9 +157,32 @@ def merge_subscripts(tokens: list[Token]) -> list[Token]:
     return out
 
 
+def _closing_bar(out: list[Token]) -> int | None:
+    """Index of the bar a subscript belongs to: ``|`` / ``‖`` last, or before a ``^k`` / ``^{...}``."""
+    def is_bar(k: int) -> bool:
+        return k >= 0 and out[k].kind == "op" and out[k].text in "|‖"
+
+    k = len(out) - 1
+    if is_bar(k):
+        return k
+    if k >= 2 and out[k].kind == "num" and out[k - 1].text == "^" and is_bar(k - 2):
+        return k - 2
+    if k >= 0 and out[k].kind == "op" and out[k].text == "}":
+        depth = 0
+        while k >= 0:
+            if out[k].kind == "op" and out[k].text in "{}":
+                depth += 1 if out[k].text == "}" else -1
+                if depth == 0:
+                    break
+            k -= 1
+        if k >= 2 and out[k - 1].kind == "op" and out[k - 1].text == "^" and is_bar(k - 2):
+            return k - 2
+    return None
+
+
 def _sub_text(t: Token) -> str:
     if t.kind == "op" and t.text in "{}":
         return ""
     if t.kind == "end":
         raise ExprError("unfinished subscript at the end of the formula", t.pos)
-    return t.text
+    return "infty" if t.text == "∞" else t.text

@@ -141,8 +141,10 @@ class MatrixSpace:
             return float(NP_FUNCS[fn](a))
         if fn in ("min", "max"):
             return float(min(args) if fn == "min" else max(args))
-        if fn in ("abs", "norm"):
+        if fn in ("abs", "norm"):  # Frobenius for a matrix, the length of a vector
             return float(abs(a)) if np.ndim(a) == 0 else float(np.linalg.norm(a))
+        if fn == "norm2":  # ‖·‖_2: the spectral norm of a matrix, the length of a vector
+            return float(abs(a)) if np.ndim(a) == 0 else float(np.linalg.norm(a, 2))
         if fn == "transpose":
             return a.T if isinstance(a, np.ndarray) else a
         if fn == "tr":

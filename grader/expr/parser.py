@@ -86,6 +86,7 @@ class Parser:
         self.bars = 0  # inside |...|: a '|' closes instead of starting an implicit product
         self.norms = 0
         self.last_end = 0
+        self.bar_nodes: dict[int, N.Node] = {}  # nodes written with bars (to read ||x|| as one norm)
 
     # -- helpers ----------------------------------------------------------------------------
     def peek(self, k: int = 0) -> Token:
@@ -108,6 +109,8 @@ class Parser:
                             f"{t.where()})", t.pos)
 
     def fail(self, t: Token, what: str = "") -> ExprError:
+        if t.kind == "op" and t.text == "∞":
+            return ExprError(f"infinity is not allowed ({t.where()})", t.pos)
         if t.kind == "end":
             return ExprError("the formula ends too early" + (f": {what}" if what else ""), t.pos)
         return ExprError(f"unexpected {t.show()} {t.where()}" + (f": {what}" if what else ""), t.pos)
@@ -236,21 +239,7 @@ class Parser:
             self.depth -= 1
             return node
         if t.kind == "op" and t.text in "|‖":
-            self.take()
-            self.enter(t)
-            if t.text == "|":
-                self.bars += 1
-            else:
-                self.norms += 1
-            node = self.sum()
-            self.expect(t.text, t)
-            if t.text == "|":
-                self.bars -= 1
-            else:
-                self.norms -= 1
-            self.depth -= 1
-            fn = "norm" if t.text == "‖" and self.table.matrix else "abs"
-            return N.Call(fn, (node,), span=(t.pos, self.last_end))
+            return self.bars_atom(t)
         if t.kind == "cmd" and t.text == "frac":
             self.take()
             num = self.latex_arg(t)
@@ -264,12 +253,61 @@ class Parser:
                 index = self.sum()
                 self.expect("]", bracket)
                 self.depth -= 1
+                if self.constant(index) == 0:
+                    raise ExprError(f"'\\sqrt[0]' {t.where()} has no meaning: the root's index must not be 0",
+                                    t.pos)
                 arg = self.latex_arg(t)
                 return N.Pow(arg, N.Bin("/", N.Num("1"), index), span=(t.pos, self.last_end))
             return N.Call("sqrt", (self.latex_arg(t),), span=(t.pos, self.last_end))
         if t.kind == "cmd" and t.text == "top":
             raise ExprError(f"a transpose mark must follow '^' ({t.where()})", t.pos)
         raise self.fail(t)
+
+    def bars_atom(self, t: Token) -> N.Node:
+        """``|x|``, ``‖x‖``, ``||x||`` (a norm, not abs(abs(x))) and ``‖x‖_2`` / ``‖A‖_F``."""
+        self.take()
+        self.enter(t)
+        if t.text == "|":
+            self.bars += 1
+        else:
+            self.norms += 1
+        node = self.sum()
+        self.expect(t.text, t)
+        if t.text == "|":
+            self.bars -= 1
+        else:
+            self.norms -= 1
+        self.depth -= 1
+        doubled = self.bar_nodes.get(id(node)) is node  # ||x||: the inner bars are part of the norm sign
+        if doubled:
+            node = node.args[0]
+        matrix = self.table.matrix
+        fn = "norm" if matrix and (t.text == "‖" or doubled) else "abs"
+        if self.peek().kind == "sub":
+            fn = self.norm_kind(self.take(), fn)
+        out = N.Call(fn, (node,), span=(t.pos, self.last_end))
+        self.bar_nodes[id(out)] = out
+        return out
+
+    def norm_kind(self, sub: Token, fn: str) -> str:
+        """The function a norm's subscript asks for: _2 (a vector's length, a matrix's spectral
+        norm) or _F (Frobenius, where matrices are allowed)."""
+        if sub.text == "2":
+            return "norm2" if self.table.matrix else "abs"
+        if sub.text in ("F", "fro"):
+            if not self.table.matrix:
+                raise ExprError(f"the Frobenius norm '_{sub.text}' {sub.where()} applies to matrices; "
+                                "this part's formulas are scalars: write |x| or abs(x)", sub.pos)
+            return "norm"
+        shown = "\\infty" if sub.text == "infty" else sub.text
+        raise ExprError(f"only the 2-norm is supported here (\\|v\\|_2, or \\|A\\|_F for a matrix's "
+                        f"Frobenius norm), not the norm '_{shown}' {sub.where()}", sub.pos)
+
+    @staticmethod
+    def constant(node: N.Node) -> float | None:
+        from grader.expr.numeric import constant_value
+
+        return constant_value(node)
 
     def latex_arg(self, cmd: Token) -> N.Node:
         """A ``{group}`` or a single token: ``\\frac{a}{b}``, ``\\frac12``, ``\\sqrt x``."""
@@ -288,9 +326,11 @@ class Parser:
         span = (t.pos, t.end)
         if kind is None:
             if self.at_op("("):
-                raise ExprError(f"unknown function '{t.text}' {t.where()}; allowed functions: "
+                shown = t.text if len(t.text) <= 40 else t.text[:37] + "..."
+                raise ExprError(f"unknown function '{shown}' {t.where()}; allowed functions: "
                                 f"{', '.join(sorted(set(self.table.functions.values())))}", t.pos)
-            raise ExprError(f"unknown symbol '{t.text}' {t.where()}; this part's variables are "
+            shown = t.text if len(t.text) <= 40 else t.text[:37] + "..."
+            raise ExprError(f"unknown symbol '{shown}' {t.where()}; this part's variables are "
                             f"{self.table.names_text()}", t.pos)
         what, value = kind
         if what == "sym":

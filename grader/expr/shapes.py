@@ -168,9 +168,9 @@ class ShapeChecker:
                 if sh != SCALAR:
                     raise ShapeError(f"{fn}(...) applies to scalars, but {_name(a)} is {show(sh)}")
             return SCALAR
-        if s == IDENTITY and fn in ("abs", "norm", "tr", "det"):
+        if s == IDENTITY and fn in ("abs", "norm", "norm2", "tr", "det"):
             raise ShapeError(f"the size of I in {_name(node)} cannot be inferred: write I_n (or I_d, ...)")
-        if fn in ("abs", "norm"):
+        if fn in ("abs", "norm", "norm2"):
             return SCALAR
         if fn == "transpose":
             return transpose(s)

@@ -20,7 +20,7 @@ SCALAR_FUNCTIONS = {
     "arctan": "arctan", "atan": "arctan", "abs": "abs", "Abs": "abs", "sigmoid": "sigmoid",
     "min": "min", "max": "max",
 }
-MATRIX_FUNCTIONS = {"inv": "inv", "norm": "norm", "tr": "tr", "trace": "tr", "det": "det",
+MATRIX_FUNCTIONS = {"inv": "inv", "norm": "norm", "norm2": "norm2", "tr": "tr", "trace": "tr", "det": "det",
                     "transpose": "transpose"}
 VARIADIC = {"min", "max"}
 

@@ -8,6 +8,7 @@ parser only ever sees ASCII names and a handful of operators.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from grader.expr.errors import ExprError
@@ -31,12 +32,16 @@ UNICODE_OPS = {
 }
 SINGLE_OPS = set("+-*/^@()[]{},|'=._")
 SPACES = set(" \t\r\n\f\v$\u00a0\u2009\u200a\u2002\u2003\u202f\u2061\u2062")
+# accents written as Unicode combining marks (λ̃, x̂, or a precomposed ŵ) -> the name suffix
+# that \tilde, \hat, \bar... give (latex.DECORATIONS); an empty suffix is ignored (as \vec is)
+ACCENTS = {"\u0302": "hat", "\u0303": "tilde", "\u0304": "bar", "\u0305": "bar",
+           "\u0307": "dot", "\u0308": "ddot", "\u20d7": "", "\u20d1": ""}
 NUMBER = re.compile(r"(\d+(?:\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 
 
 @dataclass(frozen=True)
 class Token:
-    kind: str  # num | name | op | cmd | end
+    kind: str  # num | name | op | cmd | sub (a norm's subscript, made by latex.py) | end
     text: str
     pos: int  # offset of the first character in the original text
     end: int
@@ -49,6 +54,8 @@ class Token:
             return "the end of the formula"
         if self.kind == "cmd":
             return f"'\\{self.text}'"
+        if self.kind == "sub":
+            return f"'_{self.text}'"
         return f"'{self.text}'"
 
 
@@ -72,7 +79,7 @@ def scan(text: str) -> list[Token]:
             m = NUMBER.match(text, i)
             out.append(Token("num", m.group(0).rstrip("."), i, m.end()))
             i = m.end()
-        elif _ident_start(c):
+        elif _ident_start(c) or _accented(c):
             i = _identifier(text, i, out)
         elif c == "\\":
             i = _command(text, i, out)
@@ -92,11 +99,25 @@ def scan(text: str) -> list[Token]:
             out.append(Token("op", "^", i, i))
             out.append(Token("cmd", "top", i, i + 1))
             i += 1
+        elif c in SUBSCRIPT_DIGITS:  # after a name they are part of it; here: ‖v‖₂
+            j = i
+            while j < n and text[j] in SUBSCRIPT_DIGITS:
+                j += 1
+            out.append(Token("op", "_", i, i))
+            out.append(Token("num", "".join(SUBSCRIPT_DIGITS[ch] for ch in text[i:j]), i, j))
+            i = j
         elif c in SUPERSCRIPTS:
             i = _superscript(text, i, out)
-        elif c == "∞":
-            raise ExprError(f"infinity is not allowed (at position {i + 1})", i)
+        elif c == "∞":  # refused by the parser, except as a norm's subscript (a clear message there)
+            out.append(Token("op", "∞", i, i + 1))
+            i += 1
+        elif unicodedata.combining(c):
+            raise ExprError(f"the accent {_mark_name(c)} at position {i + 1} must follow a letter", i)
+        elif len(unicodedata.normalize("NFD", c)) > 1 and _ident_start(unicodedata.normalize("NFD", c)[0]):
+            raise ExprError(f"unsupported accented letter {c!r} at position {i + 1}; "
+                            "write \\hat{x}, \\tilde{x} or \\bar{x}", i)
         else:
+            _unknown_command(out)
             raise ExprError(f"unexpected character {c!r} at position {i + 1}", i)
     out.append(Token("end", "", n, n))
     return out
@@ -110,13 +131,56 @@ def _ident_char(c: str) -> bool:
     return (c.isascii() and c.isalnum()) or c in GREEK
 
 
+def _unknown_command(out: list[Token]) -> None:
+    """Name an unsupported command met before a bad character (``\\url{http://...}``): it is
+    the real problem, and the message should say so."""
+    from grader.expr.latex import known
+
+    for t in out:
+        if t.kind == "cmd" and not known(t.text):
+            raise ExprError(f"unsupported LaTeX command '\\{t.text}' ({t.where()})", t.pos)
+
+
+def _accented(c: str) -> bool:
+    """A precomposed accented letter (ŵ, ã): a letter plus marks once decomposed (NFD)."""
+    d = unicodedata.normalize("NFD", c)
+    return len(d) > 1 and _ident_start(d[0]) and all(m in ACCENTS for m in d[1:])
+
+
+def _mark_name(c: str) -> str:
+    return f"U+{ord(c):04X} ({unicodedata.name(c, 'unnamed').lower()})"
+
+
 def _identifier(text: str, i: int, out: list[Token]) -> int:
-    """Letters, digits, Greek letters, subscript digits, and ``_x`` subscripts."""
+    """Letters, digits, Greek letters, accents, subscript digits, and ``_x`` subscripts.
+
+    An accent turns the name into its decorated form (λ̃ -> lambda_tilde, as \\tilde{\\lambda});
+    a letter after an accent starts a new name (λ̃η is lambda_tilde times eta).
+    """
     start, parts, n = i, [], len(text)
+    accented = False
     while i < n:
         c = text[i]
-        if _ident_char(c):
+        if accented and (_ident_char(c) or _accented(c)):
+            break
+        if _accented(c):
+            d = unicodedata.normalize("NFD", c)
+            parts.append(GREEK.get(d[0], d[0]))
+            parts.extend("_" + ACCENTS[m] for m in d[1:] if ACCENTS[m])
+            accented = True
+            i += 1
+        elif _ident_char(c):
             parts.append(GREEK.get(c, c))
+            i += 1
+        elif unicodedata.combining(c):
+            if c not in ACCENTS:
+                raise ExprError(f"unsupported accent {_mark_name(c)} at position {i + 1}; "
+                                "write \\hat{x}, \\tilde{x} or \\bar{x}", i)
+            if parts.count("_" + ACCENTS[c]) >= 2:
+                raise ExprError(f"too many accents at position {i + 1}", i)
+            if ACCENTS[c]:
+                parts.append("_" + ACCENTS[c])
+            accented = True
             i += 1
         elif c in SUBSCRIPT_DIGITS:
             parts.append("_" if not parts or parts[-1] not in SUBSCRIPT_DIGITS.values() else "")
@@ -124,6 +188,7 @@ def _identifier(text: str, i: int, out: list[Token]) -> int:
             i += 1
         elif c == "_" and i + 1 < n and _ident_char(text[i + 1]):
             parts.append("_")
+            accented = False  # the subscript goes on: λ̃_1 is lambda_tilde_1
             i += 1
         else:
             break
@@ -134,9 +199,14 @@ def _identifier(text: str, i: int, out: list[Token]) -> int:
 def _command(text: str, i: int, out: list[Token]) -> int:
     m = re.compile(r"\\([A-Za-z]+)").match(text, i)
     if m:
+        if m.group(1) in ("begin", "end"):
+            raise ExprError(f"LaTeX environments ('\\{m.group(1)}' at position {i + 1}) are not supported: "
+                            "write one formula, without \\begin{...}", i)
         out.append(Token("cmd", m.group(1), i, m.end()))
         return m.end()
     nxt = text[i + 1] if i + 1 < len(text) else ""
+    if nxt == "\\" and text[i + 2:].strip("".join(SPACES)):
+        raise ExprError(f"a line break '\\\\' at position {i + 1}: write the formula on one line", i)
     if nxt in ",;:! \\()[]" or nxt == "":  # spacing, line breaks, \( \) \[ \] delimiters
         return i + 2
     if nxt in "{}":

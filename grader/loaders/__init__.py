@@ -23,9 +23,11 @@ def submission_files(folder: Path) -> list[Path]:
     return found
 
 
-def load_submission(path: str | Path, student_id: str | None = None) -> Submission:
+def load_submission(path: str | Path, student_id: str | None = None,
+                    private: list[Path] | tuple = ()) -> Submission:
+    """Read a submission. `private` folders (the problem's) are hidden from student code."""
     path = Path(path)
-    sub = Submission(source=str(path), student_id=student_id)
+    sub = Submission(source=str(path), student_id=student_id, private=[Path(p) for p in private])
     if path.is_dir():
         files = submission_files(path)
         if not files:
@@ -67,9 +69,12 @@ def _load_file(file: Path, sub: Submission, *, label: str, alone: bool) -> bool:
         return True
     try:
         from grader.loaders.python_file import load_python_file
+        from grader.sandbox.session import configure
     except ImportError:
         sub.messages.append(f"{label}: Python submissions are not supported by this installation")
         return False
+    # ANSWERS are read by importing the module, before any code part names its folders.
+    configure(hide=sub.private)
     return bool(load_python_file(file, sub, label=label))
 
 

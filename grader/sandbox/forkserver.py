@@ -102,7 +102,8 @@ def serve(fd: int) -> None:
                     break
                 users.kill_uid(uid)
                 reap()
-            _remove_owned(uid)
+            if not caps["mountns"]:  # with private mounts its /tmp vanished with it
+                _remove_owned(uid)
         shutil.rmtree(info["scratch"], ignore_errors=True)
         return {"status": _status(status), "leftover": len(leftover)}
 

@@ -347,14 +347,21 @@ class SandboxSession:
     def _spawn(self) -> CallResult | None:
         if self.closed:
             raise InternalError("session already closed")
-        server = get_server()
+        try:
+            server = get_server()
+        except (ForkServerError, OSError, ValueError) as exc:
+            raise InternalError(f"the sandbox could not start: {exc}") from None
         if server.caps.get("root") and not server.caps.get("mountns") and self.config.chmod_fallback:
             for path in self.config.hide_paths:
                 _chmod_hide(path, self)
         if not server.caps.get("root"):
             self._warn("not running as root: student code runs as the grader's own user, "
                        "so it can read the problem folder and signal the grader")
-        self.child = _Child(self.config)
+        try:
+            self.child = _Child(self.config)
+        except (ForkServerError, OSError) as exc:
+            self.child = None
+            raise InternalError(f"the sandbox could not start a process: {exc}") from None
         self.uids.append(self.child.uid)
         self.pids.append(self.child.pid)
         self.imported = set()

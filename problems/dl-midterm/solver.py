@@ -391,3 +391,20 @@ def rescaled_mistake(x, y, how):
     if how == "square":
         return tb / scale ** 2
     raise ValueError(how)
+
+
+# --- Code parts (Q1 as code): reference functions for the students' conv_output_shape and
+# receptive_field. Named code_* because `receptive_field` above is Q1.h's solver.
+
+def code_conv_output_shape(input_hw, kernel, stride=1, padding=0):
+    """Output height and width of a square conv: floor((n + 2p - k) / s) + 1 per dimension."""
+    return [(int(n) + 2 * padding - kernel) // stride + 1 for n in input_hw]
+
+
+def code_receptive_field(layers):
+    """Receptive field after a stack of (kernel, stride) layers: r += (k - 1) * jump; jump *= s."""
+    field, jump = 1, 1
+    for kernel, stride in layers:
+        field += (kernel - 1) * jump
+        jump *= stride
+    return field

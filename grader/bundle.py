@@ -1,0 +1,314 @@
+"""What students are given for self-checking: the problem without its answers.
+
+``grader bundle PROBLEM -o DIR`` writes into DIR:
+
+- ``bundle.yaml``: every part's id, title, prompt, points, type and answer format (the type's
+  description, the shape, the variables, the function signature), the options needed to check
+  an answer's form (never those that reveal it: accepted texts, option points, rubrics,
+  synonyms...), the public test cases of code parts with their expected outputs (computed now
+  from the reference solver), and, for self-checkable parts only, a spec fragment with the
+  expected answer that `grader check` grades against;
+- ``answers-template.json``: every part id, to fill in;
+- ``README.md``: how to run the self-check.
+
+A part is self-checkable when the instructor sets ``self_check: true`` on it, or when it is a
+practice part (``points: 0``) that is visible before the deadline. Hidden parts never are.
+No solver, no hidden case and no reference answer of another part is written.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+FORMAT = "grader-bundle/1"
+BUNDLE_FILE = "bundle.yaml"
+
+# Options a student needs to write a well-formed answer, per answer type. Anything else
+# (accept, regex, synonyms, rubric, reference, option points/correct/feedback) stays out.
+SAFE_OPTIONS: dict[str, set[str]] = {
+    "number": {"integer", "fractions", "constants", "min_sigfigs", "unit"},
+    "array": {"shape"},
+    "shape": {"names"},
+    "set": {"case_sensitive", "numbers"},
+    "choice": {"options", "case_sensitive"},
+    "multi": {"options", "case_sensitive"},
+    "text": {"case_sensitive", "ignore_spaces", "strip"},
+    "manual": set(),
+    "expression": {"variables"},
+    "matrix_expression": {"variables", "dims", "orientation"},
+    "fields": {"fields"},
+}
+OPTION_ITEM_KEYS = ("label", "text")
+
+
+@dataclass
+class BundleResult:
+    folder: Path
+    self_checkable: list[str]
+    notes: list[str] = field(default_factory=list)
+
+
+def self_checkable(part) -> bool:
+    """Explicit `self_check: true` (unless hidden), or a practice part visible before the deadline."""
+    if part.visibility == "hidden" or part.type == "manual" or part.transform:
+        return False
+    if getattr(part, "self_check", False):
+        return True
+    return part.points == 0 and part.visibility == "visible"
+
+
+def safe_options(type_name: str, options: dict[str, Any]) -> dict[str, Any]:
+    """The form-checking subset of a part's options (recursively for `fields`)."""
+    allowed = SAFE_OPTIONS.get(type_name, set())
+    out: dict[str, Any] = {}
+    for key in sorted(allowed):
+        value = options.get(key)
+        if value is None:
+            continue
+        if key == "options" and isinstance(value, list):
+            value = [{k: item[k] for k in OPTION_ITEM_KEYS if k in item} if isinstance(item, dict)
+                     else {"label": str(item)} for item in value]
+        elif key == "fields" and isinstance(value, dict):
+            value = {str(name): {"type": (spec or {}).get("type", "number"),
+                                 **safe_options((spec or {}).get("type", "number"), spec or {})}
+                     for name, spec in value.items()}
+        out[key] = value
+    return out
+
+
+def _plain(value: Any) -> Any:
+    """Plain YAML/JSON data: numpy scalars and arrays, tuples and str subclasses made plain."""
+    from grader.solvers import to_plain
+
+    value = to_plain(value)
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return str(value)
+
+
+def _is_leafy(value: Any) -> bool:
+    """Numbers, strings and lists of them: written inline, as a matrix is read."""
+    if isinstance(value, list):
+        return all(_is_leafy(v) for v in value)
+    return not isinstance(value, dict)
+
+
+def dump_yaml(data: Any) -> str:
+    """Readable YAML: block mappings, inline lists of values, prompts as literal blocks."""
+    import yaml
+
+    class Dumper(yaml.SafeDumper):
+        pass
+
+    def represent_list(dumper, value):
+        return dumper.represent_sequence("tag:yaml.org,2002:seq", value, flow_style=_is_leafy(value))
+
+    def represent_str(dumper, value):
+        style = "|" if "\n" in value else None  # PyYAML falls back to quotes when it must
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+    Dumper.add_representer(list, represent_list)
+    Dumper.add_representer(str, represent_str)
+    return yaml.dump(data, Dumper=Dumper, sort_keys=False, allow_unicode=True, width=100,
+                     default_flow_style=False)
+
+
+def _shape_of(value: Any) -> list[int] | None:
+    dims: list[int] = []
+    while isinstance(value, list):
+        dims.append(len(value))
+        if not value:
+            break
+        value = value[0]
+    return dims or None
+
+
+def _describe(part, options: dict[str, Any], source: str) -> str:
+    from grader.types import PartContext
+
+    kind = part.kind
+    full = {name: opt.default for name, opt in kind.options.items()}
+    full.update(options)
+    ctx = PartContext(part_id=part.id, options=full, source=source, hidden=True,
+                      extra={"points": part.points})
+    try:
+        return kind.describe(ctx)
+    except Exception:  # noqa: BLE001 - a description is a courtesy; never fail the bundle for it
+        return kind.summary
+
+
+def _code_entry(part, problem, solvers) -> dict[str, Any]:
+    """Signature and public cases (with expected outputs from the reference) of a code part."""
+    import copy
+
+    from grader.solvers import SolverError, student_seed
+
+    kind = part.kind
+    ctx = part.context(str(problem.spec_file), solvers=solvers.module, params=solvers.params,
+                       seed=student_seed(problem.id, None))
+    names = list(part.options.get("args") or [])
+    function = part.options.get("function")
+    reference = (part.answer or {}).get("solver")
+    cases = []
+    all_cases = kind._cases(ctx)  # visible cases first, then hidden ones
+    for case in all_cases:
+        if case.hidden:
+            continue
+        if case.has_expected:
+            expected = case.expected
+        elif reference:
+            fn = solvers.function(reference)
+            try:
+                expected = _plain(fn(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs)))
+            except Exception as exc:  # noqa: BLE001 - the instructor's solver: say which case
+                raise SolverError(f"part {part.id}: {reference}{tuple(case.args)} raised "
+                                  f"{type(exc).__name__}: {exc}") from None
+        else:
+            continue
+        entry: dict[str, Any] = {"args": _plain(case.args)}
+        if case.kwargs:
+            entry["kwargs"] = _plain(case.kwargs)
+        entry["expected"] = expected
+        if case.weight != 1.0:
+            entry["weight"] = case.weight
+        cases.append(entry)
+    compare = dict(part.options.get("compare") or {"type": "number"})
+    return {
+        "function": function,
+        "signature": f"{function}({', '.join(map(str, names))})",
+        "public_cases": cases,
+        "hidden_cases": any(case.hidden for case in all_cases),
+        "code": {k: v for k, v in {"function": function, "args": names or None,
+                                   "numpy_args": part.options.get("numpy_args"),
+                                   "timeout": part.options.get("timeout"), "compare": compare}.items()
+                 if v is not None},
+    }
+
+
+def _self_check_spec(part, answer: Any, solvers) -> dict[str, Any]:
+    """A problem.yaml part that grades like the real one, with literal values for solvers."""
+    spec: dict[str, Any] = {"id": part.id, "points": part.points, "type": part.type}
+    for key, value in part.options.items():
+        if value is not None:
+            spec[key] = value
+    if "value" in (part.answer or {}) and not part.uses:
+        spec["answer"] = {"value": part.answer["value"]}
+    else:
+        spec["answer"] = {"value": answer}
+    tiers = []
+    for tier in part.tiers:
+        overrides = {k: v for k, v in tier.options.items() if part.options.get(k) != v}
+        tiers.append({"credit": tier.credit, **({"feedback": tier.feedback} if tier.feedback else {}),
+                      **overrides})
+    if tiers:
+        spec["tiers"] = tiers
+    mistakes = []
+    for m in part.mistakes:
+        value = solvers.call(m.solver, m.args, m.key) if m.solver else m.value
+        mistakes.append({"value": _plain(value), "credit": m.credit, "feedback": m.feedback})
+    if mistakes:
+        spec["mistakes"] = mistakes
+    if part.feedback:
+        spec["feedback"] = dict(part.feedback)
+    if part.hint:
+        spec["hint"] = part.hint
+    return spec
+
+
+def make_bundle(problem_ref: str | Path, out: str | Path, student: str | None = None) -> BundleResult:
+    import yaml
+
+    from grader import __version__
+    from grader.solvers import Solvers, load_solvers, resolve_params
+    from grader.spec import load_problem
+    from grader.validate import reference_answers
+
+    problem = load_problem(problem_ref)
+    module = load_solvers(problem.folder)
+    solvers = Solvers(module, resolve_params(problem.params, problem.id, student), problem.folder)
+    answers, errors = reference_answers(problem, student)
+    notes = [f"reference failed: {e}" for e in errors]
+    has_draws = any(isinstance(v, dict) and "draw" in v for v in problem.params.values())
+    parts = []
+    checkable = []
+    for part in problem.parts:
+        entry: dict[str, Any] = {"id": part.id}
+        for key in ("title", "section", "prompt", "assumptions"):
+            if getattr(part, key, ""):
+                entry[key] = getattr(part, key)
+        entry.update({"points": part.points, "type": part.type, "visibility": part.visibility})
+        options = safe_options(part.type, part.options)
+        reference = answers.get(part.id)
+        if part.type == "array" and "shape" not in options and reference is not None:
+            shape = _shape_of(_plain(reference))
+            if shape:
+                options["shape"] = shape
+        if part.type == "shape" and isinstance(reference, list):
+            entry["dimensions"] = len(reference)
+        if part.type == "code":
+            entry.update(_code_entry(part, problem, solvers))
+            entry["answer_format"] = f"a function {entry['signature']} in your .py file"
+        else:
+            entry["answer_format"] = _describe(part, options, str(problem.spec_file))
+            if options:
+                entry["check"] = options
+        graded = self_checkable(part) and (part.type == "code" or part.id in answers)
+        if getattr(part, "self_check", False) and part.visibility == "hidden":
+            notes.append(f"part {part.id}: self_check ignored, the part is hidden")
+        entry["self_check"] = graded
+        if graded and part.type != "code":
+            entry["spec"] = _self_check_spec(part, answers[part.id], solvers)
+            if part.uses:
+                entry["note"] = "credit carried forward from earlier parts is decided by the real grader"
+        if graded:
+            checkable.append(part.id)
+        parts.append(entry)
+    doc = {
+        "format": FORMAT,
+        "id": problem.id,
+        "title": problem.title,
+        "due": problem.due.isoformat() if problem.due else None,
+        "total": round(problem.total, 6),
+        "variant": student if student else ("default (your own variant may differ)" if has_draws else "the only one"),
+        "generated_by": f"grader {__version__}",
+        "parts": parts,
+    }
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    text = dump_yaml(_plain(doc))
+    (folder / BUNDLE_FILE).write_text(text, encoding="utf-8")
+    template = {"answers": {p.id: None for p in problem.parts if p.type != "code"}}
+    (folder / "answers-template.json").write_text(json.dumps(template, indent=2) + "\n", encoding="utf-8")
+    (folder / "README.md").write_text(_readme(problem, checkable), encoding="utf-8")
+    return BundleResult(folder, checkable, notes)
+
+
+def _readme(problem, checkable: list[str]) -> str:
+    lines = [
+        f"# Self-check: {problem.title}",
+        "",
+        "Check your answers before you submit:",
+        "",
+        "    grader check . answers.json        # or your .py file, or a folder",
+        "",
+        "Start from `answers-template.json`. The check says for every part whether your answer is",
+        "there and well-formed. "
+        + (f"It grades parts {', '.join(checkable)} (self-checkable), and code parts on their "
+           "public cases; " if checkable else "It runs code parts on their public cases; ")
+        + "everything else is decided only by the real grader after you submit.",
+        "",
+    ]
+    return "\n".join(lines)
