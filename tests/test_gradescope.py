@@ -264,7 +264,7 @@ def test_full_credit_submission(gs):
     assert tests["10"]["visibility"] == "hidden"
     assert "graded by hand" in data["output"]
     # the grader that ran is the one inside the zip, not the checkout's
-    assert "problem demo" in data["_stdout"]
+    assert f"from {(gs / 'source' / 'grader').resolve()}" in data["_stdout"]
 
 
 def test_variant_follows_the_metadata_email(gs):

@@ -74,6 +74,9 @@ def grade_on_gradescope(root: Path, args: argparse.Namespace, log: list[str], st
     if problem.due and meta.due and abs((problem.due - meta.due).total_seconds()) > 60:
         log.append(f"note: the spec's due date {problem.due.isoformat()} differs from Gradescope's "
                    f"{meta.due.isoformat()}; Gradescope's is used")
+    import grader
+
+    log.append(f"grader {grader.__version__} from {Path(grader.__file__).resolve().parent}")
     log.append(f"problem {problem.id}, student variant: {meta.student_id or '(default)'}")
     submission = root / "submission"
     sub = load_submission(submission, meta.student_id)

@@ -111,6 +111,8 @@ def _sanitize(scratch: str) -> None:
     sys.path[:] = [scratch] + [p for p in sys.path if p and p.startswith(prefixes)]
     for name in [m for m in sys.modules if m == "grader" or m.startswith("grader.")]:
         del sys.modules[name]
+    # An editable install maps `grader` to the checkout through a finder of its own.
+    sys.meta_path[:] = [f for f in sys.meta_path if "__editable__" not in (getattr(f, "__module__", "") or "")]
     sys.path_importer_cache.clear()
     sys.argv[:] = ["submission"]
     sys.dont_write_bytecode = True

@@ -90,7 +90,8 @@ class MatrixExpression(AnswerType):
             parts.append(f"{var.name} ({shape}{alias})")
         dims = f"; dimensions {', '.join(table.dims)} may be used as numbers" if table.dims else ""
         return (f"a matrix formula in {'; '.join(parts) or variables_text(table)}{dims}. Write products "
-                f"as @, * or juxtaposition, transposes as .T, ' or ^T, inv(A), norm(v), tr(A), I ({EXAMPLE})")
+                f"as @, * or juxtaposition, transposes as .T, ' or ^T, inv(A), norm(v) or \\|v\\|_2, "
+                f"tr(A), I ({EXAMPLE})")
 
     def check_spec(self, ctx: PartContext) -> list[str]:
         if not ctx.opt("variables"):

@@ -1,0 +1,230 @@
+"""Students' bundles: the format of every part, public cases with expected outputs, and not
+one reference value of a part the student may not check."""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import DEMO, ROOT, run_cli
+
+CODE_DEMO = ROOT / "tests" / "problems" / "code-demo"
+PROBLEMS = sorted(p.parent for p in (ROOT / "problems").glob("*/problem.yaml"))
+PROSE = ("prompt", "title", "assumptions", "section")
+
+
+def make(problem: Path, out: Path, *extra: str) -> dict:
+    proc = run_cli("bundle", problem, "-o", out, *extra)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return yaml.safe_load((out / "bundle.yaml").read_text(encoding="utf-8"))
+
+
+def self_check_demo(tmp_path: Path) -> Path:
+    """The demo with part 1 marked self-checkable and a visible practice part added."""
+    folder = tmp_path / "demo"
+    shutil.copytree(DEMO, folder)
+    text = (folder / "problem.yaml").read_text(encoding="utf-8")
+    text = text.replace('    answer: {solver: conv_out, args: {kernel: 3}}\n',
+                        '    answer: {solver: conv_out, args: {kernel: 3}}\n    self_check: true\n', 1)
+    text += ('  - id: "11"\n    title: Practice\n    points: 0\n    type: number\n'
+             '    answer: {solver: conv_out, args: {kernel: 7, size: 777}}\n')
+    (folder / "problem.yaml").write_text(text, encoding="utf-8")
+    return folder
+
+
+# ------------------------------------------------------------------ reference values
+
+def _number_forms(x: float) -> set[str]:
+    if isinstance(x, bool) or not math.isfinite(x):
+        return set()
+    forms = set()
+    if float(x).is_integer():
+        if abs(x) >= 10:  # one-digit integers are everywhere (points, ids, shapes)
+            forms.add(str(int(x)))
+    else:
+        for text in (repr(float(x)), f"{x:.6g}", f"{x:.4g}", f"{x:.3g}", f"{x:.2f}"):
+            digits = text.lstrip("-").replace(".", "").lstrip("0").split("e")[0]
+            if len(digits) >= 2:  # 0.5 or 0.8 alone are not evidence of anything
+                forms.add(text)
+    return forms
+
+
+def textual_forms(value) -> set[str]:
+    """How a reference value could be written into a bundle."""
+    forms: set[str] = set()
+    if isinstance(value, str):
+        if len(value.strip()) >= 3:
+            forms.add(value.strip())
+    elif isinstance(value, (int, float)):
+        forms |= _number_forms(value)
+    elif isinstance(value, (list, tuple)):
+        if value:
+            forms.add(json.dumps(value))
+            forms.add(json.dumps(value, separators=(",", ":")))
+            forms.add(str(list(value)))
+        for item in value:
+            forms |= textual_forms(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            forms |= textual_forms(item)
+    return forms
+
+
+def secrets_of(problem_dir: Path) -> dict[str, set]:
+    """Every reference value of every part a student may not check, by part id."""
+    from grader.bundle import self_checkable
+    from grader.solvers import Solvers, load_solvers, resolve_params, student_seed
+    from grader.spec import load_problem
+    from grader.validate import reference_answers
+
+    problem = load_problem(problem_dir)
+    answers, _ = reference_answers(problem, None)
+    solvers = Solvers(load_solvers(problem.folder), resolve_params(problem.params, problem.id, None),
+                      problem.folder)
+    out: dict[str, set] = {}
+    for part in problem.parts:
+        if self_checkable(part):
+            continue
+        values = []
+        if part.id in answers:
+            values.append(answers[part.id])
+        if "value" in part.answer:
+            values.append(part.answer["value"])
+        for m in part.mistakes:
+            values.append(solvers.call(m.solver, m.args, m.key) if m.solver else m.value)
+        for key in ("accept", "regex", "reference", "synonyms"):
+            if part.options.get(key):
+                values.append(part.options[key])
+        if part.type == "code":
+            ctx = part.context(str(problem.spec_file), solvers=solvers.module, params=solvers.params,
+                               seed=student_seed(problem.id, None))
+            fn = solvers.function(part.answer["solver"])
+            for case in part.kind._cases(ctx):
+                if case.hidden:
+                    values.append(case.args)
+                    values.append(solvers_plain(fn(*case.args, **case.kwargs)))
+        forms = set()
+        for value in values:
+            forms |= textual_forms(solvers_plain(value))
+        out[part.id] = forms
+    return out
+
+
+def solvers_plain(value):
+    from grader.solvers import to_plain
+
+    return to_plain(value)
+
+
+def public_text(problem_dir: Path) -> str:
+    """What is public whatever the bundle: the spec's prose and the answer types' own examples."""
+    from grader.spec import load_problem
+    from grader.types import available_types, get_type
+
+    problem = load_problem(problem_dir)
+    texts = [str(getattr(p, key, "") or "") for p in problem.parts for key in PROSE]
+    texts += [problem.title]
+    for name in available_types():
+        try:
+            texts.append(get_type(name).summary)
+        except Exception:  # noqa: BLE001 - a type that cannot load is not in any bundle
+            pass
+    return "\n".join(texts)
+
+
+def leaks(problem_dir: Path, bundle: Path) -> list[str]:
+    blob = b"".join(p.read_bytes() for p in sorted(bundle.rglob("*")) if p.is_file()).decode("utf-8")
+    public = public_text(problem_dir)
+    found = []
+    for part_id, forms in secrets_of(problem_dir).items():
+        for form in sorted(forms):
+            if form in blob and form not in public:
+                at = blob.index(form)
+                found.append(f"part {part_id}: {form!r} in ...{blob[max(0, at - 60):at + 40]!r}...")
+    return found
+
+
+@pytest.mark.parametrize("problem", [DEMO, CODE_DEMO] + PROBLEMS, ids=lambda p: p.name)
+def test_no_reference_value_of_a_non_public_part_in_the_bundle(problem, tmp_path):
+    from grader.errors import SpecError
+    from grader.spec import load_problem
+
+    try:
+        load_problem(problem)
+    except SpecError as exc:  # a problem being written by someone else right now
+        pytest.skip(f"{problem.name} does not load: {exc}")
+    out = tmp_path / "bundle"
+    make(problem, out)
+    assert not (out / "solver.py").exists()
+    assert "solver" not in (out / "bundle.yaml").read_text(encoding="utf-8").replace("solvers", "")
+    assert secrets_of(problem), "nothing to look for: the test would prove nothing"
+    assert leaks(problem, out) == []
+
+
+def test_the_leak_search_finds_what_is_there(tmp_path):
+    """A positive control: self-checkable answers are in the bundle, and the search sees them."""
+    problem = self_check_demo(tmp_path)
+    out = tmp_path / "bundle"
+    make(problem, out)
+    blob = (out / "bundle.yaml").read_text(encoding="utf-8")
+    assert "771" in blob  # part 11's expected answer, 777 - 7 + 1
+    # ... and a bundle that did include a hidden answer would be caught
+    (out / "extra.txt").write_text("[32, 128, 26, 26] and 0.7999999999999999", encoding="utf-8")
+    found = leaks(problem, out)
+    assert any("part 3" in f for f in found) and any("part 2" in f for f in found), found
+
+
+def test_bundle_describes_every_part(tmp_path):
+    doc = make(DEMO, tmp_path / "b")
+    parts = {p["id"]: p for p in doc["parts"]}
+    assert list(parts) == ["1", "2", "3", "4", "5", "6", "7", "8", "9.a", "9.b", "10"]
+    assert parts["1"]["prompt"].startswith("Output size") and parts["1"]["points"] == 1
+    assert parts["2"]["check"]["shape"] == [2] and "of shape 2" in parts["2"]["answer_format"]
+    assert parts["3"]["dimensions"] == 4 and parts["3"]["check"]["names"] == ["N", "C", "H", "W"]
+    # choice options keep their labels and texts, never their points
+    assert parts["5"]["check"]["options"][1] == {"label": "B", "text": "BatchNorm layer"}
+    assert all(set(o) <= {"label", "text"} for o in parts["6"]["check"]["options"])
+    assert "accept" not in parts["7"].get("check", {}) and "rubric" not in json.dumps(parts["8"])
+    assert not any(p["self_check"] for p in parts.values())  # part 10 has 0 points but is hidden
+    template = json.loads((tmp_path / "b" / "answers-template.json").read_text())
+    assert list(template["answers"]) == list(parts)
+
+
+def test_code_parts_carry_public_cases_with_expected_outputs(tmp_path):
+    doc = make(CODE_DEMO, tmp_path / "b")
+    parts = {p["id"]: p for p in doc["parts"]}
+    conv = parts["1"]
+    assert conv["signature"] == "conv_output_shape(input_hw, kernel, stride, padding)"
+    assert [c["args"] for c in conv["public_cases"]] == [[[32, 32], 3, 1, 0], [[28, 28], 5, 1, 2],
+                                                       [[224, 224], 7, 2, 3]]
+    assert [c["expected"] for c in conv["public_cases"]] == [[30, 30], [28, 28], [112, 112]]
+    assert conv["hidden_cases"] is True
+    assert "[7, 9]" not in (tmp_path / "b" / "bundle.yaml").read_text()  # a hidden case's arguments
+    rf = parts["2"]
+    assert [c["expected"] for c in rf["public_cases"]] == [5, 15]  # generated cases are hidden there
+    assert parts["3"]["code"]["compare"] == {"type": "array", "rtol": 1e-6, "atol": 1e-9}
+
+
+def test_self_checkable_parts_carry_their_answers(tmp_path):
+    doc = make(self_check_demo(tmp_path), tmp_path / "b")
+    parts = {p["id"]: p for p in doc["parts"]}
+    assert parts["1"]["self_check"] and parts["11"]["self_check"]
+    assert parts["1"]["spec"]["answer"] == {"value": 26}
+    assert parts["1"]["spec"]["mistakes"] == [{"value": 14, "credit": 0.5, "feedback": "You used stride 2."}]
+    assert parts["11"]["spec"]["answer"] == {"value": 771}
+    assert not parts["2"]["self_check"] and "spec" not in parts["2"]
+
+
+def test_student_variant_bundle(tmp_path):
+    doc = make(self_check_demo(tmp_path), tmp_path / "b", "--student", "alice@example.edu")
+    from grader.solvers import resolve_params
+
+    size = resolve_params({"size": {"draw": "randint", "low": 20, "high": 40}}, "demo", "alice@example.edu")["size"]
+    parts = {p["id"]: p for p in doc["parts"]}
+    assert parts["1"]["spec"]["answer"] == {"value": size - 2}
+    assert doc["variant"] == "alice@example.edu"
