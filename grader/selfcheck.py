@@ -248,6 +248,11 @@ def _grade_checkable(doc: dict, parts: list[dict], sub, answers: dict[str, Any])
         p = by_id[r.id]
         present = r.status not in ("missing",)
         if kinds[r.id] == "code":
+            if not r.score:
+                exists = _function_exists(p, sub)
+                if exists.status == "missing":
+                    out[r.id] = exists
+                    continue
             final = bool(p.get("self_check")) and p.get("hidden_cases") is False
             message = f"public cases: {r.feedback}; hidden cases, if any, are {REAL_GRADER}"
             out[r.id] = _line(p, present, r.status, message, r.score, final)

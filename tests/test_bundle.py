@@ -64,7 +64,8 @@ def textual_forms(value) -> set[str]:
     elif isinstance(value, (int, float)):
         forms |= _number_forms(value)
     elif isinstance(value, (list, tuple)):
-        if value:
+        # [3, 1] is everywhere (shapes, other cases); [30, 30] or [0.8, 0.4] is evidence
+        if value and sum(ch.isdigit() or ch.isalpha() for ch in json.dumps(value)) >= 3:
             forms.add(json.dumps(value))
             forms.add(json.dumps(value, separators=(",", ":")))
             forms.add(str(list(value)))

@@ -278,18 +278,19 @@ class Parser:
         else:
             self.norms -= 1
         self.depth -= 1
-        doubled = self.bar_nodes.get(id(node)) is node  # ||x||: the inner bars are part of the norm sign
+        # ||x||: the inner bars are part of the norm sign (|x|_2 inside stays as written)
+        doubled = self.bar_nodes.get(id(node)) is node and node.fn in ("abs", "norm")
         if doubled:
             node = node.args[0]
         matrix = self.table.matrix
         fn = "norm" if matrix and (t.text == "‖" or doubled) else "abs"
         if self.peek().kind == "sub":
-            fn = self.norm_kind(self.take(), fn)
+            fn = self.norm_kind(self.take())
         out = N.Call(fn, (node,), span=(t.pos, self.last_end))
         self.bar_nodes[id(out)] = out
         return out
 
-    def norm_kind(self, sub: Token, fn: str) -> str:
+    def norm_kind(self, sub: Token) -> str:
         """The function a norm's subscript asks for: _2 (a vector's length, a matrix's spectral
         norm) or _F (Frobenius, where matrices are allowed)."""
         if sub.text == "2":
