@@ -229,8 +229,6 @@ def _self_check_spec(part, answer: Any, solvers) -> dict[str, Any]:
 
 
 def make_bundle(problem_ref: str | Path, out: str | Path, student: str | None = None) -> BundleResult:
-    import yaml
-
     from grader import __version__
     from grader.solvers import Solvers, load_solvers, resolve_params
     from grader.spec import load_problem

@@ -64,6 +64,9 @@ def check(target: str | Path, submission: str | Path, student: str | None = None
         raise UsageError(f"{submission}: no such file or folder")
     if is_bundle(target):
         return check_bundle(target if target.is_dir() else target.parent, Path(submission))
+    if target.is_dir() and not (target / "problem.yaml").is_file():
+        raise UsageError(f"{target}: neither a self-check bundle ({BUNDLE_FILE}, from `grader bundle`) "
+                         f"nor a problem folder (problem.yaml)")
     return check_problem(target, Path(submission), student)
 
 
@@ -281,7 +284,7 @@ def check_problem(target: Path, submission: Path, student: str | None = None,
     start = time.monotonic()
     problem = load_problem(target)
     report = CheckReport("problem", problem.id, problem.title, str(submission))
-    sub = load_submission(submission, student)
+    sub = load_submission(submission, student, private=[problem.folder])
     try:
         graded = grade(problem, sub)
     finally:

@@ -280,3 +280,23 @@ def test_unreadable_and_oversized_sources_are_refused(tmp_path):
         session.add_file(big)
     with pytest.raises(ValueError, match="not UTF-8"):
         session.add_file(binary)
+
+
+def test_hidden_folders_never_include_the_interpreter(tmp_path):
+    """Gradescope layout: the checkout (with problems/) holds the .venv student code needs."""
+    from grader.sandbox.namespaces import split_hidden
+
+    site = tmp_path / "source" / ".venv" / "lib" / "python3.10" / "site-packages"
+    site.mkdir(parents=True)
+    (site / "numpy").mkdir()
+    (tmp_path / "source" / ".venv" / "bin").mkdir()
+    (tmp_path / "source" / "problems" / "hw").mkdir(parents=True)
+    (tmp_path / "source" / "grader").mkdir()
+    (tmp_path / "results").mkdir()
+    hidden = split_hidden([str(tmp_path / "source"), str(tmp_path / "results")], [str(site)])
+    assert str(tmp_path / "source" / "problems") in hidden
+    assert str(tmp_path / "source" / "grader") in hidden
+    assert str(tmp_path / "source" / ".venv" / "bin") in hidden
+    assert str(tmp_path / "results") in hidden
+    assert not any(str(site).startswith(h) for h in hidden)
+    assert split_hidden([str(site / "numpy")], [str(site)]) == []

@@ -145,3 +145,43 @@ def test_table_output_is_plain(demo_bundle, write_json):
     assert proc.returncode == 0
     assert "Self-check of" in proc.stdout and "0 part(s) missing or malformed" in proc.stdout
     assert "Traceback" not in proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("pid", ["csc413-hw2", "uva-dl1-resit-2022", "dl-midterm"])
+def test_self_check_grades_like_the_real_grader(pid, tmp_path):
+    """Every part made self-checkable: the bundle's check gives the real grader's marks."""
+    import shutil
+
+    import yaml
+
+    from grader.engine import grade_path
+    from grader.errors import SpecError
+
+    source = ROOT / "problems" / pid
+    example = ROOT / "submissions_example" / pid / "typical-mistakes.json"
+    if not example.exists():
+        pytest.skip(f"no typical-mistakes.json for {pid}")
+    folder = tmp_path / pid
+    shutil.copytree(source, folder)
+    spec = yaml.safe_load((folder / "problem.yaml").read_text(encoding="utf-8"))
+    for part in spec["parts"]:
+        part["self_check"] = True
+    (folder / "problem.yaml").write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
+    try:
+        real = {p.id: p for p in grade_path(folder, example).parts}
+    except SpecError as exc:
+        pytest.skip(f"{pid} does not load: {exc}")
+    out = tmp_path / "bundle"
+    make(folder, out)
+    _, report = check(out, example)
+    compared = 0
+    for line in report["lines"]:
+        part = real[line["id"]]
+        if line["score"] is None:  # manual parts
+            continue
+        if part.via == "carry_forward":
+            continue  # carried-forward credit is the real grader's alone
+        assert line["score"] == pytest.approx(part.score), (line, part)
+        compared += 1
+    assert compared >= 10, compared
+    assert any(line["status"] != "correct" and line["score"] is not None for line in report["lines"])

@@ -56,8 +56,8 @@ def summary(tests: list[dict[str, Any]], report: Report | None, notes: list[str]
         lines.append(f"Scored now: {_num(got)} / {_num(out_of)} points on the {len(shown)} test(s) shown below.")
     if later:
         pts = sum(t.get("max_score", 0.0) for t in later)
-        lines.append(f"{len(later)} more part(s), worth {_num(pts)} points, are graded now and shown "
-                     f"after the due date.")
+        which = f"{len(later)} more part(s)" if shown else f"All {len(later)} part(s)"
+        lines.append(f"{which}, worth {_num(pts)} points, are graded now and shown after the due date.")
     manual = [t for t in shown if "status" not in t and t.get("output", "").startswith("Graded by hand")]
     if manual:
         lines.append(f"{_num(sum(t.get('max_score', 0.0) for t in manual))} point(s) are graded by hand later.")

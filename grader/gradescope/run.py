@@ -79,7 +79,7 @@ def grade_on_gradescope(root: Path, args: argparse.Namespace, log: list[str], st
     log.append(f"grader {grader.__version__} from {Path(grader.__file__).resolve().parent}")
     log.append(f"problem {problem.id}, student variant: {meta.student_id or '(default)'}")
     submission = root / "submission"
-    sub = load_submission(submission, meta.student_id)
+    sub = load_submission(submission, meta.student_id, private=[problem.folder])
     try:
         report = grade(problem, sub)
     finally:

@@ -50,6 +50,36 @@ def mount(source: str, target: str, fstype: str | None, flags: int, data: str | 
                         ctypes.c_ulong(flags), data.encode() if data else None), f"mount {target}")
 
 
+def _inside(path: str, folder: str) -> bool:
+    path, folder = os.path.abspath(path), os.path.abspath(folder)
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def split_hidden(hide: list[str], runtime: list[str]) -> list[str]:
+    """Folders to hide, never one that holds the student's interpreter.
+
+    A folder holding the Python installation (the checkout with its .venv, or Gradescope's
+    /autograder/source) is replaced by its sub-folders, minus the way to the installation:
+    its problems, tests and solvers stay hidden, the interpreter stays readable.
+    """
+    out: list[str] = []
+    for path in hide:
+        if not os.path.isdir(path) or any(r and _inside(path, r) for r in runtime):
+            continue  # the installation itself, or inside it
+        holders = [r for r in runtime if r and _inside(r, path)]
+        if not holders:
+            out.append(path)
+            continue
+        try:
+            children = sorted(os.scandir(path), key=lambda e: e.name)
+        except OSError:
+            continue
+        for entry in children:
+            if entry.is_dir(follow_symlinks=False):
+                out.extend(split_hidden([entry.path], holders))
+    return out
+
+
 def isolate(network: bool, hide: list[str], tmp_mb: int, runtime: list[str],
             staging: str) -> tuple[set, list[str]]:
     """Enter new namespaces where possible. Returns (what succeeded, warnings).
@@ -78,12 +108,14 @@ def isolate(network: bool, hide: list[str], tmp_mb: int, runtime: list[str],
             _expose(path, staging)
         except OSError as exc:
             warnings.append(f"Python files under {path} may be unreadable to student code: {exc}")
-    for path in hide:
-        if os.path.isdir(path):
-            mount("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-                  "size=4k,nr_inodes=1,mode=000")
+    for path in split_hidden(hide, runtime):
+        mount("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+              "size=4k,nr_inodes=1,mode=000")
     opts = f"size={tmp_mb}m,nr_inodes=4096,mode=1777"
     for path in ("/tmp", "/var/tmp", "/dev/shm"):
+        if any(_inside(r, path) for r in runtime):
+            warnings.append(f"{path} not private: the Python installation lives under it")
+            continue
         if os.path.isdir(path):
             try:
                 mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, opts)

@@ -39,14 +39,11 @@ def configure(hide: list | tuple = (), **limits: Any) -> None:
 def default_hide_paths() -> list[str]:
     """Folders hidden even when nobody configured any: this checkout and Gradescope's folders.
 
-    The whole checkout (problems, tests, examples) is hidden unless the Python environment
-    lives inside it (a .venv in the repo), which the child still needs: then only problems/
-    and tests/ are.
+    Where the Python environment lives inside one of them (a .venv in the checkout), only the
+    folders beside it are hidden (see namespaces.split_hidden).
     """
     repo = Path(__file__).resolve().parents[2]
-    runtime = {sys.prefix, sys.base_prefix, sys.exec_prefix, *[p for p in sys.path if "-packages" in p]}
-    inside = any(Path(p).resolve().is_relative_to(repo) for p in runtime if p)
-    candidates = [repo / "problems", repo / "tests"] if inside or repo == Path("/") else [repo]
+    candidates = [] if repo == Path("/") else [repo]
     candidates += [Path("/autograder/source"), Path("/autograder/results")]
     return [str(p) for p in candidates if p.is_dir()]
 
@@ -352,7 +349,9 @@ class SandboxSession:
         except (ForkServerError, OSError, ValueError) as exc:
             raise InternalError(f"the sandbox could not start: {exc}") from None
         if server.caps.get("root") and not server.caps.get("mountns") and self.config.chmod_fallback:
-            for path in self.config.hide_paths:
+            from grader.sandbox.namespaces import split_hidden
+
+            for path in split_hidden(self.config.hide_paths, _runtime_paths()):
                 _chmod_hide(path, self)
         if not server.caps.get("root"):
             self._warn("not running as root: student code runs as the grader's own user, "
@@ -491,6 +490,12 @@ class SandboxSession:
 
 
 # ---------------------------------------------------------------------- helpers
+
+
+def _runtime_paths() -> list[str]:
+    """The folders the student's interpreter reads (kept in step with child.py)."""
+    return sorted({sys.prefix, sys.base_prefix, sys.exec_prefix,
+                   *[p for p in sys.path if p.endswith("-packages")]})
 
 
 def _chmod_hide(path: str, session: SandboxSession) -> None:
