@@ -154,7 +154,7 @@ def grade_entry(entry: Entry) -> Outcome:
     timeout = _STATE.get("timeout", DEFAULT_TIMEOUT)
     try:
         with _deadline(timeout):
-            sub = load_submission(entry.path, entry.student)
+            sub = load_submission(entry.path, entry.student, private=[problem.folder])
             try:
                 report = grade(problem, sub)
             finally:

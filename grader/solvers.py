@@ -114,6 +114,10 @@ def to_plain(value: Any) -> Any:
     return value
 
 
+_SHARED_CACHE: dict[str, dict[str, Any]] = {}
+MAX_CACHED_CALLS = 20_000
+
+
 class Solvers:
     """Calls solver functions with the right keyword arguments, caching results per call."""
 
@@ -121,7 +125,9 @@ class Solvers:
         self.module = module
         self.params = params
         self.folder = folder
-        self._cache: dict[str, Any] = {}
+        # Shared by every submission graded in this process: reference answers are computed
+        # once per distinct call, not once per student.
+        self._cache: dict[str, Any] = _SHARED_CACHE.setdefault(str(folder.resolve()), {})
 
     def function(self, name: str):
         if self.module is None:
@@ -139,7 +145,10 @@ class Solvers:
         if cache_key not in self._cache:
             try:
                 with time_limit(seconds):
-                    self._cache[cache_key] = to_plain(fn(**kwargs))
+                    value = to_plain(fn(**kwargs))
+                if len(self._cache) >= MAX_CACHED_CALLS:
+                    self._cache.clear()
+                self._cache[cache_key] = value
             except Exception as exc:
                 tb = traceback.extract_tb(exc.__traceback__)
                 where = next((f"solver.py:{f.lineno}" for f in reversed(tb)

@@ -21,6 +21,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     batch.add_argument("--batch", action="store_true", help="grade every submission under SUBMISSION")
     batch.add_argument("--jobs", type=int, default=0, metavar="N", help="parallel workers (default: all cores)")
     batch.add_argument("--csv", metavar="FILE", help="write the gradebook CSV to FILE")
+    batch.add_argument("--timeout", type=float, default=None, metavar="S",
+                       help="seconds allowed per student in --batch (default 600)")
     batch.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
