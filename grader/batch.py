@@ -15,7 +15,6 @@ import os
 import re
 import signal
 import sys
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -102,10 +101,6 @@ def report_filename(student: str, taken: set[str]) -> str:
 _STATE: dict[str, Any] = {}
 
 
-class _Timeout(Exception):
-    pass
-
-
 def prepare(problem_path: str, timeout: float) -> None:
     """Load the problem and its solvers once per process (before forking, or in each worker)."""
     from grader.engine import grade  # noqa: F401  (imported now so forked workers start warm)
@@ -127,39 +122,22 @@ def _worker_init(problem_path: str, timeout: float) -> None:
     prepare(problem_path, timeout)
 
 
-@contextmanager
-def _deadline(seconds: float):
-    if not seconds or not hasattr(signal, "setitimer"):
-        yield
-        return
-
-    def _expired(signum, frame):
-        raise _Timeout()
-
-    old = signal.signal(signal.SIGALRM, _expired)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
-
-
 def grade_entry(entry: Entry) -> Outcome:
     """Grade one student; any failure becomes that student's error row, never an exception."""
     from grader.engine import grade
     from grader.loaders import load_submission
+    from grader.timelimit import TimeLimit, time_limit
 
     problem = _STATE["problem"]
     timeout = _STATE.get("timeout", DEFAULT_TIMEOUT)
     try:
-        with _deadline(timeout):
+        with time_limit(timeout):
             sub = load_submission(entry.path, entry.student, private=[problem.folder])
             try:
                 report = grade(problem, sub)
             finally:
                 sub.close()
-    except _Timeout:
+    except TimeLimit:
         return error_outcome(problem, entry, f"grading took longer than {timeout:g} s and was stopped")
     except RecursionError:
         return error_outcome(problem, entry, "grading failed: the submission is nested too deeply")

@@ -19,7 +19,7 @@ from grader.solvers import (
 )
 from grader.spec import Part, Problem, load_problem, order_by_uses
 from grader.submission import Submission
-from grader.types import Invalid, Verdict
+from grader.types import Invalid
 
 
 @dataclass

@@ -1,34 +1,74 @@
-"""A wall-clock limit for trusted code run in the grader's own process (solvers fed a student's
-carried-forward value, sympy simplifications), so no answer can stall a grading run."""
+"""Wall-clock limits for code run in the grader's own process (a student's batch slot, solvers
+fed a student's carried-forward value, sympy simplifications), safely nested.
+
+One SIGALRM timer serves every level: it is set for the nearest deadline, and when it fires the
+level whose deadline passed is interrupted. The interruption travels as a BaseException, so a
+broad `except Exception` inside the block (solvers, sympy) cannot swallow it; the level that
+set the deadline turns it into :class:`TimeLimit` at its own boundary.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import signal
 import threading
+import time
 
 
 class TimeLimit(Exception):
-    """The limited call ran out of time."""
+    """The limited block ran out of time."""
+
+
+class _Expired(BaseException):
+    def __init__(self, level: object):
+        super().__init__("time limit")
+        self.level = level
+
+
+_STACK: list[tuple[object, float]] = []  # (level, monotonic deadline), outermost first
+
+
+def available() -> bool:
+    return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+
+
+def _arm() -> None:
+    if not _STACK:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        return
+    nearest = min(deadline for _, deadline in _STACK)
+    signal.setitimer(signal.ITIMER_REAL, max(nearest - time.monotonic(), 1e-4))
+
+
+def _on_alarm(signum, frame) -> None:
+    now = time.monotonic()
+    for level, deadline in _STACK:  # the outermost expired level wins: it owns the most
+        if deadline <= now + 1e-3:
+            raise _Expired(level)
+    _arm()
 
 
 @contextlib.contextmanager
 def time_limit(seconds: float):
-    """Raise TimeLimit in the block after `seconds` (main thread on Unix; elsewhere no limit)."""
-    if seconds <= 0 or threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+    """Raise TimeLimit out of the block after `seconds` (main thread on POSIX; else no limit)."""
+    if not seconds or seconds <= 0 or not available():
         yield
         return
-
-    def expire(signum, frame):
-        raise TimeLimit(f"took longer than {seconds:g} s")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    outer = signal.getitimer(signal.ITIMER_REAL)[0]
-    signal.setitimer(signal.ITIMER_REAL, min(seconds, outer) if outer > 0 else seconds)
+    level = object()
+    previous = signal.signal(signal.SIGALRM, _on_alarm) if not _STACK else None
+    _STACK.append((level, time.monotonic() + seconds))
+    _arm()
     try:
         yield
+    except _Expired as exc:
+        if exc.level is not level:
+            raise
+        raise TimeLimit(f"took longer than {seconds:g} s") from None
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-        if outer > 0:  # re-arm an enclosing limit (approximately: time spent here is lost)
-            signal.setitimer(signal.ITIMER_REAL, outer)
+        _STACK[:] = [item for item in _STACK if item[0] is not level]
+        if _STACK:
+            _arm()
+        else:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            if previous is not None:
+                signal.signal(signal.SIGALRM, previous)

@@ -112,3 +112,24 @@ def test_credit_as_fraction_text(tmp_path):
         "id: c\nparts:\n  - {id: a, points: 3, type: number, answer: {value: 2}, "
         "mistakes: [{value: 3, credit: \"2/3\", feedback: close}]}\n")
     assert load_problem(folder).parts[0].mistakes[0].credit == pytest.approx(2 / 3)
+
+
+def test_time_limits_nest_and_inner_code_cannot_swallow_the_outer_one():
+    import time
+
+    from grader.timelimit import TimeLimit, time_limit
+
+    start = time.monotonic()
+    with pytest.raises(TimeLimit):
+        with time_limit(0.3):
+            with time_limit(5):
+                try:
+                    time.sleep(3)
+                except Exception:  # a solver's broad except must not eat the outer limit
+                    pass
+    assert time.monotonic() - start < 1.5
+    with time_limit(2):
+        with pytest.raises(TimeLimit):
+            with time_limit(0.2):
+                time.sleep(3)
+        time.sleep(0.05)  # the outer limit is still armed and has not fired

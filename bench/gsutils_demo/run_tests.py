@@ -4,7 +4,6 @@
     python run_tests.py --many OUT_DIR a.json b.json ...            many, in this one process
 """
 
-import io
 import os
 import sys
 import unittest

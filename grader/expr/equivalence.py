@@ -11,8 +11,6 @@ import contextlib
 import hashlib
 import math
 import random
-import signal
-import threading
 from dataclasses import dataclass
 
 from grader.expr import nodes as N
@@ -142,7 +140,7 @@ def symbolic_equal(student: N.Node, reference: N.Node, table: SymbolTable, thoro
             if thorough and timed and sp.count_ops(diff) <= 40:
                 return sp.simplify(diff) == 0
             return False
-    except (_Timeout, Exception):  # noqa: BLE001 - sympy may raise anything; numeric decides
+    except Exception:  # noqa: BLE001 - sympy may raise anything, TimeLimit included; numeric decides
         return False
 
 
@@ -170,27 +168,14 @@ def _degree(node: N.Node) -> float:
     return 1
 
 
-class _Timeout(Exception):
-    pass
-
-
 @contextlib.contextmanager
 def time_budget(seconds: float):
-    """Interrupt the block after ``seconds`` when a timer is available (main thread, POSIX,
-    no timer already running); yields whether it is timed, so callers skip costly steps if not."""
-    usable = (hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
-              and signal.getitimer(signal.ITIMER_REAL)[0] == 0)
-    if not usable:
+    """Interrupt the block after ``seconds`` where a timer is available; yields whether it is
+    timed, so callers skip costly steps if not. Nests with the batch's per-student limit."""
+    from grader.timelimit import available, time_limit
+
+    if not available():
         yield False
         return
-
-    def on_alarm(signum, frame):
-        raise _Timeout()
-
-    old = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
+    with time_limit(seconds):
         yield True
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
