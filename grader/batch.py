@@ -113,8 +113,23 @@ def prepare(problem_path: str, timeout: float) -> None:
         load_solvers(problem.folder)
         for part in problem.parts:
             part.kind  # noqa: B018  (loads the answer type's module)
+        _warm(problem)
         _STATE.update(path=problem_path, problem=problem)
     _STATE["timeout"] = timeout
+
+
+def _warm(problem) -> None:
+    """Grade the reference answers once before forking, so every worker starts with the solver
+    results and the common right answers already computed (each would otherwise redo them)."""
+    from grader.engine import grade
+    from grader.submission import Submission
+    from grader.validate import reference_answers
+
+    try:
+        answers, _ = reference_answers(problem, None)
+        grade(problem, Submission(source="reference", answers=answers))
+    except Exception:  # noqa: BLE001 - a broken solver shows up in each student's row instead
+        pass
 
 
 def _worker_init(problem_path: str, timeout: float) -> None:
@@ -160,7 +175,7 @@ def _outcome(report, entry: Entry) -> Outcome:
     if entry.note:
         note = f"{entry.note}; {note}" if note else entry.note
     return Outcome(student=entry.student, status=status, scores=[p.score for p in report.parts],
-                   total=report.score, note=note, report_json=dumps(report.to_dict()))
+                   total=report.score, note=note, report_json=dumps(report.to_dict(), compact=True))
 
 
 def error_outcome(problem, entry: Entry, reason: str) -> Outcome:
@@ -176,7 +191,7 @@ def error_outcome(problem, entry: Entry, reason: str) -> Outcome:
                     parts=parts, fatal=reason)
     note = f"{entry.note}; {reason}" if entry.note else reason
     return Outcome(student=entry.student, status="error", scores=[None] * len(parts), total=None,
-                   note=note, report_json=dumps(report.to_dict()))
+                   note=note, report_json=dumps(report.to_dict(), compact=True))
 
 
 # ---------------------------------------------------------------- the whole class

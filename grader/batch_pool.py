@@ -39,12 +39,16 @@ def run_all(items: Sequence[Any], key: Callable[[Any], Hashable], work: Callable
     results: dict[Hashable, Any] = {}
     pending = list(items)
     while pending:
-        done, lost, why = _round(pending, key, work, jobs, hard_timeout, on_done, initializer, initargs)
+        # Jobs go to workers in chunks: one round trip per job would cost more than grading it.
+        chunk = max(1, min(MAX_CHUNK, len(pending) // (max(jobs, 1) * 8)))
+        done, lost, why = _round(pending, key, work, jobs, hard_timeout, on_done, initializer, initargs,
+                                 chunk)
         results.update(done)
         if not lost:
             break
-        # The job that broke the pool was in flight: among the first 2*jobs+1 lost, in order.
-        suspects, pending = lost[: 2 * jobs + 1], lost[2 * jobs + 1:]
+        # The job that broke the pool was in flight: among the first (2*jobs+1) chunks lost.
+        cut = (2 * jobs + 1) * chunk
+        suspects, pending = lost[:cut], lost[cut:]
         for item in suspects:
             one, still_lost, why_one = _round([item], key, work, 1, hard_timeout, on_done,
                                               initializer, initargs)
@@ -55,7 +59,14 @@ def run_all(items: Sequence[Any], key: Callable[[Any], Hashable], work: Callable
     return results
 
 
-def _round(items, key, work, jobs, hard_timeout, on_done, initializer, initargs):
+MAX_CHUNK = 32
+
+
+def _run_chunk(work: Callable[[Any], Any], chunk: list) -> list:
+    return [work(item) for item in chunk]
+
+
+def _round(items, key, work, jobs, hard_timeout, on_done, initializer, initargs, chunk=1):
     """One pool over `items`: (results, items lost to a broken pool, why they were lost)."""
     done: dict[Hashable, Any] = {}
     lost: list[Any] = []
@@ -65,9 +76,10 @@ def _round(items, key, work, jobs, hard_timeout, on_done, initializer, initargs)
     try:
         finished: queue.Queue = queue.Queue()
         futures = {}
-        for item in items:
-            fut = pool.submit(work, item)
-            futures[fut] = item
+        for start in range(0, len(items), chunk):
+            group = list(items[start:start + chunk])
+            fut = pool.submit(_run_chunk, work, group)
+            futures[fut] = group
             fut.add_done_callback(finished.put)
         remaining = len(futures)
         last = time.monotonic()
@@ -82,16 +94,19 @@ def _round(items, key, work, jobs, hard_timeout, on_done, initializer, initargs)
                 continue
             last = time.monotonic()
             remaining -= 1
-            item = futures[fut]
+            group = futures[fut]
             try:
-                done[key(item)] = fut.result()
+                for item, result in zip(group, fut.result()):
+                    done[key(item)] = result
+                    on_done()
             except BrokenProcessPool:
-                lost.append(item)
+                lost.extend(group)
                 why = why or "the grading process died (crash, or out of memory)"
                 continue
-            except Exception as exc:  # pickling trouble and the like: this job only
-                done[key(item)] = Lost(f"internal error: {type(exc).__name__}: {exc}")
-            on_done()
+            except Exception as exc:  # pickling trouble and the like: these jobs only
+                for item in group:
+                    done[key(item)] = Lost(f"internal error: {type(exc).__name__}: {exc}")
+                    on_done()
     except BaseException:
         _kill_workers(pool)
         pool.shutdown(wait=False, cancel_futures=True)

@@ -154,7 +154,9 @@ def _memo_key(problem: Problem, part: Part, solvers: Solvers, raw: Any, given: d
     try:
         carried = tuple((arg, _canonical(given[o].data), given[o].correct) if o in given else (arg, None)
                         for arg, o in sorted(part.uses.items()))
-        return (str(problem.folder), problem.id, part.id, _canonical(solvers.params), _canonical(raw), carried)
+        if solvers.params_key is None:
+            solvers.params_key = _canonical(solvers.params)
+        return (str(problem.folder), problem.id, part.id, solvers.params_key, _canonical(raw), carried)
     except (TypeError, ValueError, RecursionError):
         return None
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 STATUSES = ("correct", "partial", "incorrect", "invalid", "missing", "manual", "error")
@@ -38,7 +38,11 @@ class Report:
     manual_points: float = 0.0  # points left for a human (manual parts)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # Shallow on purpose (asdict deep-copies every answer): the result is for serializing.
+        data = dict(vars(self))
+        data["parts"] = [dict(vars(p)) for p in self.parts]
+        data["messages"] = list(self.messages)
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Report":

@@ -124,6 +124,7 @@ class Solvers:
     def __init__(self, module: ModuleType | None, params: dict[str, Any], folder: Path):
         self.module = module
         self.params = params
+        self.params_key: str | None = None  # canonical text of params, for the engine's memo
         self.folder = folder
         # Shared by every submission graded in this process: reference answers are computed
         # once per distinct call, not once per student.

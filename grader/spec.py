@@ -198,7 +198,7 @@ def read_yaml(path: Path) -> tuple[Any, _Lines]:
     except (OSError, UnicodeDecodeError) as exc:
         raise SpecError(f"{name}: cannot be read ({exc})") from None
     lines = _Lines(name)
-    loader = yaml.SafeLoader(text)
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)  # libyaml: ~10x faster
     try:
         node = loader.get_single_node()
         if node is None:

@@ -22,7 +22,10 @@ def plain(value: Any) -> Any:
     return value
 
 
-def dumps(data: Any) -> str:
+def dumps(data: Any, compact: bool = False) -> str:
+    """Indented for people; compact (json's C encoder, several times faster) for batch files."""
+    if compact:
+        return json.dumps(plain(data), separators=(",", ":"), ensure_ascii=False, allow_nan=False) + "\n"
     return json.dumps(plain(data), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
