@@ -122,7 +122,7 @@ def test_loader_messages(tmp_path, source, message):
     assert message in text
 
 
-def test_generated_cases_are_seeded_per_student():
+def test_generated_cases_are_seeded_and_within_their_draws():
     kind = get_type("code")
     problem = load_problem(PROBLEM)
     spec = problem.part("2")
@@ -131,8 +131,7 @@ def test_generated_cases_are_seeded_per_student():
         ctx = spec.context(str(problem.spec_file), seed=seed)
         return [c.args for c in kind._cases(ctx) if c.hidden]
 
-    assert cases(1) == cases(1)
-    assert cases(1) != cases(2)
+    assert cases(1) == cases(1) == cases(2)  # the same for everyone (per_student: false)
     assert all(1 <= len(layers) <= 5 and all(1 <= k <= 7 and 1 <= s <= 3 for k, s in layers)
                for (layers,) in cases(3))
 
@@ -188,3 +187,17 @@ def test_hidden_part_never_shows_expected_values(tmp_path):
     assert first["score"] == pytest.approx(2 * 1 / 4)  # only the weight-1 case passed
     assert first["feedback"] == "1 of 2 hidden case(s) failed"
     assert part(report, "b")["score"] == 1  # a literal expected value, within 1%
+
+
+def test_generated_cases_are_the_same_for_every_student_unless_per_student(tmp_path):
+    """The same buggy code earns the same score whoever hands it in."""
+    buggy = PROBLEM / "buggy.py"
+    scores = {part(grade_file(buggy, student=s), "2")["score"] for s in ("ann", "bob", "cy", "dee")}
+    assert len(scores) == 1
+    kind = get_type("code")
+    gen = {"count": 3, "args": {"x": {"draw": "randint", "low": 0, "high": 10**6}}}
+    ctx_a = PartContext(part_id="p", options={}, seed=1)
+    ctx_b = PartContext(part_id="p", options={}, seed=2)
+    assert [c.args for c in kind._generated(gen, ctx_a)] == [c.args for c in kind._generated(gen, ctx_b)]
+    gen["per_student"] = True
+    assert [c.args for c in kind._generated(gen, ctx_a)] != [c.args for c in kind._generated(gen, ctx_b)]

@@ -17,7 +17,7 @@ from typing import Any
 from grader.types.base import AnswerType, Invalid, Option, PartContext, Verdict, register, short
 
 CASE_KEYS = {"args", "kwargs", "weight", "hidden", "expected", "name"}
-GENERATE_KEYS = {"count", "args", "hidden", "weight"}
+GENERATE_KEYS = {"count", "args", "hidden", "weight", "per_student"}
 DRAWS = {"randint", "uniform", "choice", "normal", "list", "tuple"}
 MAX_CASES = 500
 
@@ -41,7 +41,7 @@ class Code(AnswerType):
         "args": Option("list", None, "its argument names, for messages and the signature shown"),
         "cases": Option("list", None, "[{args: [...] | kwargs: {...}, weight, hidden, expected}]"),
         "generate": Option("mapping", None, "{count, args: {name: draw}, hidden, weight}: "
-                                            "random cases seeded per student and part"),
+                                            "random cases, the same for everyone unless per_student: true"),
         "compare": Option("mapping", {"type": "number"},
                           "{type: number|array|shape|set|text|..., <that type's options>}"),
         "timeout": Option("number", 5.0, "wall-clock seconds per call", minimum=0.01),
@@ -270,7 +270,10 @@ class Code(AnswerType):
         count = gen.get("count", 5)
         if not isinstance(count, int) or not 0 <= count <= MAX_CASES:
             raise ValueError(f"generate.count must be an integer from 0 to {MAX_CASES}")
-        digest = hashlib.sha256(f"{ctx.seed}\0{ctx.part_id}\0code".encode()).digest()
+        # The same random cases for everyone (the same code earns the same score), unless the
+        # spec asks for per-student cases.
+        seed = ctx.seed if gen.get("per_student") else 0
+        digest = hashlib.sha256(f"{seed}\0{ctx.part_id}\0code".encode()).digest()
         rng = np.random.default_rng(int.from_bytes(digest[:8], "big"))
         out = []
         for _ in range(count):
