@@ -42,6 +42,10 @@ def validate(problem_ref: str | Path) -> Validation:
         if result.errors:
             break
     _check_examples(problem, result)
+    if result.ok:
+        from grader.solvers import save_reference_cache
+
+        save_reference_cache(problem.folder)
     return result
 
 

@@ -133,3 +133,26 @@ def test_time_limits_nest_and_inner_code_cannot_swallow_the_outer_one():
             with time_limit(0.2):
                 time.sleep(3)
         time.sleep(0.05)  # the outer limit is still armed and has not fired
+
+
+def test_validate_persists_reference_answers_for_this_exact_solver(tmp_path, write_json):
+    from tests.conftest import run_cli
+
+    folder = tmp_path / "cached"
+    folder.mkdir()
+    log = tmp_path / "calls.log"
+    solver = ("def answer():\n"
+              f"    open({str(log)!r}, 'a').write('x')\n"
+              "    return 42\n")
+    (folder / "solver.py").write_text(solver)
+    (folder / "problem.yaml").write_text("id: cached\nparts:\n  - {id: a, points: 1, type: number, answer: {solver: answer}}\n")
+    assert run_cli("validate", folder).returncode == 0
+    assert (folder / ".reference-cache.json").exists()
+    calls = len(log.read_text())
+    sub = write_json({"a": 42})
+    out = run_cli("grade", folder, sub)
+    assert "42 is correct" in out.stdout
+    assert len(log.read_text()) == calls  # served from the cache, not recomputed
+    (folder / "solver.py").write_text(solver.replace("42", "43"))
+    out = run_cli("grade", folder, sub)
+    assert "not correct" in out.stdout and "expected 43" in out.stdout  # a changed solver is never stale
