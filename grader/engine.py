@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -101,7 +101,7 @@ def _match_ids(problem: Problem, answers: dict[str, Any], messages: list[str]) -
 def _grade_part(part: Part, problem: Problem, sub: Submission, answers: dict, solvers: Solvers,
                 seed: int, given: dict[str, _Given]) -> PartResult:
     kind = part.kind
-    ctx = part.context(str(problem.spec_file), solvers=solvers.module, params=solvers.params, seed=seed)
+    ctx = part.context(problem.spec_source, solvers=solvers.module, params=solvers.params, seed=seed)
     base = dict(id=part.id, title=part.title, type=part.type, max_score=part.points,
                 visibility=part.visibility)
     rubric = list(part.options.get("rubric") or []) if part.type == "manual" else []
@@ -127,13 +127,20 @@ def _grade_part(part: Part, problem: Problem, sub: Submission, answers: dict, so
         result, kept = _MEMO[key]
         if kept is not None:
             given[part.id] = kept
-        return _located(replace(result), sub)
+        return _located(_clone(result), sub)
     result = _grade_answer(part, kind, ctx, base, rubric, raw, problem, solvers, given)
     if key is not None:
         if len(_MEMO) >= MAX_MEMO:
             _MEMO.clear()
-        _MEMO[key] = (replace(result), given.get(part.id))
+        _MEMO[key] = (_clone(result), given.get(part.id))
     return _located(result, sub)
+
+
+def _clone(result: PartResult) -> PartResult:
+    """A shallow copy (dataclasses.replace re-runs __init__, which shows in class-sized runs)."""
+    copy = PartResult.__new__(PartResult)
+    copy.__dict__.update(result.__dict__)
+    return copy
 
 
 def _located(result: PartResult, sub: Submission) -> PartResult:
@@ -156,26 +163,16 @@ def _memo_key(problem: Problem, part: Part, solvers: Solvers, raw: Any, given: d
                         for arg, o in sorted(part.uses.items()))
         if solvers.params_key is None:
             solvers.params_key = _canonical(solvers.params)
-        return (str(problem.folder), problem.id, part.id, solvers.params_key, _canonical(raw), carried)
-    except (TypeError, ValueError, RecursionError):
+        return (problem.spec_source, part.id, solvers.params_key, _canonical(raw), carried)
+    except Exception:  # noqa: BLE001 - the memo is an optimization: no key, no memo
         return None
 
 
-def _canonical(value: Any) -> str:
-    import json
+def _canonical(value: Any) -> bytes:
+    """A key for plain data that keeps how numbers were written (WrittenFloat pickles its text)."""
+    import pickle
 
-    def mark(v: Any) -> Any:  # keep how numbers were written: significant figures count
-        if isinstance(v, float) and hasattr(v, "text"):
-            return {"__written__": v.text}
-        if isinstance(v, float) and not math.isfinite(v):
-            return {"__float__": repr(v)}
-        if isinstance(v, dict):
-            return {str(k): mark(x) for k, x in v.items()}
-        if isinstance(v, (list, tuple)):
-            return [mark(x) for x in v]
-        return v
-
-    return json.dumps(mark(value), sort_keys=True, allow_nan=False, default=repr)
+    return pickle.dumps(value, protocol=5)
 
 
 def _grade_answer(part: Part, kind, ctx, base: dict, rubric: list, raw: Any, problem: Problem,
@@ -244,10 +241,20 @@ def _plain_answer(raw: Any) -> Any:
 
 def _reference_data(part_id: str, given: dict[str, _Given], problem: Problem, solvers: Solvers) -> Any:
     """The reference answer of a used part, as plain data for a solver argument."""
-    used = problem.part(part_id)
-    ctx = used.context(str(problem.spec_file), solvers=solvers.module, params=solvers.params)
-    uses = {arg: _reference_data(other, given, problem, solvers) for arg, other in used.uses.items()}
-    return used.kind.to_data(_expected(used, ctx, solvers, uses), ctx)
+    if solvers.params_key is None:
+        solvers.params_key = _canonical(solvers.params)
+    key = (problem.spec_source, part_id, solvers.params_key)
+    if key not in _REFERENCE_DATA:
+        used = problem.part(part_id)
+        ctx = used.context(problem.spec_source, solvers=solvers.module, params=solvers.params)
+        uses = {arg: _reference_data(other, given, problem, solvers) for arg, other in used.uses.items()}
+        if len(_REFERENCE_DATA) >= MAX_MEMO:
+            _REFERENCE_DATA.clear()
+        _REFERENCE_DATA[key] = used.kind.to_data(_expected(used, ctx, solvers, uses), ctx)
+    return _REFERENCE_DATA[key]
+
+
+_REFERENCE_DATA: dict[tuple, Any] = {}
 
 
 def _expected(part: Part, ctx, solvers: Solvers, uses: dict[str, Any]) -> Any:

@@ -6,6 +6,7 @@ data (numpy arrays to nested lists) so answer types see one kind of value, whoev
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import importlib.util
 import inspect
@@ -205,8 +206,8 @@ class Solvers:
         cache_key = repr((name, sorted(kwargs.items(), key=lambda kv: kv[0])))
         if cache_key not in self._cache:
             try:
-                with time_limit(seconds):
-                    value = to_plain(fn(**kwargs))
+                with time_limit(seconds):  # a copy: a solver that mutates its arguments
+                    value = to_plain(fn(**copy.deepcopy(kwargs)))  # must not alter shared params
                 if len(self._cache) >= MAX_CACHED_CALLS:
                     self._cache.clear()
                 self._cache[cache_key] = value

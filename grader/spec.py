@@ -7,6 +7,7 @@ that need the solvers to run live in :mod:`grader.validate`.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -133,6 +134,11 @@ class Problem:
     @property
     def spec_file(self) -> Path:
         return self.folder / "problem.yaml"
+
+    @functools.cached_property
+    def spec_source(self) -> str:
+        """The spec's path as text, computed once (messages name it for every part)."""
+        return str(self.folder / "problem.yaml")
 
     @property
     def solver_file(self) -> Path:
