@@ -24,9 +24,11 @@ def plain(value: Any) -> Any:
 
 def dumps(data: Any, compact: bool = False) -> str:
     """Indented for people; compact (json's C encoder, several times faster) for batch files."""
-    if compact:
-        return json.dumps(plain(data), separators=(",", ":"), ensure_ascii=False, allow_nan=False) + "\n"
-    return json.dumps(plain(data), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    options: dict[str, Any] = {"separators": (",", ":")} if compact else {"indent": 2}
+    try:  # the common case has no NaN: skip the Python-level walk
+        return json.dumps(data, ensure_ascii=False, allow_nan=False, **options) + "\n"
+    except ValueError:
+        return json.dumps(plain(data), ensure_ascii=False, allow_nan=False, **options) + "\n"
 
 
 def to_json(report: Report, **_: Any) -> str:
