@@ -79,3 +79,35 @@ def test_unknown_ids_reported_and_near_misses_matched(grade_answers):
     assert parts["9.a"].status == "correct"
     assert any("'9.A ' was taken as part 9.a" in m for m in report.messages)
     assert any("unknown part id 'bogus'" in m for m in report.messages)
+
+
+def test_answers_as_a_list_of_records(write_json):
+    from grader.loaders.json_file import read_json_answers
+
+    path = write_json({"answers": [{"id": "1", "answer": 26}, {"part": "9.a", "value": 6}]})
+    assert read_json_answers(path) == {"1": 26, "9.a": 6}
+    bad = write_json({"answers": [{"answer": 26}]}, name="bad.json")
+    assert "item 1 must be an object with a part id" in load_submission(bad).fatal
+
+
+def test_notebook_code_cells_are_graded_like_a_module(tmp_path):
+    import json as _json
+
+    from tests.conftest import ROOT
+
+    nb = {"cells": [
+        {"cell_type": "markdown", "source": ["# answers"]},
+        {"cell_type": "code", "source": ["%matplotlib inline\n", "import numpy as np\n", "!ls\n"]},
+        {"cell_type": "code", "source": "ANSWERS = {'Q3': ['C', 'D']}\n"},
+        {"cell_type": "code", "source": ["def receptive_field(layers):\n", "    f, j = 1, 1\n",
+                                          "    for k, s in layers:\n", "        f += (k - 1) * j\n",
+                                          "        j *= s\n", "    return f\n"]}],
+        "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    path = tmp_path / "midterm.ipynb"
+    path.write_text(_json.dumps(nb))
+    out = run_cli("grade", ROOT / "problems" / "dl-midterm", path, "--format", "json")
+    parts = {p["id"]: p for p in json.loads(out.stdout)["parts"]}
+    assert parts["Q3"]["status"] == "correct" and parts["C.2"]["status"] == "correct"
+    assert parts["C.1"]["status"] != "correct"
+    path.write_text('{"cells": "nope"}')
+    assert "not a Jupyter notebook" in load_submission(path).fatal

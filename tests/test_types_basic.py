@@ -274,3 +274,15 @@ def test_fields_right_partial_and_malformed():
         get_type("fields").parse([1, 2], ctx("fields", fields=FIELDS))
     with pytest.raises(Invalid, match="unknown field"):
         get_type("fields").parse({"neuron": 1}, ctx("fields", fields=FIELDS))
+
+
+@pytest.mark.parametrize("text, value", [("1.2*10^-3", 0.0012), ("2^10", 1024), ("(1+2)/4", 0.75)])
+def test_number_arithmetic_of_literals(text, value):
+    assert grade("number", text, value).fraction == 1
+
+
+@pytest.mark.parametrize("text, words", [("0,8", "decimal point"), ("50%", "without '%'"), ("26 px", "unexpected")])
+def test_number_common_notations_get_specific_messages(text, words):
+    with pytest.raises(Invalid) as err:
+        get_type("number").parse(text, ctx("number"))
+    assert words in str(err.value)

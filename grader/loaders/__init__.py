@@ -8,6 +8,7 @@ from grader.loaders.json_file import Unreadable, read_json_answers
 from grader.submission import Submission
 
 MAX_FILES = 200
+SUFFIXES = (".json", ".py", ".ipynb")
 SKIP_DIRS = {"__pycache__", "__MACOSX", ".git", "node_modules", ".ipynb_checkpoints"}
 
 
@@ -18,7 +19,7 @@ def submission_files(folder: Path) -> list[Path]:
         rel = path.relative_to(folder)
         if any(part.startswith(".") or part in SKIP_DIRS for part in rel.parts):
             continue
-        if path.suffix.lower() in (".json", ".py") and path.is_file() and not path.is_symlink():
+        if path.suffix.lower() in SUFFIXES and path.is_file() and not path.is_symlink():
             found.append(path)
     return found
 
@@ -31,7 +32,7 @@ def load_submission(path: str | Path, student_id: str | None = None,
     if path.is_dir():
         files = submission_files(path)
         if not files:
-            sub.fatal = (f"{path.name}: no .json or .py file found in the submission "
+            sub.fatal = (f"{path.name}: no .json, .py or .ipynb file found in the submission "
                          f"(expected an answers file such as answers.json)")
             return sub
         if len(files) > MAX_FILES:
@@ -46,8 +47,9 @@ def load_submission(path: str | Path, student_id: str | None = None,
     if not path.exists():
         sub.fatal = f"{path.name}: file not found"
         return sub
-    if path.suffix.lower() not in (".json", ".py"):
-        sub.fatal = f"{path.name}: unsupported file type; hand in a .json answers file or a .py module"
+    if path.suffix.lower() not in SUFFIXES:
+        sub.fatal = (f"{path.name}: unsupported file type; hand in a .json answers file, a .py module "
+                     f"or a .ipynb notebook")
         return sub
     if not _load_file(path, sub, label=path.name, alone=True) and sub.fatal is None:
         sub.fatal = "; ".join(sub.messages) or f"{path.name}: could not be read"
@@ -75,7 +77,21 @@ def _load_file(file: Path, sub: Submission, *, label: str, alone: bool) -> bool:
         return False
     # ANSWERS are read by importing the module, before any code part names its folders.
     configure(hide=sub.private)
-    return bool(load_python_file(file, sub, label=label))
+    if file.suffix.lower() != ".ipynb":
+        return bool(load_python_file(file, sub, label=label))
+    import shutil
+
+    from grader.loaders.notebook import notebook_as_module, scratch_dir
+
+    scratch = scratch_dir()
+    try:
+        module = notebook_as_module(file, scratch)
+        return bool(load_python_file(module, sub, label=label))  # the session keeps its text
+    except Unreadable as exc:
+        sub.messages.append(str(exc).replace(file.name, label, 1))
+        return False
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def merge(sub: Submission, answers: dict, label: str) -> None:

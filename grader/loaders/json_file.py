@@ -70,10 +70,30 @@ def answers_mapping(doc: Any, name: str) -> dict[str, Any]:
                          f"{{\"answers\": {{\"<part id>\": <value>, ...}}}}")
     if "answers" in doc:
         answers = doc["answers"]
+        if isinstance(answers, list):
+            return _records(answers, name)
         if not isinstance(answers, dict):
             raise Unreadable(f"{name}: \"answers\" must be an object mapping part ids to values")
         return dict(answers)
     return dict(doc)
+
+
+ID_KEYS = ("id", "part", "question", "number")
+VALUE_KEYS = ("answer", "value", "response")
+
+
+def _records(items: list, name: str) -> dict[str, Any]:
+    """[{"id": "3.1", "answer": ...}, ...]: the list form some tools export."""
+    out: dict[str, Any] = {}
+    for i, item in enumerate(items):
+        key = next((k for k in ID_KEYS if isinstance(item, dict) and k in item), None)
+        value = next((k for k in VALUE_KEYS if isinstance(item, dict) and k in item), None)
+        if key is None or value is None:
+            raise Unreadable(f"{name}: \"answers\" item {i + 1} must be an object with a part id "
+                             f"(\"id\") and an \"answer\"; or make \"answers\" an object "
+                             f"{{\"<part id>\": <value>}}")
+        out.setdefault(str(item[key]), item[value])
+    return out
 
 
 def _depth(doc: Any) -> int:

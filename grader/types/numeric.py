@@ -30,10 +30,14 @@ _TOKEN = re.compile(r"\s*(?:(\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)|
 
 
 def parse_number_text(text: str, *, fractions: bool = True, constants: bool = False) -> float:
-    """Parse '0.25', '3/5', '-1e-3', 'pi/4', '2*sqrt(2)'. Raises ValueError with the reason."""
+    """Parse '0.25', '3/5', '-1e-3', '1.2*10^-3', 'pi/4', '2*sqrt(2)'. ValueError says why not."""
     source = text.strip()
     if not source:
         raise ValueError("the answer is empty")
+    if re.fullmatch(r"[+-]?\d+,\d+", source):
+        raise ValueError("write the number with a decimal point (0.8) and no thousands separator")
+    if source.endswith("%"):
+        raise ValueError("write the number without '%' (as the question asks: 0.5 or 50)")
     if len(source) > MAX_NUMBER_TEXT:
         raise ValueError(f"the text is {len(source)} characters long; a number is at most {MAX_NUMBER_TEXT}")
     tokens: list[tuple[str, str]] = []
@@ -57,11 +61,6 @@ def parse_number_text(text: str, *, fractions: bool = True, constants: bool = Fa
     used_names = any(kind == "name" for kind, _ in tokens)
     if used_names and not constants:
         raise ValueError("constants such as pi or sqrt are not accepted here; write a decimal or a fraction")
-    if not constants:
-        allowed = {"/", "-", "+"}
-        bad = [v for k, v in tokens if k == "op" and v not in allowed]
-        if bad:
-            raise ValueError(f"'{bad[0]}' is not accepted here; write a decimal or a fraction such as 3/5")
     value = _Parser(tokens).run()
     if not math.isfinite(value):
         raise ValueError("the value is not finite")
