@@ -15,7 +15,8 @@ from tests.conftest import DEMO, run_cli
     ("[1, 2, 3]", "the top level is a list"),
     ('"just text"', "the top level is a string"),
     ("", "the file is empty"),
-    ('{"answers": [1, 2]}', "\"answers\" must be an object"),
+    ('{"answers": [1, 2]}', "item 1 must be an object with a part id"),
+    ('{"answers": "26"}', "\"answers\" must be an object"),
     ("[" * 10000 + "]" * 10000, "nested"),
 ])
 def test_unreadable_json_is_fatal_with_reason(tmp_path, content, words):
@@ -58,7 +59,7 @@ def test_folder_merges_files_and_reports_conflicts(tmp_path):
 
 
 def test_empty_folder_is_fatal(tmp_path):
-    assert "no .json or .py file" in load_submission(tmp_path).fatal
+    assert "no .json, .py or .ipynb file" in load_submission(tmp_path).fatal
 
 
 def test_nan_and_wrong_types_score_zero_for_that_part_only(write_json):
