@@ -300,3 +300,13 @@ def test_hidden_folders_never_include_the_interpreter(tmp_path):
     assert str(tmp_path / "results") in hidden
     assert not any(str(site).startswith(h) for h in hidden)
     assert split_hidden([str(site / "numpy")], [str(site)]) == []
+
+
+def test_memory_budget_fits_a_small_container(monkeypatch):
+    import os
+
+    from grader.sandbox import limits
+
+    monkeypatch.setattr(os, "sysconf", lambda name: 4096 if name == "SC_PAGE_SIZE" else 768 * 256)
+    monkeypatch.setattr("builtins.open", lambda *a, **k: (_ for _ in ()).throw(OSError("no cgroup")))
+    assert limits.memory_budget_mb() == 460  # 60% of Gradescope's 768 MB

@@ -11,6 +11,7 @@ the exact check.
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 from grader.expr import nodes as N
 from grader.expr.numeric import CONSTS, FUNCS
@@ -43,7 +44,7 @@ def _exact_int(v: float) -> bool:
 def _bound(node: N.Node, env: dict[str, float]) -> tuple[float, float]:
     if isinstance(node, N.Num):
         v = float(node.text)
-        return v, 0.0 if _exact_int(v) and "e" not in node.text.lower() else _round(v)
+        return v, 0.0 if Fraction(node.text) == v else _round(v)
     if isinstance(node, N.Sym):
         return env[node.name], 0.0  # the sample point itself: exact
     if isinstance(node, N.Const):
@@ -89,18 +90,15 @@ def _power(b: float, eb: float, k: float, ek: float) -> tuple[float, float]:
         return v, 0.0 if exact else _round(v)
     lo, hi = b - eb, b + eb
     err = 0.0
-    if eb:
-        if k == 0:
-            pass
-        elif lo <= 0 <= hi and k < 1:
-            return v, INF  # the power is not Lipschitz near 0 (a root, or a pole)
-        elif lo <= 0 <= hi or not _exact_int(k):
-            if lo < 0 and not _exact_int(k):
-                return v, INF
-            err += abs(k) * max(abs(lo), abs(hi)) ** (k - 1) * eb if k >= 1 else INF
-            err += 0.0 if lo < 0 else abs(k) * max(lo ** (k - 1), hi ** (k - 1)) * eb
-        else:
-            err += abs(k) * max(abs(lo) ** (k - 1), abs(hi) ** (k - 1)) * eb
+    if eb and k != 0:
+        if lo <= 0 and not _exact_int(k):
+            return v, INF  # the exact base may be negative: no real power there
+        if k >= 1:  # |k| |y|^(k-1) grows with |y|
+            err += abs(k) * max(abs(lo), abs(hi)) ** (k - 1) * eb
+        elif lo <= 0 <= hi:
+            return v, INF  # a root or a pole near 0: not Lipschitz
+        else:  # |k| |y|^(k-1) shrinks with |y|
+            err += abs(k) * min(abs(lo), abs(hi)) ** (k - 1) * eb
     if ek:
         if lo <= 0:
             return v, INF

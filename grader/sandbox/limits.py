@@ -7,6 +7,29 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 
+def memory_budget_mb(cap: int = 1024) -> int:
+    """RLIMIT_AS for student code: at most `cap`, and at most 60% of the memory this machine or
+    container may use (Gradescope's default container has 768 MB: the grader must survive a
+    student's memory bomb, so the child must fail first)."""
+    limits = []
+    for path in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+        try:
+            text = open(path).read().strip()
+        except OSError:
+            continue
+        if text.isdigit() and int(text) < 1 << 50:
+            limits.append(int(text))
+    try:
+        import os
+
+        limits.append(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    except (ValueError, OSError, AttributeError):
+        pass
+    if not limits:
+        return cap
+    return max(256, min(cap, int(min(limits) * 0.6) // (1024 * 1024)))
+
+
 @dataclass
 class SandboxConfig:
     """Limits and isolation settings; every field is documented in docs/sandbox.md."""
@@ -15,7 +38,7 @@ class SandboxConfig:
     import_timeout: float = 10.0       # wall-clock seconds to import a submitted module
     submission_timeout: float = 60.0   # wall-clock seconds spent in the sandbox per submission
     cpu_seconds: int = 60              # RLIMIT_CPU of each sandbox process
-    memory_mb: int = 1024              # RLIMIT_AS (address space, numpy included)
+    memory_mb: int = field(default_factory=memory_budget_mb)  # RLIMIT_AS (numpy included)
     max_procs: int = 32                # RLIMIT_NPROC (only with a per-child uid, i.e. as root)
     max_file_mb: int = 16              # RLIMIT_FSIZE: largest file the student may write
     max_open_files: int = 64           # RLIMIT_NOFILE
