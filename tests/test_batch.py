@@ -121,7 +121,7 @@ def test_unreadable_students_are_rows_with_the_reason(graded):
     assert "invalid JSON at line 1" in rows["bad_json"]["note"]
     assert rows["binary"]["status"] == "unreadable" and "not UTF-8" in rows["binary"]["note"]
     assert rows["empty_folder"]["status"] == "unreadable"
-    assert "no .json or .py file" in rows["empty_folder"]["note"]
+    assert "no .json, .py or .ipynb file" in rows["empty_folder"]["note"]
     assert rows["scan"]["status"] == "unreadable" and "unsupported file type" in rows["scan"]["note"]
     assert rows["bad_json"]["total"] == "0"
     assert rows["s005"]["status"] == "graded"  # handed in as a folder

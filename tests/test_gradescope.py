@@ -289,7 +289,7 @@ def test_unreadable_submission_still_gets_results(gs):
     assert "could not be read" in data["output"] and "invalid JSON" in data["output"]
     assert len(data["tests"]) == len(REFERENCE) and all(t["score"] == 0 for t in data["tests"])
     empty = run_autograder(gs, {}, None)  # nothing submitted, no metadata
-    assert empty["score"] == 0 and "no .json or .py file" in empty["output"]
+    assert empty["score"] == 0 and "no .json, .py or .ipynb file" in empty["output"]
 
 
 def test_grader_crash_still_writes_valid_results(gs):

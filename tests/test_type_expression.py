@@ -194,7 +194,7 @@ def test_matrix_check_spec():
     assert "shape entry 'm' is neither a declared dimension" in MATRIX.check_spec(bad)[0]
 
 
-def test_no_sympy_unless_a_formula_is_compared():
+def test_no_sympy_unless_a_formula_needs_an_exact_proof():
     code = (
         "import sys\n"
         "from grader.types import get_type, PartContext\n"
@@ -204,8 +204,80 @@ def test_no_sympy_unless_a_formula_is_compared():
         "c = PartContext('p', {'variables': {'x': {}}})\n"
         "E.parse('x^2 + 1', c); E.describe(c); E.check_spec(c)\n"
         "assert 'sympy' not in sys.modules, 'parsing imported sympy'\n"
-        "E.compare(E.parse('x^2', c), E.expected('x*x', c), c)\n"
-        "assert 'sympy' in sys.modules\n"
+        "assert E.compare(E.parse('x^2', c), E.expected('x*x', c), c).fraction == 1\n"
+        "assert E.compare(E.parse('x^3', c), E.expected('x*x', c), c).fraction == 0\n"
+        "assert 'sympy' not in sys.modules, 'numbers alone decide these'\n"
+        "v = E.compare(E.parse('sqrt(x)^2', c), E.expected('x', c), c)\n"  # NaN at x < 0
+        "assert v.fraction == 1 and 'sympy' in sys.modules, v.message\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
+
+
+SPEC = """\
+id: speed-demo
+total: 6
+parts:
+  - id: "1"
+    points: 3
+    type: expression
+    variables:
+      kappa: {domain: [1, 100], aliases: ['\\kappa', k]}
+    answer: {value: "(kappa - 1)/(kappa + 1)"}
+    mistakes:
+      - {value: "(sqrt(kappa) - 1)/(sqrt(kappa) + 1)", credit: 0.5, feedback: "That is the rate of momentum."}
+  - id: "2"
+    points: 3
+    type: matrix_expression
+    dims: {n: [2, 4]}
+    variables:
+      A: {shape: [n, n], structure: spd}
+      x: {shape: [n]}
+      eta: {domain: positive}
+    answer: {value: "x - eta*A@x"}
+"""
+
+GRADE = (
+    "import json, sys\n"
+    "from grader.cli import main\n"
+    "code = main(['grade', sys.argv[1], sys.argv[2], '--format', 'json'])\n"
+    "print('SYMPY' if 'sympy' in sys.modules else 'NO-SYMPY')\n"
+)
+
+
+def grade_cold(tmp_path, answers):
+    """Grade ``answers`` against SPEC in a fresh interpreter: (report, whether sympy was loaded)."""
+    import json
+
+    (tmp_path / "speed-demo").mkdir(exist_ok=True)
+    (tmp_path / "speed-demo" / "problem.yaml").write_text(SPEC, encoding="utf-8")
+    sub = tmp_path / "s.json"
+    sub.write_text(json.dumps({"answers": answers}), encoding="utf-8")
+    result = subprocess.run([sys.executable, "-c", GRADE, str(tmp_path / "speed-demo"), str(sub)],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    out, _, flag = result.stdout.rstrip().rpartition("\n")
+    return json.loads(out), flag == "SYMPY"
+
+
+def part_results(report):
+    return {p["id"]: (p["score"], p["feedback"]) for p in report["parts"]}
+
+
+def test_cold_grading_rejects_a_wrong_formula_without_sympy(tmp_path):
+    report, sympy_loaded = grade_cold(tmp_path, {"1": "(kappa - 1)/kappa", "2": "x - A@x"})
+    assert not sympy_loaded
+    scores = part_results(report)
+    assert scores["1"][0] == 0 and "not equivalent to the expected answer" in scores["1"][1]
+    assert scores["2"][0] == 0 and "not equivalent" in scores["2"][1]
+
+
+def test_cold_grading_accepts_other_forms_and_matches_mistakes(tmp_path):
+    report, sympy_loaded = grade_cold(tmp_path, {"1": "1 - \\frac{2}{k+1}", "2": "(I - eta A) x"})
+    assert not sympy_loaded  # the values agree everywhere: nothing for sympy to add
+    scores = part_results(report)
+    assert scores["1"][0] == 3 and "is correct" in scores["1"][1]
+    assert scores["2"][0] == 3
+    report, _ = grade_cold(tmp_path, {"1": "\\frac{\\sqrt{\\kappa}-1}{\\sqrt{\\kappa}+1}"})
+    score, feedback = part_results(report)["1"]
+    assert score == 1.5 and "momentum" in feedback

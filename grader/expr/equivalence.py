@@ -1,8 +1,13 @@
 """Are two scalar formulas the same function on the declared domains?
 
-First a cheap exact check with sympy (expand / cancel, simplify only for small formulas and
-only under a timer), then the judge of last resort: evaluation at random points of the
-domains, seeded from the part id and the reference so every run gives the same verdict.
+Numbers first: the formulas are evaluated at random points of the domains, seeded from the
+part id and the reference so every run gives the same verdict. Values that differ by more than
+the tolerance and than float round-off could explain prove the formulas differ, so most wrong
+answers are rejected without importing sympy. Only when sampling cannot decide alone (the values
+agree only nearly, the student's formula is undefined at a point, or too few points are valid)
+does sympy try an exact proof (expand / cancel, then ``simplify`` under a timer for near
+misses); what it cannot prove, the sampling verdict decides. Values that agree everywhere are
+accepted at once: sympy can only prove equality, so asking it would not change the verdict.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from grader.expr.limits import (
     SYMBOLIC_MAX_DEGREE, SYMBOLIC_MAX_NODES, SYMBOLIC_MAX_POWER, SYMBOLIC_SECONDS,
 )
 from grader.expr.numeric import constant_value, evaluate
+from grader.expr.rounding import error_bound
 from grader.expr.symbols import SymbolTable
 
 
@@ -35,15 +41,16 @@ def seed_for(*parts: str) -> int:
 def equivalent(student: N.Node, reference: N.Node, table: SymbolTable, *, seed_text: str,
                rtol: float = 1e-6, atol: float = 1e-10, samples: int = 8,
                symbolic: bool = True, hints: bool = True) -> Outcome:
-    """Cheap exact proof, else sampling; sympy's slow ``simplify`` only rescues near misses
-    (values agreeing to about 1e-3, which float round-off could explain)."""
+    """Same verdicts as "exact sympy proof first, then sampling" but sympy runs only where it
+    could change the verdict: never to reject, never to confirm values that already agree."""
     if student == reference:
         return Outcome(True)
-    if symbolic and symbolic_equal(student, reference, table, thorough=False):
-        return Outcome(True)
-    outcome, near = _sample_compare(student, reference, table, seed_text=seed_text, rtol=rtol,
-                                    atol=atol, samples=samples, hints=hints)
-    if not outcome.equal and near and symbolic and symbolic_equal(student, reference, table, thorough=True):
+    outcome, near, refuted = _sample_compare(student, reference, table, seed_text=seed_text,
+                                             rtol=rtol, atol=atol, samples=samples, hints=hints)
+    if outcome.equal or refuted:
+        return outcome
+    # sympy's slow ``simplify`` only rescues near misses (values agreeing to about 1e-3)
+    if symbolic and symbolic_equal(student, reference, table, thorough=near):
         return Outcome(True)
     return outcome
 
@@ -70,12 +77,13 @@ def sample_compare(student: N.Node, reference: N.Node, table: SymbolTable, *, se
 
 
 def _sample_compare(student: N.Node, reference: N.Node, table: SymbolTable, *, seed_text: str,
-                    rtol: float, atol: float, samples: int, hints: bool) -> tuple[Outcome, bool]:
-    """The verdict of sampling, and whether the values were nearly equal everywhere."""
+                    rtol: float, atol: float, samples: int, hints: bool) -> tuple[Outcome, bool, bool]:
+    """The verdict of sampling, whether the values were nearly equal everywhere, and whether
+    they prove the formulas differ (a point where both are defined and clearly disagree)."""
     points = sample_points(reference, table, seed_text, samples)
     if len(points) < max(2, samples // 2):
         return Outcome(False, "could not be checked: the expected formula is undefined on most "
-                              "of the declared domain (tell your instructor)"), True
+                              "of the declared domain (tell your instructor)"), True, False
     pairs, undefined = [], None
     for env in points:
         r, s = evaluate(reference, env), evaluate(student, env)
@@ -83,16 +91,33 @@ def _sample_compare(student: N.Node, reference: N.Node, table: SymbolTable, *, s
             undefined = undefined or env
         pairs.append((s, r))
     if undefined is None and all(abs(s - r) <= atol + rtol * abs(r) for s, r in pairs):
-        return Outcome(True), True
+        return Outcome(True), True, False
+    refuted = _refuted(student, reference, points, pairs, rtol, atol)
     message = "not equivalent to the expected answer"
     if undefined is not None:
         used = N.symbols(student) | N.symbols(reference)
         where = ", ".join(f"{k} = {v:.4g}" for k, v in undefined.items() if k in used)
         return Outcome(False, f"{message}: your formula is undefined at {where}, where the answer "
-                              "is defined"), True
+                              "is defined"), True, refuted
     near = all(abs(s - r) <= 1e-3 * (abs(r) + atol) for s, r in pairs)
     hint = _hint(pairs, rtol, atol) if hints else ""
-    return Outcome(False, message + (f" ({hint})" if hint else "")), near
+    return Outcome(False, message + (f" ({hint})" if hint else "")), near, refuted
+
+
+def _refuted(student: N.Node, reference: N.Node, points: list[dict],
+             pairs: list[tuple[float, float]], rtol: float, atol: float) -> bool:
+    """A point where both formulas are defined and their exact values differ beyond the
+    tolerance: the gap must exceed what round-off could account for. Points where the
+    student's formula is undefined prove nothing here (sympy may still show it equal)."""
+    for env, (s, r) in zip(points, pairs):
+        if not math.isfinite(s):
+            continue
+        gap = abs(s - r)
+        if gap <= atol + rtol * abs(r):
+            continue
+        if gap > error_bound(student, env) + error_bound(reference, env):
+            return True
+    return False
 
 
 def _hint(pairs: list[tuple[float, float]], rtol: float, atol: float) -> str:

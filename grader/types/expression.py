@@ -44,7 +44,7 @@ class Expression(AnswerType):
         "atol": Option("number", 1e-10, "absolute tolerance of the numeric check (values near 0)",
                        minimum=0, tier=True),
         "samples": Option("integer", 8, "random points of the domains the formulas are compared at", minimum=2),
-        "symbolic": Option("boolean", True, "try an exact sympy proof first (numeric sampling decides otherwise)"),
+        "symbolic": Option("boolean", True, "let sympy prove equal what sampling alone cannot decide"),
         "hints": Option("boolean", True, "say when a wrong formula is off by a constant factor, sign or offset"),
     }
 
