@@ -56,7 +56,8 @@ def read_json_answers(path: Path, *, max_bytes: int = MAX_BYTES) -> dict[str, An
         raise Unreadable(f"{name}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
     except ValueError as exc:
         raise Unreadable(f"{name}: invalid JSON: {exc}") from None
-    depth = _depth(doc)
+    # Only a document with that many brackets can be that deep: skip the walk otherwise.
+    depth = _depth(doc) if text.count("[") + text.count("{") > MAX_DEPTH else 0
     if depth > MAX_DEPTH:
         raise Unreadable(f"{name}: nested {depth} levels deep; answers are read up to {MAX_DEPTH} levels")
     return answers_mapping(doc, name)
