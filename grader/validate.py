@@ -80,7 +80,7 @@ def _check_reference(problem: Problem, student: str | None, result: Validation) 
         auto = sum(p.max_score for p in report.parts if p.id in answers)
         result.notes.append(f"reference answers score {report.score:g} of the {auto:g} points graded "
                             f"from answers ({report.manual_points:g} manual, "
-                            f"{round(problem.total - auto - report.manual_points, 6):g} from code parts)")
+                            f"{round(problem.total - auto - report.manual_points, 6) + 0.0:g} from code parts)")
         _check_mistakes(problem, answers, result)
 
 
