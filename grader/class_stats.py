@@ -201,6 +201,9 @@ def _wrong_answers(part, graded: list[Student], top_ids: set[str], limit: int = 
 def _flags(st: PartStats, top_size: int) -> list[str]:
     """Why a part may be miskeyed; empty when nothing looks wrong."""
     flags = []
+    answered = st.n - st.statuses.get("missing", 0)
+    if answered < max(5, st.n / 5):  # a part most students skipped says nothing about its key
+        return flags
     if st.n >= 5 and st.class_credit < 0.1:
         flags.append(f"almost everyone fails it: the class earns {st.class_credit:.0%} of its points")
     if st.top_credit is not None:
