@@ -49,7 +49,9 @@ def grade_path(problem: str | Path, submission: str | Path, student_id: str | No
         sub.close()
 
 
-def grade(problem: Problem, submission: Submission) -> Report:
+def grade(problem: Problem, submission: Submission, *, reveal: bool = True) -> Report:
+    """Grade a submission. `reveal=False` is the students' view before the due date: parts
+    whose `show_expected` is after_due_date give feedback without the expected answer."""
     module = load_solvers(problem.folder)
     student = submission.student_id
     params = resolve_params(problem.params, problem.id, student)
@@ -60,7 +62,7 @@ def grade(problem: Problem, submission: Submission) -> Report:
     given: dict[str, _Given] = {}
     results: dict[str, PartResult] = {}
     for part in order_by_uses(problem.parts):
-        results[part.id] = _grade_part(part, problem, submission, answers, solvers, seed, given)
+        results[part.id] = _grade_part(part, problem, submission, answers, solvers, seed, given, reveal)
     parts = [results[p.id] for p in problem.parts]
     manual = sum(p.max_score for p in parts if p.type == "manual")
     return Report(
@@ -99,11 +101,14 @@ def _match_ids(problem: Problem, answers: dict[str, Any], messages: list[str]) -
 
 
 def _grade_part(part: Part, problem: Problem, sub: Submission, answers: dict, solvers: Solvers,
-                seed: int, given: dict[str, _Given]) -> PartResult:
+                seed: int, given: dict[str, _Given], reveal: bool = True) -> PartResult:
     kind = part.kind
     ctx = part.context(problem.spec_source, solvers=solvers.module, params=solvers.params, seed=seed)
+    # Code parts keep their own public/hidden cases; other parts hide the answer until allowed.
+    conceal = not reveal and part.show_expected != "always" and part.type != "code"
+    ctx.hidden = ctx.hidden or conceal
     base = dict(id=part.id, title=part.title, type=part.type, max_score=part.points,
-                visibility=part.visibility)
+                visibility=part.visibility, revealed=not ctx.hidden)
     rubric = list(part.options.get("rubric") or []) if part.type == "manual" else []
     if sub.fatal:
         return PartResult(**base, score=0.0, status="error", rubric=rubric,
@@ -122,7 +127,7 @@ def _grade_part(part: Part, problem: Problem, sub: Submission, answers: dict, so
         return PartResult(**base, score=0.0, status="missing",
                           feedback=f"no answer for part {part.id}: expected {kind.describe(ctx)}")
     raw = answers[part.id]
-    key = _memo_key(problem, part, solvers, raw, given)
+    key = _memo_key(problem, part, solvers, raw, given, ctx.hidden)
     if key is not None and key in _MEMO:
         result, kept = _MEMO[key]
         if kept is not None:
@@ -157,13 +162,14 @@ _MEMO: dict[tuple, tuple[PartResult, "_Given | None"]] = {}
 MAX_MEMO = 50_000
 
 
-def _memo_key(problem: Problem, part: Part, solvers: Solvers, raw: Any, given: dict) -> tuple | None:
+def _memo_key(problem: Problem, part: Part, solvers: Solvers, raw: Any, given: dict,
+              concealed: bool) -> tuple | None:
     try:
         carried = tuple((arg, _canonical(given[o].data), given[o].correct) if o in given else (arg, None)
                         for arg, o in sorted(part.uses.items()))
         if solvers.params_key is None:
             solvers.params_key = _canonical(solvers.params)
-        return (problem.spec_source, part.id, solvers.params_key, _canonical(raw), carried)
+        return (problem.spec_source, part.id, solvers.params_key, _canonical(raw), carried, concealed)
     except Exception:  # noqa: BLE001 - the memo is an optimization: no key, no memo
         return None
 
@@ -198,7 +204,8 @@ def _grade_answer(part: Part, kind, ctx, base: dict, rubric: list, raw: Any, pro
     except SolverError as exc:
         return _solver_failed(base, exc)
     given[part.id] = _Given(got, kind.to_data(got, ctx), mark.fraction >= 1 and mark.via == "")
-    return _result(base, part, mark, shown_answer, None if ctx.hidden else kind.show(expected, ctx))
+    shown = None if part.visibility == "hidden" else kind.show(expected, ctx)
+    return _result(base, part, mark, shown_answer, shown)
 
 
 def _solver_failed(base: dict, exc: Exception) -> PartResult:

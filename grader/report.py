@@ -21,6 +21,7 @@ class PartResult:
     answer: Any = None  # what the student gave, as plain data (None when missing)
     expected: str | None = None  # shown form of the reference; None for hidden parts
     via: str = ""  # "", "tier", "mistake", "carry_forward"
+    revealed: bool = True  # whether the feedback may state the expected answer (see show_expected)
     rubric: list = field(default_factory=list)
 
 

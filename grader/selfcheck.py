@@ -285,13 +285,13 @@ def check_problem(target: Path, submission: Path, student: str | None = None,
     problem = load_problem(target)
     report = CheckReport("problem", problem.id, problem.title, str(submission))
     sub = load_submission(submission, student, private=[problem.folder])
+    before = now or (problem.due - _dt.timedelta(seconds=1) if problem.due
+                     else _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc))
     try:
-        graded = grade(problem, sub)
+        graded = grade(problem, sub, reveal=problem.due is not None and before >= problem.due)
     finally:
         sub.close()
     report.fatal = graded.fatal
-    before = now or (problem.due - _dt.timedelta(seconds=1) if problem.due
-                     else _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc))
     instructor = None
     folder_tests = tests_dir(problem.folder)
     if folder_tests is not None:

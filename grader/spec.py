@@ -20,6 +20,7 @@ from grader.types import PartContext, available_types, get_type
 from grader.types.base import Option
 
 VISIBILITIES = ("visible", "after_due_date", "hidden")
+SHOW_EXPECTED = ("after_due_date", "always")
 
 TOP_KEYS: dict[str, Option] = {
     "id": Option("string", doc="The problem id; must equal the folder name."),
@@ -47,6 +48,10 @@ PART_KEYS: dict[str, Option] = {
     "uses": Option("mapping", doc="{solver argument: part id}: answers of earlier parts."),
     "carry_forward": Option("mapping", doc="{credit}: error carried forward from `uses` parts."),
     "visibility": Option("enum", choices=VISIBILITIES),
+    "show_expected": Option("enum", choices=SHOW_EXPECTED,
+                            doc="when students may see the expected answer in feedback: always, or "
+                                "after_due_date (default: before it, feedback says right or wrong "
+                                "and why, without the answer)"),
     "feedback": Option("mapping", doc="{correct, incorrect, partial}: extra messages."),
     "hint": Option("string", doc="Shown with a wrong answer."),
     "solution": Option("string", doc="Worked solution, shown only after the due date."),
@@ -99,6 +104,7 @@ class Part:
     uses: dict[str, str] = field(default_factory=dict)
     carry_forward: float | None = None
     visibility: str = "visible"
+    show_expected: str = "after_due_date"
     feedback: dict[str, str] = field(default_factory=dict)
     hint: str = ""
     solution: str = ""
@@ -241,9 +247,13 @@ def load_problem(problem: str | Path) -> Problem:
         if key == "visibility":
             if value not in VISIBILITIES:
                 errors.append(f"{lines.at('defaults', key)}: visibility must be one of {', '.join(VISIBILITIES)}")
+        elif key == "show_expected":
+            if value not in SHOW_EXPECTED:
+                errors.append(f"{lines.at('defaults', key)}: show_expected must be one of {', '.join(SHOW_EXPECTED)}")
         elif key not in available_types():
             errors.append(f"{lines.at('defaults', key)}: unknown key '{key}' in defaults "
-                          f"(expected visibility or an answer type: {', '.join(available_types())})")
+                          f"(expected visibility, show_expected or an answer type: "
+                          f"{', '.join(available_types())})")
         elif not isinstance(value, dict):
             errors.append(f"{lines.at('defaults', key)}: defaults.{key} must be a mapping of {key} options")
     params = data.get("params") or {}
@@ -506,6 +516,7 @@ def _load_part(raw: Any, i: int, defaults: dict, lines: _Lines, errors: list) ->
         answer=answer if isinstance(answer, dict) else {}, transform=transform, options=options,
         tiers=tiers, mistakes=mistakes, uses=uses, carry_forward=carry_credit,
         visibility=visibility if visibility in VISIBILITIES else "visible",
+        show_expected=raw.get("show_expected", defaults.get("show_expected", "after_due_date")),
         feedback=feedback if isinstance(feedback, dict) else {}, hint=str(raw.get("hint") or ""),
         solution=str(raw.get("solution") or ""), self_check=raw.get("self_check") is True,
         section=str(raw.get("section") or ""), line=lines.by_path.get(("parts", i), 0),

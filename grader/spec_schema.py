@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from grader.spec import DRAWS, PART_KEYS, TOP_KEYS, VISIBILITIES
+from grader.spec import DRAWS, PART_KEYS, SHOW_EXPECTED, TOP_KEYS, VISIBILITIES
 from grader.types import available_types, get_type
 
 _CREDIT = {"anyOf": [{"type": "number", "minimum": 0, "maximum": 1},
@@ -66,6 +66,7 @@ def spec_schema() -> dict[str, Any]:
         "type": "object", "required": ["draw"]}}]}}
     top["defaults"] = {"type": "object", "properties": {
         "visibility": {"enum": list(VISIBILITIES)},
+        "show_expected": {"enum": list(SHOW_EXPECTED)},
         **{name: {"type": "object"} for name in available_types()}}, "additionalProperties": False}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",

@@ -40,10 +40,16 @@ def _arm() -> None:
     signal.setitimer(signal.ITIMER_REAL, max(nearest - time.monotonic(), 1e-4))
 
 
+REFIRE_SECONDS = 1.0
+
+
 def _on_alarm(signum, frame) -> None:
     now = time.monotonic()
-    for level, deadline in _STACK:  # the outermost expired level wins: it owns the most
+    for i, (level, deadline) in enumerate(_STACK):  # the outermost expired level wins
         if deadline <= now + 1e-3:
+            # Fire once now; again only if the interruption was swallowed and the block runs on.
+            _STACK[i] = (level, now + REFIRE_SECONDS)
+            _arm()
             raise _Expired(level)
     _arm()
 

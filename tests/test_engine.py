@@ -156,3 +156,36 @@ def test_validate_persists_reference_answers_for_this_exact_solver(tmp_path, wri
     (folder / "solver.py").write_text(solver.replace("42", "43"))
     out = run_cli("grade", folder, sub)
     assert "not correct" in out.stdout and "expected 43" in out.stdout  # a changed solver is never stale
+
+
+def test_before_the_due_date_feedback_does_not_give_the_answer_away(tmp_path):
+    from grader.engine import grade
+    from grader.formats.gradescope import results
+    from grader.spec import load_problem
+    from grader.submission import Submission
+    from tests.conftest import DEMO
+
+    problem = load_problem(DEMO)
+    answers = {"1": 25, "3": [32, 128, 26, 25], "8": "my proof"}
+    student = {p.id: p for p in grade(problem, Submission(source="t", answers=answers), reveal=False).parts}
+    assert "expected" not in student["1"].feedback and "26" not in student["1"].feedback
+    assert "expected" not in student["3"].feedback
+    assert "Rubric" not in student["8"].feedback
+    tests = {t["number"]: t for t in results(grade(problem, Submission(source="t", answers=answers),
+                                                    reveal=False))["tests"]}
+    assert "Expected" not in tests["1"]["output"]
+    ta = {p.id: p for p in grade(problem, Submission(source="t", answers=answers)).parts}
+    assert "expected 26" in ta["1"].feedback and "Rubric" in ta["8"].feedback
+
+
+def test_show_expected_always(tmp_path):
+    from grader.engine import grade
+    from grader.spec import load_problem
+    from grader.submission import Submission
+
+    folder = tmp_path / "s"
+    folder.mkdir()
+    (folder / "problem.yaml").write_text(
+        "id: s\ndefaults: {show_expected: always}\nparts:\n  - {id: a, points: 1, type: number, answer: {value: 2}}\n")
+    report = grade(load_problem(folder), Submission(source="t", answers={"a": 3}), reveal=False)
+    assert "expected 2" in report.parts[0].feedback

@@ -275,7 +275,11 @@ def test_variant_follows_the_metadata_email(gs):
     # Alice's answers are wrong for Bob's variant
     data = run_autograder(gs, {"answers.json": answers("alice@example.edu")}, metadata(email="bob@example.edu"))
     assert by_number(data)["1"]["score"] == 0.0
-    assert f"expected {size_of('bob@example.edu') - 2}" in by_number(data)["1"]["output"]
+    # before the due date the answer is not in the feedback, only in a test shown after it
+    assert "expected" not in by_number(data)["1"]["output"]
+    later = by_number(data)["answers"]
+    assert later["visibility"] == "after_due_date" and later["max_score"] == 0
+    assert f"1: {size_of('bob@example.edu') - 2}" in later["output"]
     # the same student whatever the case of the address; a group uses its first address
     meta = metadata()
     meta["users"] = [{"email": "zed@example.edu", "id": 1}, {"email": "ALICE@Example.edu", "id": 2}]

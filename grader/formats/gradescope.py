@@ -16,7 +16,8 @@ def results(report: Report, *, execution_time: float | None = None) -> dict[str,
     for p in report.parts:
         name = f"{p.id} {p.title}".strip() if p.title else f"Part {p.id}"
         output = p.feedback
-        if p.expected is not None and p.status not in ("correct", "manual") and p.visibility != "hidden":
+        if p.expected is not None and p.revealed and p.status not in ("correct", "manual") \
+                and p.visibility != "hidden":
             if "expected" not in output:
                 output += f"\nExpected: {p.expected}"
         test = {

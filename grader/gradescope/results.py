@@ -39,6 +39,14 @@ def part_tests(report: Report, problem: Any, meta: Metadata, now: _dt.datetime) 
         # after_due_date tests are only shown once the deadline is past; visible ones at once.
         if test["visibility"] == "after_due_date" or past_deadline:
             test["output"] = (test.get("output") or "") + f"\n\nWorked solution:\n{solution}"
+    concealed = [p for p in report.parts if not p.revealed and p.expected is not None
+                 and p.visibility != "hidden" and p.status not in ("correct", "manual")]
+    if concealed:  # results.json is written once: the answers go in a test shown after the deadline
+        tests.append({
+            "name": "Expected answers", "number": "answers", "score": 0.0, "max_score": 0.0,
+            "visibility": "after_due_date",
+            "output": "\n".join(f"{p.id}: {p.expected}" for p in concealed),
+        })
     return tests
 
 

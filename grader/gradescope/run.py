@@ -80,8 +80,9 @@ def grade_on_gradescope(root: Path, args: argparse.Namespace, log: list[str], st
     log.append(f"problem {problem.id}, student variant: {meta.student_id or '(default)'}")
     submission = root / "submission"
     sub = load_submission(submission, meta.student_id, private=[problem.folder])
-    try:
-        report = grade(problem, sub)
+    deadline = meta.deadline or problem.due
+    try:  # before the deadline, feedback does not state the answers (show_expected)
+        report = grade(problem, sub, reveal=deadline is not None and now >= deadline)
     finally:
         sub.close()
     instructor = None

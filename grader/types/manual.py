@@ -28,6 +28,8 @@ class Manual(AnswerType):
     def compare(self, got: Any, expected: Any, ctx: PartContext) -> Verdict:
         items = ctx.opt("rubric") or []
         lines = "; ".join(f"{i.get('item', '')} ({i.get('points', 0):g} pt)" for i in items if isinstance(i, dict))
+        if ctx.hidden:  # rubric items often spell out the answer: not before the due date
+            return Verdict(0.0, "recorded for manual grading")
         return Verdict(0.0, "recorded for manual grading" + (f". Rubric: {lines}" if lines else ""))
 
     def show(self, value, ctx: PartContext) -> str:
