@@ -7,6 +7,14 @@ yaml"` (measured on a sample and scaled), which is what one fresh interpreter pe
 would cost before running any student code at all.
 
     python3 bench/bench_sandbox.py [--n 200] [--cold-sample 20]
+
+With --batch it measures instead the whole command a course staff runs: `grader grade
+dl-midterm DIR --batch --jobs 2` end to end (a fresh process each time: start-up, fork
+servers, workers, CSV) on DIR = N copies of submissions_example/dl-midterm/full-credit.py and
+code-buggy.py (half each; ANSWERS for 25 parts plus 2 code parts, 11 sandboxed calls), median
+of --runs, against the median of --cold-runs cold `python -c "import numpy, yaml"`:
+
+    python3 bench/bench_sandbox.py --batch [--n 200] [--runs 3] [--cold-runs 7] [--jobs 2]
 """
 
 from __future__ import annotations
@@ -74,11 +82,54 @@ def cold_start(sample: int) -> list[float]:
     return out
 
 
+def grader_command() -> list[str]:
+    script = Path(sys.executable).with_name("grader")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "grader"]
+
+
+def batch(n: int, runs: int, cold_runs: int, jobs: int) -> None:
+    """`grader grade dl-midterm DIR --batch --jobs J` end to end vs cold numpy+yaml starts."""
+    examples = ROOT / "submissions_example" / "dl-midterm"
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "class"
+        folder.mkdir()
+        for i in range(n):
+            src = examples / ("full-credit.py" if i % 2 == 0 else "code-buggy.py")
+            shutil.copy(src, folder / f"student{i:03d}.py")
+        csv = Path(tmp) / "grades.csv"
+        command = grader_command() + ["grade", "dl-midterm", str(folder), "--batch",
+                                      "--jobs", str(jobs), "--csv", str(csv), "--no-progress"]
+        times = []
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            subprocess.run(command, check=True, cwd=ROOT, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+            times.append(time.perf_counter() - t0)
+        rows = csv.read_text().splitlines()[1:]
+    totals = sorted({row.split(",")[-3] for row in rows})
+    cold = statistics.median(cold_start(cold_runs))
+    took = statistics.median(times)
+    print(f"{n} Python submissions (half full-credit.py, half code-buggy.py), "
+          f"`grader grade dl-midterm DIR --batch --jobs {jobs}`")
+    print(f"graded: {len(rows)} rows, totals {totals}")
+    print(f"runs: {', '.join(f'{t:.2f}' for t in times)} s; median {took:.2f} s "
+          f"({took / n * 1000:.1f} ms per submission, start-up included)")
+    print(f"cold `python -c 'import numpy, yaml'`: median {cold * 1000:.0f} ms of {cold_runs}")
+    print(f"ratio: {took / cold:.1f}x the cold start (target: under 20x)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=200)
     parser.add_argument("--cold-sample", type=int, default=20)
+    parser.add_argument("--batch", action="store_true", help="time `grader grade --batch` end to end")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--cold-runs", type=int, default=7)
+    parser.add_argument("--jobs", type=int, default=2)
     args = parser.parse_args()
+    if args.batch:
+        batch(args.n, args.runs, args.cold_runs, args.jobs)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         problem = make_problem(tmp)

@@ -310,3 +310,106 @@ def test_memory_budget_fits_a_small_container(monkeypatch):
     monkeypatch.setattr(os, "sysconf", lambda name: 4096 if name == "SC_PAGE_SIZE" else 768 * 256)
     monkeypatch.setattr("builtins.open", lambda *a, **k: (_ for _ in ()).throw(OSError("no cgroup")))
     assert limits.memory_budget_mb() == 460  # 60% of Gradescope's 768 MB
+
+
+# ------------------------------------------------------------------ prepared namespaces
+
+NS_PROBE = (
+    "import os, socket\n"
+    "def probe(folder, keep_socket=False):\n"
+    "    if keep_socket:\n"
+    "        global S\n"
+    "        S = socket.socket(socket.AF_UNIX)\n"
+    "        S.bind('\\0grader-test')\n"
+    "        open('/tmp/left-behind', 'w').write('x')\n"
+    "    try:\n"
+    "        seen = sorted(os.listdir(folder))\n"
+    "    except OSError as exc:\n"
+    "        seen = type(exc).__name__\n"
+    "    return {'net': os.readlink('/proc/self/ns/net'), 'mnt': os.readlink('/proc/self/ns/mnt'),\n"
+    "            'tmp': sorted(os.listdir('/tmp')), 'seen': seen}\n")
+
+
+@ROOT_ONLY
+def test_prepared_namespaces_are_never_shared_by_live_children(tmp_path):
+    """Children may reuse a network namespace one after the other, never at the same time;
+    each has a mount namespace and a /tmp of its own."""
+    first, file = session_for(tmp_path, NS_PROBE)
+    second, _ = session_for(tmp_path, NS_PROBE)
+    try:
+        a = first.call(file, "probe", [str(tmp_path), True]).value
+        b = second.call(file, "probe", [str(tmp_path)]).value
+    finally:
+        first.close()
+        second.close()
+    assert a["net"] != b["net"] and a["mnt"] != b["mnt"]
+    assert "left-behind" in a["tmp"]
+    assert len(b["tmp"]) == 1 and b["tmp"][0] not in a["tmp"]  # only its own scratch folder
+    third, _ = session_for(tmp_path, NS_PROBE)
+    try:
+        c = third.call(file, "probe", [str(tmp_path)]).value
+    finally:
+        third.close()
+    assert len(c["tmp"]) == 1 and "left-behind" not in c["tmp"]
+
+
+@ROOT_ONLY
+def test_a_folder_created_after_the_mount_template_is_still_hidden(tmp_path):
+    """The template mount namespace is rebuilt when a hidden folder appears (outside /tmp,
+    which the child replaces anyway)."""
+    import shutil
+    import tempfile
+
+    base = Path(tempfile.mkdtemp(dir="/var/lib", prefix="grader-test-"))
+    base.chmod(0o755)
+    later = base / "later"
+    config = FAST.replace(hide_paths=[str(later)])
+    try:
+        before, file = session_for(tmp_path, NS_PROBE, config)
+        try:
+            assert before.call(file, "probe", [str(base)]).value["seen"] == []
+        finally:
+            before.close()
+        later.mkdir(mode=0o755)
+        (later / "expected.txt").write_text("secret")
+        after, file = session_for(tmp_path, NS_PROBE, config)
+        try:
+            outside = after.call(file, "probe", [str(base)]).value["seen"]
+            inside = after.call(file, "probe", [str(later)]).value["seen"]
+        finally:
+            after.close()
+    finally:
+        shutil.rmtree(base)
+    assert outside == ["later"]
+    assert inside == "PermissionError"
+
+
+@ROOT_ONLY
+def test_a_network_namespace_holding_a_socket_is_not_reused():
+    import socket
+
+    from grader.sandbox import namespaces
+    from grader.sandbox.nspool import NamespacePool
+
+    pool = NamespacePool(netns=True, mountns=False)
+    entry = pool.take_netns()
+    if entry is None:
+        pytest.skip("no network namespaces here")
+    namespaces.setns(entry[0], namespaces.CLONE_NEWNET)
+    try:
+        held = socket.socket(socket.AF_UNIX)  # e.g. passed by a student to a process outside
+        held.bind("\0grader-test-held")
+    finally:
+        namespaces.setns(pool.home_net, namespaces.CLONE_NEWNET)
+    pool.lend_netns(1, entry)
+    pool.give_back(1, reusable=True)
+    assert pool.spare == []
+    held.close()
+    clean = pool.take_netns()
+    pool.lend_netns(2, clean)
+    pool.give_back(2, reusable=False)  # something of the child may be left: dropped
+    assert pool.spare == []
+    clean = pool.take_netns()
+    pool.lend_netns(3, clean)
+    pool.give_back(3, reusable=True)
+    assert pool.spare == [clean]

@@ -28,6 +28,22 @@ def libc():
     return _libc
 
 
+def private_dir(prefix: str) -> str:
+    """A new, empty folder only its owner may enter: tempfile.mkdtemp without importing
+    tempfile, whose `random` would reseed itself in every forked child (see server.py)."""
+    for base in ("/tmp", "/var/tmp"):
+        for _ in range(20):
+            path = os.path.join(base, prefix + os.urandom(6).hex())
+            try:
+                os.mkdir(path, 0o700)
+                return path
+            except FileExistsError:
+                continue
+            except OSError:
+                break
+    raise OSError("no folder for the sandbox's scratch files")
+
+
 def _check(result: int, what: str) -> None:
     if result != 0:
         err = ctypes.get_errno()
@@ -39,6 +55,14 @@ def unshare(flags: int) -> None:
         os.unshare(flags)
         return
     _check(libc().unshare(flags), "unshare")
+
+
+def setns(fd: int, nstype: int) -> None:
+    """Enter the namespace open at ``fd`` (the fork server's prepared ones, see nspool.py)."""
+    if hasattr(os, "setns"):  # Python 3.12+
+        os.setns(fd, nstype)
+        return
+    _check(libc().setns(fd, nstype), "setns")
 
 
 def prctl(option: int, arg: int = 0) -> None:
@@ -62,7 +86,14 @@ def split_hidden(hide: list[str], runtime: list[str]) -> list[str]:
     /autograder/source) is replaced by its sub-folders, minus the way to the installation:
     its problems, tests and solvers stay hidden, the interpreter stays readable.
     """
+    return plan_hidden(hide, runtime)[0]
+
+
+def plan_hidden(hide: list[str], runtime: list[str]) -> tuple[list[str], list[str]]:
+    """split_hidden's folders, and the folders whose listing decided them (a prepared mount
+    namespace is valid while those listings are unchanged, see nspool.py)."""
     out: list[str] = []
+    scanned: list[str] = []
     for path in hide:
         if not os.path.isdir(path) or any(r and _inside(path, r) for r in runtime):
             continue  # the installation itself, or inside it
@@ -70,47 +101,53 @@ def split_hidden(hide: list[str], runtime: list[str]) -> list[str]:
         if not holders:
             out.append(path)
             continue
+        scanned.append(path)
         try:
             children = sorted(os.scandir(path), key=lambda e: e.name)
         except OSError:
             continue
         for entry in children:
             if entry.is_dir(follow_symlinks=False):
-                out.extend(split_hidden([entry.path], holders))
-    return out
+                more, seen = plan_hidden([entry.path], holders)
+                out.extend(more)
+                scanned.extend(seen)
+    return out, scanned
 
 
 def isolate(network: bool, hide: list[str], tmp_mb: int, runtime: list[str],
-            staging: str) -> tuple[set, list[str]]:
+            staging: str, net_fd: int = -1, mnt_fd: int = -1) -> tuple[set, list[str]]:
     """Enter new namespaces where possible. Returns (what succeeded, warnings).
 
     ``runtime`` are folders the student's interpreter must read (the Python installation):
-    if one sits under a folder others may not enter (pyenv in /root, mode 700), that folder
-    is replaced by a tmpfs holding only the way to it. ``staging`` is an empty folder.
+    if one sits under a folder others may not enter (pyenv in /root, mode 700), that folder is
+    replaced by a tmpfs holding only the way to it. ``staging`` is an empty folder.
+    ``net_fd`` / ``mnt_fd``, when given, are namespaces the fork server prepared: an empty
+    network namespace no other live process uses, and a mount namespace where ``hide`` is
+    already covered and the installation exposed; the child then copies the latter and only
+    adds its own private temp folders.
     """
     done: set = set()
     warnings: list[str] = []
     if not network:
         try:
-            unshare(CLONE_NEWNET)
+            if net_fd >= 0:
+                setns(net_fd, CLONE_NEWNET)
+            else:
+                unshare(CLONE_NEWNET)
             done.add("netns")
         except OSError as exc:
             warnings.append(f"network not isolated (unshare CLONE_NEWNET failed: {exc.strerror})")
     try:
+        if mnt_fd >= 0:
+            setns(mnt_fd, CLONE_NEWNS)
         unshare(CLONE_NEWNS)
         mount("none", "/", None, MS_REC | MS_PRIVATE, None)
         done.add("mountns")
     except OSError as exc:
         warnings.append(f"no private mounts (unshare CLONE_NEWNS failed: {exc.strerror})")
         return done, warnings
-    for path in runtime:
-        try:
-            _expose(path, staging)
-        except OSError as exc:
-            warnings.append(f"Python files under {path} may be unreadable to student code: {exc}")
-    for path in split_hidden(hide, runtime):
-        mount("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-              "size=4k,nr_inodes=1,mode=000")
+    if mnt_fd < 0:
+        warnings += cover(hide, runtime, staging)
     opts = f"size={tmp_mb}m,nr_inodes=4096,mode=1777"
     for path in ("/tmp", "/var/tmp", "/dev/shm"):
         if any(_inside(r, path) for r in runtime):
@@ -122,6 +159,20 @@ def isolate(network: bool, hide: list[str], tmp_mb: int, runtime: list[str],
             except OSError as exc:
                 warnings.append(f"{path} not private: {exc.strerror}")
     return done, warnings
+
+
+def cover(hide: list[str], runtime: list[str], staging: str) -> list[str]:
+    """In the current (private) mount namespace: expose the installation, hide ``hide``."""
+    warnings = []
+    for path in runtime:
+        try:
+            _expose(path, staging)
+        except OSError as exc:
+            warnings.append(f"Python files under {path} may be unreadable to student code: {exc}")
+    for path in split_hidden(hide, runtime):
+        mount("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+              "size=4k,nr_inodes=1,mode=000")
+    return warnings
 
 
 def _expose(path: str, staging: str) -> None:
