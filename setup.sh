@@ -35,6 +35,10 @@ else
   "$here/.venv/bin/python" -m pip install --quiet --disable-pip-version-check -e "$here"
 fi
 
+# Byte-compile now: a cold `grader grade` should not compile the grader each time (and cannot
+# cache it where PYTHONDONTWRITEBYTECODE is set).
+"$here/.venv/bin/python" -m compileall -q "$here/grader" >/dev/null 2>&1 || true
+
 if [ "$(id -u)" = 0 ]; then
   # Student code runs as this user: it cannot read the problem, the solvers or the results.
   if ! id grader-student >/dev/null 2>&1; then
