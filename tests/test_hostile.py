@@ -179,6 +179,34 @@ def test_solver_and_spec_are_unreadable(tmp_path):
     assert "import grader: ModuleNotFoundError" in shown or "import grader" not in shown
 
 
+@pytest.mark.parametrize("base", ["/srv", "/opt", "/var/tmp"])
+def test_a_world_readable_secret_elsewhere_on_the_machine_is_unreadable(tmp_path, base):
+    """Another copy of the solver, outside every hidden folder and readable by anyone (another
+    checkout, a TA's old course folder): the student's process must not see it at all."""
+    from grader.sandbox.namespaces import probe
+
+    if os.geteuid() != 0:
+        pytest.skip("not root: the student's code runs as the grader's user (docs/sandbox.md)")
+    if not probe()["mountns"]:
+        pytest.skip("no mount namespace here: only the hidden folders are protected (chmod)")
+    if not os.path.isdir(base):
+        pytest.skip(f"no {base} here")
+    folder = Path(base) / f"grader-plant-{os.urandom(6).hex()}"
+    folder.mkdir(mode=0o755)
+    planted = folder / "solver.py"
+    try:
+        folder.chmod(0o755)
+        planted.write_text(f"SECRET = {SECRET!r}\n")
+        planted.chmod(0o644)
+        data, shown, elapsed, uids = run("read_secret.py", tmp_path, PROBLEM=str(PROBLEM),
+                                         PLANTED=str(planted))
+    finally:
+        planted.unlink(missing_ok=True)
+        folder.rmdir()
+    assert_contained(data, shown, elapsed, uids)
+    assert f"{planted}: No such file or directory" in feedback(data, "1")
+
+
 def test_deep_recursion(tmp_path):
     data, shown, elapsed, uids = run("deep_recursion.py", tmp_path)
     assert_contained(data, shown, elapsed, uids)

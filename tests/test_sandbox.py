@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import sys
 import time
 from pathlib import Path
 
@@ -342,6 +343,10 @@ def test_prepared_namespaces_are_never_shared_by_live_children(tmp_path):
     finally:
         first.close()
         second.close()
+    # A checkout in /tmp (a CI clone) keeps its .venv visible there, read-only.
+    python = {Path(p).parts[2] for p in (sys.prefix, sys.base_prefix)
+              if Path(p).parts[:2] == ("/", "tmp")}
+    a["tmp"], b["tmp"] = [n for n in a["tmp"] if n not in python], [n for n in b["tmp"] if n not in python]
     assert a["net"] != b["net"] and a["mnt"] != b["mnt"]
     assert "left-behind" in a["tmp"]
     assert len(b["tmp"]) == 1 and b["tmp"][0] not in a["tmp"]  # only its own scratch folder
@@ -350,6 +355,7 @@ def test_prepared_namespaces_are_never_shared_by_live_children(tmp_path):
         c = third.call(file, "probe", [str(tmp_path)]).value
     finally:
         third.close()
+    c["tmp"] = [n for n in c["tmp"] if n not in python]
     assert len(c["tmp"]) == 1 and "left-behind" not in c["tmp"]
 
 
@@ -367,9 +373,11 @@ def test_a_folder_created_after_the_mount_template_is_still_hidden(tmp_path):
     try:
         before, file = session_for(tmp_path, NS_PROBE, config)
         try:
-            assert before.call(file, "probe", [str(base)]).value["seen"] == []
+            seen = before.call(file, "probe", [str(base)]).value["seen"]
+            rooted = "rootfs" in before.child.ready.get("isolation", [])
         finally:
             before.close()
+        assert seen == ("FileNotFoundError" if rooted else [])
         later.mkdir(mode=0o755)
         (later / "expected.txt").write_text("secret")
         after, file = session_for(tmp_path, NS_PROBE, config)
@@ -380,8 +388,11 @@ def test_a_folder_created_after_the_mount_template_is_still_hidden(tmp_path):
             after.close()
     finally:
         shutil.rmtree(base)
-    assert outside == ["later"]
-    assert inside == "PermissionError"
+    if rooted:  # the whitelist root: nothing outside it exists for the student
+        assert outside == inside == "FileNotFoundError"
+    else:
+        assert outside == ["later"]
+        assert inside == "PermissionError"
 
 
 @ROOT_ONLY
@@ -413,3 +424,31 @@ def test_a_network_namespace_holding_a_socket_is_not_reused():
     pool.lend_netns(3, clean)
     pool.give_back(3, reusable=True)
     assert pool.spare == [clean]
+
+
+ROOT_VIEW = (
+    "import os\n"
+    "def view():\n"
+    "    return {'root': sorted(os.listdir('/')), 'ipc': os.readlink('/proc/self/ns/ipc'),\n"
+    "            'writable': os.access('/usr', os.W_OK), 'cwd': os.getcwd()}\n")
+
+
+@ROOT_ONLY
+def test_the_student_sees_only_the_whitelist_root(tmp_path):
+    """Only what the interpreter needs exists: no /home, /srv, /opt or /run (/work or /root only
+    as the way to the Python folders)."""
+    from grader.sandbox.namespaces import probe
+
+    if not probe()["mountns"]:
+        pytest.skip("no mount namespace here")
+    session, file = session_for(tmp_path, ROOT_VIEW)
+    try:
+        seen = session.call(file, "view").value
+        isolation = session.child.ready.get("isolation", [])
+    finally:
+        session.close()
+    assert "rootfs" in isolation and "ipcns" in isolation
+    assert seen["ipc"] != os.readlink("/proc/self/ns/ipc")
+    assert not {"home", "srv", "opt", "run", "autograder", "mnt"} & set(seen["root"])
+    assert {"usr", "tmp", "proc", "dev"} <= set(seen["root"])
+    assert seen["writable"] is False and seen["cwd"].startswith("/tmp/")

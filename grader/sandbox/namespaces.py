@@ -1,10 +1,13 @@
 """Linux isolation the child sets up as root before dropping privileges.
 
-A new network namespace leaves the student with no network at all (not even loopback).
-A new mount namespace lets the child hide the problem folders under empty read-only tmpfs
-mounts and give the student private, size-limited /tmp, /var/tmp and /dev/shm. Both need
-CAP_SYS_ADMIN; where they fail (e.g. a Docker container without it) the caller warns and
-falls back (chmod for hidden folders, see session.py).
+A new network namespace leaves the student with no network at all (not even loopback), a new
+IPC namespace no System V IPC shared with anyone. A new mount namespace gets a new root
+(build_root, pivot): an empty tmpfs with read-only binds of only what the interpreter needs,
+so no other file of the machine exists for the student (a whitelist: other checkouts and
+copies of solvers included); the problem folders are also covered by empty tmpfs mounts
+(the blacklist, a second layer), and /tmp, /var/tmp and /dev/shm are private and
+size-limited. All need CAP_SYS_ADMIN; where they fail (e.g. a Docker container without it)
+the caller warns and falls back (chmod for hidden folders, see session.py).
 """
 
 from __future__ import annotations
@@ -14,8 +17,18 @@ import os
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWNET = 0x40000000
-MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
+CLONE_NEWIPC = 0x08000000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT = 1, 2, 4, 8, 32
 MS_BIND, MS_REC, MS_PRIVATE = 0x1000, 0x4000, 1 << 18
+MNT_DETACH = 2
+SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41}
+TEMP_DIRS = ("/tmp", "/var/tmp", "/dev/shm")
+# The whitelist root (build_root): all the student's process sees of the machine.
+SYSTEM_DIRS = ("/usr", "/lib", "/lib32", "/lib64", "/libx32", "/bin", "/sbin")
+ETC_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime",
+             "/etc/alternatives")
+DEVICES = ("null", "zero", "full", "random", "urandom")
+HOLD = "/.grader-hold"  # only exists in a whitelist root: also how a child knows it has one
 PR_SET_PDEATHSIG, PR_SET_CHILD_SUBREAPER, PR_SET_NO_NEW_PRIVS = 1, 36, 38
 
 _libc = None
@@ -138,27 +151,147 @@ def isolate(network: bool, hide: list[str], tmp_mb: int, runtime: list[str],
         except OSError as exc:
             warnings.append(f"network not isolated (unshare CLONE_NEWNET failed: {exc.strerror})")
     try:
+        unshare(CLONE_NEWIPC)
+        done.add("ipcns")
+    except OSError as exc:
+        warnings.append(f"System V IPC not isolated (unshare CLONE_NEWIPC failed: {exc.strerror})")
+    try:
         if mnt_fd >= 0:
             setns(mnt_fd, CLONE_NEWNS)
         unshare(CLONE_NEWNS)
         mount("none", "/", None, MS_REC | MS_PRIVATE, None)
         done.add("mountns")
     except OSError as exc:
-        warnings.append(f"no private mounts (unshare CLONE_NEWNS failed: {exc.strerror})")
+        warnings.append(f"no private mounts (unshare CLONE_NEWNS failed: {exc.strerror}): only "
+                        "the hidden folders are protected; other files on this machine that "
+                        "anyone may read stay readable to student code")
         return done, warnings
     if mnt_fd < 0:
         warnings += cover(hide, runtime, staging)
+        warnings += enter_root(runtime, staging)
+    rooted = os.path.isdir(HOLD)
+    if rooted:
+        done.add("rootfs")
     opts = f"size={tmp_mb}m,nr_inodes=4096,mode=1777"
-    for path in ("/tmp", "/var/tmp", "/dev/shm"):
-        if any(_inside(r, path) for r in runtime):
+    for path in TEMP_DIRS:
+        inside = [r for r in _outermost(runtime) if _inside(r, path)]
+        if inside and not rooted:
             warnings.append(f"{path} not private: the Python installation lives under it")
             continue
         if os.path.isdir(path):
             try:
-                mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, opts)
+                _private_temp(path, inside, opts)
             except OSError as exc:
                 warnings.append(f"{path} not private: {exc.strerror}")
     return done, warnings
+
+
+def _private_temp(path: str, inside: list[str], opts: str) -> None:
+    """A fresh tmpfs on ``path``; installation folders under it (a checkout in /tmp with its
+    .venv) are parked on HOLD/<i> meanwhile and bound back read-only."""
+    for i, folder in enumerate(inside):
+        mount(folder, f"{HOLD}/{i}", None, MS_BIND | MS_REC, None)
+    mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, opts)
+    for i, folder in enumerate(inside):
+        _mkdirs(folder)
+        mount(f"{HOLD}/{i}", folder, None, MS_BIND | MS_REC, None)
+        _readonly(folder, MS_NOSUID | MS_NODEV)
+        _check(libc().umount2(f"{HOLD}/{i}".encode(), MNT_DETACH), "umount hold")
+
+
+def _outermost(paths: list[str]) -> list[str]:
+    """The folders of ``paths`` not inside another one of them."""
+    paths = sorted({os.path.abspath(p) for p in paths if p and os.path.isdir(p)})
+    return [p for p in paths if not any(q != p and _inside(p, q) for q in paths)]
+
+
+def _mkdirs(path: str, mode: int = 0o755) -> None:
+    """Like os.makedirs, but every new folder gets ``mode`` (the umask left aside)."""
+    if os.path.isdir(path):
+        return
+    _mkdirs(os.path.dirname(path), mode)
+    os.mkdir(path)
+    os.chmod(path, mode)
+
+
+def _readonly(target: str, flags: int) -> None:
+    """Remount the bind mount at ``target`` read-only, keeping what the source has locked."""
+    try:
+        mount("none", target, None, MS_BIND | MS_REMOUNT | MS_RDONLY | flags, None)
+    except OSError:
+        locked = os.statvfs(target).f_flag & (MS_NOSUID | MS_NODEV | MS_NOEXEC)
+        mount("none", target, None, MS_BIND | MS_REMOUNT | MS_RDONLY | flags | locked, None)
+
+
+def _bind(source: str, target: str, flags: int, readonly: bool = True) -> None:
+    """Bind ``source`` at ``target`` (made first: a folder, or an empty file for a device)."""
+    if os.path.isdir(source):
+        _mkdirs(target)
+    else:
+        _mkdirs(os.path.dirname(target))
+        os.close(os.open(target, os.O_CREAT | os.O_WRONLY, 0o644))
+    mount(source, target, None, MS_BIND | MS_REC, None)
+    if readonly:
+        _readonly(target, flags)
+
+
+def build_root(runtime: list[str], mountpoint: str) -> None:
+    """At ``mountpoint`` (in a private mount namespace): a new root holding only what the
+    interpreter needs, read-only. Other checkouts, /work, /home, /root, /srv, /autograder
+    simply do not exist in it. /proc is the host's, read-only (no PID namespace of our own)."""
+    mount("tmpfs", mountpoint, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,nr_inodes=4096,mode=755")
+
+    def new(path: str) -> str:
+        return os.path.join(mountpoint, path.lstrip("/"))
+
+    for path in SYSTEM_DIRS + ETC_FILES:
+        if os.path.islink(path):  # merged /usr: /bin -> usr/bin
+            _mkdirs(os.path.dirname(new(path)))
+            os.symlink(os.readlink(path), new(path))
+        elif os.path.exists(path):
+            _bind(path, new(path), MS_NOSUID | MS_NODEV)
+    for path in _outermost(runtime):
+        _bind(path, new(path), MS_NOSUID | MS_NODEV)
+    for i, path in enumerate(r for r in _outermost(runtime)
+                             if any(_inside(r, t) for t in TEMP_DIRS)):
+        _mkdirs(new(f"{HOLD}/{i}"))
+    _mkdirs(new(HOLD))
+    _mkdirs(new("/dev"))
+    mount("tmpfs", new("/dev"), "tmpfs", MS_NOSUID | MS_NOEXEC, "size=64k,nr_inodes=64,mode=755")
+    for name in DEVICES:
+        if os.path.exists(f"/dev/{name}"):
+            _bind(f"/dev/{name}", new(f"/dev/{name}"), 0, readonly=False)
+    for name, to in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"),
+                     ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2")):
+        os.symlink(to, new(f"/dev/{name}"))
+    _mkdirs(new("/dev/shm"))
+    _bind("/proc", new("/proc"), MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    for path in ("/tmp", "/var/tmp"):
+        _mkdirs(new(path))
+        os.chmod(new(path), 0o1777)
+    mount("none", new("/dev"), None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NOEXEC, None)
+    mount("none", mountpoint, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, None)
+
+
+def pivot(mountpoint: str) -> None:
+    """Make ``mountpoint`` the root of the current mount namespace and drop the old root."""
+    number = SYS_PIVOT_ROOT.get(os.uname().machine)
+    if number is None:
+        raise OSError(0, f"pivot_root: unknown system call number on {os.uname().machine}")
+    os.chdir(mountpoint)
+    _check(libc().syscall(number, b".", b"."), "pivot_root")
+    _check(libc().umount2(b".", MNT_DETACH), "umount old root")
+    os.chdir("/")
+
+
+def enter_root(runtime: list[str], staging: str) -> list[str]:
+    """build_root + pivot; on failure the blacklist (cover) alone protects, with a warning."""
+    try:
+        build_root(runtime, staging)
+        pivot(staging)
+    except OSError as exc:
+        return [f"no whitelist root, other folders on this machine stay readable: {exc}"]
+    return []
 
 
 def cover(hide: list[str], runtime: list[str], staging: str) -> list[str]:

