@@ -192,8 +192,17 @@ def test_quiet_printing_is_allowed(tmp_path):
         session.close()
 
 
-@ROOT_ONLY
+def _userns() -> bool:
+    from grader.sandbox.forkserver import get_server
+
+    return bool(get_server().caps.get("userns"))
+
+
 def test_the_child_is_unprivileged_and_sees_only_its_scratch_folder(tmp_path):
+    """As root: a uid of its own. Not root: the grader's uid, but in a user namespace with no
+    capability left, pid 1 of its own PID namespace."""
+    if os.geteuid() != 0 and not _userns():
+        pytest.skip("not root and no user namespace: student code runs as the grader's user")
     session, file = session_for(tmp_path, (
         "import os, sys\n"
         "def facts(problem):\n"
@@ -209,12 +218,19 @@ def test_the_child_is_unprivileged_and_sees_only_its_scratch_folder(tmp_path):
         "    return {'uid': os.getuid(), 'gid': os.getgid(), 'groups': os.getgroups(),\n"
         "            'cwd': sorted(os.listdir('.')), 'env': sorted(os.environ),\n"
         "            'problem': listing, 'grader': grader_importable,\n"
-        "            'path': [p for p in sys.path if 'work' in p and '-packages' not in p], 'fds': sorted(os.listdir('/proc/self/fd'))}\n"))
+        "            'path': [p for p in sys.path if 'work' in p and '-packages' not in p], 'fds': sorted(os.listdir('/proc/self/fd')),\n"
+        "            'pid': os.getpid(), 'ppid': os.getppid(),\n"
+        "            'caps': [l.split()[1] for l in open('/proc/self/status') if l.startswith('CapEff')]}\n"))
     try:
         facts = session.call(file, "facts", [str(PROBLEM)]).value
     finally:
         session.close()
-    assert facts["uid"] >= 1_000_000 and facts["gid"] == facts["uid"] and facts["groups"] == []
+    if os.geteuid() == 0:
+        assert facts["uid"] >= 1_000_000 and facts["gid"] == facts["uid"] and facts["groups"] == []
+    else:
+        assert facts["uid"] == os.getuid() and facts["pid"] == 1 and facts["ppid"] == 0
+        assert facts["problem"] == "FileNotFoundError"  # the whitelist root
+    assert facts["caps"] == ["0000000000000000"]
     assert facts["cwd"] == ["submission.py"]
     assert "PYTHONPATH" not in facts["env"] and "HOME" in facts["env"]
     assert facts["problem"] in ("PermissionError", "FileNotFoundError")
@@ -222,20 +238,41 @@ def test_the_child_is_unprivileged_and_sees_only_its_scratch_folder(tmp_path):
     assert len(facts["fds"]) <= 5  # 0, 1, 2, the reply pipe, and listdir's own fd
 
 
-@ROOT_ONLY
+def _running(marker: str) -> list[int]:
+    """Live pids whose command line holds ``marker`` (zombies left out)."""
+    found = []
+    for name in os.listdir("/proc"):
+        try:
+            if (name.isdigit() and marker.encode() in Path(f"/proc/{name}/cmdline").read_bytes()
+                    and Path(f"/proc/{name}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"):
+                found.append(int(name))
+        except OSError:
+            continue
+    return found
+
+
 def test_grandchildren_that_escape_the_process_group_are_killed(tmp_path):
+    """In every mode: as root by uid, in a user namespace with its PID namespace, otherwise
+    as orphans reparented to the fork server."""
+    marker = f"60.{os.getpid()}{int(time.time() * 1000) % 100000}"
     session, file = session_for(tmp_path, (
         "import subprocess\n"
-        "def spawn():\n"
-        "    p = subprocess.Popen(['sleep', '60'], start_new_session=True)\n"
+        "def spawn(marker):\n"
+        "    p = subprocess.Popen(['sleep', marker], start_new_session=True)\n"
         "    return p.pid\n"))
     try:
-        pid = session.call(file, "spawn").value
-        assert os.path.exists(f"/proc/{pid}")
+        result = session.call(file, "spawn", [marker])
+        assert result.ok, result
+        assert _running(marker)
     finally:
         session.close()
-    assert all(processes_of(uid) == [] for uid in session.uids)
-    assert not os.path.exists(f"/proc/{pid}") or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2]
+    if os.geteuid() == 0:
+        assert all(processes_of(uid) == [] for uid in session.uids)
+    for _ in range(100):  # SIGKILL is sent; the kernel may take a moment to finish them
+        if not _running(marker):
+            break
+        time.sleep(0.01)
+    assert _running(marker) == []
 
 
 @ROOT_ONLY
@@ -433,14 +470,14 @@ ROOT_VIEW = (
     "            'writable': os.access('/usr', os.W_OK), 'cwd': os.getcwd()}\n")
 
 
-@ROOT_ONLY
 def test_the_student_sees_only_the_whitelist_root(tmp_path):
     """Only what the interpreter needs exists: no /home, /srv, /opt or /run (/work or /root only
-    as the way to the Python folders)."""
-    from grader.sandbox.namespaces import probe
+    as the way to the Python folders). The same without root, in a user namespace."""
+    from grader.sandbox.forkserver import get_server
 
-    if not probe()["mountns"]:
-        pytest.skip("no mount namespace here")
+    caps = get_server().caps
+    if not (caps.get("userns") or (caps.get("root") and caps.get("mountns"))):
+        pytest.skip("no mount namespace here (neither root nor user namespaces)")
     session, file = session_for(tmp_path, ROOT_VIEW)
     try:
         seen = session.call(file, "view").value
@@ -452,3 +489,104 @@ def test_the_student_sees_only_the_whitelist_root(tmp_path):
     assert not {"home", "srv", "opt", "run", "autograder", "mnt"} & set(seen["root"])
     assert {"usr", "tmp", "proc", "dev"} <= set(seen["root"])
     assert seen["writable"] is False and seen["cwd"].startswith("/tmp/")
+
+
+# ------------------------------------------------------------------ not root (user namespaces)
+
+AS_NOBODY = """
+import json, os, sys
+sys.path.insert(0, sys.argv[1])
+from grader.sandbox.forkserver import get_server
+from grader.sandbox.limits import SandboxConfig
+from grader.sandbox.session import SandboxSession
+
+if not get_server().caps.get("userns"):
+    print(json.dumps({"skip": "the kernel refuses unprivileged user namespaces here"}))
+    sys.exit(0)
+work = sys.argv[2]
+with open(os.path.join(work, "submission.py"), "w") as fh:
+    fh.write(
+        "import os, signal\\n"
+        "def attack(solver):\\n"
+        "    try:\\n"
+        "        seen = open(solver).read()\\n"
+        "    except OSError as exc:\\n"
+        "        seen = type(exc).__name__\\n"
+        "    me, parent = os.getpid(), os.getppid()\\n"
+        "    for target in (parent, -1):\\n"
+        "        try:\\n"
+        "            os.kill(target, signal.SIGKILL)\\n"
+        "        except OSError:\\n"
+        "            pass\\n"
+        "    return {'seen': seen, 'pid': me, 'ppid': parent}\\n")
+session = SandboxSession(SandboxConfig(call_timeout=5, import_timeout=10), hide=[sys.argv[3]])
+name = session.add_file(os.path.join(work, "submission.py"))
+result = session.call(name, "attack", [os.path.join(sys.argv[3], "solver.py")])
+isolation = session.child.ready.get("isolation") if session.child else None
+session.close()
+print(json.dumps({"ok": result.ok, "value": result.value, "message": result.message,
+                  "isolation": isolation, "warnings": session.warnings}))
+"""
+
+
+def _python_for(user: str):
+    """An interpreter ``user`` may run with numpy and this checkout importable, or None."""
+    import shutil
+    import subprocess
+
+    repo = str(Path(__file__).resolve().parents[1])
+    runuser = shutil.which("runuser")
+    if runuser is None:
+        return None, None
+    for python in (sys.executable, os.environ.get("GRADER_TEST_UNPRIVILEGED_PYTHON"),
+                   "/usr/bin/python3"):
+        if not python:
+            continue
+        probe = subprocess.run(
+            [runuser, "-u", user, "--", python, "-c",
+             "import sys, numpy; sys.path.insert(0, sys.argv[1]); import grader.sandbox.session",
+             repo], capture_output=True, timeout=60, cwd="/", check=False)
+        if probe.returncode == 0:
+            return runuser, python
+    return None, None
+
+
+@ROOT_ONLY
+def test_an_unprivileged_grader_isolates_student_code_in_a_user_namespace():
+    """The non-root path, run from CI (root) as user nobody: the student's process cannot read
+    a world-readable solver, and its kill(getppid()) and kill(-1) reach neither the grader nor
+    the fork server (both would be its own uid without a PID namespace of its own)."""
+    import json
+    import shutil
+    import subprocess
+    import tempfile
+
+    runuser, python = _python_for("nobody")
+    if python is None:
+        pytest.skip("no Python with numpy that user nobody may run and import this checkout "
+                    "with (set GRADER_TEST_UNPRIVILEGED_PYTHON to one)")
+    work = tempfile.mkdtemp(prefix="grader-nobody-", dir="/tmp")
+    problem = os.path.join(work, "problem")
+    try:
+        os.mkdir(problem)
+        with open(os.path.join(problem, "solver.py"), "w") as fh:
+            fh.write("SECRET = 'UNPRIVILEGED-SECRET-41'\n")
+        os.chmod(problem, 0o755)
+        os.chmod(os.path.join(problem, "solver.py"), 0o644)
+        os.chmod(work, 0o755)
+        os.chown(work, 65534, 65534)
+        repo = str(Path(__file__).resolve().parents[1])
+        done = subprocess.run([runuser, "-u", "nobody", "--", python, "-c", AS_NOBODY, repo,
+                               work, problem], capture_output=True, text=True, timeout=120,
+                              cwd="/", env={"PATH": "/usr/bin:/bin", "HOME": work}, check=False)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    assert done.returncode == 0, f"the grader was killed or failed: {done.returncode} {done.stderr[-2000:]}"
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    if "skip" in report:
+        pytest.skip(report["skip"])
+    assert "UNPRIVILEGED-SECRET-41" not in done.stdout
+    assert report["ok"], report
+    assert report["value"] == {"seen": "FileNotFoundError", "pid": 1, "ppid": 0}
+    assert {"userns", "pidns", "rootfs", "netns", "ipcns"} <= set(report["isolation"])
+    assert report["warnings"] == []

@@ -17,7 +17,7 @@ import sys
 import traceback
 from typing import Any
 
-from grader.sandbox import limits, namespaces, protocol, users
+from grader.sandbox import limits, namespaces, protocol, userns, users
 
 # Bound here, before student code runs, so a student patching builtins cannot break the loop.
 from builtins import (BaseException, SyntaxError, SystemExit, callable, dict, getattr,  # noqa: E402
@@ -91,6 +91,8 @@ def _run(spawn: dict, server_pid: int) -> None:
                     os.close(fd)
         if mnt_fd >= 0:
             warnings = list(spawn.get("ns_warnings") or []) + warnings
+    elif spawn.get("userns"):
+        done, warnings = _isolate_unprivileged(config, scratch, server_pid)
     reader = protocol.FrameReader(config.max_message_mb * 1024 * 1024)
     setup = _read(reader)
     if setup is None or setup.get("op") != "setup":
@@ -115,13 +117,45 @@ def _run(spawn: dict, server_pid: int) -> None:
                     break
     namespaces.prctl(namespaces.PR_SET_NO_NEW_PRIVS, 1)
     namespaces.prctl(namespaces.PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != server_pid:
+    if "pidns" not in done and os.getppid() != server_pid:  # pid 1 of its own: getppid() is 0
         os._exit(71)
-    warnings += limits.apply_rlimits(config, own_uid)
+    warnings += limits.apply_rlimits(config, own_uid or "pidns" in done)
     _sanitize(scratch)
     _write(protocol.frame({"ready": True, "uid": os.getuid(), "isolation": sorted(done),
                            "warnings": warnings}))
     _serve(reader, scratch)
+
+
+def _isolate_unprivileged(config: limits.SandboxConfig, scratch: str,
+                          server_pid: int) -> tuple[set, list[str]]:
+    """Not root: the same isolation inside a user namespace (see userns.py). Returns in the
+    student's process, pid 1 of a new PID namespace, with every capability dropped."""
+    runtime = sorted({sys.prefix, sys.base_prefix, sys.exec_prefix,
+                      *[p for p in sys.path if p.endswith("-packages")]})
+    try:
+        userns.enter()
+    except OSError as exc:
+        return set(), [(f"no user namespace ({exc.strerror or exc}): student code runs as the "
+                        "grader's own user, so it can read the problem folder and signal the grader")]
+    done, warnings = {"userns"}, []
+    namespaces.prctl(namespaces.PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != server_pid:
+        os._exit(71)
+    try:
+        userns.fork_init()  # from here on: the student's process, pid 1 of its namespace
+        done.add("pidns")
+        os.setsid()  # out of the keeper's process group: kill(0) reaches nothing outside
+    except OSError as exc:
+        warnings.append(f"no PID namespace ({exc.strerror or exc}): student code can signal "
+                        "the grader")
+    more, warned = namespaces.isolate(config.network, config.hide_paths, 64, runtime, scratch,
+                                      host_proc="pidns" not in done)
+    done |= more
+    warnings += warned
+    if "pidns" in done and not os.path.exists("/proc/self/status"):
+        warnings.append("no /proc for student code (proc could not be mounted)")
+    userns.drop_capabilities()  # raises: then the setup fails rather than run with them
+    return done, warnings
 
 
 BASE_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8",

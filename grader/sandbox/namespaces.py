@@ -18,8 +18,13 @@ import os
 CLONE_NEWNS = 0x00020000
 CLONE_NEWNET = 0x40000000
 CLONE_NEWIPC = 0x08000000
+CLONE_NEWUSER = 0x10000000
+CLONE_NEWPID = 0x20000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT = 1, 2, 4, 8, 32
 MS_BIND, MS_REC, MS_PRIVATE = 0x1000, 0x4000, 1 << 18
+# Mount flags a user namespace may not change on a mount it inherited (statvfs bit -> flag).
+LOCKED_FLAGS = ((MS_NOSUID, MS_NOSUID), (MS_NODEV, MS_NODEV), (MS_NOEXEC, MS_NOEXEC),
+                (1024, 1024), (2048, 2048), (4096, 1 << 21))  # noatime, nodiratime, relatime
 MNT_DETACH = 2
 SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41}
 TEMP_DIRS = ("/tmp", "/var/tmp", "/dev/shm")
@@ -128,7 +133,8 @@ def plan_hidden(hide: list[str], runtime: list[str]) -> tuple[list[str], list[st
 
 
 def isolate(network: bool, hide: list[str], tmp_mb: int, runtime: list[str],
-            staging: str, net_fd: int = -1, mnt_fd: int = -1) -> tuple[set, list[str]]:
+            staging: str, net_fd: int = -1, mnt_fd: int = -1,
+            host_proc: bool = True) -> tuple[set, list[str]]:
     """Enter new namespaces where possible. Returns (what succeeded, warnings).
 
     ``runtime`` are folders the student's interpreter must read (the Python installation):
@@ -137,7 +143,8 @@ def isolate(network: bool, hide: list[str], tmp_mb: int, runtime: list[str],
     ``net_fd`` / ``mnt_fd``, when given, are namespaces the fork server prepared: an empty
     network namespace no other live process uses, and a mount namespace where ``hide`` is
     already covered and the installation exposed; the child then copies the latter and only
-    adds its own private temp folders.
+    adds its own private temp folders. ``host_proc`` False: the new root gets a fresh /proc
+    of the caller's PID namespace instead of the host's (user-namespace mode, userns.py).
     """
     done: set = set()
     warnings: list[str] = []
@@ -168,7 +175,7 @@ def isolate(network: bool, hide: list[str], tmp_mb: int, runtime: list[str],
         return done, warnings
     if mnt_fd < 0:
         warnings += cover(hide, runtime, staging)
-        warnings += enter_root(runtime, staging)
+        warnings += enter_root(runtime, staging, host_proc)
     rooted = os.path.isdir(HOLD)
     if rooted:
         done.add("rootfs")
@@ -219,7 +226,11 @@ def _readonly(target: str, flags: int) -> None:
     try:
         mount("none", target, None, MS_BIND | MS_REMOUNT | MS_RDONLY | flags, None)
     except OSError:
-        locked = os.statvfs(target).f_flag & (MS_NOSUID | MS_NODEV | MS_NOEXEC)
+        have = os.statvfs(target).f_flag
+        locked = 0
+        for bit, flag in LOCKED_FLAGS:
+            if have & bit:
+                locked |= flag
         mount("none", target, None, MS_BIND | MS_REMOUNT | MS_RDONLY | flags | locked, None)
 
 
@@ -235,10 +246,11 @@ def _bind(source: str, target: str, flags: int, readonly: bool = True) -> None:
         _readonly(target, flags)
 
 
-def build_root(runtime: list[str], mountpoint: str) -> None:
+def build_root(runtime: list[str], mountpoint: str, host_proc: bool = True) -> None:
     """At ``mountpoint`` (in a private mount namespace): a new root holding only what the
     interpreter needs, read-only. Other checkouts, /work, /home, /root, /srv, /autograder
-    simply do not exist in it. /proc is the host's, read-only (no PID namespace of our own)."""
+    simply do not exist in it. /proc is the host's, read-only (as root: no PID namespace of
+    our own), or a fresh one of the caller's PID namespace (``host_proc`` False)."""
     mount("tmpfs", mountpoint, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,nr_inodes=4096,mode=755")
 
     def new(path: str) -> str:
@@ -265,7 +277,14 @@ def build_root(runtime: list[str], mountpoint: str) -> None:
                      ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2")):
         os.symlink(to, new(f"/dev/{name}"))
     _mkdirs(new("/dev/shm"))
-    _bind("/proc", new("/proc"), MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    if host_proc:
+        _bind("/proc", new("/proc"), MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    else:  # the caller's own PID namespace: a fresh /proc, mounted while the host's is visible
+        _mkdirs(new("/proc"))
+        try:
+            mount("proc", new("/proc"), "proc", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, None)
+        except OSError:
+            pass  # no /proc at all then (the caller checks and warns)
     for path in ("/tmp", "/var/tmp"):
         _mkdirs(new(path))
         os.chmod(new(path), 0o1777)
@@ -284,10 +303,10 @@ def pivot(mountpoint: str) -> None:
     os.chdir("/")
 
 
-def enter_root(runtime: list[str], staging: str) -> list[str]:
+def enter_root(runtime: list[str], staging: str, host_proc: bool = True) -> list[str]:
     """build_root + pivot; on failure the blacklist (cover) alone protects, with a warning."""
     try:
-        build_root(runtime, staging)
+        build_root(runtime, staging, host_proc)
         pivot(staging)
     except OSError as exc:
         return [f"no whitelist root, other folders on this machine stay readable: {exc}"]

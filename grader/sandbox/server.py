@@ -22,6 +22,7 @@ import shutil
 import signal
 import socket
 import sys
+import time
 
 MAX_CONTROL = 1 << 16
 WALL = 0x40000000  # __WALL: wait for every kind of child, clone()d ones included
@@ -30,7 +31,7 @@ WALL = 0x40000000  # __WALL: wait for every kind of child, clone()d ones include
 def serve(fd: int) -> None:
     import numpy  # noqa: F401 - preloaded once, shared copy-on-write by every child
 
-    from grader.sandbox import child, namespaces, nspool, users
+    from grader.sandbox import child, namespaces, nspool, userns, users
 
     sock = socket.socket(fileno=fd)
     sys.path.pop(0)
@@ -43,6 +44,8 @@ def serve(fd: int) -> None:
     caps = {"root": root, "netns": False, "mountns": False, "python": sys.version.split()[0]}
     if root:
         caps.update(namespaces.probe())
+    else:
+        caps["userns"] = userns.probe()
     live: dict[int, dict] = {}
     statuses: dict[int, int] = {}
     pool = nspool.NamespacePool(caps["netns"], caps["mountns"])
@@ -72,6 +75,8 @@ def serve(fd: int) -> None:
         if info is None:
             return {"error": "unknown pid"}
         uid = info["uid"]
+        if info["keeper"] and not info.get("reaped"):
+            _await_keeper(pid, live, statuses, info)
         # A reaped leader's pid may be reused: then only the uid sweep may kill (root).
         kills = () if info.get("reaped") and info["own_uid"] else (os.killpg, os.kill)
         if info.get("reaped"):
@@ -129,7 +134,7 @@ def serve(fd: int) -> None:
         if op == "spawn" and len(fds) == 3:
             spawn = msg["spawn"]
             scratch = namespaces.private_dir("grader-sbx-")
-            spawn = {**spawn, "scratch": scratch, "drop": root}
+            spawn = {**spawn, "scratch": scratch, "drop": root, "userns": caps.get("userns", False)}
             own_uid = root and spawn["config"].get("user") is None
             net = mnt = None
             if root:
@@ -144,7 +149,8 @@ def serve(fd: int) -> None:
                 os.close(f)
             pool.lend_netns(pid, net)
             uid = spawn["config"]["uid_base"] + pid if own_uid else os.getuid()
-            live[pid] = {"uid": uid, "scratch": scratch, "own_uid": own_uid}
+            live[pid] = {"uid": uid, "scratch": scratch, "own_uid": own_uid,
+                         "keeper": bool(spawn["userns"])}
             reply = {"pid": pid, "uid": uid}
         elif op == "finish":
             for f in fds:
@@ -162,6 +168,24 @@ def serve(fd: int) -> None:
     while later:
         later.pop(0)()
     os._exit(0)
+
+
+def _await_keeper(pid: int, live: dict, statuses: dict, info: dict) -> None:
+    """User-namespace mode (userns.py): ``pid`` is a keeper that exits as soon as the student's
+    process has ended, which the grader may notice first (EOF). If that process is gone, give
+    the keeper a moment to exit by itself, so its status (exit code, crash signal) is the
+    student's and not our SIGKILL."""
+    from grader.sandbox import users
+
+    if users.children_of(pid, live_only=True):
+        return
+    for _ in range(200):
+        got, status = os.waitpid(pid, os.WNOHANG | WALL)
+        if got == pid:
+            statuses[pid] = status
+            info["reaped"] = True
+            return
+        time.sleep(0.0005)
 
 
 def _tidy(pool, pid: int, alone: bool, scratch: str) -> None:

@@ -353,7 +353,7 @@ class SandboxSession:
 
             for path in split_hidden(self.config.hide_paths, _runtime_paths()):
                 _chmod_hide(path, self)
-        if not server.caps.get("root"):
+        if not server.caps.get("root") and not server.caps.get("userns"):
             self._warn("not running as root: student code runs as the grader's own user, "
                        "so it can read the problem folder and signal the grader")
         try:

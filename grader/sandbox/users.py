@@ -88,8 +88,9 @@ def processes_of(uid: int) -> list[int]:
     return found
 
 
-def children_of(ppid: int) -> list[int]:
-    """Pids whose parent is ``ppid`` (orphans reparented to a subreaper land here)."""
+def children_of(ppid: int, live_only: bool = False) -> list[int]:
+    """Pids whose parent is ``ppid`` (orphans reparented to a subreaper land here);
+    ``live_only``: zombies left out."""
     found = []
     for name in os.listdir("/proc"):
         if not name.isdigit():
@@ -97,7 +98,8 @@ def children_of(ppid: int) -> list[int]:
         try:
             with open(f"/proc/{name}/stat") as fh:
                 stat = fh.read()
-            if int(stat.rsplit(")", 1)[1].split()[1]) == ppid:
+            fields = stat.rsplit(")", 1)[1].split()
+            if int(fields[1]) == ppid and not (live_only and fields[0] in "ZX"):
                 found.append(int(name))
         except (OSError, ValueError, IndexError):
             continue
