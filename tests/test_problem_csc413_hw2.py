@@ -4,7 +4,6 @@ the example submissions get their declared scores."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
 import re
@@ -15,6 +14,8 @@ import numpy as np
 import pytest
 import yaml
 
+from grader.solvers import load_solvers
+
 ROOT = Path(__file__).resolve().parents[1]
 PROBLEM = ROOT / "problems" / "csc413-hw2"
 EXAMPLES = ROOT / "submissions_example" / "csc413-hw2"
@@ -22,14 +23,7 @@ SEED = ROOT.parent / "shared" / "seeds" / "004_58a797c32bd82249.txt"
 FORMULA_TYPES = ("expression", "matrix_expression")
 
 
-def _load_solver():
-    spec = importlib.util.spec_from_file_location("csc413_hw2_solver", PROBLEM / "solver.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-S = _load_solver()
+S = load_solvers(PROBLEM)  # the same loader the engine uses
 SPEC = yaml.safe_load((PROBLEM / "problem.yaml").read_text(encoding="utf-8"))
 PARTS = {p["id"]: p for p in SPEC["parts"]}
 P = SPEC["params"]

@@ -4,7 +4,6 @@ they do, and every example submission gets its declared score."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
@@ -15,20 +14,14 @@ import pytest
 import yaml
 
 from grader.engine import grade_path
+from grader.solvers import load_solvers
 
 ROOT = Path(__file__).resolve().parents[1]
 PROBLEM = ROOT / "problems" / "dl-midterm"
 EXAMPLES = ROOT / "submissions_example" / "dl-midterm"
 
 
-def _load_solver():
-    spec = importlib.util.spec_from_file_location("dl_midterm_solver", PROBLEM / "solver.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-S = _load_solver()
+S = load_solvers(PROBLEM)  # the same loader the engine uses
 SPEC = yaml.safe_load((PROBLEM / "problem.yaml").read_text(encoding="utf-8"))
 PARTS = {p["id"]: p for p in SPEC["parts"]}
 LAYERS = SPEC["params"]["layers"]

@@ -15,20 +15,15 @@ import numpy as np
 import pytest
 import yaml
 
+from grader.solvers import load_solvers
+
 ROOT = Path(__file__).resolve().parents[1]
 PROBLEM = ROOT / "problems" / "uva-dl1-resit-2022"
 EXAMPLES = ROOT / "submissions_example" / "uva-dl1-resit-2022"
 SEED = ROOT.parent / "shared" / "seeds" / "003_064c90fcb075f0e0.txt"
 
 
-def _load_solver():
-    spec = importlib.util.spec_from_file_location("uva_resit_solver", PROBLEM / "solver.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-S = _load_solver()
+S = load_solvers(PROBLEM)  # the same loader the engine uses
 SPEC = yaml.safe_load((PROBLEM / "problem.yaml").read_text(encoding="utf-8"))
 PARTS = {p["id"]: p for p in SPEC["parts"]}
 

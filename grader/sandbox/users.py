@@ -88,9 +88,12 @@ def processes_of(uid: int) -> list[int]:
     return found
 
 
+PF_EXITING = 0x4  # /proc/<pid>/stat flags: the process is already exiting
+
+
 def children_of(ppid: int, live_only: bool = False) -> list[int]:
     """Pids whose parent is ``ppid`` (orphans reparented to a subreaper land here);
-    ``live_only``: zombies left out."""
+    ``live_only``: processes already exiting (or zombies) left out."""
     found = []
     for name in os.listdir("/proc"):
         if not name.isdigit():
@@ -99,7 +102,8 @@ def children_of(ppid: int, live_only: bool = False) -> list[int]:
             with open(f"/proc/{name}/stat") as fh:
                 stat = fh.read()
             fields = stat.rsplit(")", 1)[1].split()
-            if int(fields[1]) == ppid and not (live_only and fields[0] in "ZX"):
+            exiting = fields[0] in "ZX" or int(fields[6]) & PF_EXITING
+            if int(fields[1]) == ppid and not (live_only and exiting):
                 found.append(int(name))
         except (OSError, ValueError, IndexError):
             continue
