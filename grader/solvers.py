@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import importlib.machinery
 import importlib.util
 import inspect
 import sys
@@ -31,18 +32,28 @@ class Rejected(Exception):
     """A trusted transform refused a student's value; the message is for the student."""
 
 
+class _FreshSourceLoader(importlib.machinery.SourceFileLoader):
+    """Compiles from the source every time: no stale bytecode, no __pycache__ in the problem."""
+
+    def get_code(self, fullname):
+        return compile(self.get_data(self.path), self.path, "exec", dont_inherit=True)
+
+
 def load_solvers(folder: Path) -> ModuleType | None:
+    """Import solver.py from its source (never a cached .pyc: an edit within the same second
+    and of the same size must not be missed, and the problem folder gets no __pycache__)."""
     path = folder / "solver.py"
     if not path.exists():
         return None
     name = f"_grader_solver_{hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:12]}"
     if name in sys.modules:
         return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, path)
+    loader = _FreshSourceLoader(name, str(path))
+    spec = importlib.util.spec_from_file_location(name, path, loader=loader)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     try:
-        spec.loader.exec_module(module)
+        loader.exec_module(module)
     except Exception as exc:  # the instructor's error: report it with their traceback line
         del sys.modules[name]
         tb = traceback.extract_tb(exc.__traceback__)
