@@ -164,7 +164,6 @@ def grade_entry(entry: Entry) -> Outcome:
 
 
 def _outcome(report, entry: Entry) -> Outcome:
-    from grader.formats.json_report import dumps
 
     report.source = entry.shown  # relative: the same bytes wherever the class folder lives
     report.student = entry.student
@@ -175,12 +174,30 @@ def _outcome(report, entry: Entry) -> Outcome:
     if entry.note:
         note = f"{entry.note}; {note}" if note else entry.note
     return Outcome(student=entry.student, status=status, scores=[p.score for p in report.parts],
-                   total=report.score, note=note, report_json=dumps(report.to_dict(), compact=True))
+                   total=report.score, note=note, report_json=_report_text(entry, report))
+
+
+def _report_text(entry: Entry, report) -> str:
+    """The report as JSON; written straight into --out by the worker when there is one (in
+    parallel, and nothing large crosses back to the parent), else returned."""
+    from grader.formats.json_report import dumps
+
+    text = dumps(report.to_dict(), compact=True)
+    target = _STATE.get("reports")
+    if target is None:
+        return text
+    folder, names = target
+    if entry.student not in names:  # graded outside run_batch's class: the caller writes it
+        return text
+    # Plain write, not tmp+rename: a run that dies is re-run; the index (_batch.json), written
+    # last and atomically, lists only the reports of a finished run.
+    with open(folder / names[entry.student], "w", encoding="utf-8", newline="\n") as fh:
+        fh.write(text)
+    return ""
 
 
 def error_outcome(problem, entry: Entry, reason: str) -> Outcome:
     """A student whose grading failed: no grades (blank, not 0) and the reason, in every output."""
-    from grader.formats.json_report import dumps
     from grader.report import PartResult, Report
 
     parts = [PartResult(id=p.id, title=p.title, type=p.type, max_score=p.points, score=0.0,
@@ -191,7 +208,7 @@ def error_outcome(problem, entry: Entry, reason: str) -> Outcome:
                     parts=parts, fatal=reason)
     note = f"{entry.note}; {reason}" if entry.note else reason
     return Outcome(student=entry.student, status="error", scores=[None] * len(parts), total=None,
-                   note=note, report_json=dumps(report.to_dict(), compact=True))
+                   note=note, report_json=_report_text(entry, report))
 
 
 # ---------------------------------------------------------------- the whole class
@@ -244,6 +261,7 @@ def run_batch(args: argparse.Namespace) -> int:
     entries, skipped = discover(root, outputs)
     for line in skipped:
         print(f"grader grade --batch: skipped {line}", file=sys.stderr)
+    _STATE["reports"] = _report_folder(Path(args.out), entries) if args.out else None
     show = not args.no_progress and sys.stderr.isatty()
     bar = Progress(len(entries), enabled=show)
     try:
@@ -286,13 +304,15 @@ def write_results_folder(folder: Path, problem, part_ids: list[str], outcomes: l
     """gradebook.csv, one <student>.json per student and _batch.json (the index the report reads)."""
     from grader.gradebook import write_gradebook
 
-    folder.mkdir(parents=True, exist_ok=True)
-    _remove_stale(folder)
-    taken: set[str] = {GRADEBOOK.lower()}
+    target = _STATE.get("reports")
+    if target is None or target[0] != folder:
+        target = _report_folder(folder, outcomes)
+    names = target[1]
     students = []
     for o in outcomes:
-        name = report_filename(o.student, taken)
-        _write_text(folder / name, o.report_json)
+        name = names[o.student]
+        if o.report_json:  # not already written by the worker
+            _write_text(folder / name, o.report_json)
         students.append({"student": o.student, "file": name, "status": o.status,
                          "total": o.total, "note": o.note})
     manifest = {
@@ -305,6 +325,14 @@ def write_results_folder(folder: Path, problem, part_ids: list[str], outcomes: l
 
     _write_text(folder / MANIFEST, dumps(manifest))
     return [write_gradebook(folder / GRADEBOOK, part_ids, rows), folder]
+
+
+def _report_folder(folder: Path, students) -> tuple[Path, dict[str, str]]:
+    """Make the --out folder ready (an earlier run's reports removed) and name every report."""
+    folder.mkdir(parents=True, exist_ok=True)
+    _remove_stale(folder)
+    taken: set[str] = {GRADEBOOK.lower()}
+    return folder, {s.student: report_filename(s.student, taken) for s in students}
 
 
 def _remove_stale(folder: Path) -> None:
