@@ -196,7 +196,7 @@ def _grade_answer(part: Part, kind, ctx, base: dict, rubric: list, raw: Any, pro
         return PartResult(**base, score=0.0, status="manual", answer=shown_answer,
                           feedback=verdict.message, rubric=rubric)
     try:
-        ref_uses = {arg: _reference_data(other, given, problem, solvers) for arg, other in part.uses.items()}
+        ref_uses = {arg: _reference_data(other, problem, solvers) for arg, other in part.uses.items()}
         expected = _expected(part, ctx, solvers, ref_uses)
         mark = _best_mark(part, ctx, solvers, got, expected, given, ref_uses)
     except Rejected as exc:
@@ -246,7 +246,7 @@ def _plain_answer(raw: Any) -> Any:
     return to_plain(raw)
 
 
-def _reference_data(part_id: str, given: dict[str, _Given], problem: Problem, solvers: Solvers) -> Any:
+def _reference_data(part_id: str, problem: Problem, solvers: Solvers) -> Any:
     """The reference answer of a used part, as plain data for a solver argument."""
     if solvers.params_key is None:
         solvers.params_key = _canonical(solvers.params)
@@ -254,7 +254,7 @@ def _reference_data(part_id: str, given: dict[str, _Given], problem: Problem, so
     if key not in _REFERENCE_DATA:
         used = problem.part(part_id)
         ctx = used.context(problem.spec_source, solvers=solvers.module, params=solvers.params)
-        uses = {arg: _reference_data(other, given, problem, solvers) for arg, other in used.uses.items()}
+        uses = {arg: _reference_data(other, problem, solvers) for arg, other in used.uses.items()}
         if len(_REFERENCE_DATA) >= MAX_MEMO:
             _REFERENCE_DATA.clear()
         _REFERENCE_DATA[key] = used.kind.to_data(_expected(used, ctx, solvers, uses), ctx)

@@ -85,7 +85,6 @@ class Mistake:
     solver: str | None = None
     args: dict[str, Any] = field(default_factory=dict)
     key: Any = None
-    has_value: bool = False
 
 
 @dataclass
@@ -483,7 +482,6 @@ def _load_part(raw: Any, i: int, defaults: dict, lines: _Lines, errors: list) ->
         mistakes.append(Mistake(
             credit=_credit(m.get("credit", 0), mw, label, errors), feedback=str(m.get("feedback") or ""),
             value=m.get("value"), solver=m.get("solver"), args=m.get("args") or {}, key=m.get("key"),
-            has_value="value" in m,
         ))
     uses = raw.get("uses") or {}
     if not all(isinstance(k, str) and isinstance(v, str) for k, v in uses.items()):

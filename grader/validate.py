@@ -10,7 +10,7 @@ from typing import Any
 
 from grader.engine import _expected, _reference_data, grade
 from grader.errors import SpecError
-from grader.solvers import SolverError, Solvers, load_solvers, resolve_params, to_plain
+from grader.solvers import SolverError, Solvers, load_solvers, resolve_params
 from grader.spec import Problem, load_problem, order_by_uses, read_yaml
 from grader.submission import Submission
 
@@ -60,7 +60,7 @@ def reference_answers(problem: Problem, student: str | None) -> tuple[dict[str, 
             continue
         ctx = part.context(str(problem.spec_file), solvers=module, params=solvers.params)
         try:
-            uses = {arg: _reference_data(other, {}, problem, solvers) for arg, other in part.uses.items()}
+            uses = {arg: _reference_data(other, problem, solvers) for arg, other in part.uses.items()}
             answers[part.id] = part.kind.example(_expected(part, ctx, solvers, uses), ctx)
         except SolverError as exc:
             errors.append(f"part {part.id}: {exc}")
@@ -157,4 +157,3 @@ def _check_examples(problem: Problem, result: Validation) -> None:
                                      f"{pscore:g} ({mark.feedback})")
         result.notes.append(f"example {name}: {report.score:g}/{report.max_score:g}"
                             + (" (as declared)" if score is not None else ""))
-    _ = to_plain

@@ -12,7 +12,7 @@ checks them and the JSON Schema is generated from them, so a new type is one fil
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, ClassVar, Mapping
+from typing import Any, ClassVar, Mapping
 
 
 class Invalid(Exception):
@@ -112,7 +112,7 @@ class AnswerType:
 
     def show(self, value: Any, ctx: PartContext) -> str:
         """Short human-readable form of a canonical value, for feedback and reports."""
-        return _short(repr(value))
+        return short(repr(value))
 
     def to_data(self, value: Any, ctx: PartContext) -> Any:
         """Canonical value -> plain JSON data (for reports, bundles and carried-forward args)."""
@@ -139,11 +139,9 @@ class AnswerType:
         return []
 
 
-def _short(text: str, limit: int = 200) -> str:
+def short(text: str, limit: int = 200) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
-
-short = _short
 
 REGISTRY: dict[str, AnswerType] = {}
 
@@ -165,12 +163,10 @@ def describe_value(raw: Any) -> str:
     if isinstance(raw, float):
         return f"the number {raw!r}"
     if isinstance(raw, str):
-        return f"the text {_short(repr(raw), 60)}"
+        return f"the text {short(repr(raw), 60)}"
     if isinstance(raw, list):
         return f"a list of {len(raw)} item(s)"
     if isinstance(raw, dict):
-        return f"an object with keys {_short(', '.join(map(str, list(raw)[:8])), 60)}"
+        return f"an object with keys {short(', '.join(map(str, list(raw)[:8])), 60)}"
     return f"a {type(raw).__name__}"
 
-
-Loader = Callable[[str], AnswerType]

@@ -180,7 +180,7 @@ def to_number(raw: Any, *, fractions: bool = True, constants: bool = False, what
             value = parse_number_text(raw, fractions=fractions, constants=constants)
         except ValueError as exc:
             raise Invalid(f"expected {what}, got the text {short_text(raw)}: {exc}") from None
-        if raw.strip().replace(".", "", 1).lstrip("+-").isdigit() or _plain_decimal(raw):
+        if _plain_decimal(raw):  # keep how it was written: significant figures count
             return WrittenFloat(raw.strip())
         return value
     if isinstance(raw, list) and len(raw) == 1 and not isinstance(raw[0], (list, dict)):
