@@ -9,6 +9,7 @@ timestamps), so re-running gives the same bytes.
 from __future__ import annotations
 
 import argparse
+import gc
 import hashlib
 import json
 import os
@@ -33,10 +34,12 @@ class Entry:
     student: str
     path: Path
     note: str = ""
+    folder: bool | None = None  # known from the directory listing; None: ask the file system
 
     @property
     def shown(self) -> str:
-        return self.path.name + ("/" if self.path.is_dir() else "")
+        folder = self.path.is_dir() if self.folder is None else self.folder
+        return self.path.name + ("/" if folder else "")
 
 
 @dataclass
@@ -57,32 +60,36 @@ class Outcome:
 def discover(root: Path, exclude: tuple[Path, ...] = ()) -> tuple[list[Entry], list[str]]:
     """(students sorted by id, names of the entries that were skipped and why)."""
     excluded = {p.resolve() for p in exclude}
-    found: list[tuple[str, Path]] = []
+    real_root = root.resolve()
+    excluded_names = {p.name for p in excluded if p.parent == real_root}
+    found: list[tuple[str, Path, bool]] = []
     skipped: list[str] = []
-    for child in sorted(root.iterdir(), key=lambda p: p.name):
+    with os.scandir(root) as listing:  # one directory read; no stat per student but for links
+        children = sorted(listing, key=lambda e: e.name)
+    for child in children:
         name = child.name
         if name.startswith(".") or name in SKIP_NAMES:
             continue
-        if child.resolve() in excluded:
+        if name in excluded_names or (child.is_symlink() and Path(child.path).resolve() in excluded):
             skipped.append(f"{name} (an output of this run)")
             continue
         if child.is_dir():
-            found.append((name, child))
+            found.append((name, Path(child.path), True))
         elif child.is_file():
             if name.lower().endswith(IGNORED_SUFFIXES):
                 skipped.append(f"{name} (not a submission: {Path(name).suffix} files are skipped)")
                 continue
-            found.append((Path(name).stem or name, child))
+            found.append((Path(name).stem or name, Path(child.path), False))
     counts: dict[str, int] = {}
-    for sid, _ in found:
+    for sid, _, _ in found:
         counts[sid] = counts.get(sid, 0) + 1
     entries = []
-    for sid, path in found:
+    for sid, path, folder in found:
         if counts[sid] > 1:
             entries.append(Entry(path.name, path, f"id taken from the full name: several entries are "
-                                                  f"named '{sid}'"))
+                                                  f"named '{sid}'", folder))
         else:
-            entries.append(Entry(sid, path))
+            entries.append(Entry(sid, path, folder=folder))
     entries.sort(key=lambda e: e.student)
     return entries, skipped
 
@@ -180,9 +187,9 @@ def _outcome(report, entry: Entry) -> Outcome:
 def _report_text(entry: Entry, report) -> str:
     """The report as JSON; written straight into --out by the worker when there is one (in
     parallel, and nothing large crosses back to the parent), else returned."""
-    from grader.formats.json_report import dumps
+    from grader.formats.json_report import compact_report
 
-    text = dumps(report.to_dict(), compact=True)
+    text = compact_report(report)
     target = _STATE.get("reports")
     if target is None:
         return text
@@ -191,8 +198,14 @@ def _report_text(entry: Entry, report) -> str:
         return text
     # Plain write, not tmp+rename: a run that dies is re-run; the index (_batch.json), written
     # last and atomically, lists only the reports of a finished run.
-    with open(folder / names[entry.student], "w", encoding="utf-8", newline="\n") as fh:
-        fh.write(text)
+    data = text.encode("utf-8")
+    fd = os.open(os.path.join(folder, names[entry.student]), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+    try:
+        view = memoryview(data)
+        while view:  # a write may be short
+            view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)
     return ""
 
 
@@ -220,6 +233,8 @@ def grade_class(problem_path: str, entries: list[Entry], *, jobs: int, timeout: 
 
     prepare(problem_path, timeout)
     forked = mp_context().get_start_method() == "fork"
+    if forked:  # what the workers inherit stays out of their garbage collections: no copy-on-write
+        gc.freeze()
     results = run_all(
         entries, key=lambda e: e.student, work=grade_entry, jobs=jobs,
         hard_timeout=timeout + 30.0, on_done=(progress.advance if progress else lambda: None),
@@ -323,20 +338,23 @@ def write_results_folder(folder: Path, problem, part_ids: list[str], outcomes: l
     }
     from grader.formats.json_report import dumps
 
-    _write_text(folder / MANIFEST, dumps(manifest))
+    _write_text(folder / MANIFEST, dumps(manifest, compact=True))  # for tools: a class is long
     return [write_gradebook(folder / GRADEBOOK, part_ids, rows), folder]
 
 
 def _report_folder(folder: Path, students) -> tuple[Path, dict[str, str]]:
     """Make the --out folder ready (an earlier run's reports removed) and name every report."""
     folder.mkdir(parents=True, exist_ok=True)
-    _remove_stale(folder)
     taken: set[str] = {GRADEBOOK.lower()}
-    return folder, {s.student: report_filename(s.student, taken) for s in students}
+    names = {s.student: report_filename(s.student, taken) for s in students}
+    _remove_stale(folder, keep=set(names.values()))
+    return folder, names
 
 
-def _remove_stale(folder: Path) -> None:
-    """Reports of an earlier run into the same folder (listed in its index) are removed."""
+def _remove_stale(folder: Path, keep: set[str]) -> None:
+    """An earlier run into the same folder: its index goes first (a run that dies leaves no
+    index, so no half-old class is taken for a result), then the reports of students who are
+    no longer in the class. The others are overwritten in place."""
     index = folder / MANIFEST
     if not index.is_file():
         return
@@ -344,9 +362,14 @@ def _remove_stale(folder: Path) -> None:
         old = json.loads(index.read_text(encoding="utf-8"))
         names = [s["file"] for s in old.get("students", [])]
     except (OSError, ValueError, TypeError, KeyError):
-        return
+        names = []
+    try:
+        index.unlink()
+    except OSError:
+        pass
     for name in names:
-        if isinstance(name, str) and "/" not in name and name.endswith(".json") and name != MANIFEST:
+        if (isinstance(name, str) and "/" not in name and name.endswith(".json") and name != MANIFEST
+                and name not in keep):
             try:
                 (folder / name).unlink()
             except OSError:

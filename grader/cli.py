@@ -8,9 +8,15 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from grader.errors import SpecError, UsageError
+
+# One BLAS thread, set before numpy loads: grading multiplies small arrays, a class is parallel
+# by process, and OpenBLAS would otherwise start a spinning thread per core in every worker.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 
 COMMANDS = {
     "grade": "grade one submission, or a whole class with --batch",

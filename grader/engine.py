@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import difflib
 import math
-from dataclasses import dataclass
+import pickle
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from grader.solvers import (
 from grader.spec import Part, Problem, load_problem, order_by_uses
 from grader.submission import Submission
 from grader.types import Invalid
+from grader.types.base import AnswerType
 
 
 @dataclass
@@ -58,10 +60,29 @@ def grade(problem: Problem, submission: Submission, *, reveal: bool = True) -> R
     solvers = Solvers(module, params, problem.folder)
     seed = student_seed(problem.id, student)
     messages = list(submission.messages)
-    answers = _match_ids(problem, submission.answers, messages)
+    plan = _plan(problem)
+    answers = _match_ids(problem, plan, submission.answers, messages)
     given: dict[str, _Given] = {}
     results: dict[str, PartResult] = {}
-    for part in order_by_uses(problem.parts):
+    if solvers.params_key is None:
+        solvers.params_key = _canonical(solvers.params)
+    source, params_key, fatal = problem.spec_source, solvers.params_key, submission.fatal
+    for part, whole, always_hidden, concealable in plan.steps:
+        # The common case in a class first, inline: an answer this process has graded before.
+        if not fatal and not whole and not part.uses:
+            hidden = always_hidden or (concealable and not reveal)
+            raw = answers.get(part.id, _ABSENT)
+            try:
+                key = ((source, part.id, "missing", hidden) if raw is _ABSENT
+                       else (source, part.id, params_key, pickle.dumps(raw, protocol=5), (), hidden))
+            except Exception:  # noqa: BLE001 - not picklable: graded without the memo
+                key = None
+            hit = _MEMO.get(key) if key is not None else None
+            if hit is not None:
+                results[part.id] = hit[0] if raw is _ABSENT else _located(hit[0], submission)
+                if hit[1] is not None:
+                    given[part.id] = hit[1]
+                continue
         results[part.id] = _grade_part(part, problem, submission, answers, solvers, seed, given, reveal)
     parts = [results[p.id] for p in problem.parts]
     manual = sum(p.max_score for p in parts if p.type == "manual")
@@ -72,6 +93,36 @@ def grade(problem: Problem, submission: Submission, *, reveal: bool = True) -> R
     )
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """What grading needs of a problem that is the same for every student."""
+
+    ordered: list[Part]  # parts after the parts they use
+    steps: list[tuple[Part, bool, bool, bool]]  # (part, graded whole, always hidden, hidden until due)
+    ids: frozenset[str]
+    id_list: list[str]
+    by_norm: dict[str, str]
+
+
+_PLANS: dict[int, tuple[Problem, list[Part], _Plan]] = {}
+
+
+def _plan(problem: Problem) -> _Plan:
+    cached = _PLANS.get(id(problem))
+    if cached is not None and cached[0] is problem and cached[1] == problem.parts:
+        return cached[2]
+    ids = [p.id for p in problem.parts]
+    ordered = order_by_uses(problem.parts)
+    steps = [(p, type(p.kind).grade_submission is not AnswerType.grade_submission, p.visibility == "hidden",
+              p.show_expected != "always" and p.type != "code") for p in ordered]
+    plan = _Plan(ordered=ordered, steps=steps, ids=frozenset(ids), id_list=ids,
+                 by_norm={_norm_id(i): i for i in ids})
+    if len(_PLANS) > 64:
+        _PLANS.clear()
+    _PLANS[id(problem)] = (problem, list(problem.parts), plan)  # holding the problem keeps its id unique
+    return plan
+
+
 def _round(x: float) -> float:
     return round(x + 0.0, 6)
 
@@ -80,79 +131,91 @@ def _norm_id(text: str) -> str:
     return "".join(text.split()).strip(".").casefold()
 
 
-def _match_ids(problem: Problem, answers: dict[str, Any], messages: list[str]) -> dict[str, Any]:
+def _match_ids(problem: Problem, plan: _Plan, answers: dict[str, Any], messages: list[str]) -> dict[str, Any]:
     """Student keys -> part ids; near-misses ('3.1.' or 'q1.A') matched, unknown ids reported."""
-    ids = [p.id for p in problem.parts]
-    by_norm = {_norm_id(i): i for i in ids}
     out: dict[str, Any] = {}
     for key, value in answers.items():
-        if key in ids:
+        if key in plan.ids:
             out.setdefault(key, value)
             continue
-        target = by_norm.get(_norm_id(key))
+        target = plan.by_norm.get(_norm_id(key))
         if target and target not in answers:
             out.setdefault(target, value)
             messages.append(f"answer '{key}' was taken as part {target}")
             continue
-        guess = difflib.get_close_matches(key, ids, n=1, cutoff=0.8)
+        guess = difflib.get_close_matches(key, plan.id_list, n=1, cutoff=0.8)
         hint = f" (did you mean '{guess[0]}'?)" if guess else ""
         messages.append(f"unknown part id '{key[:60]}' ignored: not a part of {problem.id}{hint}")
     return out
 
 
+_ABSENT = object()
+
+
 def _grade_part(part: Part, problem: Problem, sub: Submission, answers: dict, solvers: Solvers,
                 seed: int, given: dict[str, _Given], reveal: bool = True) -> PartResult:
     kind = part.kind
-    ctx = part.context(problem.spec_source, solvers=solvers.module, params=solvers.params, seed=seed)
     # Code parts keep their own public/hidden cases; other parts hide the answer until allowed.
-    conceal = not reveal and part.show_expected != "always" and part.type != "code"
-    ctx.hidden = ctx.hidden or conceal
+    hidden = part.visibility == "hidden" or (
+        not reveal and part.show_expected != "always" and part.type != "code")
+    whole = type(kind).grade_submission is not AnswerType.grade_submission
+    key = None
+    if not sub.fatal and not whole and part.id not in answers:
+        hit = _MEMO.get((problem.spec_source, part.id, "missing", hidden))
+        if hit is not None:
+            return hit[0]
+    if not sub.fatal and not whole and part.id in answers:
+        # The common case in a class, first: an answer this process has graded before.
+        key = _memo_key(problem, part, solvers, answers[part.id], given, hidden)
+        hit = _MEMO.get(key) if key is not None else None
+        if hit is not None:
+            if hit[1] is not None:
+                given[part.id] = hit[1]
+            return _located(hit[0], sub)
+    ctx = part.context(problem.spec_source, solvers=solvers.module, params=solvers.params, seed=seed)
+    ctx.hidden = hidden
     base = dict(id=part.id, title=part.title, type=part.type, max_score=part.points,
-                visibility=part.visibility, revealed=not ctx.hidden)
+                visibility=part.visibility, revealed=not hidden)
     rubric = list(part.options.get("rubric") or []) if part.type == "manual" else []
     if sub.fatal:
         return PartResult(**base, score=0.0, status="error", rubric=rubric,
                           feedback=f"not graded: the submission could not be read ({sub.fatal})")
-    direct = None
-    try:
-        direct = kind.grade_submission(sub, ctx)
-    except SolverError as exc:
-        return _solver_failed(base, exc)
-    if direct is not None:
-        return _result(base, part, _Mark(direct.fraction, direct.message), None, None)
+    if whole:
+        try:
+            direct = kind.grade_submission(sub, ctx)
+        except SolverError as exc:
+            return _solver_failed(base, exc)
+        if direct is not None:
+            return _result(base, part, _Mark(direct.fraction, direct.message), None, None)
     if part.id not in answers:
-        if part.type == "manual":
-            return PartResult(**base, score=0.0, status="missing", rubric=rubric,
-                              feedback="no answer given (manual part)")
-        return PartResult(**base, score=0.0, status="missing",
-                          feedback=f"no answer for part {part.id}: expected {kind.describe(ctx)}")
+        return _missing(part, problem, ctx, base, rubric)
     raw = answers[part.id]
-    key = _memo_key(problem, part, solvers, raw, given, ctx.hidden)
-    if key is not None and key in _MEMO:
-        result, kept = _MEMO[key]
-        if kept is not None:
-            given[part.id] = kept
-        return _located(_clone(result), sub)
+    if whole:
+        key = _memo_key(problem, part, solvers, raw, given, hidden)
     result = _grade_answer(part, kind, ctx, base, rubric, raw, problem, solvers, given)
     if key is not None:
         if len(_MEMO) >= MAX_MEMO:
             _MEMO.clear()
-        _MEMO[key] = (_clone(result), given.get(part.id))
+        _MEMO[key] = (result, given.get(part.id))  # results are frozen: safe to hand out again
     return _located(result, sub)
 
 
-def _clone(result: PartResult) -> PartResult:
-    """A shallow copy (dataclasses.replace re-runs __init__, which shows in class-sized runs)."""
-    copy = PartResult.__new__(PartResult)
-    copy.__dict__.update(result.__dict__)
-    return copy
+def _missing(part: Part, problem: Problem, ctx, base: dict, rubric: list) -> PartResult:
+    if part.type == "manual":
+        result = PartResult(**base, score=0.0, status="missing", rubric=rubric,
+                            feedback="no answer given (manual part)")
+    else:
+        result = PartResult(**base, score=0.0, status="missing",
+                            feedback=f"no answer for part {part.id}: expected {part.kind.describe(ctx)}")
+    _MEMO[(problem.spec_source, part.id, "missing", ctx.hidden)] = (result, None)
+    return result
 
 
 def _located(result: PartResult, sub: Submission) -> PartResult:
     """Name the file a malformed answer came from (a folder may hold several)."""
     if result.status == "invalid":
         where = sub.answer_files.get(result.id, Path(sub.source).name)
-        result.feedback = f"part {result.id} ({where}): {result.feedback}"
+        return replace(result, feedback=f"part {result.id} ({where}): {result.feedback}")
     return result
 
 
@@ -166,7 +229,7 @@ def _memo_key(problem: Problem, part: Part, solvers: Solvers, raw: Any, given: d
               concealed: bool) -> tuple | None:
     try:
         carried = tuple((arg, _canonical(given[o].data), given[o].correct) if o in given else (arg, None)
-                        for arg, o in sorted(part.uses.items()))
+                        for arg, o in sorted(part.uses.items())) if part.uses else ()
         if solvers.params_key is None:
             solvers.params_key = _canonical(solvers.params)
         return (problem.spec_source, part.id, solvers.params_key, _canonical(raw), carried, concealed)
@@ -176,8 +239,6 @@ def _memo_key(problem: Problem, part: Part, solvers: Solvers, raw: Any, given: d
 
 def _canonical(value: Any) -> bytes:
     """A key for plain data that keeps how numbers were written (WrittenFloat pickles its text)."""
-    import pickle
-
     return pickle.dumps(value, protocol=5)
 
 
@@ -267,9 +328,26 @@ _REFERENCE_DATA: dict[tuple, Any] = {}
 def _expected(part: Part, ctx, solvers: Solvers, uses: dict[str, Any]) -> Any:
     value = _raw_value(part.answer, solvers, uses)
     try:
-        return part.kind.expected(value, ctx)
+        return _canonical_reference(part, ctx, value)
     except Invalid as exc:
         raise SolverError(f"part {part.id}: the reference answer is malformed: {exc}") from None
+
+
+def _canonical_reference(part: Part, ctx, value: Any) -> Any:
+    """kind.expected(value), once per process for each distinct value: a reference or mistake
+    (a formula to parse, say) is otherwise read again for every distinct student answer."""
+    try:
+        key = (ctx.source, part.id, ctx.hidden, _canonical(value))
+    except Exception:  # noqa: BLE001 - not picklable: no memo
+        return part.kind.expected(value, ctx)
+    if key not in _REFERENCES:
+        if len(_REFERENCES) >= MAX_MEMO:
+            _REFERENCES.clear()
+        _REFERENCES[key] = part.kind.expected(value, ctx)
+    return _REFERENCES[key]
+
+
+_REFERENCES: dict[tuple, Any] = {}
 
 
 def _raw_value(source: dict[str, Any], solvers: Solvers, uses: dict[str, Any] | None = None,
@@ -313,7 +391,7 @@ def _best_mark(part: Part, ctx, solvers: Solvers, got: Any, expected: Any, given
         else:
             value = mistake.value
         try:
-            wrong = kind.expected(value, ctx)
+            wrong = _canonical_reference(part, ctx, value)
             if part.transform:
                 wrong = _transformed(part, ctx, solvers, wrong)
         except Invalid as exc:
@@ -361,7 +439,8 @@ def _carried(part: Part, ctx, solvers: Solvers, got: Any, given: dict[str, _Give
     if not carried_from:
         return None
     try:
-        value = _raw_value(part.answer, solvers, uses, seconds=STUDENT_VALUE_SECONDS)
+        # a carry_forward solver of its own (e.g. a fast one, for students' values) or the answer's
+        value = _raw_value(part.carry_answer or part.answer, solvers, uses, seconds=STUDENT_VALUE_SECONDS)
         if degenerate(to_plain(value)):
             return None
         expected = part.kind.expected(value, ctx)

@@ -9,6 +9,7 @@ zeros, so the same grades always give the same bytes.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,7 @@ class Row:
     note: str = ""
 
 
+@functools.lru_cache(maxsize=4096)  # a class has few distinct scores and many cells
 def format_score(x: float | None) -> str:
     """12.0 -> '12', 0.333333 -> '0.3333', None -> '' (no grade: spreadsheets keep it blank)."""
     if x is None:

@@ -8,8 +8,11 @@ from typing import Any
 STATUSES = ("correct", "partial", "incorrect", "invalid", "missing", "manual", "error")
 
 
-@dataclass
+@dataclass(frozen=True)
 class PartResult:
+    """One part's mark. Frozen: a class repeats answers, and a repeated answer's result is
+    handed out again (engine memo; json_report caches its text), so it must never change."""
+
     id: str
     title: str
     type: str

@@ -46,7 +46,7 @@ PART_KEYS: dict[str, Option] = {
     "tiers": Option("list", doc="[{credit, feedback, <looser options>}]: partial credit."),
     "mistakes": Option("list", doc="[{value | solver, args, key, credit, feedback}]."),
     "uses": Option("mapping", doc="{solver argument: part id}: answers of earlier parts."),
-    "carry_forward": Option("mapping", doc="{credit}: error carried forward from `uses` parts."),
+    "carry_forward": Option("mapping", doc="{credit, solver, args}: error carried forward from `uses` parts."),
     "visibility": Option("enum", choices=VISIBILITIES),
     "show_expected": Option("enum", choices=SHOW_EXPECTED,
                             doc="when students may see the expected answer in feedback: always, or "
@@ -61,6 +61,7 @@ PART_KEYS: dict[str, Option] = {
 
 ANSWER_KEYS = {"solver", "args", "key", "value"}
 MISTAKE_KEYS = {"solver", "args", "key", "value", "credit", "feedback"}
+CARRY_KEYS = {"credit", "solver", "args"}
 TIER_KEYS = {"credit", "feedback"}
 DRAWS = {
     "randint": {"low", "high"},
@@ -102,6 +103,7 @@ class Part:
     mistakes: list[Mistake] = field(default_factory=list)
     uses: dict[str, str] = field(default_factory=dict)
     carry_forward: float | None = None
+    carry_answer: dict[str, Any] | None = None  # {solver, args} fed carried values; None: `answer`
     visibility: str = "visible"
     show_expected: str = "after_due_date"
     feedback: dict[str, str] = field(default_factory=dict)
@@ -489,14 +491,11 @@ def _load_part(raw: Any, i: int, defaults: dict, lines: _Lines, errors: list) ->
                       f"to part ids (strings)")
         uses = {}
     carry = raw.get("carry_forward")
-    carry_credit = None
+    carry_credit, carry_answer = None, None
     if carry is not None:
-        if not isinstance(carry, dict) or set(carry) - {"credit"}:
-            errors.append(f"{lines.at('parts', i, 'carry_forward')}: {label}: carry_forward must be {{credit: 0..1}}")
-        else:
-            carry_credit = _credit(carry.get("credit", 1.0), lines.at("parts", i, "carry_forward"), label, errors)
-        if not uses:
-            errors.append(f"{lines.at('parts', i, 'carry_forward')}: {label}: carry_forward needs `uses`")
+        carry_credit, carry_answer = _carry_forward(
+            carry, answer if isinstance(answer, dict) else {}, uses, lines, ("parts", i, "carry_forward"),
+            label, errors)
     transform = raw.get("transform")
     if transform is not None and (not isinstance(transform, dict) or "solver" not in transform
                                   or set(transform) - {"solver", "args"}):
@@ -512,7 +511,7 @@ def _load_part(raw: Any, i: int, defaults: dict, lines: _Lines, errors: list) ->
         id=pid, type=type_name, points=float(points), title=str(raw.get("title") or ""),
         prompt=str(raw.get("prompt") or ""), assumptions=str(raw.get("assumptions") or ""),
         answer=answer if isinstance(answer, dict) else {}, transform=transform, options=options,
-        tiers=tiers, mistakes=mistakes, uses=uses, carry_forward=carry_credit,
+        tiers=tiers, mistakes=mistakes, uses=uses, carry_forward=carry_credit, carry_answer=carry_answer,
         visibility=visibility if visibility in VISIBILITIES else "visible",
         show_expected=raw.get("show_expected", defaults.get("show_expected", "after_due_date")),
         feedback=feedback if isinstance(feedback, dict) else {}, hint=str(raw.get("hint") or ""),
@@ -535,6 +534,41 @@ def _check_answer(answer: dict, allowed: set, lines: _Lines, path: tuple, label:
         errors.append(f"{lines.at(*path, 'solver')}: {label}: solver must be a function name")
     if "args" in answer and not isinstance(answer["args"], dict):
         errors.append(f"{lines.at(*path, 'args')}: {label}: args must be a mapping of argument: value")
+
+
+def _carry_forward(carry: Any, answer: dict, uses: dict, lines: _Lines, path: tuple, label: str,
+                   errors: list) -> tuple[float | None, dict[str, Any] | None]:
+    """`{credit, solver, args}` -> the credit, and what recomputes the answer from carried values:
+    a solver of its own (a fast one for students' values, say) or, without one, the answer's."""
+    where = lines.at(*path)
+    if not isinstance(carry, dict):
+        errors.append(f"{where}: {label}: carry_forward must be {{credit: 0..1, solver: name, args: {{...}}}}")
+        return None, None
+    for key in carry:
+        if key not in CARRY_KEYS:
+            errors.append(f"{lines.at(*path, key)}: {label}: unknown key '{key}' in carry_forward "
+                          f"(allowed: {', '.join(sorted(CARRY_KEYS))})")
+    credit = _credit(carry.get("credit", 1.0), where, label, errors)
+    if not uses:
+        errors.append(f"{where}: {label}: carry_forward needs `uses`")
+    solver, args = carry.get("solver"), carry.get("args")
+    if "solver" in carry and (not isinstance(solver, str) or not solver.strip()):
+        errors.append(f"{lines.at(*path, 'solver')}: {label}: carry_forward solver must be a function "
+                      f"name, not {solver!r}")
+        return credit, None
+    if "args" in carry and not isinstance(args, dict):
+        errors.append(f"{lines.at(*path, 'args')}: {label}: carry_forward args must be a mapping of "
+                      f"argument: value, not {args!r}")
+        return credit, None
+    if solver is None and not answer.get("solver"):
+        errors.append(f"{where}: {label}: carry_forward needs a solver (carry_forward: {{solver: name}}): "
+                      f"the answer is a literal value, which carried answers cannot change")
+        return credit, None
+    if solver is None and args is None:
+        return credit, None
+    answer_args = answer.get("args") if isinstance(answer.get("args"), dict) else {}
+    base = {"solver": solver} if solver else dict(answer)
+    return credit, {**base, "args": dict(args if args is not None else answer_args)}
 
 
 def _credit(value: Any, where: str, label: str, errors: list) -> float:

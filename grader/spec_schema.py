@@ -41,7 +41,8 @@ def spec_schema() -> dict[str, Any]:
             "additionalProperties": False}}
         props["uses"] = {"type": "object", "additionalProperties": {"type": "string"}}
         props["carry_forward"] = {"type": "object", "properties": {
-            "credit": _CREDIT}, "additionalProperties": False}
+            "credit": _CREDIT, "solver": {"type": "string", "minLength": 1}, "args": {"type": "object"}},
+            "additionalProperties": False}
         type_rules.append({
             "if": {"properties": {"type": {"const": name}}, "required": ["type"]},
             "then": {"properties": props, "additionalProperties": False,

@@ -8,11 +8,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from grader.engine import _expected, _reference_data, grade
+from grader.engine import _expected, _raw_value, _reference_data, _transformed, grade
 from grader.errors import SpecError
-from grader.solvers import SolverError, Solvers, load_solvers, resolve_params
-from grader.spec import Problem, load_problem, order_by_uses, read_yaml
+from grader.solvers import STUDENT_VALUE_SECONDS, Rejected, SolverError, Solvers, load_solvers, resolve_params
+from grader.spec import Part, Problem, load_problem, order_by_uses, read_yaml
 from grader.submission import Submission
+from grader.types import Invalid
 
 TRIAL_STUDENTS = (None, "student-a", "student-b", "student-c")
 
@@ -39,6 +40,8 @@ def validate(problem_ref: str | Path) -> Validation:
     has_draws = any(isinstance(v, dict) and "draw" in v for v in problem.params.values())
     for student in TRIAL_STUDENTS if has_draws else (None,):
         _check_reference(problem, student, result)
+        if not result.errors:
+            _check_carry_solvers(problem, student, result)
         if result.errors:
             break
     _check_examples(problem, result)
@@ -82,6 +85,45 @@ def _check_reference(problem: Problem, student: str | None, result: Validation) 
                             f"from answers ({report.manual_points:g} manual, "
                             f"{round(problem.total - auto - report.manual_points, 6) + 0.0:g} from code parts)")
         _check_mistakes(problem, answers, result)
+
+
+def _check_carry_solvers(problem: Problem, student: str | None, result: Validation) -> None:
+    """A carry_forward solver fed the reference answers of the parts it uses must give the part's
+    reference answer; else students' carried errors would be judged by another key than theirs."""
+    module = load_solvers(problem.folder)
+    solvers = Solvers(module, resolve_params(problem.params, problem.id, student), problem.folder)
+    who = f" (variant of student {student})" if student else ""
+    for part in problem.parts:
+        if part.carry_answer is None:
+            continue
+        name = part.carry_answer["solver"]
+        where = f"{problem.spec_file}:{part.line}: part {part.id}: carry_forward solver {name}()"
+        ctx = part.context(str(problem.spec_file), solvers=module, params=solvers.params)
+        try:
+            got, expected = _carry_of_reference(part, problem, solvers, ctx)
+        except (SolverError, Rejected, Invalid) as exc:
+            result.errors.append(f"{where}{who}: {exc}")
+            continue
+        verdict = part.kind.compare(got, expected, ctx)
+        if verdict.fraction < 1:
+            used = ", ".join(dict.fromkeys(part.uses.values()))
+            result.errors.append(
+                f"{where}{who}: fed the reference answer of part {used}, it gives "
+                f"{part.kind.show(got, ctx)}, not this part's reference answer "
+                f"{part.kind.show(expected, ctx)} ({verdict.message})")
+
+
+def _carry_of_reference(part: Part, problem: Problem, solvers: Solvers, ctx) -> tuple[Any, Any]:
+    """(what the carry_forward solver makes of the reference answers, the reference answer),
+    both as the engine compares them (after the part's transform, if any)."""
+    solvers.function(part.carry_answer["solver"])  # a missing function, named as such
+    uses = {arg: _reference_data(other, problem, solvers) for arg, other in part.uses.items()}
+    expected = _expected(part, ctx, solvers, uses)
+    value = _raw_value(part.carry_answer, solvers, uses, seconds=STUDENT_VALUE_SECONDS)
+    got = part.kind.expected(value, ctx)
+    if part.transform:
+        return _transformed(part, ctx, solvers, got), _transformed(part, ctx, solvers, expected)
+    return got, expected
 
 
 def _check_mistakes(problem: Problem, answers: dict[str, Any], result: Validation) -> None:

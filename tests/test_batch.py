@@ -277,3 +277,69 @@ def test_progress_bar_draws_on_its_stream():
     quiet = io.StringIO()
     Progress(4, stream=quiet, enabled=False).advance()
     assert quiet.getvalue() == ""
+
+
+def test_batch_reports_say_what_grading_one_submission_says(klass, graded):
+    """Batch reports reuse the text of repeated part results: the content must not change."""
+    out, _ = graded
+    for name in ("s003.json", "s005", "s011.json"):
+        student = Path(name).stem
+        proc = run_cli("grade", DEMO, klass / name, "--student", student, "--format", "json")
+        assert proc.returncode == 0, proc.stderr
+        alone = json.loads(proc.stdout)
+        in_batch = json.loads((out / "results" / f"{student}.json").read_text())
+        assert in_batch["parts"] == alone["parts"], name
+        assert in_batch["score"] == alone["score"] and in_batch["messages"] == alone["messages"]
+
+
+def test_the_same_bad_answer_names_each_students_own_file(tmp_path):
+    """A repeated answer is graded once, but a malformed one still names the file it came from."""
+    folder = tmp_path / "class"
+    (folder / "ann").mkdir(parents=True)
+    (folder / "ann" / "part1.json").write_text(json.dumps({"answers": {"1": {"not": "valid"}}}))
+    (folder / "ann" / "rest.json").write_text(json.dumps({"answers": {"5": "B"}}))
+    (folder / "bob.json").write_text(json.dumps({"answers": {"1": {"not": "valid"}}}))
+    proc = run_cli("grade", DEMO, folder, "--batch", "--jobs", "1", "--out", tmp_path / "res")
+    assert proc.returncode == 0, proc.stderr
+    ann = json.loads((tmp_path / "res" / "ann.json").read_text())
+    bob = json.loads((tmp_path / "res" / "bob.json").read_text())
+    ann1 = next(p for p in ann["parts"] if p["id"] == "1")
+    bob1 = next(p for p in bob["parts"] if p["id"] == "1")
+    assert ann1["status"] == bob1["status"] == "invalid"
+    assert ann1["feedback"].startswith("part 1 (part1.json): ")
+    assert bob1["feedback"] == ann1["feedback"].replace("(part1.json)", "(bob.json)")
+    assert ann1["feedback"].count("part 1 (") == 1
+
+
+def test_rerun_into_the_same_folder_drops_students_who_left(tmp_path):
+    """Re-grading into the same --out: reports of students no longer in the class are removed,
+    the others rewritten, and the result is the same as a run into an empty folder."""
+    folder = tmp_path / "class"
+    make_class(folder, n=6)
+    out = tmp_path / "res"
+    assert run_cli("grade", DEMO, folder, "--batch", "--jobs", "1", "--out", out).returncode == 0
+    assert (out / "s002.json").is_file()
+    (out / "notes.txt").write_text("the TA's own file")
+    (folder / "s002.json").unlink()
+    proc = run_cli("grade", DEMO, folder, "--batch", "--jobs", "1", "--out", out)
+    assert proc.returncode == 0, proc.stderr
+    assert not (out / "s002.json").exists()
+    fresh = tmp_path / "fresh"
+    assert run_cli("grade", DEMO, folder, "--batch", "--jobs", "1", "--out", fresh).returncode == 0
+    assert sorted(p.name for p in out.iterdir()) == sorted([p.name for p in fresh.iterdir()] + ["notes.txt"])
+    for p in fresh.iterdir():
+        assert (out / p.name).read_bytes() == p.read_bytes(), p.name
+
+
+def test_a_rerun_takes_the_old_index_away_first(tmp_path):
+    """Until a run finishes there is no index, so a run that dies never passes for a result."""
+    from grader import batch
+
+    folder = tmp_path / "class"
+    make_class(folder, n=3)
+    out = tmp_path / "res"
+    assert run_cli("grade", DEMO, folder, "--batch", "--jobs", "1", "--out", out).returncode == 0
+    entries, _ = batch.discover(folder)
+    batch._report_folder(out, entries)
+    assert not (out / "_batch.json").exists()
+    assert (out / "s001.json").is_file()  # kept, to be overwritten

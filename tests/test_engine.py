@@ -189,3 +189,55 @@ def test_show_expected_always(tmp_path):
         "id: s\ndefaults: {show_expected: always}\nparts:\n  - {id: a, points: 1, type: number, answer: {value: 2}}\n")
     report = grade(load_problem(folder), Submission(source="t", answers={"a": 3}), reveal=False)
     assert "expected 2" in report.parts[0].feedback
+
+
+CARRY_SOLVER = (
+    "def two():\n    return 2\n"
+    "def exact(x):  # the reference solver: it refuses what is not the reference\n"
+    "    if x != 2:\n        raise RuntimeError('reference only')\n    return 2 * x\n"
+    "def fast(x, k=2):\n    if x < 0:\n        raise ValueError('no negative sizes')\n    return k * x\n")
+CARRY_SPEC = (
+    "id: cf\nparts:\n  - {id: a, points: 1, type: number, answer: {solver: two}}\n"
+    "  - {id: b, points: 2, type: number, answer: {solver: exact}, uses: {x: a},\n"
+    "     carry_forward: {credit: 0.5, solver: fast}}\n"
+    "  - {id: c, points: 1, type: number, answer: {value: 6}, uses: {x: a},\n"
+    "     carry_forward: {solver: fast, args: {k: 3}}}\n")
+
+
+@pytest.fixture
+def carry_problem(tmp_path):
+    from grader.spec import load_problem
+
+    folder = tmp_path / "cf"
+    folder.mkdir()
+    (folder / "solver.py").write_text(CARRY_SOLVER)
+    (folder / "problem.yaml").write_text(CARRY_SPEC)
+    return load_problem(folder)
+
+
+def _carry_grade(problem, answers):
+    from grader.engine import grade
+    from grader.submission import Submission
+
+    return {p.id: p for p in grade(problem, Submission(source="t", answers=answers)).parts}
+
+
+def test_carried_values_go_to_the_carry_forward_solver(carry_problem):
+    parts = _carry_grade(carry_problem, {"a": 3, "b": 6, "c": 9})
+    assert parts["a"].score == 0
+    assert parts["b"].score == 1 and parts["b"].via == "carry_forward" and "part a" in parts["b"].feedback
+    assert parts["c"].score == 1 and parts["c"].via == "carry_forward"  # literal answer, own args
+    parts = _carry_grade(carry_problem, {"a": 2, "b": 4, "c": 6})
+    assert [parts[i].via for i in "abc"] == ["", "", ""] and sum(p.score for p in parts.values()) == 4
+
+
+def test_carry_forward_solver_wrong_partly_right_and_malformed(carry_problem):
+    parts = _carry_grade(carry_problem, {"a": 3, "b": 7, "c": 6})
+    assert parts["b"].score == 0 and parts["b"].status == "incorrect"  # right for no one
+    assert parts["c"].score == 1 and parts["c"].via == ""  # the reference's answer still counts
+    parts = _carry_grade(carry_problem, {"a": 3, "b": 4, "c": 6.5})
+    assert parts["b"].score == 2 and parts["c"].score == 0
+    parts = _carry_grade(carry_problem, {"a": -1, "b": -2, "c": -3})  # the solver refuses -1
+    assert parts["b"].score == 0 and parts["c"].score == 0 and parts["b"].status == "incorrect"
+    parts = _carry_grade(carry_problem, {"a": "many", "b": 6})  # nothing readable to carry
+    assert parts["a"].status == "invalid" and parts["b"].score == 0

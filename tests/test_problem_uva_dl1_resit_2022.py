@@ -7,6 +7,7 @@ import importlib.util
 import json
 import math
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -408,3 +409,135 @@ def test_a_learning_rate_that_is_not_scale_free_carries_nothing(tmp_path):
     assert parts["9.3"]["score"] == 0
     assert parts["9.4"]["score"] == 0 and parts["9.4"]["via"] != "carry_forward"
     assert parts["9.5"]["score"] == 2  # "0.46 n" within rtol 0.02 of 0.465 n
+
+
+# ------------------------------------------------------------------ carried forward without sympy
+
+
+def _same_formula(part_id: str, got: str, want: str) -> bool:
+    """What the engine asks: does the part's answer type judge the two formulas equal?"""
+    from grader.spec import load_problem
+
+    part = load_problem(PROBLEM).part(part_id)
+    ctx = part.context("test")
+    kind = part.kind
+    return kind.compare(kind.expected(got, ctx), kind.expected(want, ctx), ctx).fraction == 1
+
+
+@pytest.mark.parametrize("eta", [
+    "2/(lambda_max + lambda_min)", "1/lambda_max", "1/(lambda_min + lambda_max)", "2/lambda_max",
+    "1/lambda_min", "sqrt(1/(lambda_min*lambda_max))", "(lambda_max - lambda_min)/lambda_max^2",
+    "2/(lambda_max + lambda_min)*exp(0)", "e/(pi*lambda_max)", "sqrt(4/(lambda_min + lambda_max)^2)",
+])
+def test_rate_in_kappa_agrees_with_optimal_rate(eta):
+    # sympy prints Max and E, which the expression type does not read (so carrying 2/lambda_max
+    # through optimal_rate gave no credit); the float solver writes max and e
+    want = re.sub(r"\bE\b", "e", S.optimal_rate(eta).replace("Max(", "max("))
+    assert _same_formula("9.4", S.rate_in_kappa(eta), want)
+
+
+@pytest.mark.parametrize("eta", ["1/lambda_max^2", "lambda_min", "0.1", "1/(lambda_max + 1)",
+                                 "2/(lambda_min + mu)", "log(lambda_max)"])
+def test_rate_in_kappa_refuses_what_is_not_a_rate_in_kappa(eta):
+    with pytest.raises(ValueError):
+        S.rate_in_kappa(eta)
+
+
+@pytest.mark.parametrize("rate", ["(kappa - 1)/(kappa + 1)", "(kappa - 1)/kappa", "kappa/(kappa + 1)",
+                                  "max(abs(1 - 2/(kappa + 1)), abs(1 - 2/(kappa + 1)*kappa))",
+                                  "1 - 1/kappa^2", "sqrt((kappa - 1)/kappa)"])
+def test_momentum_steps_from_rate_agrees_with_momentum_steps(rate):
+    fast = S.momentum_steps_from_rate(rate)
+    assert re.fullmatch(r"[0-9.e+-]+\*n", fast)
+    assert _same_formula("9.5", fast, S.momentum_steps(rate))
+
+
+@pytest.mark.parametrize("rate", ["kappa", "1", "0", "kappa - 4", "1/(kappa - 4)", "-(kappa - 1)/kappa",
+                                  "1 - kappa", "sqrt(2 - kappa)", "n/kappa"])
+def test_momentum_steps_from_rate_refuses_what_is_no_rate_at_kappa_4(rate):
+    with pytest.raises(ValueError):
+        S.momentum_steps_from_rate(rate)
+
+
+@pytest.mark.parametrize("text", [
+    "__import__('os').system('true')", "kappa.real", "lambda: 1", "[1, 2]", "kappa if 1 else 2",
+    "(" * 5000 + "1" + ")" * 5000, "-" * 100 + "kappa", "9" * 3000, "kappa ** 10**9", "10.0**400 * kappa",
+    "", "open('x')", "nan", "1e999", "1j * kappa", "max(*[kappa])", "sqrt(kappa, 2)", "log(x=kappa)",
+    "exp(exp(exp(kappa)))", "1/(kappa - kappa)", "(-kappa)^0.5", "True + kappa", "'kappa'", None, [1],
+    "+".join(["kappa"] * 300), "*".join(["10.0**90"] * 4) + "*kappa",
+])
+def test_float_carry_solvers_refuse_hostile_text(text):
+    with pytest.raises(ValueError):
+        S.momentum_steps_from_rate(text)
+    with pytest.raises(ValueError):
+        S.rate_in_kappa(text)
+
+
+def _carried_parts(tmp_path: Path, answers: dict) -> dict:
+    path = tmp_path / "carried.json"
+    path.write_text(json.dumps({"answers": answers}))
+    return _parts(_grade(path))
+
+
+@pytest.mark.skipif(not ENGINE, reason="the grading engine (grader/engine.py) is not there yet")
+@pytest.mark.parametrize("eta, rate, steps", [
+    ("1/lambda_max", "(kappa-1)/kappa", "n*log(4/3)/log(3)"),
+    ("1/(lambda_min + lambda_max)", "kappa/(kappa+1)", "n*log(5/4)/log(3)"),
+    ("\\frac{1}{\\lambda_{\\max}}", "\\frac{\\kappa - 1}{\\kappa}", "0.262 n"),
+    ("\\frac{1}{\\lambda_{\\min} + \\lambda_{\\max}}", "1 - \\frac{1}{\\kappa + 1}", "\\frac{n \\ln(5/4)}{\\ln 3}"),
+])
+def test_wrong_learning_rates_carry_forward(tmp_path, eta, rate, steps):
+    parts = _carried_parts(tmp_path, {"9.3": eta, "9.4": rate, "9.5": steps})
+    assert parts["9.3"]["score"] == 0
+    assert parts["9.4"]["score"] == 2 and parts["9.4"]["via"] == "carry_forward"
+    assert parts["9.5"]["score"] == 2 and parts["9.5"]["via"] == "carry_forward"
+
+
+@pytest.mark.skipif(not ENGINE, reason="the grading engine (grader/engine.py) is not there yet")
+def test_carried_forward_but_still_wrong_or_partly_right(tmp_path):
+    # 9.4 right for neither the key nor 1/lambda_max; 9.5 right for the rate 9.4 gave
+    parts = _carried_parts(tmp_path, {"9.3": "1/lambda_max", "9.4": "(kappa-1)/kappa^2",
+                                      "9.5": "n*log(16/3)/log(3)"})
+    assert parts["9.4"]["score"] == 0 and parts["9.4"]["via"] != "carry_forward"
+    assert parts["9.5"]["score"] == 2 and parts["9.5"]["via"] == "carry_forward"
+    # a step count 6% off what the carried rate gives is outside 9.5's rtol of 2%
+    parts = _carried_parts(tmp_path, {"9.3": "1/lambda_max", "9.4": "(kappa-1)/kappa", "9.5": "0.246 n"})
+    assert parts["9.4"]["score"] == 2 and parts["9.5"]["score"] == 0
+    # a scale-dependent learning rate carries nothing; a 9.4 that is no rate at kappa = 4 neither
+    parts = _carried_parts(tmp_path, {"9.3": "1/lambda_max^2", "9.4": "kappa + 1", "9.5": "0.5 n"})
+    assert [parts[p]["score"] for p in ("9.3", "9.4", "9.5")] == [0, 0, 0]
+    assert parts["9.4"]["via"] != "carry_forward" and parts["9.5"]["via"] != "carry_forward"
+
+
+@pytest.mark.skipif(not ENGINE, reason="the grading engine (grader/engine.py) is not there yet")
+def test_grading_with_carried_errors_never_imports_sympy(tmp_path):
+    """A worker grading a class must not pay for sympy: the reference answers come from the
+    cache `grader validate` writes, carried ones from the float solvers. A copy of the problem
+    is validated here, so the test does not depend on (nor touch) the repository's cache."""
+    copy = tmp_path / "problems" / PROBLEM.name
+    shutil.copytree(PROBLEM, copy, ignore=shutil.ignore_patterns(".reference-cache.json", "__pycache__"))
+    done = subprocess.run([sys.executable, "-m", "grader", "validate", str(copy)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (copy / ".reference-cache.json").exists()
+    extra = tmp_path / "carried.json"
+    extra.write_text(json.dumps({"answers": {"9.3": "\\frac{1}{\\lambda_{\\min}+\\lambda_{\\max}}",
+                                             "9.4": "kappa/(kappa+1)", "9.5": "n*log(5/4)/log(3)"}}))
+    files = sorted(str(p) for p in EXAMPLES.glob("*.json")) + [str(extra)]
+    code = (
+        "import json, sys\n"
+        "from grader.engine import grade_path\n"
+        "out = {}\n"
+        f"for f in {files!r}:\n"
+        f"    report = grade_path({str(copy)!r}, f)\n"
+        "    out[f] = {p.id: [p.score, p.via] for p in report.parts if p.id.startswith('9.')}\n"
+        "print(json.dumps({'parts': out, 'sympy': 'sympy' in sys.modules}))\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    mistakes = result["parts"][str(EXAMPLES / "typical-mistakes.json")]
+    assert mistakes["9.4"] == [2, "carry_forward"]
+    assert result["parts"][str(extra)]["9.4"] == [2, "carry_forward"]
+    assert result["parts"][str(extra)]["9.5"] == [2, "carry_forward"]
+    assert result["sympy"] is False

@@ -158,3 +158,89 @@ def test_copy_of_demo_with_wrong_folder_name(tmp_path):
     target = tmp_path / "other"
     shutil.copytree(DEMO, target)
     assert "differs from the folder name" in errors_of(target)
+
+
+CARRY_SOLVER = ("def two():\n    return 2\n\ndef twice(x, k=2):\n    return k * x\n\n"
+                "def thrice(x):\n    return 3 * x\n")
+
+
+def test_carry_forward_solver_and_args_are_read(tmp_path):
+    folder = make(tmp_path, "id: p\nparts:\n  - {id: a, points: 1, type: number, answer: {solver: two}}\n"
+                            "  - {id: b, points: 1, type: number, answer: {value: 4}, uses: {x: a},\n"
+                            "     carry_forward: {credit: 0.5, solver: twice}}\n"
+                            "  - {id: c, points: 1, type: number, answer: {solver: twice, args: {k: 2}},\n"
+                            "     uses: {x: a}, carry_forward: {solver: thrice}}\n"
+                            "  - {id: d, points: 1, type: number, answer: {solver: twice}, uses: {x: a},\n"
+                            "     carry_forward: {args: {k: 3}}}\n"
+                            "  - {id: e, points: 1, type: number, answer: {solver: twice}, uses: {x: a},\n"
+                            "     carry_forward: {credit: 1}}\n", CARRY_SOLVER)
+    problem = load_problem(folder)
+    assert problem.part("b").carry_forward == 0.5
+    assert problem.part("b").carry_answer == {"solver": "twice", "args": {}}
+    assert problem.part("c").carry_answer == {"solver": "thrice", "args": {"k": 2}}  # the answer's args
+    assert problem.part("d").carry_answer == {"solver": "twice", "args": {"k": 3}}  # the answer's solver
+    assert problem.part("e").carry_answer is None  # today's behaviour: the answer's own solver
+
+
+def test_carry_forward_malformed(tmp_path):
+    folder = make(tmp_path, "id: p\nparts:\n  - {id: a, points: 1, type: number, answer: {solver: two}}\n"
+                            "  - id: b\n    points: 1\n    type: number\n    answer: {solver: two}\n"
+                            "    uses: {x: a}\n    carry_forward: {credit: 1, solvr: twice}\n"
+                            "  - {id: c, points: 1, type: number, answer: {solver: two}, uses: {x: a},\n"
+                            "     carry_forward: {solver: 3}}\n"
+                            "  - {id: d, points: 1, type: number, answer: {solver: two}, uses: {x: a},\n"
+                            "     carry_forward: {solver: twice, args: [1]}}\n"
+                            "  - {id: e, points: 1, type: number, answer: {value: 4}, uses: {x: a},\n"
+                            "     carry_forward: {credit: 1}}\n"
+                            "  - {id: f, points: 1, type: number, answer: {solver: two}, carry_forward: {solver: twice}}\n"
+                            "  - {id: g, points: 1, type: number, answer: {solver: two}, uses: {x: a}, carry_forward: 1}\n",
+                  CARRY_SOLVER)
+    text = errors_of(folder)
+    assert "problem.yaml:9: part b: unknown key 'solvr' in carry_forward (allowed: args, credit, solver)" in text
+    assert "part c: carry_forward solver must be a function name, not 3" in text
+    assert "part d: carry_forward args must be a mapping of argument: value, not [1]" in text
+    assert "part e: carry_forward needs a solver" in text and "literal value" in text
+    assert "part f: carry_forward needs `uses`" in text
+    assert "part g: carry_forward must be {credit: 0..1, solver: name, args: {...}}" in text
+
+
+def test_schema_knows_the_carry_forward_solver():
+    import json
+
+    import jsonschema
+
+    schema = json.loads(run_cli("schema").stdout)
+    part = {"id": "b", "points": 1, "type": "number", "answer": {"value": 4}, "uses": {"x": "a"},
+            "carry_forward": {"credit": 1, "solver": "twice", "args": {"k": 2}}}
+    spec = {"id": "p", "parts": [{"id": "a", "points": 1, "type": "number", "answer": {"value": 2}}, part]}
+    jsonschema.validate(spec, schema)
+    for wrong in ({"solvr": "twice"}, {"solver": 3}, {"args": [1]}):
+        part["carry_forward"] = wrong
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(spec, schema)
+
+
+CARRY_SPEC = ("id: p\nparts:\n  - {id: a, points: 1, type: number, answer: {solver: two}}\n"
+              "  - id: b\n    points: 1\n    type: number\n    answer: {value: 4}\n    uses: {x: a}\n"
+              "    carry_forward: {solver: %s}\n")
+
+
+def test_validate_accepts_a_consistent_carry_forward_solver(tmp_path):
+    out = run_cli("validate", make(tmp_path, CARRY_SPEC % "twice", CARRY_SOLVER))
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_validate_catches_an_inconsistent_carry_forward_solver(tmp_path):
+    out = run_cli("validate", make(tmp_path, CARRY_SPEC % "thrice", CARRY_SOLVER))
+    assert out.returncode == 2
+    assert ("problem.yaml:4: part b: carry_forward solver thrice(): fed the reference answer of part a, "
+            "it gives 6, not this part's reference answer 4") in out.stdout
+
+
+def test_validate_reports_a_missing_or_failing_carry_forward_solver(tmp_path):
+    out = run_cli("validate", make(tmp_path, CARRY_SPEC % "nope", CARRY_SOLVER, name="p"))
+    assert out.returncode == 2
+    assert "part b: carry_forward solver nope()" in out.stdout and "no function 'nope'" in out.stdout
+    broken = CARRY_SOLVER + "\ndef broken(x):\n    raise ValueError('no carry')\n"
+    out = run_cli("validate", make(tmp_path / "2", CARRY_SPEC % "broken", broken, name="p"))
+    assert out.returncode == 2 and "broken() raised ValueError: no carry" in out.stdout

@@ -44,9 +44,18 @@ class MatrixSpace:
         self.table = table
         self.defines = defines
         self.checker = ShapeChecker(table, defines)
+        self._points: dict[tuple, list] = {}
+        self._shapes: dict[int, tuple] = {}
 
     def shape(self, node: N.Node) -> tuple:
-        return self.checker.result(node)
+        hit = self._shapes.get(id(node))  # the reference's node comes back for every student
+        if hit is not None and hit[0] is node:
+            return hit[1]
+        shape = self.checker.result(node)
+        if len(self._shapes) >= 1000:
+            self._shapes.clear()
+        self._shapes[id(node)] = (node, shape)
+        return shape
 
     # -- instances ---------------------------------------------------------------------------
     def instance(self, rng: random.Random) -> dict:
@@ -174,23 +183,14 @@ class MatrixSpace:
             if not (orientation == "any" and transposed):  # values are compared flattened
                 theirs = "" if not hints else f", but the answer is {show(r_shape)}"
                 return Outcome(False, f"wrong shape: your formula is {show(s_shape)}{theirs}")
-        rng = random.Random(seed_for(seed_text, N.to_text(reference)))
         pairs = []
-        for _ in range(samples * 6):
-            env = self.instance(rng)
-            try:
-                r = self.evaluate(reference, env)
-            except _Undefined:
-                continue
+        for env, r in self._reference_points(reference, seed_text, samples):
             try:
                 s = self.evaluate(student, env)
             except _Undefined:
                 return Outcome(False, "not equivalent to the expected answer: your formula is undefined "
                                       "(a singular inverse, a log of a negative...) where the answer is defined")
-            s, r = np.ravel(np.asarray(s, float)), np.ravel(np.asarray(r, float))
-            pairs.append((s, r))
-            if len(pairs) == samples:
-                break
+            pairs.append((np.ravel(np.asarray(s, float)), r))
         if len(pairs) < min(2, samples):
             return Outcome(False, "could not be checked: the expected formula is undefined on most "
                                   "random instances (tell your instructor)")
@@ -198,6 +198,29 @@ class MatrixSpace:
             return Outcome(True)
         hint = _hint(pairs, rtol) if hints else ""
         return Outcome(False, "not equivalent to the expected answer" + (f" ({hint})" if hint else ""))
+
+
+    def _reference_points(self, reference: N.Node, seed_text: str, samples: int) -> list:
+        """The first `samples` random instances where the reference is defined, with its value
+        there: drawn once per reference, as every student's formula is checked at the same points."""
+        key = (seed_text, N.to_text(reference), samples)
+        points = self._points.get(key)
+        if points is None:
+            rng = random.Random(seed_for(seed_text, key[1]))
+            points = []
+            for _ in range(samples * 6):
+                env = self.instance(rng)
+                try:
+                    r = self.evaluate(reference, env)
+                except _Undefined:
+                    continue
+                points.append((env, np.ravel(np.asarray(r, float))))
+                if len(points) == samples:
+                    break
+            if len(self._points) >= 1000:
+                self._points.clear()
+            self._points[key] = points
+        return points
 
 
 def _raise():

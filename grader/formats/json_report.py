@@ -6,7 +6,7 @@ import json
 import math
 from typing import Any
 
-from grader.report import Report
+from grader.report import PartResult, Report
 
 
 def plain(value: Any) -> Any:
@@ -22,13 +22,49 @@ def plain(value: Any) -> Any:
     return value
 
 
+_INDENTED = json.JSONEncoder(ensure_ascii=False, allow_nan=False, indent=2)
+_COMPACT = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+def _encode(data: Any, encoder: json.JSONEncoder) -> str:
+    try:  # the common case has no NaN: skip the Python-level walk
+        return encoder.encode(data)
+    except ValueError:
+        return encoder.encode(plain(data))
+
+
 def dumps(data: Any, compact: bool = False) -> str:
     """Indented for people; compact (json's C encoder, several times faster) for batch files."""
-    options: dict[str, Any] = {"separators": (",", ":")} if compact else {"indent": 2}
-    try:  # the common case has no NaN: skip the Python-level walk
-        return json.dumps(data, ensure_ascii=False, allow_nan=False, **options) + "\n"
-    except ValueError:
-        return json.dumps(plain(data), ensure_ascii=False, allow_nan=False, **options) + "\n"
+    return _encode(data, _COMPACT if compact else _INDENTED) + "\n"
+
+
+# A class repeats answers, and the engine hands out the same (frozen) PartResult for a repeated
+# one: its text is encoded once. Keyed by id(), holding the object so that the id stays its own.
+_PART_TEXT: dict[int, tuple[PartResult, str]] = {}
+MAX_PART_TEXT = 50_000
+
+
+def _part_text(part: PartResult) -> str:
+    hit = _PART_TEXT.get(id(part))
+    if hit is not None and hit[0] is part:
+        return hit[1]
+    text = _encode(vars(part), _COMPACT)
+    if len(_PART_TEXT) >= MAX_PART_TEXT:
+        _PART_TEXT.clear()
+    _PART_TEXT[id(part)] = (part, text)
+    return text
+
+
+def compact_report(report: Report) -> str:
+    """The same text as dumps(report.to_dict(), compact=True), with each part's text reused."""
+    pieces = []
+    for key, value in vars(report).items():
+        if key == "parts":
+            text = "[" + ",".join(_part_text(p) for p in value) + "]"
+        else:
+            text = _encode(value, _COMPACT)
+        pieces.append(f'"{key}":{text}')
+    return "{" + ",".join(pieces) + "}\n"
 
 
 def to_json(report: Report, **_: Any) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 from grader.loaders.json_file import Unreadable, read_json_answers
@@ -29,7 +31,12 @@ def load_submission(path: str | Path, student_id: str | None = None,
     """Read a submission. `private` folders (the problem's) are hidden from student code."""
     path = Path(path)
     sub = Submission(source=str(path), student_id=student_id, private=[Path(p) for p in private])
-    if path.is_dir():
+    try:
+        is_dir = stat.S_ISDIR(os.stat(path).st_mode)  # one stat: a class has a thousand of these
+    except (OSError, ValueError):
+        sub.fatal = f"{path.name}: file not found"
+        return sub
+    if is_dir:
         files = submission_files(path)
         if not files:
             sub.fatal = (f"{path.name}: no .json, .py or .ipynb file found in the submission "
@@ -43,9 +50,6 @@ def load_submission(path: str | Path, student_id: str | None = None,
             read_any |= _load_file(file, sub, label=str(file.relative_to(path)), alone=False)
         if not read_any:
             sub.fatal = "no file of the submission could be read: " + "; ".join(sub.messages)
-        return sub
-    if not path.exists():
-        sub.fatal = f"{path.name}: file not found"
         return sub
     if path.suffix.lower() not in SUFFIXES:
         sub.fatal = (f"{path.name}: unsupported file type; hand in a .json answers file, a .py module "

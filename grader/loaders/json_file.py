@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from pathlib import Path
 from typing import Any
 
@@ -29,18 +30,23 @@ def read_json_answers(path: Path, *, max_bytes: int = MAX_BYTES) -> dict[str, An
     """{"answers": {...}} or a bare {"part": value} mapping -> {part id: value}."""
     name = path.name
     try:
-        size = path.stat().st_size
+        with open(path, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            if size > max_bytes:
+                raise Unreadable(f"{name}: the file is {size / 1e6:.1f} MB; answers files are read up to "
+                                 f"{max_bytes / 1e6:.0f} MB")
+            # Bounded even if the file grows while it is read; sized by fstat, not by the bound
+            # (a 10 MB buffer per student would cost more than reading the file).
+            data = fh.read(min(size, max_bytes) + 1 if size else max_bytes + 1)
+            if size and len(data) > size:  # it grew: read on, up to the bound
+                data += fh.read(max_bytes + 1 - len(data))
     except FileNotFoundError:
         raise Unreadable(f"{name}: file not found") from None
     except OSError as exc:
-        raise Unreadable(f"{name}: cannot be read ({exc.strerror})") from None
-    if size > max_bytes:
-        raise Unreadable(f"{name}: the file is {size / 1e6:.1f} MB; answers files are read up to "
+        raise Unreadable(f"{name}: cannot be read ({exc.strerror or exc})") from None
+    if len(data) > max_bytes:
+        raise Unreadable(f"{name}: the file is over {max_bytes / 1e6:.0f} MB; answers files are read up to "
                          f"{max_bytes / 1e6:.0f} MB")
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise Unreadable(f"{name}: cannot be read ({exc.strerror})") from None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -11,14 +11,15 @@ Three computable chains:
   optimal learning rate, the optimal rate in kappa and the momentum step count.
 
 Formula answers are returned as plain-syntax strings for the `expression` answer types.
-Carried-forward student formulas (from `uses:`) arrive as whatever the expression type hands
-over (a sympy expression, or plain text); text is read by a small whitelist parser here,
-never by eval or sympify.
+Carried-forward student formulas (from `uses:`) arrive as the expression type's canonical
+plain text; it is read by a small whitelist parser here, never by eval or sympify, and the
+carry_forward solvers (rate_in_kappa, momentum_steps_from_rate) work on it with floats only.
 """
 
 from __future__ import annotations
 
 import ast
+import copy
 import math
 
 # --------------------------------------------------------------------------------------
@@ -299,80 +300,243 @@ def momentum_steps_inverted(kappa=4):
 
 
 # --------------------------------------------------------------------------------------
+# Carried-forward errors without sympy
+# --------------------------------------------------------------------------------------
+# A class brings hundreds of distinct wrong answers to 9.3 and 9.4, and each is fed to the
+# solver that recomputes 9.4 or 9.5 from it. optimal_rate and momentum_steps (above) give the
+# pretty reference once (`grader validate` caches it); the two below give the same answers
+# with floats and text only, so a grading worker never imports sympy nor waits on simplify.
+
+_KAPPAS = (1.5, 2.0, 3.7, 8.0, 21.0, 55.0, 100.0)  # inside 9.4's domain of kappa, [1, 100]
+_SCALES = (0.013, 0.4, 1.0, 2.9, 71.0)  # lambda_min; lambda_max = kappa * lambda_min
+_SAME_RATE = 1e-7  # relative: rates this close at every scale are taken as scale-free
+
+
+def rate_in_kappa(eta_star):
+    """optimal_rate without sympy: the rate max(|1 - eta lmin|, |1 - eta lmax|) at the learning
+    rate eta_star, as a formula in kappa.
+
+    With lmin = s and lmax = s kappa, the rate must not depend on s (checked at several s and
+    kappa; else ValueError, as optimal_rate). Then s = 1 gives it: eta_star with lambda_min ->
+    1 and lambda_max -> kappa, put into the two ends of the rate.
+    """
+    eta = read_formula(eta_star, ("lambda_min", "lambda_max"))
+    defined = 0
+    for kappa in _KAPPAS:
+        rates = [_rate_or_none(eta, s, kappa) for s in _SCALES]
+        if all(r is None for r in rates):
+            continue  # undefined at this kappa whatever the scale: nothing to compare
+        if None in rates or not all(math.isclose(r, rates[0], rel_tol=_SAME_RATE, abs_tol=1e-12)
+                                    for r in rates):
+            raise ValueError("the rate depends on the scale of the eigenvalues, not on kappa only")
+        defined += 1
+    if defined < 3:
+        raise ValueError("the learning rate is undefined for most condition numbers")
+    at_unit = _substitute(eta, {"lambda_min": ast.Constant(1), "lambda_max": ast.Name("kappa", ast.Load())})
+    e = ast.unparse(at_unit)
+    return f"max(abs(1 - ({e})), abs(1 - ({e})*kappa))"
+
+
+def _rate_or_none(eta, s, kappa):
+    """The gradient-descent rate at lambda_min = s, lambda_max = s kappa; None if undefined."""
+    try:
+        value = evaluate_formula(eta, {"lambda_min": s, "lambda_max": s * kappa})
+        return _finite(max(abs(1 - value * s), abs(1 - value * s * kappa)))
+    except ValueError:
+        return None
+
+
+def momentum_steps_from_rate(gd_rate_kappa, kappa=4):
+    """momentum_steps without sympy: m = C n with C = log(rate_gd) / log(rate_momentum) at this
+    kappa, C written as repr(float) (exact to 1e-16, far inside 9.5's rtol).
+
+    The gradient-descent rate (9.4's answer, a formula in kappa) must be in (0, 1) at kappa:
+    else there is no step count to speak of (ValueError, as momentum_steps).
+    """
+    r_gd = evaluate_formula(read_formula(gd_rate_kappa, ("kappa",)), {"kappa": float(kappa)})
+    if not 0 < r_gd < 1:
+        raise ValueError(f"the gradient-descent rate must be a number in (0, 1) at kappa = {kappa}")
+    root = math.sqrt(kappa)
+    r_m = (root - 1) / (root + 1)
+    if not 0 < r_m < 1:
+        raise ValueError(f"no momentum rate in (0, 1) at kappa = {kappa}")
+    return f"{math.log(r_gd) / math.log(r_m)!r}*n"
+
+
+# --------------------------------------------------------------------------------------
 # Carried-forward formulas: a whitelist reader (no eval, no sympify)
 # --------------------------------------------------------------------------------------
+# The expression type hands a student's formula over as its canonical plain text
+# ("2/(lambda_max + lambda_min)", "(kappa - 1)/kappa", "x^2"). It is parsed as Python syntax
+# and walked against a whitelist before anything uses it; nothing is ever run.
 
-_MAX_FORMULA = 2000
+_MAX_FORMULA = 2000  # characters
+_MAX_NODES = 500
+_MAX_DEPTH = 60
+_MAX_EXPONENT = 100  # |k| in x^k for a constant k
+_CONSTANTS = {"pi": math.pi, "e": math.e}
+_FLOAT_FUNCTIONS = {
+    "sqrt": math.sqrt, "exp": math.exp, "log": math.log, "ln": math.log, "log2": math.log2,
+    "log10": math.log10, "abs": abs, "Abs": abs, "max": lambda *a: max(a), "Max": lambda *a: max(a),
+    "min": lambda *a: min(a), "Min": lambda *a: min(a),
+}
+_VARIADIC = {"max", "Max", "min", "Min"}
+_BINARY = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow)
 
 
-def to_sympy(value, names):
-    """A formula handed over by the expression type, as a sympy expression.
+def read_formula(value, names):
+    """The checked syntax tree of a formula in `names` (a number is a formula too).
 
-    Accepts a sympy expression as is; text is parsed as Python syntax and only numbers,
-    the given names, pi and e, + - * / ** (or ^) and a few functions (sqrt, log/ln/log2/log10,
-    exp, abs, max, min) are allowed.
+    Only numbers, the names, pi and e, + - * / ** (or ^) and the functions of
+    _FLOAT_FUNCTIONS pass; anything else, or too long, deep or large, is a ValueError.
     """
-    import sympy
-
-    if isinstance(value, sympy.Basic):
-        return value
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         raise ValueError(f"cannot read a formula from {type(value).__name__}")
-    if isinstance(value, (int, float)):
-        return sympy.nsimplify(value)
-    text = value.replace("^", "**").strip()
+    text = value if isinstance(value, str) else repr(value)
+    text = text.replace("^", "**").strip()
     if not text or len(text) > _MAX_FORMULA:
         raise ValueError("formula empty or too long")
     try:
         tree = ast.parse(text, mode="eval")
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         raise ValueError(f"not a formula: {exc}") from None
-    names = dict({"pi": sympy.pi, "e": sympy.E}, **names)
+    count = [0]
+    _check(tree.body, frozenset(names), 0, count)
+    return tree.body
+
+
+def _check(node, names, depth, count):
+    """Raise ValueError unless every node of the tree is whitelisted and bounded."""
+    count[0] += 1
+    if depth > _MAX_DEPTH or count[0] > _MAX_NODES:
+        raise ValueError("formula nested too deeply or too long")
+    d = depth + 1
+    if isinstance(node, ast.Constant):
+        if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
+            raise ValueError(f"not a number: {node.value!r}")
+        try:
+            if not math.isfinite(float(node.value)):
+                raise ValueError("non-finite number")
+        except OverflowError:
+            raise ValueError("number too large") from None
+    elif isinstance(node, ast.Name):
+        if node.id not in names and node.id not in _CONSTANTS:
+            raise ValueError(f"unknown name {node.id!r}")
+    elif isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        _check(node.operand, names, d, count)
+    elif isinstance(node, ast.BinOp) and isinstance(node.op, _BINARY):
+        _check(node.left, names, d, count)
+        _check(node.right, names, d, count)
+        if isinstance(node.op, ast.Pow) and not _has_names(node.right):
+            if abs(evaluate_formula(node.right, {})) > _MAX_EXPONENT:
+                raise ValueError("exponent too large")
+    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+            and node.func.id in _FLOAT_FUNCTIONS and not node.keywords and node.args:
+        if len(node.args) != 1 and node.func.id not in _VARIADIC:
+            raise ValueError(f"{node.func.id}() takes one argument")
+        for arg in node.args:
+            if isinstance(arg, ast.Starred):
+                raise ValueError("not allowed in a formula: *")
+            _check(arg, names, d, count)
+    else:
+        raise ValueError(f"not allowed in a formula: {type(node).__name__}")
+
+
+def _has_names(node):
+    return any(isinstance(n, ast.Name) and n.id not in _CONSTANTS for n in ast.walk(node))
+
+
+def evaluate_formula(node, env):
+    """The float value of a checked formula at a point; ValueError where it is undefined
+    (division by zero, log of a negative, overflow, a complex or non-finite value)."""
+    try:
+        return _finite(_ev(node, env))
+    except (ArithmeticError, TypeError, KeyError):
+        raise ValueError("the formula is undefined there") from None
+
+
+def _ev(node, env):
+    if isinstance(node, ast.Constant):
+        return float(node.value)
+    if isinstance(node, ast.Name):
+        return float(env[node.id]) if node.id in env else _CONSTANTS[node.id]
+    if isinstance(node, ast.UnaryOp):
+        value = _ev(node.operand, env)
+        return -value if isinstance(node.op, ast.USub) else value
+    if isinstance(node, ast.BinOp):
+        a, b = _ev(node.left, env), _ev(node.right, env)
+        op = node.op
+        out = a + b if isinstance(op, ast.Add) else a - b if isinstance(op, ast.Sub) \
+            else a * b if isinstance(op, ast.Mult) else a / b if isinstance(op, ast.Div) else a ** b
+        if isinstance(out, complex):
+            raise ValueError("complex value")
+        return _finite(out)
+    return _finite(_FLOAT_FUNCTIONS[node.func.id](*(_ev(a, env) for a in node.args)))
+
+
+def _finite(value):
+    if not math.isfinite(value):
+        raise ValueError("non-finite value")
+    return value
+
+
+def _substitute(node, replacements):
+    """A copy of the tree with the named variables replaced by the given subtrees."""
+
+    class Swap(ast.NodeTransformer):
+        def visit_Name(self, name):
+            return replacements.get(name.id, name)
+
+    return ast.fix_missing_locations(Swap().visit(copy.deepcopy(node)))
+
+
+def to_sympy(value, names):
+    """A formula handed over by the expression type, as a sympy expression (the reference
+    solvers above; carried students' values go to the float solvers instead).
+
+    Accepts a sympy expression as is; text must pass read_formula's whitelist.
+    """
+    import sympy
+
+    if isinstance(value, sympy.Basic):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if not math.isfinite(value):
+            raise ValueError("non-finite number")
+        return sympy.nsimplify(value)
+    node = read_formula(value, names)
+    symbols = dict({"pi": sympy.pi, "e": sympy.E}, **names)
     functions = {
         "sqrt": sympy.sqrt, "log": sympy.log, "ln": sympy.log, "exp": sympy.exp,
         "log2": lambda x: sympy.log(x, 2), "log10": lambda x: sympy.log(x, 10),
         "Abs": sympy.Abs, "abs": sympy.Abs, "Max": sympy.Max, "max": sympy.Max,
         "Min": sympy.Min, "min": sympy.Min,
     }
-    return _convert(tree.body, names, functions, depth=0)
+    return _convert(node, symbols, functions)
 
 
-def _convert(node, names, functions, depth):
+def _convert(node, names, functions):
+    """A checked tree (read_formula) -> sympy, numbers exact."""
     import sympy
 
-    if depth > 60:
-        raise ValueError("formula nested too deeply")
-    d = depth + 1
-    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) \
-            and not isinstance(node.value, bool):
-        if isinstance(node.value, float) and not math.isfinite(node.value):
-            raise ValueError("non-finite number")
+    if isinstance(node, ast.Constant):
         return sympy.nsimplify(node.value)
     if isinstance(node, ast.Name):
-        if node.id in names:
-            return names[node.id]
-        raise ValueError(f"unknown name {node.id!r}")
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-        inner = _convert(node.operand, names, functions, d)
+        return names[node.id]
+    if isinstance(node, ast.UnaryOp):
+        inner = _convert(node.operand, names, functions)
         return -inner if isinstance(node.op, ast.USub) else inner
     if isinstance(node, ast.BinOp):
-        left = _convert(node.left, names, functions, d)
-        right = _convert(node.right, names, functions, d)
-        if isinstance(node.op, ast.Add):
+        left = _convert(node.left, names, functions)
+        right = _convert(node.right, names, functions)
+        op = node.op
+        if isinstance(op, ast.Add):
             return left + right
-        if isinstance(node.op, ast.Sub):
+        if isinstance(op, ast.Sub):
             return left - right
-        if isinstance(node.op, ast.Mult):
+        if isinstance(op, ast.Mult):
             return left * right
-        if isinstance(node.op, ast.Div):
+        if isinstance(op, ast.Div):
             return left / right
-        if isinstance(node.op, ast.Pow):
-            if right.is_number and abs(float(right)) > 100:
-                raise ValueError("exponent too large")
-            return left ** right
-        raise ValueError("operator not allowed")
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
-            and node.func.id in functions and not node.keywords and node.args:
-        args = [_convert(a, names, functions, d) for a in node.args]
-        return functions[node.func.id](*args)
-    raise ValueError(f"not allowed in a formula: {type(node).__name__}")
+        return left ** right
+    return functions[node.func.id](*(_convert(a, names, functions) for a in node.args))
