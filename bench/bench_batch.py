@@ -240,9 +240,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip-otter", action="store_true")
     ap.add_argument("--skip-gsutils", action="store_true")
     ap.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    ap.add_argument("--workdir", metavar="DIR", default=None,
+                    help="where the classes and results go (default: the system's temp folder); "
+                         "file creation costs differ a lot between file systems, see RESULTS.md")
     args = ap.parse_args(argv)
-    work = Path(tempfile.mkdtemp(prefix="bench_batch_"))
-    fig: dict = {"n": args.n, "jobs": args.jobs, "cpus": os.cpu_count(), "python": sys.version.split()[0]}
+    work = Path(tempfile.mkdtemp(prefix="bench_batch_", dir=args.workdir))
+    fig: dict = {"n": args.n, "jobs": args.jobs, "cpus": os.cpu_count(), "python": sys.version.split()[0],
+                 "workdir": str(work.parent)}
     try:
         base, base_all = median_time(BASELINE, args.cold_runs)
         fig["baseline_s"] = base

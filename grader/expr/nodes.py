@@ -1,73 +1,106 @@
 """The small AST every formula is parsed into, and its canonical plain-syntax printer.
 
-Nodes are frozen dataclasses (hashable, so derived results can be cached per formula).
-``span`` is the source range, ignored by equality, used to name sub-expressions in messages.
+Nodes are immutable values (equal and hashable by their fields, so derived results can be
+cached per formula). ``span`` is the source range, ignored by equality, used to name
+sub-expressions in messages. Plain slotted classes rather than dataclasses: the grader
+imports them at every start, and nine frozen dataclasses cost more to create than all the
+rest of this module.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Union
 
-_SPAN = dict(default=(0, 0), compare=False, repr=False)
+
+class _Node:
+    __slots__ = ("span",)
+    _fields: tuple[str, ...] = ()
+    _defaults: tuple = ()  # for the last fields
+
+    def __init__(self, *args, span: tuple = (0, 0)):
+        fields = self._fields
+        if len(args) < len(fields):
+            missing = len(fields) - len(args)
+            if missing > len(self._defaults):
+                raise TypeError(f"{type(self).__name__} needs {', '.join(fields[len(args):])}")
+            args = args + self._defaults[len(self._defaults) - missing:]
+        elif len(args) > len(fields):
+            raise TypeError(f"{type(self).__name__} takes {len(fields)} fields, got {len(args)}")
+        for name, value in zip(fields, args):
+            object.__setattr__(self, name, value)
+        object.__setattr__(self, "span", span)
+
+    def _values(self) -> tuple:
+        return tuple(getattr(self, f) for f in self._fields)
+
+    def __eq__(self, other):
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._values() == other._values()
+
+    def __hash__(self):
+        return hash((self.__class__.__name__, self._values()))
+
+    def __repr__(self):
+        return f"{type(self).__name__}({', '.join(f'{f}={getattr(self, f)!r}' for f in self._fields)})"
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"{type(self).__name__} is immutable")
+
+    __delattr__ = __setattr__
+
+    def __reduce__(self):
+        return (_rebuild, (type(self), self._values(), self.span))
 
 
-@dataclass(frozen=True)
-class Num:
-    text: str  # as written: "2", "0.5", "1e-3" (exact values come from this text)
-    span: tuple = field(**_SPAN)
+def _rebuild(cls, values, span):
+    return cls(*values, span=span)
 
 
-@dataclass(frozen=True)
-class Sym:
-    name: str  # a declared variable or dimension, by its canonical name
-    span: tuple = field(**_SPAN)
+class Num(_Node):
+    __slots__ = ("text",)
+    _fields = ("text",)  # as written: "2", "0.5", "1e-3" (exact values come from this text)
 
 
-@dataclass(frozen=True)
-class Const:
-    name: str  # pi | e
-    span: tuple = field(**_SPAN)
+class Sym(_Node):
+    __slots__ = ("name",)
+    _fields = ("name",)  # a declared variable or dimension, by its canonical name
 
 
-@dataclass(frozen=True)
-class Ident:
-    size: str | None = None  # identity matrix; its size is inferred when None
-    span: tuple = field(**_SPAN)
+class Const(_Node):
+    __slots__ = ("name",)
+    _fields = ("name",)  # pi | e
 
 
-@dataclass(frozen=True)
-class Neg:
-    arg: "Node"
-    span: tuple = field(**_SPAN)
+class Ident(_Node):
+    __slots__ = ("size",)
+    _fields = ("size",)  # identity matrix; its size is inferred when None
+    _defaults = (None,)
 
 
-@dataclass(frozen=True)
-class Bin:
-    op: str  # + - * / @ ⊙   (implicit products are *)
-    left: "Node"
-    right: "Node"
-    span: tuple = field(**_SPAN)
+class Neg(_Node):
+    __slots__ = ("arg",)
+    _fields = ("arg",)
 
 
-@dataclass(frozen=True)
-class Pow:
-    base: "Node"
-    exp: "Node"
-    span: tuple = field(**_SPAN)
+class Bin(_Node):
+    __slots__ = ("op", "left", "right")
+    _fields = ("op", "left", "right")  # op: + - * / @ ⊙   (implicit products are *)
 
 
-@dataclass(frozen=True)
-class Call:
-    fn: str  # a whitelisted function name
-    args: tuple
-    span: tuple = field(**_SPAN)
+class Pow(_Node):
+    __slots__ = ("base", "exp")
+    _fields = ("base", "exp")
 
 
-@dataclass(frozen=True)
-class Transpose:
-    arg: "Node"
-    span: tuple = field(**_SPAN)
+class Call(_Node):
+    __slots__ = ("fn", "args")
+    _fields = ("fn", "args")  # a whitelisted function name, a tuple of nodes
+
+
+class Transpose(_Node):
+    __slots__ = ("arg",)
+    _fields = ("arg",)
 
 
 Node = Union[Num, Sym, Const, Ident, Neg, Bin, Pow, Call, Transpose]
