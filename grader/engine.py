@@ -79,7 +79,8 @@ def grade(problem: Problem, submission: Submission, *, reveal: bool = True) -> R
                 key = None
             hit = _MEMO.get(key) if key is not None else None
             if hit is not None:
-                results[part.id] = hit[0] if raw is _ABSENT else _located(hit[0], submission)
+                result = hit[0]
+                results[part.id] = _located(result, submission) if result.status == "invalid" else result
                 if hit[1] is not None:
                     given[part.id] = hit[1]
                 continue

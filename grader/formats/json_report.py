@@ -57,14 +57,18 @@ def _part_text(part: PartResult) -> str:
 
 def compact_report(report: Report) -> str:
     """The same text as dumps(report.to_dict(), compact=True), with each part's text reused."""
-    pieces = []
-    for key, value in vars(report).items():
+    fields = vars(report)
+    head, tail = {}, {}
+    target = head
+    for key, value in fields.items():  # the fields before and after `parts`, in their order
         if key == "parts":
-            text = "[" + ",".join(_part_text(p) for p in value) + "]"
+            target = tail
         else:
-            text = _encode(value, _COMPACT)
-        pieces.append(f'"{key}":{text}')
-    return "{" + ",".join(pieces) + "}\n"
+            target[key] = value
+    parts = ",".join([_part_text(p) for p in report.parts])
+    head_text, tail_text = _encode(head, _COMPACT), _encode(tail, _COMPACT)
+    return (f'{head_text[:-1]}{"," if head else ""}"parts":[{parts}]'
+            f'{"," if tail else ""}{tail_text[1:]}\n')
 
 
 def to_json(report: Report, **_: Any) -> str:
