@@ -263,21 +263,30 @@ def main(argv: list[str] | None = None) -> int:
             one = sorted(subs.glob("*.json"))[0]
             cold, cold_all = median_time([PY, "-m", "grader", "grade", pid, str(one), "--format", "json"],
                                          args.cold_runs)
-            # Each run into a new, empty --out folder: 1,000 report files created.
-            runs = [run_measured(ours_batch(pid, subs, work / f"res-{pid}-{i}", args.jobs)) for i in range(args.runs)]
+            # Each run into a new, empty --out folder: 1,000 report files created. A shared VM's
+            # speed drifts within a minute, so each run is paired with baselines taken right
+            # before it, and the ratio reported is the median of the paired ratios.
+            runs, paired = [], []
+            for i in range(args.runs):
+                near, _ = median_time(BASELINE, 3)
+                runs.append(run_measured(ours_batch(pid, subs, work / f"res-{pid}-{i}", args.jobs)))
+                paired.append(runs[-1]["wall"] / near)
             wall = statistics.median(r["wall"] for r in runs)
             # A TA's re-run (after a spec fix) into the folder of the first run: files rewritten.
             again = [timed(ours_batch(pid, subs, work / f"res-{pid}-0", args.jobs)) for _ in range(args.runs)]
             rerun = statistics.median(again)
             entry = {"examples": n_ex, "cold_s": cold, "cold_x": cold / base, "batch_s": wall,
                      "batch_x": wall / base, "batch_runs_s": [r["wall"] for r in runs],
+                     "paired_x": statistics.median(paired), "paired_runs_x": paired,
                      "rerun_s": rerun, "rerun_x": rerun / base, "per_student_ms": wall / args.n * 1000,
                      "maxrss_mb": max(r["maxrss_mb"] for r in runs),
                      "tree_peak_mb": max(r["tree_peak_mb"] for r in runs), "rc": [r["rc"] for r in runs]}
             fig["problems"][pid] = entry
             print(f"{pid}: {args.n} JSON from {n_ex} examples: batch median {wall:.2f} s "
                   f"({entry['batch_x']:.1f}x baseline, {entry['per_student_ms']:.2f} ms/student, jobs {args.jobs}; "
-                  f"runs {', '.join(f'{r:.2f}' for r in entry['batch_runs_s'])}); again into the same folder "
+                  f"runs {', '.join(f'{r:.2f}' for r in entry['batch_runs_s'])}; against the baseline "
+                  f"taken just before each run: median {entry['paired_x']:.1f}x, runs "
+                  f"{', '.join(f'{r:.1f}' for r in paired)}); again into the same folder "
                   f"{rerun:.2f} s ({entry['rerun_x']:.1f}x); "
                   f"cold grade median {cold * 1000:.0f} ms ({entry['cold_x']:.2f}x); peak RSS "
                   f"{entry['tree_peak_mb']:.0f} MB summed, {entry['maxrss_mb']:.0f} MB largest process", flush=True)

@@ -58,16 +58,34 @@ def equivalent(student: N.Node, reference: N.Node, table: SymbolTable, *, seed_t
 # -- numeric sampling ------------------------------------------------------------------------
 def sample_points(reference: N.Node, table: SymbolTable, seed_text: str, samples: int) -> list[dict]:
     """Up to ``samples`` points of the domains where the reference is defined and finite."""
+    return [env for env, _ in _reference_samples(reference, table, seed_text, samples)]
+
+
+def _reference_samples(reference: N.Node, table: SymbolTable, seed_text: str,
+                       samples: int) -> list[tuple[dict, float]]:
+    """The sample points with the reference's value there. Drawn once per reference object:
+    every student's formula for a part is checked at the same points."""
+    key = (id(reference), id(table), seed_text, samples)
+    hit = _SAMPLES.get(key)
+    if hit is not None and hit[0] is reference and hit[1] is table:
+        return hit[2]
     rng = random.Random(seed_for(seed_text, N.to_text(reference)))
     scalars = table.scalar_vars()
     points = []
     for _ in range(samples * 25):
         env = {v.name: v.domain.draw(rng) for v in scalars}
-        if math.isfinite(evaluate(reference, env)):
-            points.append(env)
+        value = evaluate(reference, env)
+        if math.isfinite(value):
+            points.append((env, value))
             if len(points) == samples:
                 break
+    if len(_SAMPLES) >= 10_000:
+        _SAMPLES.clear()
+    _SAMPLES[key] = (reference, table, points)  # holding both keeps their ids their own
     return points
+
+
+_SAMPLES: dict[tuple, tuple] = {}
 
 
 def sample_compare(student: N.Node, reference: N.Node, table: SymbolTable, *, seed_text: str,
@@ -80,13 +98,14 @@ def _sample_compare(student: N.Node, reference: N.Node, table: SymbolTable, *, s
                     rtol: float, atol: float, samples: int, hints: bool) -> tuple[Outcome, bool, bool]:
     """The verdict of sampling, whether the values were nearly equal everywhere, and whether
     they prove the formulas differ (a point where both are defined and clearly disagree)."""
-    points = sample_points(reference, table, seed_text, samples)
+    samples_at = _reference_samples(reference, table, seed_text, samples)
+    points = [env for env, _ in samples_at]
     if len(points) < max(2, samples // 2):
         return Outcome(False, "could not be checked: the expected formula is undefined on most "
                               "of the declared domain (tell your instructor)"), True, False
     pairs, undefined = [], None
-    for env in points:
-        r, s = evaluate(reference, env), evaluate(student, env)
+    for env, r in samples_at:
+        s = evaluate(student, env)
         if not math.isfinite(s):
             undefined = undefined or env
         pairs.append((s, r))
