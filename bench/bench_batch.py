@@ -6,6 +6,10 @@ on the same machine in the same run, which is what the targets are stated in.
 
     .venv/bin/python bench/bench_batch.py                      # everything (Otter on a sample)
     .venv/bin/python bench/bench_batch.py --n 200 --skip-otter # quicker
+    .venv/bin/python bench/bench_batch.py --workdir /dev/shm   # classes and results on tmpfs
+
+Batch runs and cold starts are also divided by a baseline run just before each of them
+("paired"): on a shared VM the machine's speed drifts within a minute.
 """
 
 from __future__ import annotations
@@ -80,6 +84,17 @@ def timed(cmd: list[str], env: dict | None = None, cwd: Path = ROOT) -> float:
 def median_time(cmd: list[str], runs: int, env: dict | None = None) -> tuple[float, list[float]]:
     times = [timed(cmd, env) for _ in range(runs)]
     return statistics.median(times), times
+
+
+def paired_time(cmd: list[str], runs: int) -> tuple[float, float]:
+    """(median time, median of its ratios to a baseline run just before each run): a shared
+    VM's speed drifts within a minute, and a ratio to a baseline from another minute drifts too."""
+    times, ratios = [], []
+    for _ in range(runs):
+        base = timed(BASELINE)
+        times.append(timed(cmd))
+        ratios.append(times[-1] / base)
+    return statistics.median(times), statistics.median(ratios)
 
 
 # ---------------------------------------------------------------- synthetic classes
@@ -261,8 +276,8 @@ def main(argv: list[str] | None = None) -> int:
             subs = work / f"class-{pid}"
             n_ex = class_from_examples(pid, args.n, subs)
             one = sorted(subs.glob("*.json"))[0]
-            cold, cold_all = median_time([PY, "-m", "grader", "grade", pid, str(one), "--format", "json"],
-                                         args.cold_runs)
+            cold, cold_x_paired = paired_time([PY, "-m", "grader", "grade", pid, str(one), "--format", "json"],
+                                              args.cold_runs)
             # Each run into a new, empty --out folder: 1,000 report files created. A shared VM's
             # speed drifts within a minute, so each run is paired with baselines taken right
             # before it, and the ratio reported is the median of the paired ratios.
@@ -275,7 +290,8 @@ def main(argv: list[str] | None = None) -> int:
             # A TA's re-run (after a spec fix) into the folder of the first run: files rewritten.
             again = [timed(ours_batch(pid, subs, work / f"res-{pid}-0", args.jobs)) for _ in range(args.runs)]
             rerun = statistics.median(again)
-            entry = {"examples": n_ex, "cold_s": cold, "cold_x": cold / base, "batch_s": wall,
+            entry = {"examples": n_ex, "cold_s": cold, "cold_x": cold / base, "cold_paired_x": cold_x_paired,
+                     "batch_s": wall,
                      "batch_x": wall / base, "batch_runs_s": [r["wall"] for r in runs],
                      "paired_x": statistics.median(paired), "paired_runs_x": paired,
                      "rerun_s": rerun, "rerun_x": rerun / base, "per_student_ms": wall / args.n * 1000,
@@ -288,7 +304,8 @@ def main(argv: list[str] | None = None) -> int:
                   f"taken just before each run: median {entry['paired_x']:.1f}x, runs "
                   f"{', '.join(f'{r:.1f}' for r in paired)}); again into the same folder "
                   f"{rerun:.2f} s ({entry['rerun_x']:.1f}x); "
-                  f"cold grade median {cold * 1000:.0f} ms ({entry['cold_x']:.2f}x); peak RSS "
+                  f"cold grade median {cold * 1000:.0f} ms ({entry['cold_x']:.2f}x; paired "
+                  f"{cold_x_paired:.2f}x); peak RSS "
                   f"{entry['tree_peak_mb']:.0f} MB summed, {entry['maxrss_mb']:.0f} MB largest process", flush=True)
 
         # Side by side on the demo problem (fixed variant), the same n submissions for all.
