@@ -53,7 +53,7 @@ def _stats(problem: Path, results: Path):
 def test_miskeyed_parts_are_flagged_and_others_are_not(graded_class):
     problem, base = graded_class
     stats, parts = _stats(problem, base / "results")
-    assert any("strong students" in f for f in parts["7"].flags), parts["7"].flags
+    assert any("almost everyone fails" in f for f in parts["7"].flags), parts["7"].flags
     assert any("one wrong answer dominates" in f and '"O(t)"' in f for f in parts["7"].flags)
     assert any("almost everyone fails" in f for f in parts["9.a"].flags), parts["9.a"].flags
     assert any("one wrong answer dominates" in f and "gave 6;" in f for f in parts["9.a"].flags)
@@ -138,3 +138,47 @@ def test_page_renders_in_headless_chromium(graded_class, tmp_path):
     assert green > 2000, f"only {green} green pixels: the plots did not render"
     text_like = (pixels.sum(axis=-1) < 200).sum()
     assert text_like > 2000, "no dark text on the page"
+
+
+def _grade_and_analyse(problem: Path, subs: Path, out: Path):
+    proc = run_cli("grade", problem, subs, "--batch", "--jobs", "2", "--out", out)
+    assert proc.returncode == 0, proc.stderr
+    return _stats(problem, out)
+
+
+def test_a_key_that_rewards_the_weak_students_answer_is_flagged(tmp_path):
+    """Part 7 keyed to the typical wrong answer: the strong students, who answer right, score
+    0 and the weak ones score, and the report says so."""
+    folder = tmp_path / "demo"
+    shutil.copytree(DEMO, folder)
+    spec = folder / "problem.yaml"
+    spec.write_text(spec.read_text().replace('answer: {value: "O(t)"}', 'answer: {value: "O(t^2)"}'))
+    make_class(tmp_path / "subs", n=60, seed=11)
+    _, parts = _grade_and_analyse(folder, tmp_path / "subs", tmp_path / "res")
+    assert any("strong students" in f for f in parts["7"].flags), parts["7"].flags
+    assert not parts["5"].flags and not parts["1"].flags
+
+
+def test_no_miskey_alarm_where_ability_predicts_nothing(tmp_path):
+    """csc413-hw2 with every answer drawn from a random example, whatever the student: no part
+    tells strong from weak, and chance alone must not raise "strong students fail it"."""
+    import json
+    import random
+
+    root = Path(__file__).resolve().parent.parent
+    examples = [json.loads(p.read_text())["answers"]
+                for p in sorted((root / "submissions_example" / "csc413-hw2").glob("*.json"))]
+    ids = sorted({k for ex in examples for k in ex})
+    rng = random.Random(1)
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    for i in range(400):
+        answers = {}
+        for pid in ids:
+            ex = rng.choice(examples)
+            if pid in ex:
+                answers[pid] = ex[pid]
+        (subs / f"s{i:03d}.json").write_text(json.dumps({"answers": answers}))
+    stats, _ = _grade_and_analyse(root / "problems" / "csc413-hw2", subs, tmp_path / "res")
+    alarms = [(p.id, f) for p in stats.parts for f in p.flags if "strong students" in f]
+    assert not alarms, alarms
