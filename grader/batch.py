@@ -33,13 +33,12 @@ class Entry:
 
     student: str
     path: Path
+    folder: bool  # a folder of files (else one file), from the directory listing
     note: str = ""
-    folder: bool | None = None  # known from the directory listing; None: ask the file system
 
     @property
     def shown(self) -> str:
-        folder = self.path.is_dir() if self.folder is None else self.folder
-        return self.path.name + ("/" if folder else "")
+        return self.path.name + ("/" if self.folder else "")
 
 
 @dataclass
@@ -86,10 +85,10 @@ def discover(root: Path, exclude: tuple[Path, ...] = ()) -> tuple[list[Entry], l
     entries = []
     for sid, path, folder in found:
         if counts[sid] > 1:
-            entries.append(Entry(path.name, path, f"id taken from the full name: several entries are "
-                                                  f"named '{sid}'", folder))
+            entries.append(Entry(path.name, path, folder, f"id taken from the full name: several "
+                                                          f"entries are named '{sid}'"))
         else:
-            entries.append(Entry(sid, path, folder=folder))
+            entries.append(Entry(sid, path, folder))
     entries.sort(key=lambda e: e.student)
     return entries, skipped
 
@@ -198,14 +197,8 @@ def _report_text(entry: Entry, report) -> str:
         return text
     # Plain write, not tmp+rename: a run that dies is re-run; the index (_batch.json), written
     # last and atomically, lists only the reports of a finished run.
-    data = text.encode("utf-8")
-    fd = os.open(os.path.join(folder, names[entry.student]), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
-    try:
-        view = memoryview(data)
-        while view:  # a write may be short
-            view = view[os.write(fd, view):]
-    finally:
-        os.close(fd)
+    with open(folder / names[entry.student], "wb") as fh:
+        fh.write(text.encode("utf-8"))
     return ""
 
 

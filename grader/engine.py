@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from grader.identity_cache import IdentityCache
 from grader.report import PartResult, Report
 from grader.solvers import (
     SOLVER_SECONDS, STUDENT_VALUE_SECONDS, Rejected, SolverError, Solvers, load_solvers, resolve_params, student_seed, to_plain,
@@ -64,27 +65,19 @@ def grade(problem: Problem, submission: Submission, *, reveal: bool = True) -> R
     answers = _match_ids(problem, plan, submission.answers, messages)
     given: dict[str, _Given] = {}
     results: dict[str, PartResult] = {}
-    if solvers.params_key is None:
-        solvers.params_key = _canonical(solvers.params)
-    source, params_key, fatal = problem.spec_source, solvers.params_key, submission.fatal
     for part, whole, always_hidden, concealable in plan.steps:
-        # The common case in a class first, inline: an answer this process has graded before.
-        if not fatal and not whole and not part.uses:
-            hidden = always_hidden or (concealable and not reveal)
-            raw = answers.get(part.id, _ABSENT)
-            try:
-                key = ((source, part.id, "missing", hidden) if raw is _ABSENT
-                       else (source, part.id, params_key, pickle.dumps(raw, protocol=5), (), hidden))
-            except Exception:  # noqa: BLE001 - not picklable: graded without the memo
-                key = None
+        hidden = always_hidden or (concealable and not reveal)
+        key = None
+        if not submission.fatal and not whole:  # whole-submission parts get their key once graded
+            key = _memo_key(problem, part, solvers, answers.get(part.id, _ABSENT), given, hidden)
             hit = _MEMO.get(key) if key is not None else None
-            if hit is not None:
-                result = hit[0]
-                results[part.id] = _located(result, submission) if result.status == "invalid" else result
+            if hit is not None:  # the common case in a class: an answer graded before
+                results[part.id] = _located(hit[0], submission)
                 if hit[1] is not None:
                     given[part.id] = hit[1]
                 continue
-        results[part.id] = _grade_part(part, problem, submission, answers, solvers, seed, given, reveal)
+        results[part.id] = _grade_part(part, problem, submission, answers, solvers, seed, given,
+                                       hidden, whole, key)
     parts = [results[p.id] for p in problem.parts]
     manual = sum(p.max_score for p in parts if p.type == "manual")
     return Report(
@@ -98,30 +91,27 @@ def grade(problem: Problem, submission: Submission, *, reveal: bool = True) -> R
 class _Plan:
     """What grading needs of a problem that is the same for every student."""
 
-    ordered: list[Part]  # parts after the parts they use
-    steps: list[tuple[Part, bool, bool, bool]]  # (part, graded whole, always hidden, hidden until due)
+    steps: list[tuple[Part, bool, bool, bool]]  # in uses order: (part, graded whole, always hidden,
+                                                #   hidden until due)
     ids: frozenset[str]
     id_list: list[str]
     by_norm: dict[str, str]
 
 
-_PLANS: dict[int, tuple[Problem, list[Part], _Plan]] = {}
+_PLANS = IdentityCache(64)
 
 
 def _plan(problem: Problem) -> _Plan:
-    cached = _PLANS.get(id(problem))
-    if cached is not None and cached[0] is problem and cached[1] == problem.parts:
-        return cached[2]
+    # keyed by the parts too: a problem whose parts were swapped gets a new plan
+    plan = _PLANS.get(problem, tuple(map(id, problem.parts)))
+    if plan is not None:
+        return plan
     ids = [p.id for p in problem.parts]
-    ordered = order_by_uses(problem.parts)
+    # Code parts keep their own public/hidden cases; other parts hide the answer until allowed.
     steps = [(p, type(p.kind).grade_submission is not AnswerType.grade_submission, p.visibility == "hidden",
-              p.show_expected != "always" and p.type != "code") for p in ordered]
-    plan = _Plan(ordered=ordered, steps=steps, ids=frozenset(ids), id_list=ids,
-                 by_norm={_norm_id(i): i for i in ids})
-    if len(_PLANS) > 64:
-        _PLANS.clear()
-    _PLANS[id(problem)] = (problem, list(problem.parts), plan)  # holding the problem keeps its id unique
-    return plan
+              p.show_expected != "always" and p.type != "code") for p in order_by_uses(problem.parts)]
+    plan = _Plan(steps=steps, ids=frozenset(ids), id_list=ids, by_norm={_norm_id(i): i for i in ids})
+    return _PLANS.put(problem, plan, tuple(map(id, problem.parts)), hold=tuple(problem.parts))
 
 
 def _round(x: float) -> float:
@@ -154,25 +144,10 @@ _ABSENT = object()
 
 
 def _grade_part(part: Part, problem: Problem, sub: Submission, answers: dict, solvers: Solvers,
-                seed: int, given: dict[str, _Given], reveal: bool = True) -> PartResult:
+                seed: int, given: dict[str, _Given], hidden: bool, whole: bool,
+                key: tuple | None) -> PartResult:
+    """A part not in the memo: graded, and memoized under `key` when it has one."""
     kind = part.kind
-    # Code parts keep their own public/hidden cases; other parts hide the answer until allowed.
-    hidden = part.visibility == "hidden" or (
-        not reveal and part.show_expected != "always" and part.type != "code")
-    whole = type(kind).grade_submission is not AnswerType.grade_submission
-    key = None
-    if not sub.fatal and not whole and part.id not in answers:
-        hit = _MEMO.get((problem.spec_source, part.id, "missing", hidden))
-        if hit is not None:
-            return hit[0]
-    if not sub.fatal and not whole and part.id in answers:
-        # The common case in a class, first: an answer this process has graded before.
-        key = _memo_key(problem, part, solvers, answers[part.id], given, hidden)
-        hit = _MEMO.get(key) if key is not None else None
-        if hit is not None:
-            if hit[1] is not None:
-                given[part.id] = hit[1]
-            return _located(hit[0], sub)
     ctx = part.context(problem.spec_source, solvers=solvers.module, params=solvers.params, seed=seed)
     ctx.hidden = hidden
     base = dict(id=part.id, title=part.title, type=part.type, max_score=part.points,
@@ -188,12 +163,11 @@ def _grade_part(part: Part, problem: Problem, sub: Submission, answers: dict, so
             return _solver_failed(base, exc)
         if direct is not None:
             return _result(base, part, _Mark(direct.fraction, direct.message), None, None)
+        key = _memo_key(problem, part, solvers, answers.get(part.id, _ABSENT), given, hidden)
     if part.id not in answers:
-        return _missing(part, problem, ctx, base, rubric)
-    raw = answers[part.id]
-    if whole:
-        key = _memo_key(problem, part, solvers, raw, given, hidden)
-    result = _grade_answer(part, kind, ctx, base, rubric, raw, problem, solvers, given)
+        result = _missing(part, ctx, base, rubric)
+    else:
+        result = _grade_answer(part, kind, ctx, base, rubric, answers[part.id], problem, solvers, given)
     if key is not None:
         if len(_MEMO) >= MAX_MEMO:
             _MEMO.clear()
@@ -201,15 +175,12 @@ def _grade_part(part: Part, problem: Problem, sub: Submission, answers: dict, so
     return _located(result, sub)
 
 
-def _missing(part: Part, problem: Problem, ctx, base: dict, rubric: list) -> PartResult:
+def _missing(part: Part, ctx, base: dict, rubric: list) -> PartResult:
     if part.type == "manual":
-        result = PartResult(**base, score=0.0, status="missing", rubric=rubric,
-                            feedback="no answer given (manual part)")
-    else:
-        result = PartResult(**base, score=0.0, status="missing",
-                            feedback=f"no answer for part {part.id}: expected {part.kind.describe(ctx)}")
-    _MEMO[(problem.spec_source, part.id, "missing", ctx.hidden)] = (result, None)
-    return result
+        return PartResult(**base, score=0.0, status="missing", rubric=rubric,
+                          feedback="no answer given (manual part)")
+    return PartResult(**base, score=0.0, status="missing",
+                      feedback=f"no answer for part {part.id}: expected {part.kind.describe(ctx)}")
 
 
 def _located(result: PartResult, sub: Submission) -> PartResult:
@@ -228,6 +199,9 @@ MAX_MEMO = 50_000
 
 def _memo_key(problem: Problem, part: Part, solvers: Solvers, raw: Any, given: dict,
               concealed: bool) -> tuple | None:
+    """Grading is a pure function of these; raw is _ABSENT for a part left blank."""
+    if raw is _ABSENT:
+        return (problem.spec_source, part.id, "missing", concealed)
     try:
         carried = tuple((arg, _canonical(given[o].data), given[o].correct) if o in given else (arg, None)
                         for arg, o in sorted(part.uses.items())) if part.uses else ()

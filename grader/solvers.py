@@ -42,16 +42,12 @@ class _FreshSourceLoader(importlib.machinery.SourceFileLoader):
 def load_solvers(folder: Path) -> ModuleType | None:
     """Import solver.py from its source (never a cached .pyc: an edit within the same second
     and of the same size must not be missed, and the problem folder gets no __pycache__)."""
-    known = _LOADED.get(str(folder))
-    if known is not None and known in sys.modules:  # once per student in a batch: no syscalls
-        return sys.modules[known]
+    name = f"_grader_solver_{hashlib.sha1(_folder_key(folder).encode()).hexdigest()[:12]}"
+    if name in sys.modules:  # once per student in a batch: no file-system calls
+        return sys.modules[name]
     path = folder / "solver.py"
     if not path.exists():
         return None
-    name = f"_grader_solver_{hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:12]}"
-    if name in sys.modules:
-        _LOADED[str(folder)] = name
-        return sys.modules[name]
     loader = _FreshSourceLoader(name, str(path))
     spec = importlib.util.spec_from_file_location(name, path, loader=loader)
     module = importlib.util.module_from_spec(spec)
@@ -63,14 +59,11 @@ def load_solvers(folder: Path) -> ModuleType | None:
         tb = traceback.extract_tb(exc.__traceback__)
         line = next((f"{path}:{f.lineno}" for f in reversed(tb) if f.filename == str(path)), str(path))
         raise SpecError(f"{line}: solver.py failed to import: {type(exc).__name__}: {exc}") from None
-    _LOADED[str(folder)] = name
     return module
 
 
-_LOADED: dict[str, str] = {}  # folder as given -> its module's name in sys.modules
-
-
 def _folder_key(folder: Path) -> str:
+    """The folder's real path, resolved once per spelling (students of a class share it)."""
     key = _RESOLVED.get(str(folder))
     if key is None:
         key = _RESOLVED[str(folder)] = str(folder.resolve())

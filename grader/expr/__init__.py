@@ -15,6 +15,7 @@ from grader.expr.errors import ExprError, ShapeError
 from grader.expr.nodes import Node, to_text
 from grader.expr.parser import parse
 from grader.expr.symbols import SymbolTable
+from grader.identity_cache import IdentityCache
 
 
 @dataclass(frozen=True)
@@ -31,19 +32,14 @@ class Formula:
 def read(text: str, table: SymbolTable) -> Formula:
     """Parse once per process for each (text, table): the spec check, the reference graded
     before forking and every student who writes the same text share one parse."""
-    key = (text, id(table))
-    hit = _READ.get(key)
-    if hit is not None and hit[0] is table:
-        return hit[1]
-    node = parse(text, table)
-    formula = Formula(node, to_text(node))
-    if len(_READ) >= 10_000:
-        _READ.clear()
-    _READ[key] = (table, formula)  # holding the table keeps its id its own
+    formula = _READ.get(table, text)
+    if formula is None:
+        node = parse(text, table)
+        formula = _READ.put(table, Formula(node, to_text(node)), text)
     return formula
 
 
-_READ: dict[tuple[str, int], tuple[SymbolTable, Formula]] = {}
+_READ = IdentityCache()
 
 
 _CACHE: dict[str, Any] = {}

@@ -25,6 +25,7 @@ from grader.expr.limits import (
 from grader.expr.numeric import constant_value, evaluate
 from grader.expr.rounding import error_bound
 from grader.expr.symbols import SymbolTable
+from grader.identity_cache import IdentityCache
 
 
 @dataclass(frozen=True)
@@ -65,10 +66,9 @@ def _reference_samples(reference: N.Node, table: SymbolTable, seed_text: str,
                        samples: int) -> list[tuple[dict, float]]:
     """The sample points with the reference's value there. Drawn once per reference object:
     every student's formula for a part is checked at the same points."""
-    key = (id(reference), id(table), seed_text, samples)
-    hit = _SAMPLES.get(key)
-    if hit is not None and hit[0] is reference and hit[1] is table:
-        return hit[2]
+    points = _SAMPLES.get(reference, id(table), seed_text, samples)
+    if points is not None:
+        return points
     rng = random.Random(seed_for(seed_text, N.to_text(reference)))
     scalars = table.scalar_vars()
     points = []
@@ -79,13 +79,10 @@ def _reference_samples(reference: N.Node, table: SymbolTable, seed_text: str,
             points.append((env, value))
             if len(points) == samples:
                 break
-    if len(_SAMPLES) >= 10_000:
-        _SAMPLES.clear()
-    _SAMPLES[key] = (reference, table, points)  # holding both keeps their ids their own
-    return points
+    return _SAMPLES.put(reference, points, id(table), seed_text, samples, hold=(table,))
 
 
-_SAMPLES: dict[tuple, tuple] = {}
+_SAMPLES = IdentityCache()
 
 
 def sample_compare(student: N.Node, reference: N.Node, table: SymbolTable, *, seed_text: str,

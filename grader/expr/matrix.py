@@ -17,6 +17,7 @@ from grader.expr.equivalence import Outcome, seed_for
 from grader.expr.numeric import CONSTS
 from grader.expr.shapes import ShapeChecker, show
 from grader.expr.symbols import SymbolTable, Var
+from grader.identity_cache import IdentityCache
 
 NP_FUNCS = {
     "sqrt": np.sqrt, "exp": np.exp, "log": np.log, "log10": np.log10, "log2": np.log2,
@@ -44,18 +45,12 @@ class MatrixSpace:
         self.table = table
         self.defines = defines
         self.checker = ShapeChecker(table, defines)
-        self._points: dict[tuple, list] = {}
-        self._shapes: dict[int, tuple] = {}
+        self._points = IdentityCache(1000)
+        self._shapes = IdentityCache(1000)
 
     def shape(self, node: N.Node) -> tuple:
-        hit = self._shapes.get(id(node))  # the reference's node comes back for every student
-        if hit is not None and hit[0] is node:
-            return hit[1]
-        shape = self.checker.result(node)
-        if len(self._shapes) >= 1000:
-            self._shapes.clear()
-        self._shapes[id(node)] = (node, shape)
-        return shape
+        shape = self._shapes.get(node)  # the reference's node comes back for every student
+        return shape if shape is not None else self._shapes.put(node, self.checker.result(node))
 
     # -- instances ---------------------------------------------------------------------------
     def instance(self, rng: random.Random) -> dict:
@@ -204,28 +199,21 @@ class MatrixSpace:
     def _reference_points(self, reference: N.Node, seed_text: str, samples: int) -> list:
         """The first `samples` random instances where the reference is defined, with its value
         there: drawn once per reference, as every student's formula is checked at the same points."""
-        hit = self._points.get((id(reference), seed_text, samples))  # the same reference object:
-        if hit is not None and hit[0] is reference:                       # no need to print it again
-            return hit[1]
-        key = (seed_text, N.to_text(reference), samples)
-        points = self._points.get(key)
-        if points is None:
-            rng = random.Random(seed_for(seed_text, key[1]))
-            points = []
-            for _ in range(samples * 6):
-                env = self.instance(rng)
-                try:
-                    r = self.evaluate(reference, env)
-                except _Undefined:
-                    continue
-                points.append((env, np.ravel(np.asarray(r, float))))
-                if len(points) == samples:
-                    break
-            if len(self._points) >= 1000:
-                self._points.clear()
-            self._points[key] = points
-        self._points[(id(reference), seed_text, samples)] = (reference, points)  # holds it: the id stays its own
-        return points
+        points = self._points.get(reference, seed_text, samples)
+        if points is not None:
+            return points
+        rng = random.Random(seed_for(seed_text, N.to_text(reference)))
+        points = []
+        for _ in range(samples * 6):
+            env = self.instance(rng)
+            try:
+                r = self.evaluate(reference, env)
+            except _Undefined:
+                continue
+            points.append((env, np.ravel(np.asarray(r, float))))
+            if len(points) == samples:
+                break
+        return self._points.put(reference, points, seed_text, samples)
 
 
 def _raise():

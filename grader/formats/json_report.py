@@ -6,6 +6,7 @@ import json
 import math
 from typing import Any
 
+from grader.identity_cache import IdentityCache
 from grader.report import PartResult, Report
 
 
@@ -39,20 +40,13 @@ def dumps(data: Any, compact: bool = False) -> str:
 
 
 # A class repeats answers, and the engine hands out the same (frozen) PartResult for a repeated
-# one: its text is encoded once. Keyed by id(), holding the object so that the id stays its own.
-_PART_TEXT: dict[int, tuple[PartResult, str]] = {}
-MAX_PART_TEXT = 50_000
+# one: its text is encoded once.
+_PART_TEXT = IdentityCache(50_000)
 
 
 def _part_text(part: PartResult) -> str:
-    hit = _PART_TEXT.get(id(part))
-    if hit is not None and hit[0] is part:
-        return hit[1]
-    text = _encode(vars(part), _COMPACT)
-    if len(_PART_TEXT) >= MAX_PART_TEXT:
-        _PART_TEXT.clear()
-    _PART_TEXT[id(part)] = (part, text)
-    return text
+    text = _PART_TEXT.get(part)
+    return text if text is not None else _PART_TEXT.put(part, _encode(vars(part), _COMPACT))
 
 
 def compact_report(report: Report) -> str:

@@ -29,9 +29,8 @@ def submission_files(folder: Path) -> list[Path]:
 def load_submission(path: str | Path, student_id: str | None = None,
                     private: list[Path] | tuple = ()) -> Submission:
     """Read a submission. `private` folders (the problem's) are hidden from student code."""
-    path = path if isinstance(path, Path) else Path(path)
-    sub = Submission(source=str(path), student_id=student_id,
-                     private=[p if isinstance(p, Path) else Path(p) for p in private])
+    path = Path(path)
+    sub = Submission(source=str(path), student_id=student_id, private=[Path(p) for p in private])
     try:
         is_dir = stat.S_ISDIR(os.stat(path).st_mode)  # one stat: a class has a thousand of these
     except (OSError, ValueError):
@@ -100,10 +99,6 @@ def _load_file(file: Path, sub: Submission, *, label: str, alone: bool) -> bool:
 
 
 def merge(sub: Submission, answers: dict, label: str) -> None:
-    if not sub.answers and all(type(k) is str for k in answers):  # one file (the usual case)
-        sub.answers = dict(answers)
-        sub.answer_files = dict.fromkeys(answers, label)
-        return
     for key, value in answers.items():
         key = str(key)
         if key in sub.answers:

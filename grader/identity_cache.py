@@ -1,0 +1,30 @@
+"""Results kept per object identity, for values derived from objects used as immutable.
+
+A class grades the same reference formula, the same part result, the same problem over and
+over; hashing such objects by value costs as much as the work saved (or they are unhashable).
+Keyed by ``id()`` instead, an entry holds its object (and any other object whose id is part of
+the key, ``hold``), so no id in a key can be reused while the entry exists.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class IdentityCache:
+    """A bounded map from (object, extra hashable parts) to a value; cleared when full.
+    Values are never None (None means "not cached")."""
+
+    def __init__(self, limit: int = 10_000):
+        self._entries: dict[tuple, tuple[Any, Any, tuple]] = {}
+        self._limit = limit
+
+    def get(self, obj: Any, *extra: Any) -> Any | None:
+        hit = self._entries.get((id(obj), *extra))
+        return hit[1] if hit is not None and hit[0] is obj else None
+
+    def put(self, obj: Any, value: Any, *extra: Any, hold: tuple = ()) -> Any:
+        if len(self._entries) >= self._limit:
+            self._entries.clear()
+        self._entries[(id(obj), *extra)] = (obj, value, hold)
+        return value
