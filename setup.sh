@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
 # Installs the grader into .venv beside this file; Gradescope runs it as its setup script.
 #   ./setup.sh          install the grader (and its dependencies)
-#   ./setup.sh --test   also install the test dependencies
+#   ./setup.sh --test   also install the test dependencies (and the class report's)
+#   ./setup.sh --report also install matplotlib, for `grader report`'s plots
 # As root it also creates the unprivileged user that student code runs as (grader-student).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 extras=""
 for arg in "$@"; do
   case "$arg" in
-    --test) extras="[test]" ;;
-    *) echo "setup.sh: unknown option $arg (use --test)" >&2; exit 2 ;;
+    --test) extras="${extras:+$extras,}test" ;;
+    --report) extras="${extras:+$extras,}report" ;;
+    *) echo "setup.sh: unknown option $arg (use --test or --report)" >&2; exit 2 ;;
   esac
 done
+[ -z "$extras" ] || extras="[$extras]"
 
 py="${PYTHON:-python3}"
 if ! "$py" -c 'import venv, ensurepip' >/dev/null 2>&1; then

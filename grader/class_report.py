@@ -42,7 +42,13 @@ def _png(fig) -> str:
 
 
 def _pyplot():
-    import matplotlib
+    try:
+        import matplotlib
+    except ImportError:
+        from grader.errors import UsageError
+
+        raise UsageError("grader report needs matplotlib for its plots: install the 'report' extra "
+                         "(pip install 'answer-grader[report]', or ./setup.sh --report)") from None
 
     matplotlib.use("Agg", force=True)
     import matplotlib.pyplot as plt
