@@ -332,7 +332,11 @@ def write_results_folder(folder: Path, problem, part_ids: list[str], outcomes: l
     from grader.formats.json_report import dumps
 
     _write_text(folder / MANIFEST, dumps(manifest, compact=True))  # for tools: a class is long
-    return [write_gradebook(folder / GRADEBOOK, part_ids, rows), folder]
+    written = [write_gradebook(folder / GRADEBOOK, part_ids, rows), folder]
+    from grader.gradebook_views import after_batch
+
+    after_batch(folder, problem)  # the database; manual marks laid back over the new files
+    return written
 
 
 def _report_folder(folder: Path, students) -> tuple[Path, dict[str, str]]:

@@ -1,0 +1,175 @@
+"""The results folder's files, written from the gradebook database: gradebook.csv, each
+student's JSON report (a hand-graded part's score, status and feedback once it is marked),
+_batch.json's totals, and the import files for Gradescope and Canvas (grader/exports.py).
+
+So the class report, which reads the reports, and every spreadsheet see manual points, and a
+batch re-run (which rewrites the reports with the automatic results) gets them back.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from grader import gradebook_db as db
+
+MANIFEST = "_batch.json"
+GRADEBOOK = "gradebook.csv"
+
+
+def final_scores(conn) -> tuple[list[str], list[dict[str, Any]]]:
+    """(part ids, one dict per student: student, status, note, file, scores {part: score},
+    total), automatic results with the manual marks laid over them."""
+    part_rows = db.parts(conn)
+    ids = [p["id"] for p in part_rows]
+    manual_parts = {p["id"] for p in part_rows if p["manual"]}
+    manual = db.manual_scores(conn)
+    auto: dict[str, dict[str, float | None]] = {}
+    for r in conn.execute("SELECT student, part, score FROM results"):
+        auto.setdefault(r["student"], {})[r["part"]] = r["score"]
+    out = []
+    for s in conn.execute("SELECT * FROM submissions ORDER BY student"):
+        sid = s["student"]
+        if s["status"] == "error":
+            scores = {p: None for p in ids}
+            total = None
+        else:
+            scores = {}
+            for p in ids:
+                got = manual.get((sid, p)) if p in manual_parts else None
+                scores[p] = got if got is not None else (auto.get(sid, {}).get(p) or 0.0)
+            total = round(sum(v for v in scores.values() if v is not None), 6)
+        out.append({"student": sid, "status": s["status"], "note": s["note"], "file": s["report_file"],
+                    "scores": scores, "total": total})
+    return ids, out
+
+
+def write_gradebook_csv(folder: Path, conn) -> Path:
+    from grader.gradebook import Row, write_gradebook
+
+    ids, students = final_scores(conn)
+    rows = [Row(student=s["student"], status=s["status"], scores=[s["scores"][p] for p in ids],
+                total=s["total"], note=s["note"]) for s in students]
+    return write_gradebook(folder / GRADEBOOK, ids, rows)
+
+
+def _feedback(conn, student: str, part_id: str, state: dict[str, Any]) -> str:
+    items = {i.id: i for i in db.rubric(conn, part_id)}
+    lines = [f"{items[i].text} ({items[i].points:+g} pt)" for i in state["items"] if i in items]
+    text = "Marked by hand. " + ("Rubric: " + "; ".join(lines) + "." if lines else "No rubric item applied.")
+    if state["adjustment"]:
+        text += f" Adjustment: {state['adjustment']:+g} pt."
+    if state["comment"]:
+        text += f" Comment: {state['comment']}"
+    return text
+
+
+def _status(score: float, top: float) -> str:
+    if top > 0 and score >= top - 1e-9:
+        return "correct"
+    return "partial" if score > 0 else "incorrect"
+
+
+def rewrite_reports(folder: Path, conn, students: list[str] | None = None) -> int:
+    """Lay the manual marks over the students' JSON reports (all, or the ones named); a part
+    whose mark was cleared gets its automatic result back. Returns how many were written."""
+    from grader.batch import _write_text
+    from grader.formats.json_report import dumps
+
+    manual_parts = {p["id"]: p["max_score"] for p in db.parts(conn, manual_only=True)}
+    if not manual_parts:
+        return 0
+    where = "" if students is None else f" AND student IN ({','.join('?' * len(students))})"
+    subs = conn.execute("SELECT student, report_file FROM submissions WHERE status != 'error'" + where,
+                        students or ()).fetchall()
+    auto = {(r["student"], r["part"]): r for r in conn.execute(
+        "SELECT student, part, score, status, feedback FROM results WHERE part IN "
+        f"({','.join('?' * len(manual_parts))})", list(manual_parts))}
+    marked = {(r["student"], r["part"]) for r in conn.execute("SELECT student, part FROM marks")}
+    scores = db.manual_scores(conn)
+    written = 0
+    for sub in subs:
+        path = folder / sub["report_file"]
+        try:
+            report = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue  # a report the batch did not write: nothing to lay marks over
+        pending = 0.0
+        for p in report.get("parts", []):
+            pid = p.get("id")
+            if pid not in manual_parts:
+                continue
+            key = (sub["student"], pid)
+            if key in marked:
+                state = db.mark_state(conn, sub["student"], pid)
+                p["score"] = scores.get(key, 0.0)
+                p["status"] = _status(p["score"], manual_parts[pid])
+                p["feedback"] = _feedback(conn, sub["student"], pid, state)
+                p["marked_by"] = state["graded_by"]
+            else:
+                a = auto.get(key)
+                if a is not None:
+                    p["score"], p["status"], p["feedback"] = a["score"] or 0.0, a["status"], a["feedback"]
+                p.pop("marked_by", None)
+                pending += float(p.get("max_score") or 0)
+        report["score"] = round(sum(float(p.get("score") or 0) for p in report.get("parts", [])) + 0.0, 6)
+        if "manual_points" in report:
+            report["manual_points"] = round(pending, 6)
+        _write_text(path, dumps(report, compact=True))
+        written += 1
+    return written
+
+
+def rewrite_manifest_totals(folder: Path, conn) -> None:
+    path = folder / MANIFEST
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    _, students = final_scores(conn)
+    totals = {s["student"]: s["total"] for s in students}
+    for entry in manifest.get("students", []):
+        if entry.get("student") in totals:
+            entry["total"] = totals[entry["student"]]
+    from grader.batch import _write_text
+    from grader.formats.json_report import dumps
+
+    _write_text(path, dumps(manifest, compact=True))
+
+
+def refresh(folder: str | Path, conn=None, *, everything: bool = False) -> list[Path]:
+    """Rewrite what changed since the last refresh (all of it with `everything`)."""
+    from grader.exports import write_exports
+
+    folder = Path(folder)
+    own = conn is None
+    conn = conn or db.connect(folder)
+    try:
+        dirty = db.take_dirty(conn)
+        if not dirty and not everything:
+            return []
+        rewrite_reports(folder, conn, None if everything else dirty)
+        rewrite_manifest_totals(folder, conn)
+        return [write_gradebook_csv(folder, conn), *write_exports(folder, conn)]
+    finally:
+        if own:
+            conn.close()
+
+
+def after_batch(folder: Path, problem) -> None:
+    """Called by `--batch --out` once its files are written: record the run in the database
+    and lay the manual marks kept there back over the fresh files."""
+    manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    students = []
+    for entry in manifest.get("students", []):
+        parts: list[dict[str, Any]] = []
+        if entry.get("status") != "error":
+            try:
+                report = json.loads((folder / entry["file"]).read_text(encoding="utf-8"))
+                parts = report.get("parts", [])
+            except (OSError, ValueError):
+                parts = []
+        students.append({**entry, "parts": parts})
+    db.record_batch(folder, problem, students)
+    refresh(folder, everything=True)
