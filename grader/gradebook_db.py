@@ -141,9 +141,11 @@ def write(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     conn.execute("COMMIT")
 
 
-def _log(conn, who: str, action: str, part: str | None, student: str | None, detail: dict) -> None:
+def _log(conn, who: str, action: str, part: str | None, student: str | None, detail: dict,
+         at: str | None = None) -> None:
     conn.execute("INSERT INTO history (at, who, action, part, student, detail) VALUES (?,?,?,?,?,?)",
-                 (now(), who, action, part, student, json.dumps(detail, sort_keys=True, ensure_ascii=False)))
+                 (now() if at is None else at, who, action, part, student,
+                  json.dumps(detail, sort_keys=True, ensure_ascii=False)))
 
 
 # ---------------------------------------------------------------- written by --batch
@@ -153,13 +155,14 @@ def record_batch(folder: str | Path, problem, students: list[dict[str, Any]]) ->
 
     `students`: one dict per student with student, status, note, file, total and parts
     (the report's parts: id, score, status, answer)."""
+    _drop_if_untouched(folder)
     conn = connect(folder, create=True)
     try:
         with write(conn):
             _record_parts(conn, problem)
             conn.execute("DELETE FROM results")
             conn.execute("DELETE FROM submissions")
-            stamp = now()
+            stamp = ""  # no clock in what a batch writes: the same class gives the same bytes
             for s in students:
                 conn.execute("INSERT OR IGNORE INTO students (id) VALUES (?)", (s["student"],))
                 conn.execute("INSERT INTO submissions VALUES (?,?,?,?,?,?)",
@@ -174,9 +177,35 @@ def record_batch(folder: str | Path, problem, students: list[dict[str, Any]]) ->
             conn.execute("INSERT OR REPLACE INTO meta VALUES ('problem_id', ?)", (problem.id,))
             conn.execute("INSERT OR REPLACE INTO meta VALUES ('title', ?)", (problem.title,))
             conn.execute("INSERT OR REPLACE INTO meta VALUES ('max_score', ?)", (repr(float(problem.total)),))
-            _log(conn, "grader --batch", "batch", None, None, {"students": len(students)})
+            _log(conn, "grader --batch", "batch", None, None, {"students": len(students)}, at="")
     finally:
         conn.close()
+
+
+def _drop_if_untouched(folder: str | Path) -> None:
+    """A database that nobody marked in holds nothing but the last run: it is built anew, so a
+    re-run gives the same bytes as a run into an empty folder. One with marks is kept."""
+    path = db_path(folder)
+    if not path.is_file():
+        return
+    try:
+        conn = connect(folder)
+        try:
+            touched = conn.execute("SELECT COUNT(*) FROM history WHERE action != 'batch'").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError:
+        from grader.errors import UsageError
+
+        raise UsageError(f"{path} is not a gradebook database (or is damaged): move it away "
+                         f"before grading into this folder; it may hold manual marks") from None
+    if touched:
+        return
+    for suffix in ("", "-wal", "-shm"):
+        try:
+            Path(str(path) + suffix).unlink()
+        except FileNotFoundError:
+            pass
 
 
 def _record_parts(conn, problem) -> None:
@@ -200,8 +229,8 @@ def _record_parts(conn, problem) -> None:
                 continue
             top += 1
             conn.execute("INSERT INTO rubric_items (part, position, text, points, origin, updated_by, "
-                         "updated_at) VALUES (?,?,?,?, 'spec', 'spec', ?)",
-                         (part.id, top, str(item.get("item", "")), float(item.get("points", 0) or 0), now()))
+                         "updated_at) VALUES (?,?,?,?, 'spec', 'spec', '')",
+                         (part.id, top, str(item.get("item", "")), float(item.get("points", 0) or 0)))
 
 
 # ---------------------------------------------------------------- read by the app and the views
