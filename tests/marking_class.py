@@ -39,7 +39,7 @@ def write_class(folder: Path, n: int, seed: int = 0, hostile: bool = True) -> Pa
         for pid in MANUAL:
             pick = rng.random()
             if hostile and i % 50 == 7:
-                answers[pid] = HOSTILE[(i // 50) % len(HOSTILE)]
+                answers[pid] = HOSTILE[(i // 50 + MANUAL.index(pid)) % len(HOSTILE)]
             elif pick < 0.85:
                 answers[pid] = VARIANTS[rng.randrange(len(VARIANTS))] if pid == "3.1" else \
                     f"{pid}: answer variant {rng.randrange(6)}"
