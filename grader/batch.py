@@ -335,7 +335,7 @@ def write_results_folder(folder: Path, problem, part_ids: list[str], outcomes: l
     written = [write_gradebook(folder / GRADEBOOK, part_ids, rows), folder]
     from grader.gradebook_views import after_batch
 
-    after_batch(folder, problem)  # the database; manual marks laid back over the new files
+    after_batch(folder, problem, outcomes)  # the database; manual marks laid back over the new files
     return written
 
 

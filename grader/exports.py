@@ -50,10 +50,10 @@ def _graded(students):
     return [s for s in students if s["status"] != "error" and s["total"] is not None]
 
 
-def canvas_csv(conn) -> str:
+def canvas_csv(conn, final=None) -> str:
     from grader.gradebook_views import final_scores
 
-    _, students = final_scores(conn)
+    _, students = final or final_scores(conn)
     assignment = _meta(conn, "canvas_assignment") or _meta(conn, "title") or _meta(conn, "problem_id")
     id_column = _meta(conn, "canvas_id_column", "SIS Login ID")
     header = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", assignment]
@@ -69,10 +69,10 @@ def canvas_csv(conn) -> str:
     return buf.getvalue()
 
 
-def gradescope_csv(conn) -> str:
+def gradescope_csv(conn, final=None) -> str:
     from grader.gradebook_views import final_scores
 
-    _, students = final_scores(conn)
+    _, students = final or final_scores(conn)
     top = format_score(float(_meta(conn, "max_score", "0")))
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
@@ -84,9 +84,12 @@ def gradescope_csv(conn) -> str:
     return buf.getvalue()
 
 
-def write_exports(folder: Path, conn) -> list[Path]:
+def write_exports(folder: Path, conn, final=None) -> list[Path]:
+    from grader.gradebook_views import final_scores
+
+    final = final or final_scores(conn)
     out = []
-    for name, text in ((CANVAS, canvas_csv(conn)), (GRADESCOPE, gradescope_csv(conn))):
+    for name, text in ((CANVAS, canvas_csv(conn, final)), (GRADESCOPE, gradescope_csv(conn, final))):
         path = Path(folder) / name
         tmp = path.with_name(f".{path.name}.tmp")
         with open(tmp, "w", encoding="utf-8", newline="") as fh:

@@ -45,17 +45,16 @@ def final_scores(conn) -> tuple[list[str], list[dict[str, Any]]]:
     return ids, out
 
 
-def write_gradebook_csv(folder: Path, conn) -> Path:
+def write_gradebook_csv(folder: Path, conn, final=None) -> Path:
     from grader.gradebook import Row, write_gradebook
 
-    ids, students = final_scores(conn)
+    ids, students = final or final_scores(conn)
     rows = [Row(student=s["student"], status=s["status"], scores=[s["scores"][p] for p in ids],
                 total=s["total"], note=s["note"]) for s in students]
     return write_gradebook(folder / GRADEBOOK, ids, rows)
 
 
-def _feedback(conn, student: str, part_id: str, state: dict[str, Any]) -> str:
-    items = {i.id: i for i in db.rubric(conn, part_id)}
+def _feedback(items: dict[int, Any], state: dict[str, Any]) -> str:
     lines = [f"{items[i].text} ({items[i].points:+g} pt)" for i in state["items"] if i in items]
     text = "Marked by hand. " + ("Rubric: " + "; ".join(lines) + "." if lines else "No rubric item applied.")
     if state["adjustment"]:
@@ -80,13 +79,17 @@ def rewrite_reports(folder: Path, conn, students: list[str] | None = None) -> in
     manual_parts = {p["id"]: p["max_score"] for p in db.parts(conn, manual_only=True)}
     if not manual_parts:
         return 0
-    where = "" if students is None else f" AND student IN ({','.join('?' * len(students))})"
-    subs = conn.execute("SELECT student, report_file FROM submissions WHERE status != 'error'" + where,
-                        students or ()).fetchall()
+    wanted = None if students is None else set(students)
+    subs = [r for r in conn.execute("SELECT student, report_file FROM submissions WHERE status != 'error'")
+            if wanted is None or r["student"] in wanted]
     auto = {(r["student"], r["part"]): r for r in conn.execute(
         "SELECT student, part, score, status, feedback FROM results WHERE part IN "
         f"({','.join('?' * len(manual_parts))})", list(manual_parts))}
-    marked = {(r["student"], r["part"]) for r in conn.execute("SELECT student, part FROM marks")}
+    marks = {(r["student"], r["part"]): dict(r) for r in conn.execute("SELECT * FROM marks")}
+    for r in conn.execute("SELECT student, part, item FROM applied ORDER BY item"):
+        if (r["student"], r["part"]) in marks:
+            marks[(r["student"], r["part"])].setdefault("items", []).append(r["item"])
+    rubrics = {pid: {i.id: i for i in db.rubric(conn, pid)} for pid in manual_parts}
     scores = db.manual_scores(conn)
     written = 0
     for sub in subs:
@@ -101,11 +104,11 @@ def rewrite_reports(folder: Path, conn, students: list[str] | None = None) -> in
             if pid not in manual_parts:
                 continue
             key = (sub["student"], pid)
-            if key in marked:
-                state = db.mark_state(conn, sub["student"], pid)
+            if key in marks:
+                state = {"items": [], **marks[key]}
                 p["score"] = scores.get(key, 0.0)
                 p["status"] = _status(p["score"], manual_parts[pid])
-                p["feedback"] = _feedback(conn, sub["student"], pid, state)
+                p["feedback"] = _feedback(rubrics[pid], state)
                 p["marked_by"] = state["graded_by"]
             else:
                 a = auto.get(key)
@@ -121,13 +124,13 @@ def rewrite_reports(folder: Path, conn, students: list[str] | None = None) -> in
     return written
 
 
-def rewrite_manifest_totals(folder: Path, conn) -> None:
+def rewrite_manifest_totals(folder: Path, conn, final=None) -> None:
     path = folder / MANIFEST
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return
-    _, students = final_scores(conn)
+    _, students = final or final_scores(conn)
     totals = {s["student"]: s["total"] for s in students}
     for entry in manifest.get("students", []):
         if entry.get("student") in totals:
@@ -150,26 +153,54 @@ def refresh(folder: str | Path, conn=None, *, everything: bool = False) -> list[
         if not dirty and not everything:
             return []
         rewrite_reports(folder, conn, None if everything else dirty)
-        rewrite_manifest_totals(folder, conn)
-        return [write_gradebook_csv(folder, conn), *write_exports(folder, conn)]
+        final = final_scores(conn)
+        rewrite_manifest_totals(folder, conn, final)
+        return [write_gradebook_csv(folder, conn, final), *write_exports(folder, conn, final)]
     finally:
         if own:
             conn.close()
 
 
-def after_batch(folder: Path, problem) -> None:
+def has_marks(conn) -> bool:
+    return conn.execute("SELECT EXISTS (SELECT 1 FROM marks)").fetchone()[0] == 1
+
+
+def after_batch(folder: Path, problem, outcomes=None) -> None:
     """Called by `--batch --out` once its files are written: record the run in the database
-    and lay the manual marks kept there back over the fresh files."""
+    and lay the manual marks kept there back over the fresh files. The reports are read only
+    when the problem has hand-graded parts (for their answers); scores come from the run."""
     manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    manual = {p.id for p in problem.parts if p.type == "manual"}
+    ids = [p.id for p in problem.parts]
+    by_student = {o.student: o for o in outcomes or []}
     students = []
     for entry in manifest.get("students", []):
         parts: list[dict[str, Any]] = []
-        if entry.get("status") != "error":
+        got = by_student.get(entry["student"])
+        if entry.get("status") != "error" and (manual or got is None):
             try:
                 report = json.loads((folder / entry["file"]).read_text(encoding="utf-8"))
-                parts = report.get("parts", [])
+                parts = [{**p, "answer": p.get("answer") if p.get("id") in manual else None,
+                          "feedback": p.get("feedback") if p.get("id") in manual else ""}
+                         for p in report.get("parts", [])]
             except (OSError, ValueError):
                 parts = []
+        elif got is not None:
+            parts = [{"id": pid, "score": score, "status": got.status} for pid, score in zip(ids, got.scores)]
         students.append({**entry, "parts": parts})
     db.record_batch(folder, problem, students)
-    refresh(folder, everything=True)
+    from grader.exports import write_exports
+
+    conn = db.connect(folder)
+    try:
+        db.take_dirty(conn)
+        if has_marks(conn):  # else the batch's own files are already what the database says
+            marked = [r[0] for r in conn.execute("SELECT DISTINCT student FROM marks")]
+            rewrite_reports(folder, conn, marked)
+        final = final_scores(conn)
+        if has_marks(conn):
+            rewrite_manifest_totals(folder, conn, final)
+            write_gradebook_csv(folder, conn, final)
+        write_exports(folder, conn, final)
+    finally:
+        conn.close()

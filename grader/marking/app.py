@@ -192,8 +192,7 @@ def create_app(folder: str | Path, token: str, *, grader_name: str = "TA", allow
                        groups=[{"key": g["key"], "students": g["students"]} for g in view["groups"]])
 
     def states(pid: str, students: list[str]):
-        return jsonify(students=[db.mark_state(conn(), s, pid) for s in students],
-                       progress=db.part_progress(conn(), pid))
+        return jsonify(students=db.mark_states(conn(), pid, students), progress=db.part_progress(conn(), pid))
 
     @app.post("/api/apply")
     def api_apply():
