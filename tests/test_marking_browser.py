@@ -208,3 +208,48 @@ def test_two_browser_sessions_mark_at_once(app, paths):
     running.refresher.flush()
     rows = {r["student"]: r for r in read_gradebook(results / "gradebook.csv")}
     assert {rows[s]["3.3"] for s in group0} == {"2.5"}
+
+
+def test_a_ta_marks_every_hand_graded_part_with_the_keyboard_and_the_imports_follow(paths, tmp_path):
+    """The issue's "done when": every hand-graded part of uva-dl1-resit-2022 marked in the app
+    (rubric item 1 for every answer group, then `n` to the next ungraded group), and the
+    Canvas and Gradescope files carry automatic + manual totals."""
+    import csv
+
+    from selenium.webdriver.common.by import By
+
+    from grader.marking.server import Running
+    from grader.spec import load_problem
+    from tests.marking_class import MANUAL, PROBLEM
+
+    results = grade_class(write_class(tmp_path / "subs", 8, seed=11, hostile=False), tmp_path / "results")
+    running = Running(results, TOKEN, grader_name="ta").start()
+    driver = _browser(paths)
+    try:
+        _open(driver, running.url, MANUAL[0])
+        for part in MANUAL:
+            _click(driver, f'button.part[data-part="{part}"]')
+            _wait(driver, lambda d, p=part: f"Part {p}:" in d.find_element(By.TAG_NAME, "h2").text)
+            for _ in range(20):
+                if driver.find_element(By.ID, "part-progress").text.startswith("8 of 8"):
+                    break
+                before = driver.find_element(By.ID, "part-progress").text
+                _keys(driver, "1")
+                _wait(driver, lambda d, b=before: d.find_element(By.ID, "part-progress").text != b,
+                      what=f"a mark on {part}")
+                _keys(driver, "n")
+            assert driver.find_element(By.ID, "part-progress").text.startswith("8 of 8"), part
+        _wait(driver, lambda d: all(b.get_attribute("class").endswith("done")
+                                    for b in d.find_elements(By.CSS_SELECTOR, "button.part")), what="all done")
+        driver.save_screenshot(str(tmp_path / "all-marked.png"))
+    finally:
+        driver.quit()
+        running.stop()
+    problem = load_problem(PROBLEM)
+    manual = sum(min(p.points, p.options["rubric"][0]["points"]) for p in problem.parts if p.type == "manual")
+    expected = 51 + manual
+    canvas = list(csv.reader(open(results / "canvas.csv", encoding="utf-8", newline="")))
+    assert {float(r[-1]) for r in canvas[2:]} == {expected} and len(canvas) == 2 + 8
+    gradescope = list(csv.DictReader(open(results / "gradescope.csv", encoding="utf-8", newline="")))
+    assert {float(r["Total Score"]) for r in gradescope} == {expected}
+    assert {float(r["total"]) for r in read_gradebook(results / "gradebook.csv")} == {expected}
