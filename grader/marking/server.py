@@ -18,13 +18,15 @@ class Running:
         from grader.marking.app import Refresher, create_app
 
         self.refresher = Refresher(Path(folder))
-        hosts = None
         self.app = None
         self.server = create_server(_Lazy(self), host=host, port=port, threads=threads,
                                     ident="grader-mark", clear_untrusted_proxy_headers=True)
         self.port = self.server.effective_port
+        local = host in ("127.0.0.1", "localhost", "::1")
         shown = "127.0.0.1" if host in ("127.0.0.1", "0.0.0.0", "") else host
-        hosts = {f"{h}:{self.port}" for h in (shown, "localhost", "127.0.0.1", host)}
+        # Bound to this machine: only its own names (a rebinding attack names another host).
+        # Bound to the network on purpose: any name reaches it; the token is the guard.
+        hosts = {f"{h}:{self.port}" for h in ("localhost", "127.0.0.1", host)} if local else None
         self.app = create_app(folder, token, grader_name=grader_name, allowed_hosts=hosts,
                               refresher=self.refresher)
         self.url = f"http://{shown}:{self.port}/?token={token}"
