@@ -180,7 +180,9 @@ def _outcome(report, entry: Entry) -> Outcome:
     if entry.note:
         note = f"{entry.note}; {note}" if note else entry.note
     return Outcome(student=entry.student, status=status, scores=[p.score for p in report.parts],
-                   total=report.score, note=note, report_json=_report_text(entry, report))
+                   total=report.score, note=note, report_json=_report_text(entry, report),
+                   extra={"manual": {p.id: (p.answer, p.status, p.feedback) for p in report.parts
+                                     if p.type == "manual"}})  # for the gradebook database
 
 
 def _report_text(entry: Entry, report) -> str:

@@ -51,6 +51,7 @@ CREATE TABLE IF NOT EXISTS applied (
     student TEXT NOT NULL, part TEXT NOT NULL, item INTEGER NOT NULL REFERENCES rubric_items(id),
     applied_by TEXT NOT NULL, applied_at TEXT NOT NULL, PRIMARY KEY (student, part, item));
 CREATE INDEX IF NOT EXISTS applied_by_item ON applied (item);
+CREATE INDEX IF NOT EXISTS applied_by_part ON applied (part, student);
 CREATE TABLE IF NOT EXISTS history (
     id INTEGER PRIMARY KEY, at TEXT NOT NULL, who TEXT NOT NULL, action TEXT NOT NULL,
     part TEXT, student TEXT, detail TEXT NOT NULL);
@@ -163,17 +164,18 @@ def record_batch(folder: str | Path, problem, students: list[dict[str, Any]]) ->
             conn.execute("DELETE FROM results")
             conn.execute("DELETE FROM submissions")
             stamp = ""  # no clock in what a batch writes: the same class gives the same bytes
-            for s in students:
-                conn.execute("INSERT OR IGNORE INTO students (id) VALUES (?)", (s["student"],))
-                conn.execute("INSERT INTO submissions VALUES (?,?,?,?,?,?)",
-                             (s["student"], s["status"], s.get("note") or "", s["file"], s.get("total"),
-                              stamp))
-                conn.executemany(
-                    "INSERT OR REPLACE INTO results VALUES (?,?,?,?,?,?,?)",
-                    [(s["student"], p["id"], p.get("score"), p.get("status") or "",
-                      None if p.get("answer") is None else json.dumps(p.get("answer"), ensure_ascii=False),
-                      normalize_answer(p.get("answer")), str(p.get("feedback") or ""))
-                     for p in s.get("parts", [])])
+            conn.executemany("INSERT OR IGNORE INTO students (id) VALUES (?)", [(s["student"],) for s in students])
+            conn.executemany("INSERT INTO submissions VALUES (?,?,?,?,?,?)",
+                             [(s["student"], s["status"], s.get("note") or "", s["file"], s.get("total"), stamp)
+                              for s in students])
+            conn.execute("DROP INDEX IF EXISTS results_by_group")  # one bulk insert, then the index
+            conn.executemany(
+                "INSERT OR REPLACE INTO results VALUES (?,?,?,?,?,?,?)",
+                [(s["student"], p["id"], p.get("score"), p.get("status") or "",
+                  None if p.get("answer") is None else json.dumps(p.get("answer"), ensure_ascii=False),
+                  normalize_answer(p.get("answer")), str(p.get("feedback") or ""))
+                 for s in students for p in s.get("parts", [])])
+            conn.execute("CREATE INDEX results_by_group ON results (part, answer_key)")
             conn.execute("INSERT OR REPLACE INTO meta VALUES ('problem_id', ?)", (problem.id,))
             conn.execute("INSERT OR REPLACE INTO meta VALUES ('title', ?)", (problem.title,))
             conn.execute("INSERT OR REPLACE INTO meta VALUES ('max_score', ?)", (repr(float(problem.total)),))
@@ -264,10 +266,11 @@ def manual_scores(conn, part_id: str | None = None, student: str | None = None) 
         where.append("m.student = ?")
         args.append(student)
     sql = """
-        SELECT m.student, m.part, p.max_score, m.adjustment,
-               COALESCE((SELECT SUM(r.points) FROM applied a JOIN rubric_items r ON r.id = a.item
-                         WHERE a.student = m.student AND a.part = m.part AND r.deleted = 0), 0) AS items
-        FROM marks m JOIN parts p ON p.id = m.part""" + (" WHERE " + " AND ".join(where) if where else "")
+        SELECT m.student, m.part, p.max_score, m.adjustment, COALESCE(SUM(r.points), 0) AS items
+        FROM marks m JOIN parts p ON p.id = m.part
+        LEFT JOIN applied a ON a.student = m.student AND a.part = m.part
+        LEFT JOIN rubric_items r ON r.id = a.item AND r.deleted = 0""" + \
+        (" WHERE " + " AND ".join(where) if where else "") + " GROUP BY m.student, m.part"
     out = {}
     for r in conn.execute(sql, args):
         out[(r["student"], r["part"])] = _clamp(r["items"] + r["adjustment"], r["max_score"])

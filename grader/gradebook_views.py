@@ -26,8 +26,10 @@ def final_scores(conn) -> tuple[list[str], list[dict[str, Any]]]:
     manual_parts = {p["id"] for p in part_rows if p["manual"]}
     manual = db.manual_scores(conn)
     auto: dict[str, dict[str, float | None]] = {}
-    for r in conn.execute("SELECT student, part, score FROM results"):
-        auto.setdefault(r["student"], {})[r["part"]] = r["score"]
+    cur = conn.cursor()
+    cur.row_factory = None  # plain tuples: a class has tens of thousands of results
+    for student, part_id, score in cur.execute("SELECT student, part, score FROM results"):
+        auto.setdefault(student, {})[part_id] = score
     out = []
     for s in conn.execute("SELECT * FROM submissions ORDER BY student"):
         sid = s["student"]
@@ -35,11 +37,13 @@ def final_scores(conn) -> tuple[list[str], list[dict[str, Any]]]:
             scores = {p: None for p in ids}
             total = None
         else:
-            scores = {}
-            for p in ids:
-                got = manual.get((sid, p)) if p in manual_parts else None
-                scores[p] = got if got is not None else (auto.get(sid, {}).get(p) or 0.0)
-            total = round(sum(v for v in scores.values() if v is not None), 6)
+            mine = auto.get(sid, {})
+            scores = {p: mine.get(p) or 0.0 for p in ids}
+            for p in manual_parts:
+                got = manual.get((sid, p))
+                if got is not None:
+                    scores[p] = got
+            total = round(sum(scores.values()), 6)
         out.append({"student": sid, "status": s["status"], "note": s["note"], "file": s["report_file"],
                     "scores": scores, "total": total})
     return ids, out
@@ -177,7 +181,12 @@ def after_batch(folder: Path, problem, outcomes=None) -> None:
     for entry in manifest.get("students", []):
         parts: list[dict[str, Any]] = []
         got = by_student.get(entry["student"])
-        if entry.get("status") != "error" and (manual or got is None):
+        if got is not None and entry.get("status") != "error" and "manual" in got.extra:
+            kept = got.extra["manual"]
+            parts = [{"id": pid, "score": score, "status": kept[pid][1] if pid in kept else got.status,
+                      "answer": kept[pid][0] if pid in kept else None,
+                      "feedback": kept[pid][2] if pid in kept else ""} for pid, score in zip(ids, got.scores)]
+        elif entry.get("status") != "error" and (manual or got is None):
             try:
                 report = json.loads((folder / entry["file"]).read_text(encoding="utf-8"))
                 parts = [{**p, "answer": p.get("answer") if p.get("id") in manual else None,
