@@ -33,12 +33,23 @@ class Running:
         self._thread: threading.Thread | None = None
 
     def start(self) -> "Running":
-        self._thread = threading.Thread(target=self.server.run, name="grader-mark", daemon=True)
+        self._stopping = False
+        self._thread = threading.Thread(target=self._serve, name="grader-mark", daemon=True)
         self._thread.start()
         return self
 
+    def _serve(self) -> None:
+        try:
+            self.server.run()
+        except (OSError, ValueError):  # its socket closed under it by stop(): the normal end
+            if not self._stopping:
+                raise
+
     def stop(self) -> None:
+        self._stopping = True
         self.server.close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
         self.refresher.close()
 
 
