@@ -145,7 +145,9 @@ def _hint(pairs: list[tuple[float, float]], rtol: float, atol: float) -> str:
         if abs(c + 1) <= loose:
             return "it differs from the answer by its sign"
         if c != 0:
-            return f"it is off by a constant factor of about {c:.4g}"
+            from grader.expr.hints import factor_hint
+
+            return factor_hint(c)
     diffs = [s - r for s, r in pairs]
     scale = max(abs(r) for _, r in pairs) or 1.0
     if all(abs(d - diffs[0]) <= loose * scale for d in diffs):

@@ -18,11 +18,12 @@ SCALAR_FUNCTIONS = {
     "sin": "sin", "cos": "cos", "tan": "tan", "sinh": "sinh", "cosh": "cosh", "tanh": "tanh",
     "arcsin": "arcsin", "asin": "arcsin", "arccos": "arccos", "acos": "arccos",
     "arctan": "arctan", "atan": "arctan", "abs": "abs", "Abs": "abs", "sigmoid": "sigmoid",
-    "min": "min", "max": "max",
+    "min": "min", "max": "max", "binom": "binom",
 }
 MATRIX_FUNCTIONS = {"inv": "inv", "norm": "norm", "norm2": "norm2", "tr": "tr", "trace": "tr", "det": "det",
-                    "transpose": "transpose"}
+                    "transpose": "transpose", "Tr": "tr", "Trace": "tr", "pinv": "pinv", "inner": "inner"}
 VARIADIC = {"min", "max"}
+BINARY = {"binom", "inner"}  # exactly two arguments
 
 DOMAINS = ("real", "positive", "nonnegative", "nonzero", "integer", "positive_integer")
 VAR_KEYS = {"aliases", "domain"}
@@ -233,7 +234,7 @@ class SymbolTable:
             return "ident", None
         if self.matrix and word.startswith("I_"):
             size = word[2:]
-            if size in self.dims or (size.isdigit() and 1 <= int(size) <= 50):
+            if size in self.dims or (size.isdigit() and 2 <= int(size) <= 50):
                 return "ident", size
         return None
 

@@ -18,7 +18,7 @@ FUNCS = {
     "log2": lambda x: sp.log(x, 2), "sin": sp.sin, "cos": sp.cos, "tan": sp.tan,
     "sinh": sp.sinh, "cosh": sp.cosh, "tanh": sp.tanh, "arcsin": sp.asin, "arccos": sp.acos,
     "arctan": sp.atan, "abs": sp.Abs, "sigmoid": lambda x: 1 / (1 + sp.exp(-x)),
-    "min": sp.Min, "max": sp.Max,
+    "min": sp.Min, "max": sp.Max, "binom": sp.binomial,
 }
 
 
