@@ -28,6 +28,7 @@ class Verdict:
 
     fraction: float
     message: str = ""
+    loose: bool = False  # matched only loosely (a phrase inside a sentence): an exact match beats it
 
     @property
     def correct(self) -> bool:
