@@ -21,7 +21,7 @@ GREEK_VARIANTS = {"varepsilon": "epsilon", "vartheta": "theta", "varphi": "phi",
 IGNORED = {"left", "right", "big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", "Bigr",
            "biggl", "biggr", "Biggl", "Biggr", "middle", "quad", "qquad", "displaystyle",
            "textstyle", "limits", "nolimits", "mathopen", "mathclose",
-           "rm", "bf", "it", "sf", "tt", "scriptstyle"}  # old font switches: {\\rm T} is T
+           "rm", "bf", "it", "sf", "tt", "scriptstyle", "therefore", "because", "hfill"}  # old font switches: {\\rm T} is T
 OPERATORS = {"cdot": "*", "times": "*", "ast": "*", "star": "*", "div": "/", "odot": "⊙",
              "lvert": "|", "rvert": "|", "vert": "|", "lVert": "‖", "rVert": "‖", "Vert": "‖",
              "lbrace": "(", "rbrace": ")", "lbrack": "[", "rbrack": "]", "lparen": "(",

@@ -358,3 +358,23 @@ def read_size(text: str) -> tuple[list[str], list[str]]:
         body = body[1:-1]
     dims = [d for d in split_top(body, _TIMES) if d.strip()]
     return [d.strip() for d in dims], notes
+
+
+# -- formulas -------------------------------------------------------------------------------
+_FORMULA_CHAIN = re.compile(r"\\(?:leftarrow|gets|coloneqq|Leftarrow|longleftarrow)(?![A-Za-z])|:=|=|←")
+_ALIGN = re.compile(r"\\(?:begin|end)\{(?:aligned|align\*?|split|gathered|gather\*?|equation\*?|eqnarray\*?)\}")
+
+
+def formula_sides(text: str) -> list[str]:
+    """The sides of a written formula: ``w_1 = w_0 - ... = ...`` and an ``aligned`` block
+    (``&=`` and ``\\\\`` between the lines) give their sides in order; prose in ``\\text{...}`` goes."""
+    body = _math_segment(text.strip()) if "$" in text or "\\(" in text or "\\[" in text else text
+    body = _PROSE.sub(lambda m: " " if re.search(r"[A-Za-z]{2}|[\s.,;:]", m.group(1)) and
+                      not _is_function_word(m.group(1)) else m.group(0), body)
+    if _ALIGN.search(body) or "&" in body:
+        body = _ALIGN.sub(" ", body).replace("&", " ")
+        body = re.sub(r"\\\\(?:\[[^\]]*\])?", " ", body)
+    sides = [_trim(s) for s in split_top(body, _FORMULA_CHAIN)]
+    if len(sides) > 1 and not sides[-1]:
+        raise ExprError("nothing after the last '='")
+    return [s for s in sides if s] or [text]
