@@ -374,9 +374,11 @@ def _best_mark(part: Part, ctx, solvers: Solvers, got: Any, expected: Any, given
             raise SolverError(f"part {part.id}: an anticipated mistake is malformed: {exc}") from None
         v = kind.compare(got_cmp, wrong, ctx)
         if v.fraction >= 1:
-            matched.append((mistake, v.loose))
-    exact = [m for m, loose in matched if not loose]
-    for mistake in exact or [m for m, _ in matched]:  # 'vertical edges' is more than the phrase 'edges'
+            matched.append((mistake, v))
+    exact = [m for m, v in matched if not v.loose]
+    longest = max((len(v.matched.split()) for _, v in matched), default=0)
+    loose = [m for m, v in matched if v.loose and len(v.matched.split()) == longest]
+    for mistake in exact or loose:  # 'it detects vertical edges' says 'vertical edges', more than 'edges'
         # an anticipated mistake is a diagnosis: it beats a closeness tier, which only says "near"
         if mistake.credit >= best.fraction or best.via == "tier":
             best = _Mark(mistake.credit, mistake.feedback, "mistake")

@@ -182,7 +182,7 @@ class MatrixSpace:
         if fn == "tr":
             return float(a) if np.ndim(a) == 0 else float(np.trace(a))
         if fn == "det":
-            return float(np.linalg.det(a))
+            return float(a) if np.ndim(a) == 0 else float(np.linalg.det(a))
         if fn == "inv":
             if isinstance(a, Eye):
                 return Eye(1.0 / a.c) if a.c != 0 else _raise()

@@ -198,6 +198,8 @@ class ShapeChecker:
         if fn in ("tr", "det", "inv"):
             if s == SCALAR and fn == "inv":
                 return SCALAR
+            if s == SCALAR and fn in ("tr", "det"):
+                return SCALAR  # a 1×1 product: tr(a^T X X^T a) is the number itself
             if s == SCALAR or (s != IDENTITY and s[0] != s[1]):
                 raise ShapeError(f"{fn}(...) needs a square matrix, but {arg} is {show(s)}")
             return s if fn == "inv" else SCALAR

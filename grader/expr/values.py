@@ -126,7 +126,12 @@ def _environments(text: str) -> str:
             inner = "[" + ", ".join(cells[0]) + "]"
         else:
             inner = "[" + ", ".join("[" + ", ".join(row) + "]" for row in cells) + "]"
-        text = text[:m.start()] + inner + text[m.end():]
+        start, end = m.start(), m.end()
+        around = re.search(r"(?:\\left\s*)?[\[(]\s*$", text[:start])
+        after = re.match(r"\s*(?:\\right\s*)?[\])]", text[end:])
+        if around and after:  # \left[ \begin{matrix} ... \end{matrix} \right]: the brackets are the matrix's
+            start, end = around.start(), end + after.end()
+        text = text[:start] + inner + text[end:]
     raise ExprError("matrices nested too deeply")
 
 

@@ -101,8 +101,11 @@ class Text(AnswerType):
         mine = normalize(got, ctx)
         if any(normalize(e, ctx) == mine for e in expected):
             return Verdict(1.0, f"{got.strip()[:80]!r} is correct")
-        if ctx.opt("match") != "exact" and any(says(got, e, ctx) for e in expected):
-            return Verdict(1.0, f"{got.strip()[:80]!r} is correct", loose=True)
+        if ctx.opt("match") != "exact":
+            said = [e for e in expected if says(got, e, ctx)]
+            if said:
+                longest = max(said, key=lambda e: len(words(e, ctx)))
+                return Verdict(1.0, f"{got.strip()[:80]!r} is correct", loose=True, matched=longest)
         pattern = ctx.opt("regex")
         if pattern:
             flags = 0 if ctx.opt("case_sensitive") else re.IGNORECASE
