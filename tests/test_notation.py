@@ -365,3 +365,29 @@ def test_equivalent_forms_score_full_marks(problems, pid, part, form):
     report = grade_submission(problems[pid], Submission(source="forms", answers={part: form}))
     result = next(p for p in report.parts if p.id == part)
     assert result.score == result.max_score, f"{form!r}: {result.status}: {result.feedback}"
+
+
+# -- hostile text: only a clear Invalid, never another exception --------------------------------
+def test_random_notation_soup_only_ever_gives_invalid_or_a_value():
+    import random
+
+    rng = random.Random(11)
+    pieces = list("0123456789.,;[](){}$\\^_=+-*/xe ") + [
+        "\\frac", "\\sqrt", "\\begin{bmatrix}", "\\end{bmatrix}", "&", "\\\\", "\\times", "\\sim", "\\mathcal{N}",
+        "\\left", "\\right", "\\text{a b}", "\\rightarrow", "1e999", "9^9^9", "\\pi", "~", "×", "\\{", "\\}",
+        "\\binom", "\\log_", "\\dagger", "\\langle", "\\rangle", "1e-400", "N(", "\\sim N(0,", "I_1", "X^T"]
+    boxes = [("number", {}), ("number", {"parameter": "variance", "square_size": True, "integer": True}),
+             ("array", {}), ("shape", {}), ("set", {"numbers": True}),
+             ("expression", {"variables": {"x": {}}}),
+             ("matrix_expression", {"variables": {"X": {"shape": ["n", "n"]}, "x": {"shape": ["n"]}},
+                                    "dims": {"n": [2, 4]}})]
+    for _ in range(600):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 25)))
+        for name, options in boxes:
+            kind, c = get_type(name), ctx(name, **options)
+            try:
+                got = kind.parse(text, c)
+                if name.endswith("expression"):
+                    kind.compare(got, kind.expected("x" if name == "expression" else "X @ x", c), c)
+            except Invalid:
+                pass

@@ -300,11 +300,11 @@ def _scalar(text: str) -> tuple[float, str | None]:
     """One number: a plain decimal (kept as written), or a constant formula."""
     text = text.strip()
     if _PLAIN.fullmatch(text):
-        return float(text), text
+        return _finite(float(text), text), text
     m = _SCIENTIFIC.fullmatch(text)
     if m:  # 1.12 \times 10^{6}: its figures are the mantissa's
         plain = f"{m.group(1)}e{m.group(2)}"
-        return float(plain), plain
+        return _finite(float(plain), text), plain
     from grader.expr.numeric import constant_value
     from grader.expr.parser import parse
     from grader.expr.symbols import SymbolTable
@@ -319,6 +319,12 @@ def _scalar(text: str) -> tuple[float, str | None]:
     if not math.isfinite(value):
         raise ExprError(f"{_show(text)} is not finite")
     return value, None
+
+
+def _finite(value: float, text: str) -> float:
+    if not math.isfinite(value) or (value != 0 and not 1e-300 < abs(value) < 1e300):
+        raise ExprError(f"the number {_show(text)} is out of range")
+    return value
 
 
 def _number_message(message: str) -> str:

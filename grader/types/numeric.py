@@ -12,7 +12,7 @@ from typing import Any
 
 from grader.types.base import Invalid, describe_value
 
-MAX_NUMBER_TEXT = 200
+MAX_NUMBER_TEXT = 1000
 
 
 class WrittenFloat(float):
