@@ -67,7 +67,8 @@ def test_sqrt_written_either_way_earns_the_same():
 @pytest.mark.parametrize("raw, words", [
     ("\\frac{1}{", "ends too early"), ("\\int_0^1 x dx", "unsupported LaTeX command '\\int'"),
     ("x + 1", "unknown symbol 'x'"), ("[1, 2]", "list of 2 numbers"), ("\\frac{1}{0}", "division by zero"),
-    ("r_d = ", "nothing after"), ("\\sqrt{-1}", "root of a negative"),
+    ("r_d = ", "nothing after"), ("\\sqrt{-1}", "root of a negative"), ("1,957,988", "thousands separators (1957988)"),
+    ("1e999", "out of range"),
 ])
 def test_number_malformed_latex_says_what_is_wrong(raw, words):
     assert words in invalid("number", raw)

@@ -43,6 +43,8 @@ def parse_number_text(text: str, *, fractions: bool = True, constants: bool = Fa
     source = text.strip()
     if not source:
         raise ValueError("the answer is empty")
+    if re.fullmatch(r"[+-]?\d{1,3}(,\d{3}){2,}", source):
+        raise ValueError(f"write the number without thousands separators ({source.replace(',', '')})")
     if re.fullmatch(r"[+-]?\d+,\d+", source):
         raise ValueError("write the number with a decimal point (0.8) and no thousands separator")
     if source.endswith("%"):
