@@ -254,7 +254,7 @@ MATRIX_OPTS = {"variables": MATRIX_VARS, "dims": {"n": [2, 5], "d": [2, 5]}}
     ("\\langle u, w_0 \\rangle", "u.T @ w0"), ("⟨u, w_0⟩", "u.T @ w0"), ("\\langle A, A \\rangle", "norm(A)^2"),
     ("X^\\dagger", "pinv(X)"), ("X^{\\dagger} a", "pinv(X) @ a"), ("X^+ a", "pinv(X) @ a"), ("pinv(X)", "pinv(X)"),
     ("X^† a", "pinv(X) @ a"), ("P^{1/2} X", "D @ X"), ("\\sqrt{P} X", "D @ X"), ("P^{-1/2}", "inv(D)"),
-    ("S^{1/2} S^{1/2}", "S"), ("\\sqrt{S}^2", "S"),
+    ("S^{1/2} S^{1/2}", "S"), ("\\sqrt{S}^2", "S"), ("(X^T a)^2", "a.T @ X @ X.T @ a"), ("u^2", "norm(u)^2"),
 ])
 def test_matrix_formula_notations(raw, reference):
     verdict = grade("matrix_expression", raw, reference, **MATRIX_OPTS)
@@ -326,7 +326,6 @@ def test_scalar_formula_notations_malformed(raw, words):
     ("\\therefore y = \\frac{x}{2}", True, ""), ("\\text{so } y = \\frac{x}{2}", True, ""),
     ("y \\leftarrow \\frac{x}{2}", True, ""),
     ("\\frac{\\partial \\mathcal{L}_1}{\\partial \\eta} = \\frac{x}{2}", True, ""),
-    ("y = \\frac{x}{2} = \\int x", True, "cannot be read"),
 ])
 def test_formula_chains_and_labels(raw, right, note):
     verdict = grade("expression", raw, "x/2", **SCALAR_VARS)
@@ -336,6 +335,8 @@ def test_formula_chains_and_labels(raw, right, note):
 
 def test_formula_chain_malformed():
     assert "nothing after" in invalid("expression", "y = \\frac{x}{2} =", **SCALAR_VARS)
+    message = invalid("expression", "y = \\frac{x}{2} = \\int x", **SCALAR_VARS)
+    assert "the last side of your chain" in message and "\\int" in message
     assert "unsupported LaTeX command" in invalid("expression", "y = \\int x", **SCALAR_VARS)
 
 

@@ -134,6 +134,8 @@ class MatrixSpace:
             return float(np.float64(a) ** np.float64(k))
         if k != int(k):
             return _psd_power(a, float(k))
+        if k == 2 and a.ndim == 2 and 1 in a.shape and a.shape != (1, 1):
+            return float(np.sum(a * a))  # a vector squared: v^T v
         k = int(k)
         try:
             if k < 0:

@@ -149,6 +149,8 @@ class ShapeChecker:
             raise ShapeError(f"the exponent of {_name(node)} must be a scalar, not {show(e)}")
         if a == SCALAR:
             return SCALAR
+        if _is_vec(a) and a != ("1", "1") and constant_value(node.exp) == 2:
+            return SCALAR  # (X^T a)^2 for a vector: its squared length, v^T v
         if a != IDENTITY and a[0] != a[1]:
             raise ShapeError(f"only square matrices have powers: {_name(node.base)} in {_name(node)} "
                              f"is {show(a)}")

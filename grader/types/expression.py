@@ -28,8 +28,9 @@ def formula_text(raw: Any, example: str = EXAMPLE) -> str:
 
 def read_chain(text: str, read_one, same, ctx: PartContext):
     """Read a formula written as a chain (``\\eta^* = A = B``, an aligned block, a leading name):
-    the last side is graded; the note says so when an earlier side that reads disagrees with it,
-    and when the last side cannot be read but an earlier one can (that one is then graded)."""
+    the last side is graded; the note says so when an earlier side that reads disagrees with it.
+    Sides that cannot be read (``\\nabla_{w_0} L_0``, ``\\frac{\\partial L}{\\partial \\eta}``) are
+    working, not answers; a last side that cannot be read is refused, naming it."""
     import dataclasses
 
     from grader.expr import ExprError
@@ -49,13 +50,13 @@ def read_chain(text: str, read_one, same, ctx: PartContext):
         except Invalid as e:
             failed[i] = e
     last = len(sides) - 1
-    if not readable or (readable[-1][0] == 0 and last in failed):
+    if last in failed:  # the last side is the answer: it is graded even when an earlier one reads
+        if len(readable) > (1 if 0 not in failed else 0):
+            raise Invalid(f"the last side of your chain, {short(sides[last], 40)!r}, is the answer and "
+                          f"cannot be read: {failed[last]}")
         raise failed[last]
-    at, graded = readable[-1]
+    graded = readable[-1][1]
     notes = []
-    if at != last:
-        notes.append(f"the last side, {short(sides[last], 40)!r}, cannot be read ({failed[last]}); "
-                     f"the side before it, {short(graded.text, 40)!r}, is graded")
     for i, formula in readable[:-1]:
         if i == 0 and isinstance(formula.node, (N.Sym, N.Ident)):
             continue  # a leading name: "w_1 = ..."
