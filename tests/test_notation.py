@@ -334,6 +334,8 @@ def test_formula_chains_and_labels(raw, right, note):
 
 
 def test_formula_chain_malformed():
+    assert "at most 16 are read" in invalid("expression", "=".join(["x"] * 40), **SCALAR_VARS)
+    assert "at most 16 are read" in invalid("number", "=".join(["1"] * 40))
     assert "nothing after" in invalid("expression", "y = \\frac{x}{2} =", **SCALAR_VARS)
     message = invalid("expression", "y = \\frac{x}{2} = \\int x", **SCALAR_VARS)
     assert "the last side of your chain" in message and "\\int" in message

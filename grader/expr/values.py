@@ -21,6 +21,7 @@ from grader.expr.errors import ExprError
 MAX_TEXT = 200_000
 MAX_ITEMS = 1_000_000
 MAX_NESTING = 8
+MAX_SIDES = 16  # of a chain A = B = C: each side that reads is compared with the last
 
 # where a chain of equal sides is cut: "eta^* = A = B", "r_d = 15 \rightarrow ..."
 _CHAIN = re.compile(r"\\(?:rightarrow|Rightarrow|longrightarrow|Longrightarrow|to|implies|approx|simeq|"
@@ -61,6 +62,8 @@ def answer_text(text: str, notes: list[str]) -> str:
                       not _is_function_word(m.group(1)) else m.group(0), body)
     body = _environments(body)
     sides = [s.strip() for s in split_top(body, _CHAIN)]
+    if len(sides) > MAX_SIDES:
+        raise ExprError(f"a chain of {len(sides)} sides; at most {MAX_SIDES} are read: write the answer")
     if len(sides) == 1:
         return _trim(sides[0])
     graded = _trim(sides[-1])
@@ -385,7 +388,12 @@ def formula_sides(text: str) -> list[str]:
     if _ALIGN.search(body) or "&" in body:
         body = _ALIGN.sub(" ", body).replace("&", " ")
         body = re.sub(r"\\\\(?:\[[^\]]*\])?", " ", body)
+    from grader.expr.tokens import check_length
+
+    check_length(body)
     sides = [_trim(s) for s in split_top(body, _FORMULA_CHAIN)]
+    if len(sides) > MAX_SIDES:
+        raise ExprError(f"a chain of {len(sides)} sides; at most {MAX_SIDES} are read: write the answer")
     if len(sides) > 1 and not sides[-1]:
         raise ExprError("nothing after the last '='")
     return [s for s in sides if s] or [text]
