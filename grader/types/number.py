@@ -26,7 +26,7 @@ def tolerances(ctx: PartContext, expected: Any) -> tuple[float, float]:
 @register
 class Number(AnswerType):
     name = "number"
-    summary = "a number, e.g. 0.25, 3/5 or 1e-3"
+    summary = "a number, e.g. 0.25, 3/5, \\frac{1}{3} or 1.2 \\times 10^{-3}"
     options = {
         "rtol": Option("number", None, "relative tolerance (default 1e-6; 0 for integers)", minimum=0, tier=True),
         "atol": Option("number", None, "absolute tolerance (default 1e-9; 0 for integers)", minimum=0, tier=True),
@@ -108,12 +108,17 @@ class Number(AnswerType):
 
     def describe(self, ctx: PartContext) -> str:
         if ctx.opt("integer"):
-            return "an integer, e.g. 26"
+            return "an integer, e.g. 26" + (" (a size such as 15 x 15 may be written as it is)"
+                                            if ctx.opt("square_size") else "")
         extra = []
         if ctx.opt("min_sigfigs"):
             extra.append(f"written with at least {ctx.opt('min_sigfigs')} significant figures")
-        if ctx.opt("constants"):
-            extra.append("pi, e and sqrt(...) allowed")
+        if ctx.opt("constants") is not False:
+            extra.append("pi, e and roots such as \\sqrt{2} allowed")
+        else:
+            extra.append("a decimal or a fraction, without pi, e or roots")
+        if ctx.opt("parameter"):
+            extra.append(f"the {ctx.opt('parameter')}; x ~ N(0, s) may be written as it is")
         return self.summary + (" (" + "; ".join(extra) + ")" if extra else "")
 
     def check_spec(self, ctx: PartContext) -> list[str]:
