@@ -185,6 +185,33 @@ def test_set_of_numbers_reads_latex():
     assert "item 2" in invalid("set", "{1, x}", numbers=True)
 
 
+# -- choice and multi: the labels a sentence names ----------------------------------------------
+CHOICE_OPTS = {"options": [{"label": x} for x in "ABCD"]}
+
+
+@pytest.mark.parametrize("raw, value, fraction", [
+    ("Learning Rate A is too high!", "A", 1), ("The answer is (C).", "C", 1), ("Learning Rate A is too high!", "B", 0),
+])
+def test_choice_reads_the_label_a_sentence_names(raw, value, fraction):
+    assert grade("choice", raw, value, **CHOICE_OPTS).fraction == fraction
+
+
+@pytest.mark.parametrize("raw, words", [
+    ("A learning rate that is too high", "not one of the options"), ("Not A", "not one of the options"),
+    ("A or B, I think", "names 2 options"),
+])
+def test_choice_sentence_that_names_no_single_option(raw, words):
+    assert words in invalid("choice", raw, **CHOICE_OPTS)
+
+
+def test_multi_reads_the_labels_a_sentence_names():
+    opts = {"options": [{"label": "A", "points": -1}, {"label": "B", "points": -1}, {"label": "C", "points": 1},
+                        {"label": "D", "points": 1}], "scoring": "per_option"}
+    assert grade("multi", "Solution: C and D", None, **opts).fraction == 1
+    assert grade("multi", "Solution: B and D", None, **opts).fraction == 0
+    assert "not one of the options" in invalid("multi", "Solution: none of them", **opts)
+
+
 # -- text: the phrase in the student's sentence ------------------------------------------------
 @pytest.mark.parametrize("answer, fraction", [
     ("This is an edge detector", 1), ("edge detector", 1), ("An edge-detector.", 1), ("edge detectors", 1),
