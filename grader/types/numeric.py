@@ -51,6 +51,8 @@ def parse_number_text(text: str, *, fractions: bool = True, constants: bool = Fa
         raise ValueError("write the number without '%' (as the question asks: 0.5 or 50)")
     if len(source) > MAX_NUMBER_TEXT:
         raise ValueError(f"the text is {len(source)} characters long; a number is at most {MAX_NUMBER_TEXT}")
+    if _plain_decimal(source) and math.isfinite(float(source)):  # the common case, read at once
+        return WrittenFloat(source)
     try:
         reading = read_value(source, parameter=parameter, what=what)
     except ExprError as e:
