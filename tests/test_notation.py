@@ -307,6 +307,36 @@ def test_matrix_formula_notations_malformed(raw, words):
     assert words in invalid("matrix_expression", raw, **MATRIX_OPTS)
 
 
+ROWS_OPTS = {"variables": {"X": {"shape": ["n", "d"], "rows": "x"}, "D": {"shape": ["n", "n"], "structure": "diagonal",
+                                                                   "domain": "positive"},
+                           "P": {"shape": ["n", "n"], "define": "D @ D", "entries": "p"}},
+             "dims": {"n": [2, 4], "d": [5, 7]}}
+STACK = "\\begin{bmatrix} %s \\\\ %s \\\\ \\vdots \\\\ %s \\end{bmatrix}"
+
+
+@pytest.mark.parametrize("raw, reference, right", [
+    (STACK % ("\\sqrt{p_1} x_1^T", "\\sqrt{p_2} x_2^T", "\\sqrt{p_n} x_n^T"), "D @ X", True),
+    ("\\tilde{X} = " + STACK % ("\\sqrt{p_{1}} x_{1}^\\top", "\\sqrt{p_{2}} x_{2}^\\top", "\\sqrt{p_{n}} x_{n}^\\top"),
+     "D @ X", True),
+    (STACK % ("x_1^T", "x_2^T", "x_n^T"), "X", True),
+    (STACK % ("p_1 x_1^T", "p_2 x_2^T", "p_n x_n^T"), "D @ X", False),
+    (STACK % ("2 x_1^T", "2 x_2^T", "2 x_n^T"), "X", False),
+])
+def test_matrix_written_by_its_rows(raw, reference, right):
+    assert (grade("matrix_expression", raw, reference, **ROWS_OPTS).fraction == 1) is right
+
+
+@pytest.mark.parametrize("raw, words", [
+    (STACK % ("\\sqrt{p_1} x_1^T", "\\sqrt{p_3} x_3^T", "\\sqrt{p_n} x_n^T"), "numbered 1, 2, ..., n"),
+    (STACK % ("\\sqrt{p_1} x_1^T", "p_2 x_2^T", "\\sqrt{p_n} x_n^T"), "one pattern"),
+    (STACK % ("\\sqrt{p_1} x_1", "\\sqrt{p_2} x_2", "\\sqrt{p_n} x_n"), "times x_i^T"),
+    ("\\begin{bmatrix} 1 & 2 \\\\ 3 & 4 \\end{bmatrix}", "columns"),
+])
+def test_matrix_written_by_its_rows_malformed(raw, words):
+    assert words in invalid("matrix_expression", raw, **ROWS_OPTS)
+    assert "not read in this part" in invalid("matrix_expression", raw, **MATRIX_OPTS)
+
+
 def test_scale_times_identity_does_not_crash_and_non_psd_root_is_undefined():
     # this formula used to raise AttributeError: 'float' object has no attribute 'shape'
     verdict = grade("matrix_expression", "(I - \\lambda I) w_0 - \\frac{2\\eta}{n} X^\\top a",

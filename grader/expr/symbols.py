@@ -27,7 +27,7 @@ BINARY = {"binom", "inner"}  # exactly two arguments
 
 DOMAINS = ("real", "positive", "nonnegative", "nonzero", "integer", "positive_integer")
 VAR_KEYS = {"aliases", "domain"}
-MATRIX_VAR_KEYS = VAR_KEYS | {"shape", "define", "structure"}
+MATRIX_VAR_KEYS = VAR_KEYS | {"shape", "define", "structure", "rows", "entries"}
 STRUCTURES = ("general", "symmetric", "spd", "diagonal")
 NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
@@ -81,6 +81,8 @@ class Var:
     define: str | None = None  # a shorthand formula (trusted), matrix parts
     structure: str = "general"
     aliases: tuple = ()
+    rows: str | None = None  # matrix parts: x_i names row i of this matrix (students stack rows x_i^T)
+    entries: str | None = None  # matrix parts: p_i names diagonal entry i of this diagonal matrix
 
 
 def parse_domain(raw: Any) -> Domain:
@@ -176,6 +178,15 @@ class SymbolTable:
             if not isinstance(spec["define"], str):
                 raise ExprError("`define` must be a formula written as text")
             var.define = spec["define"]
+        for key in ("rows", "entries"):
+            if key in spec:
+                if not isinstance(spec[key], str) or not NAME_RE.match(spec[key]) or "_" in spec[key]:
+                    raise ExprError(f"`{key}` must be a plain letter or name such as x or p (its entries are "
+                                    f"written {spec.get(key)}_1, {spec.get(key)}_2, ...)")
+                if len(var.shape) != 2 or (key == "entries" and var.shape[0] != var.shape[1]):
+                    raise ExprError(f"`{key}` needs a {'square ' if key == 'entries' else ''}matrix shape "
+                                    "such as [n, d]")
+                setattr(var, key, spec[key])
         if "structure" in spec:
             if spec["structure"] not in STRUCTURES:
                 raise ExprError(f"structure must be one of {', '.join(STRUCTURES)}")

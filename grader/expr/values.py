@@ -385,7 +385,7 @@ def formula_sides(text: str) -> list[str]:
     body = _math_segment(text.strip()) if "$" in text or "\\(" in text or "\\[" in text else text
     body = _PROSE.sub(lambda m: " " if re.search(r"[A-Za-z]{2}|[\s.,;:]", m.group(1)) and
                       not _is_function_word(m.group(1)) else m.group(0), body)
-    if _ALIGN.search(body) or "&" in body:
+    if _ALIGN.search(body) or ("&" in body and "\\begin" not in body):
         body = _ALIGN.sub(" ", body).replace("&", " ")
         body = re.sub(r"\\\\(?:\[[^\]]*\])?", " ", body)
     from grader.expr.tokens import check_length

@@ -45,6 +45,10 @@ class MatrixExpression(AnswerType):
             raise Invalid("this part's variables are declared wrongly (tell your instructor): "
                           + "; ".join(space.table.problems))
         try:
+            if "\\begin" in text:  # a matrix written by its rows x_i^T
+                from grader.expr.rows import stacked_rows
+
+                text = stacked_rows(text, space.table) or text
             formula = read(text, space.table)
             space.shape(formula.node)
         except ExprError as e:
