@@ -8,6 +8,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 import sympy as sp
+import sympy.physics.units  # noqa: F401 - simplify imports it on first use; never under a timer
 
 from grader.expr import nodes as N
 from grader.expr.errors import ExprError
