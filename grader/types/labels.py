@@ -84,8 +84,50 @@ def pick(raw: Any, ctx: PartContext, options: list[Choice]) -> str:
     for option in options:
         if option.text and _norm(option.text, cs) == token:
             return option.label
+    named = labels_in_prose(raw, options)
+    if len(named) == 1:  # "Learning Rate A is too high!"
+        return named[0]
     labels = ", ".join(o.label for o in options)
+    if len(named) > 1:
+        raise Invalid(f"{raw[:40]!r} names {len(named)} options ({', '.join(named)}); choose one of {labels}")
     raise Invalid(f"{raw[:40]!r} is not one of the options ({labels})")
+
+
+VERBS = {"or", "and", "is", "was", "are", "seems", "looks", "because", "since", "would", "will", "should",
+         "has", "fits", "works", "gives", "makes"}
+NEGATIONS = re.compile(r"\b(?:not|no|never|neither|nor|except|isn't|isnt|wrong|incorrect)\b", re.I)
+
+
+def labels_in_prose(text: str, options: list[Choice]) -> list[str]:
+    """Option labels a sentence names as words of their own: 'Learning Rate A is too high!' -> [A],
+    'Solution: C and D' -> [C, D]. Only single-letter upper-case labels; a letter that starts the
+    sentence before a lower-case word is an article or a pronoun ('A learning rate...', 'I think');
+    a sentence with a negation ('not A') names nothing."""
+    if len(text) > 300 or len(text.split()) < 2 or NEGATIONS.search(text):
+        return []
+    wanted = {o.label for o in options if len(o.label) == 1 and o.label.isupper()}
+    found: list[str] = []
+    for m in re.finditer(r"(?<![\w'’\-\.])([A-Z])(?![\w'’\-])", text):
+        letter = m.group(1)
+        if letter not in wanted:
+            continue
+        before = text[:m.start()].rstrip()
+        starts = not before or before[-1] in ".!?"
+        nxt = re.match(r"\s+([a-z]+)", text[m.end():])
+        if starts and nxt and nxt.group(1) not in VERBS:  # "A learning rate...": an article
+            continue
+        if letter not in found:
+            found.append(letter)
+    return found
+
+
+def _is_label(part: str, ctx: PartContext, options: list[Choice]) -> bool:
+    try:
+        pick(part, ctx, [o for o in options])
+    except Invalid:
+        return False
+    return _norm(part, bool(ctx.opt("case_sensitive"))).strip("()[]") in {
+        _norm(o.label, bool(ctx.opt("case_sensitive"))) for o in options}
 
 
 def picks(raw: Any, ctx: PartContext, options: list[Choice]) -> list[str]:
@@ -95,6 +137,9 @@ def picks(raw: Any, ctx: PartContext, options: list[Choice]) -> list[str]:
         if not text:
             return []
         parts = [p for p in re.split(r"\s*(?:,|;|\band\b|&|\s)\s*", text) if p]
+        named = labels_in_prose(text, options)
+        if named and len(parts) > 1 and not all(_is_label(p, ctx, options) for p in parts):
+            return named  # "Solution: C and D"
         single = all(len(o.label) == 1 for o in options)
         if single and len(parts) == 1 and len(parts[0]) > 1 and parts[0].isalpha() and \
                 not any(_norm(o.text, False) == _norm(text, False) for o in options if o.text):
