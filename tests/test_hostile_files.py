@@ -9,7 +9,7 @@ import io
 import json
 import os
 import shutil
-import sys
+import signal
 from pathlib import Path
 
 import pytest
@@ -101,8 +101,18 @@ def test_the_reader_itself_refuses_a_fifo(tmp_path):
 
     fifo = tmp_path / "answers.json"
     os.mkfifo(fifo)
-    with pytest.raises(Unreadable, match="answers.json: a FIFO"):
-        read_json_answers(fifo)
+
+    def hung(*_):
+        raise TimeoutError("read_json_answers blocked on a FIFO")
+
+    old = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(20)  # a blocking open fails the test instead of hanging the suite
+    try:
+        with pytest.raises(Unreadable, match="answers.json: a FIFO"):
+            read_json_answers(fifo)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
 
 
 def _class_with_special_entries(tmp_path: Path, problem: Path) -> Path:

@@ -1,0 +1,213 @@
+"""Does the problem's prose give an answer away? Titles, prompts, assumptions, hints and feedback
+reach students (the self-check bundle ships the first four before the deadline), so a part that
+is not self-checkable must not have its answer stated in any of them.
+
+Two searches: the reference's textual forms (numbers as written, strings, lists, choice labels
+joined as "C and D"), and, for formula parts, every formula-like span of the prose judged by the
+part's own equivalence (so `X^T (X X^T)^{-1} y` is found whatever its spelling).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+MAX_SPANS = 4000  # formula-like spans judged per problem: bounded time for a long spec
+FORMULA_TYPES = ("expression", "matrix_expression")
+# Words that may appear inside a formula (functions, Greek letters); any other word of two or
+# more letters ends a formula-like span.
+FORMULA_WORDS = {
+    "exp", "log", "ln", "sqrt", "sin", "cos", "tan", "tanh", "sigmoid", "sigma", "softmax", "relu",
+    "norm", "max", "min", "det", "tr", "trace", "diag", "inv", "abs", "sum", "mean", "var", "frac",
+    "left", "right", "cdot", "times", "top", "mathcal", "mathbf", "mathrm", "operatorname", "hat",
+    "tilde", "bar", "lambda", "eta", "alpha", "beta", "gamma", "delta", "epsilon", "theta", "mu",
+    "pi", "rho", "tau", "phi", "psi", "omega", "nabla", "partial", "infty", "mid", "lvert", "rvert",
+    "Vert", "big", "Big", "bigl", "bigr", "dfrac", "tfrac", "ell", "odot", "otimes", "T",
+}
+
+
+@dataclass(frozen=True)
+class Leak:
+    part: str      # the part whose answer is stated
+    where: str     # which prose states it
+    form: str      # what was found
+
+    def __str__(self) -> str:
+        return (f"part {self.part}: its answer is stated in {self.where} ({self.form!r}); students "
+                f"read that text before the deadline, and the part is not self-checkable")
+
+
+def prose_texts(problem) -> list[tuple[str, str]]:
+    """(where, text) for every piece of prose a student may read."""
+    out = [("the problem title", problem.title or "")]
+    for part in problem.parts:
+        for key in ("title", "section", "prompt", "assumptions", "hint"):
+            text = getattr(part, key, "") or ""
+            if text:
+                out.append((f"part {part.id}'s {key}", str(text)))
+        for key, text in (part.feedback or {}).items():
+            if key not in ("correct",) and text:
+                out.append((f"part {part.id}'s feedback ({key})", str(text)))
+        for i, mistake in enumerate(part.mistakes):
+            if mistake.feedback:
+                out.append((f"part {part.id}'s mistake {i + 1} feedback", str(mistake.feedback)))
+        for i, tier in enumerate(part.tiers):
+            if tier.feedback and tier.credit < 1:
+                out.append((f"part {part.id}'s tier {i + 1} feedback", str(tier.feedback)))
+    return out
+
+
+# ------------------------------------------------------------------ textual forms
+
+def _number_forms(x: float) -> set[str]:
+    if isinstance(x, bool) or not math.isfinite(x):
+        return set()
+    forms = set()
+    if float(x).is_integer():
+        if abs(x) >= 10:  # one-digit integers are everywhere (points, ids, shapes)
+            forms.add(str(int(x)))
+    else:
+        for text in (repr(float(x)), f"{x:.6g}", f"{x:.4g}", f"{x:.3g}", f"{x:.2f}"):
+            digits = text.lstrip("-").replace(".", "").lstrip("0").split("e")[0]
+            if len(digits) >= 2:  # 0.5 alone is not evidence of anything
+                forms.add(text)
+    return forms
+
+
+def textual_forms(value: Any) -> set[str]:
+    """How a reference value could be written in prose or a file."""
+    forms: set[str] = set()
+    if isinstance(value, str):
+        if len(value.strip()) >= 3:
+            forms.add(value.strip())
+    elif isinstance(value, (int, float)):
+        forms |= _number_forms(value)
+    elif isinstance(value, (list, tuple)):
+        if value and all(isinstance(v, str) and 0 < len(v.strip()) <= 3 for v in value) and len(value) > 1:
+            labels = [v.strip() for v in value]  # choice labels: "C and D", "C, D", "{C, D}"
+            forms |= {" and ".join(labels), ", ".join(labels), "{" + ", ".join(labels) + "}",
+                      " & ".join(labels), "/".join(labels)}
+        elif value and sum(ch.isdigit() or ch.isalpha() for ch in json.dumps(value)) >= 3:
+            forms |= {json.dumps(value), json.dumps(value, separators=(",", ":")), str(list(value))}
+        for item in value:
+            forms |= textual_forms(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            forms |= textual_forms(item)
+    return forms
+
+
+def form_pattern(form: str) -> re.Pattern:
+    """`form` as a whole token: 10 is not found inside -0.102, nor 0.8 inside 10.85."""
+    text = re.escape(form)
+    if form[0].isalnum() or form[0] == "-":
+        text = r"(?<![\w.])" + text
+    if form[-1].isalnum():
+        text += r"(?![\w])(?!\.\d)"
+    return re.compile(text)
+
+
+# ------------------------------------------------------------------ formulas
+
+_TOKEN = re.compile(r"\\[A-Za-z]+|[A-Za-z_][A-Za-z0-9_]*|\d+(?:\.\d+)?|[-+*/^()\[\]{}|'.~]|\s+|.", re.S)
+_BREAK = {",", ";", ":", "=", "\n", "?", "!", "<", ">", "\u2248", "$"}
+
+
+def formula_spans(text: str) -> list[str]:
+    """Formula-like stretches of prose: runs of symbols, numbers, single letters and math words,
+    cut at punctuation, '=' and ordinary words; each with at least one operator or function."""
+    spans: list[str] = []
+    current: list[str] = []
+
+    def close() -> None:
+        span = "".join(current).strip(" .'")
+        current.clear()
+        if len(span) >= 3 and re.search(r"[-+*/^(\\]|\b(?:exp|log|sqrt|norm|frac)\b", span):
+            spans.append(span)
+
+    for token in _TOKEN.findall(text):
+        word = token.lstrip("\\")
+        if token in _BREAK or (token.strip() and not token.isspace() and token[0].isalpha()
+                               and len(word) > 1 and word.split("_")[0] not in FORMULA_WORDS
+                               and not re.fullmatch(r"[A-Za-z](?:_\w+)?", token)):
+            close()
+            continue
+        current.append(token)
+    close()
+    # Also each side of a parenthesised or bracketed formula: "( ... )" alone.
+    return spans
+
+
+def formula_leaks(problem, texts: list[tuple[str, str]], *, skip=lambda part: False) -> list[Leak]:
+    """Formula parts whose reference is equivalent (by the part's own comparison) to a span."""
+    from grader.engine import _expected, _reference_data
+    from grader.solvers import SolverError, Solvers, load_solvers, resolve_params
+    from grader.types import Invalid
+
+    parts = [p for p in problem.parts if p.type in FORMULA_TYPES and not skip(p)]
+    if not parts:
+        return []
+    spans: list[tuple[str, str]] = []
+    for where, text in texts:
+        spans.extend((where, s) for s in formula_spans(text))
+        if len(spans) > MAX_SPANS:
+            break
+    module = load_solvers(problem.folder)
+    solvers = Solvers(module, resolve_params(problem.params, problem.id, None), problem.folder)
+    found: list[Leak] = []
+    for part in parts:
+        ctx = part.context(problem.spec_source, solvers=module, params=solvers.params)
+        try:
+            uses = {arg: _reference_data(other, problem, solvers) for arg, other in part.uses.items()}
+            expected = _expected(part, ctx, solvers, uses)
+        except (SolverError, Invalid):
+            continue
+        seen: set[str] = set()
+        for where, span in spans[:MAX_SPANS]:
+            if span in seen:
+                continue
+            seen.add(span)
+            try:
+                got = part.kind.parse(span, ctx)
+                verdict = part.kind.compare(got, expected, ctx)
+            except Exception:  # noqa: BLE001 - prose that is not a formula of this part
+                continue
+            if verdict.correct:
+                found.append(Leak(part.id, where, span))
+                break
+    return found
+
+
+def prose_leaks(problem, *, skip=None) -> list[Leak]:
+    """Every part (but self-checkable ones) whose answer its problem's prose states."""
+    from grader.bundle import self_checkable
+    from grader.validate import reference_answers
+
+    skip = skip or self_checkable
+    texts = prose_texts(problem)
+    answers, _ = reference_answers(problem, None)
+    found: list[Leak] = []
+    for part in problem.parts:
+        if skip(part) or part.id not in answers:
+            continue
+        values = [answers[part.id]]
+        for key in ("accept", "synonyms"):
+            if part.options.get(key):
+                values.append(part.options[key])
+        forms = set()
+        for value in values:
+            forms |= textual_forms(value)
+        hit = None
+        for form in sorted(forms, key=lambda f: (-len(f), f)):
+            pattern = form_pattern(form)
+            hit = next(((where, form) for where, text in texts if pattern.search(text)), None)
+            if hit:
+                break
+        if hit:
+            found.append(Leak(part.id, hit[0], hit[1]))
+    done = {leak.part for leak in found}
+    found += formula_leaks(problem, texts, skip=lambda p: skip(p) or p.id in done)
+    return sorted(found, key=lambda leak: [p.id for p in problem.parts].index(leak.part))
