@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 MAX_SPANS = 4000  # formula-like spans judged per problem: bounded time for a long spec
-FORMULA_TYPES = ("expression", "matrix_expression")
+FORMULA_TYPES = ("expression", "matrix_expression", "text")  # judged by their own comparison
 # Words that may appear inside a formula (functions, Greek letters); any other word of two or
 # more letters ends a formula-like span.
 FORMULA_WORDS = {
@@ -37,7 +37,8 @@ class Leak:
 
     def __str__(self) -> str:
         return (f"part {self.part}: its answer is stated in {self.where} ({self.form!r}); students "
-                f"read that text before the deadline, and the part is not self-checkable")
+                f"can read that text before the deadline (in the self-check bundle or in the "
+                f"feedback on a submission), and the part is not self-checkable")
 
 
 def prose_texts(problem) -> list[tuple[str, str]]:
@@ -87,17 +88,38 @@ def textual_forms(value: Any) -> set[str]:
         forms |= _number_forms(value)
     elif isinstance(value, (list, tuple)):
         if value and all(isinstance(v, str) and 0 < len(v.strip()) <= 3 for v in value) and len(value) > 1:
-            labels = [v.strip() for v in value]  # choice labels: "C and D", "C, D", "{C, D}"
-            forms |= {" and ".join(labels), ", ".join(labels), "{" + ", ".join(labels) + "}",
-                      " & ".join(labels), "/".join(labels)}
+            labels = [v.strip() for v in value]  # choice labels: "C and D", "{C, D}"
+            # (not "C, D": the answer format lists every label that way)
+            forms |= {" and ".join(labels), "{" + ", ".join(labels) + "}", " & ".join(labels)}
         elif value and sum(ch.isdigit() or ch.isalpha() for ch in json.dumps(value)) >= 3:
             forms |= {json.dumps(value), json.dumps(value, separators=(",", ":")), str(list(value))}
+            if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
+                items = [json.dumps(v) for v in value]  # 10, 24, 32, 32 / 10x24 / (10, 24)
+                forms |= {", ".join(items), ",".join(items), "x".join(items), " x ".join(items),
+                          "(" + ", ".join(items) + ")"}
         for item in value:
             forms |= textual_forms(item)
     elif isinstance(value, dict):
         for item in value.values():
             forms |= textual_forms(item)
     return forms
+
+
+def givens(problem) -> set[str]:
+    """Integers and lists of integers the questions themselves state (a batch of 32, an input of
+    shape [10, 1, 32, 32]): data of the question, not answers."""
+    found: set[str] = set()
+    for part in problem.parts:
+        prompt = part.prompt or ""
+        found |= set(re.findall(r"(?<![\w.])\d+(?![\w.]\d)", prompt))
+        found |= {re.sub(r"\s", "", m) for m in re.findall(r"\[[\d,\s]+\]", prompt)}
+    return found
+
+
+def is_given(form: str, given: set[str]) -> bool:
+    bare = re.sub(r"\s", "", form)
+    return (bare.lstrip("-").isdigit() or re.fullmatch(r"\[[\d,]+\]", bare) is not None) and \
+        bare.lstrip("-") in given
 
 
 def form_pattern(form: str) -> re.Pattern:
@@ -125,6 +147,10 @@ def formula_spans(text: str) -> list[str]:
     def close() -> None:
         span = "".join(current).strip(" .'")
         current.clear()
+        while span[:1] == "(" and span.count("(") > span.count(")"):  # "(\mathcal{O}(t)" of a sentence
+            span = span[1:].strip()
+        while span[-1:] == ")" and span.count(")") > span.count("("):
+            span = span[:-1].strip()
         if len(span) >= 3 and re.search(r"[-+*/^(\\]|\b(?:exp|log|sqrt|norm|frac)\b", span):
             spans.append(span)
 
@@ -137,7 +163,6 @@ def formula_spans(text: str) -> list[str]:
             continue
         current.append(token)
     close()
-    # Also each side of a parenthesised or bracketed formula: "( ... )" alone.
     return spans
 
 
@@ -182,12 +207,14 @@ def formula_leaks(problem, texts: list[tuple[str, str]], *, skip=lambda part: Fa
 
 
 def prose_leaks(problem, *, skip=None) -> list[Leak]:
-    """Every part (but self-checkable ones) whose answer its problem's prose states."""
+    """Every part (but self-checkable ones) whose answer its problem's prose states. An integer
+    that some prompt states is taken for data of the question, not for an answer."""
     from grader.bundle import self_checkable
     from grader.validate import reference_answers
 
     skip = skip or self_checkable
     texts = prose_texts(problem)
+    given = givens(problem)
     answers, _ = reference_answers(problem, None)
     found: list[Leak] = []
     for part in problem.parts:
@@ -202,6 +229,8 @@ def prose_leaks(problem, *, skip=None) -> list[Leak]:
             forms |= textual_forms(value)
         hit = None
         for form in sorted(forms, key=lambda f: (-len(f), f)):
+            if is_given(form, given):
+                continue
             pattern = form_pattern(form)
             hit = next(((where, form) for where, text in texts if pattern.search(text)), None)
             if hit:

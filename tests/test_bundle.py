@@ -16,7 +16,6 @@ from conftest import DEMO, ROOT, run_cli
 
 CODE_DEMO = ROOT / "tests" / "problems" / "code-demo"
 PROBLEMS = sorted(p.parent for p in (ROOT / "problems").glob("*/problem.yaml"))
-PROSE = ("prompt", "title", "assumptions", "section")
 
 
 def make(problem: Path, out: Path, *extra: str) -> dict:
@@ -64,6 +63,15 @@ def textual_forms(value) -> set[str]:
     elif isinstance(value, (int, float)):
         forms |= _number_forms(value)
     elif isinstance(value, (list, tuple)):
+        if len(value) > 1 and all(isinstance(v, str) and 0 < len(v.strip()) <= 3 for v in value):
+            labels = [v.strip() for v in value]  # choice labels: "C and D", "{C, D}"
+            # (not "C, D": the answer format lists every label that way)
+            forms |= {" and ".join(labels), "{" + ", ".join(labels) + "}", " & ".join(labels)}
+        if value and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
+            items = [json.dumps(v) for v in value]  # 10, 24, 32, 32 / 10x24 / (10, 24)
+            if sum(ch.isdigit() for ch in "".join(items)) >= 3:
+                forms |= {", ".join(items), ",".join(items), "x".join(items), " x ".join(items),
+                          "(" + ", ".join(items) + ")"}
         # [3, 1] is everywhere (shapes, other cases); [30, 30] or [0.8, 0.4] is evidence
         if value and sum(ch.isdigit() or ch.isalpha() for ch in json.dumps(value)) >= 3:
             forms.add(json.dumps(value))
@@ -124,13 +132,15 @@ def solvers_plain(value):
 
 
 def public_text(problem_dir: Path) -> str:
-    """What is public whatever the bundle: the spec's prose and the answer types' own examples."""
+    """What is public whatever the bundle: the answer types' own examples (an answer format
+    such as "[3, 1]"), and the integers and integer lists the questions themselves state (a
+    batch of 32). The spec's prose is NOT public: it is searched like every other byte."""
+    from grader.prose_leaks import givens
     from grader.spec import load_problem
     from grader.types import available_types, get_type
 
     problem = load_problem(problem_dir)
-    texts = [str(getattr(p, key, "") or "") for p in problem.parts for key in PROSE]
-    texts += [problem.title]
+    texts = sorted(givens(problem))
     for name in available_types():
         try:
             texts.append(get_type(name).summary)
@@ -150,16 +160,26 @@ def _pattern(form: str) -> re.Pattern:
 
 
 def leaks(problem_dir: Path, bundle: Path) -> list[str]:
+    """Every byte of the bundle (prose included) searched for every textual form of every
+    secret, and every formula-like span of it judged by the grader's own equivalence."""
+    from grader.bundle import self_checkable
+    from grader.prose_leaks import formula_leaks, is_given
+    from grader.spec import load_problem
+
     blob = b"".join(p.read_bytes() for p in sorted(bundle.rglob("*")) if p.is_file()).decode("utf-8")
     public = public_text(problem_dir)
+    problem = load_problem(problem_dir)
+    given = set(public.split("\n"))
     found = []
     for part_id, forms in secrets_of(problem_dir).items():
         for form in sorted(forms):
             pattern = _pattern(form)
             hit = pattern.search(blob)
-            if hit and not pattern.search(public):
+            if hit and not is_given(form, given) and not pattern.search(public):
                 at = hit.start()
                 found.append(f"part {part_id}: {form!r} in ...{blob[max(0, at - 60):at + 40]!r}...")
+    for leak in formula_leaks(problem, [("the bundle", blob)], skip=self_checkable):
+        found.append(f"part {leak.part}: {leak.form!r}, equivalent to its reference, in the bundle")
     return found
 
 
