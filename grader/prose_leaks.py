@@ -93,8 +93,9 @@ def textual_forms(value: Any) -> set[str]:
             forms |= {" and ".join(labels), "{" + ", ".join(labels) + "}", " & ".join(labels)}
         elif value and sum(ch.isdigit() or ch.isalpha() for ch in json.dumps(value)) >= 3:
             forms |= {json.dumps(value), json.dumps(value, separators=(",", ":")), str(list(value))}
-            if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
-                items = [json.dumps(v) for v in value]  # 10, 24, 32, 32 / 10x24 / (10, 24)
+            items = [json.dumps(v) for v in value]  # 10, 24, 32, 32 / 10x24 / (10, 24)
+            if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value) and \
+                    sum(ch.isdigit() for ch in "".join(items)) >= 4:
                 forms |= {", ".join(items), ",".join(items), "x".join(items), " x ".join(items),
                           "(" + ", ".join(items) + ")"}
         for item in value:
@@ -112,14 +113,13 @@ def givens(problem) -> set[str]:
     for part in problem.parts:
         prompt = part.prompt or ""
         found |= set(re.findall(r"(?<![\w.])\d+(?![\w.]\d)", prompt))
-        found |= {re.sub(r"\s", "", m) for m in re.findall(r"\[[\d,\s]+\]", prompt)}
+        found |= {re.sub(r"[\s\[\]]", "", m) for m in re.findall(r"\[[\d,\s]+\]", prompt)}
     return found
 
 
 def is_given(form: str, given: set[str]) -> bool:
-    bare = re.sub(r"\s", "", form)
-    return (bare.lstrip("-").isdigit() or re.fullmatch(r"\[[\d,]+\]", bare) is not None) and \
-        bare.lstrip("-") in given
+    bare = re.sub(r"[\s\[\]()]", "", form).replace("x", ",").lstrip("-")
+    return re.fullmatch(r"\d+(?:,\d+)*", bare) is not None and bare in given
 
 
 def form_pattern(form: str) -> re.Pattern:
@@ -213,7 +213,7 @@ def prose_leaks(problem, *, skip=None) -> list[Leak]:
     from grader.validate import reference_answers
 
     skip = skip or self_checkable
-    texts = prose_texts(problem)
+    texts = [(where, " ".join(text.split())) for where, text in prose_texts(problem)]
     given = givens(problem)
     answers, _ = reference_answers(problem, None)
     found: list[Leak] = []

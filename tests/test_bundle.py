@@ -69,7 +69,7 @@ def textual_forms(value) -> set[str]:
             forms |= {" and ".join(labels), "{" + ", ".join(labels) + "}", " & ".join(labels)}
         if value and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
             items = [json.dumps(v) for v in value]  # 10, 24, 32, 32 / 10x24 / (10, 24)
-            if sum(ch.isdigit() for ch in "".join(items)) >= 3:
+            if sum(ch.isdigit() for ch in "".join(items)) >= 4:
                 forms |= {", ".join(items), ",".join(items), "x".join(items), " x ".join(items),
                           "(" + ", ".join(items) + ")"}
         # [3, 1] is everywhere (shapes, other cases); [30, 30] or [0.8, 0.4] is evidence
@@ -167,6 +167,7 @@ def leaks(problem_dir: Path, bundle: Path) -> list[str]:
     from grader.spec import load_problem
 
     blob = b"".join(p.read_bytes() for p in sorted(bundle.rglob("*")) if p.is_file()).decode("utf-8")
+    blob += "\n" + " ".join(blob.split())  # YAML folds long lines: "[32, 128,\n    26, 26]"
     public = public_text(problem_dir)
     problem = load_problem(problem_dir)
     given = set(public.split("\n"))
