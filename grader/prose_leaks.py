@@ -135,32 +135,50 @@ def form_pattern(form: str) -> re.Pattern:
 # ------------------------------------------------------------------ formulas
 
 _TOKEN = re.compile(r"\\[A-Za-z]+|[A-Za-z_][A-Za-z0-9_]*|\d+(?:\.\d+)?|[-+*/^()\[\]{}|'.~]|\s+|.", re.S)
-_BREAK = {",", ";", ":", "=", "\n", "?", "!", "<", ">", "\u2248", "$"}
+_BREAK = {",", ";", ":", "=", "\n", "?", "!", "<", ">", "\u2248", "$", "\"", "`"}
+
+
+def _balanced(span: str) -> str:
+    """The span without a sentence's unmatched brackets: "(I - A) x (3" -> "(I - A) x"."""
+    opened: list[int] = []
+    for i, ch in enumerate(span):
+        if ch == "(":
+            opened.append(i)
+        elif ch == ")":
+            if not opened:  # a ")" closing the sentence's own bracket: keep what came before
+                return _balanced(span[:i].strip()) if i else _balanced(span[1:].strip())
+            opened.pop()
+    if opened:
+        first = opened[0]
+        return _balanced(span[1:].strip()) if first == 0 else _balanced(span[:first].strip())
+    return span
 
 
 def formula_spans(text: str) -> list[str]:
     """Formula-like stretches of prose: runs of symbols, numbers, single letters and math words,
-    cut at punctuation, '=' and ordinary words; each with at least one operator or function."""
+    cut at ordinary words, '=' and punctuation outside brackets; each with at least one
+    operator or function."""
     spans: list[str] = []
     current: list[str] = []
+    depth = 0
 
     def close() -> None:
-        span = "".join(current).strip(" .'")
+        raw = "".join(current).strip(" .'")
         current.clear()
-        while span[:1] == "(" and span.count("(") > span.count(")"):  # "(\mathcal{O}(t)" of a sentence
-            span = span[1:].strip()
-        while span[-1:] == ")" and span.count(")") > span.count("("):
-            span = span[:-1].strip()
-        if len(span) >= 3 and re.search(r"[-+*/^(\\]|\b(?:exp|log|sqrt|norm|frac)\b", span):
-            spans.append(span)
+        for span in {raw, _balanced(raw)}:
+            if len(span) >= 3 and re.search(r"[-+*/^(\\|]|\b(?:exp|log|sqrt|norm|frac)\b", span):
+                spans.append(span)
 
     for token in _TOKEN.findall(text):
         word = token.lstrip("\\")
-        if token in _BREAK or (token.strip() and not token.isspace() and token[0].isalpha()
-                               and len(word) > 1 and word.split("_")[0] not in FORMULA_WORDS
-                               and not re.fullmatch(r"[A-Za-z](?:_\w+)?", token)):
+        is_word = (token[0].isalpha() and len(word) > 1 and word.split("_")[0] not in FORMULA_WORDS
+                   and not re.fullmatch(r"[A-Za-z](?:_\w+)?", token))
+        if is_word or (token in _BREAK and (depth == 0 or token not in {",", ";"})) or token == "\n":
             close()
+            depth = 0
             continue
+        depth += token in "([{" and token != "" and len(token) == 1
+        depth -= token in ")]}" and token != "" and len(token) == 1 and depth > 0
         current.append(token)
     close()
     return spans
@@ -190,19 +208,18 @@ def formula_leaks(problem, texts: list[tuple[str, str]], *, skip=lambda part: Fa
             expected = _expected(part, ctx, solvers, uses)
         except (SolverError, Invalid):
             continue
-        seen: set[str] = set()
+        seen: set[tuple[str, str]] = set()
         for where, span in spans[:MAX_SPANS]:
-            if span in seen:
+            if (where, span) in seen:
                 continue
-            seen.add(span)
+            seen.add((where, span))
             try:
                 got = part.kind.parse(span, ctx)
                 verdict = part.kind.compare(got, expected, ctx)
             except Exception:  # noqa: BLE001 - prose that is not a formula of this part
                 continue
-            if verdict.correct:
+            if verdict.correct and where not in {leak.where for leak in found if leak.part == part.id}:
                 found.append(Leak(part.id, where, span))
-                break
     return found
 
 
@@ -227,16 +244,13 @@ def prose_leaks(problem, *, skip=None) -> list[Leak]:
         forms = set()
         for value in values:
             forms |= textual_forms(value)
-        hit = None
-        for form in sorted(forms, key=lambda f: (-len(f), f)):
-            if is_given(form, given):
-                continue
-            pattern = form_pattern(form)
-            hit = next(((where, form) for where, text in texts if pattern.search(text)), None)
+        patterns = [(form, form_pattern(form)) for form in sorted(forms, key=lambda f: (-len(f), f))
+                    if not is_given(form, given)]
+        for where, text in texts:  # every place that states it, with the longest form found there
+            hit = next((form for form, pattern in patterns if pattern.search(text)), None)
             if hit:
-                break
-        if hit:
-            found.append(Leak(part.id, hit[0], hit[1]))
-    done = {leak.part for leak in found}
-    found += formula_leaks(problem, texts, skip=lambda p: skip(p) or p.id in done)
-    return sorted(found, key=lambda leak: [p.id for p in problem.parts].index(leak.part))
+                found.append(Leak(part.id, where, hit))
+    done = {(leak.part, leak.where) for leak in found}
+    found += [leak for leak in formula_leaks(problem, texts, skip=skip) if (leak.part, leak.where) not in done]
+    order = {p.id: i for i, p in enumerate(problem.parts)}
+    return sorted(found, key=lambda leak: order[leak.part])

@@ -273,3 +273,41 @@ def test_student_variant_bundle(tmp_path):
     parts = {p["id"]: p for p in doc["parts"]}
     assert parts["1"]["spec"]["answer"] == {"value": size - 2}
     assert doc["variant"] == "alice@example.edu"
+
+
+def test_the_leak_search_reads_prose_and_formulas_in_any_spelling(tmp_path):
+    """A positive control for the prose: an answer restated in another form (LaTeX, reordered,
+    in an assumption) is found, whichever file of the bundle holds it."""
+    problem = ROOT / "problems" / "uva-dl1-resit-2022"
+    out = tmp_path / "bundle"
+    make(problem, out)
+    assert leaks(problem, out) == []
+    (out / "notes.md").write_text(
+        "Assumptions: the step is $\\eta^* = \\frac{2}{\\lambda_{\\max} + \\lambda_{\\min}}$, and "
+        "the count is n*(log(5)/log(3) - 1).\n", encoding="utf-8")
+    found = leaks(problem, out)
+    assert any(f.startswith("part 9.3:") for f in found), found
+    assert any(f.startswith("part 9.5:") for f in found), found
+    csc = ROOT / "problems" / "csc413-hw2"
+    make(csc, tmp_path / "b2")
+    (tmp_path / "b2" / "bundle.yaml").write_text(
+        (tmp_path / "b2" / "bundle.yaml").read_text(encoding="utf-8")
+        + "# forward memory: \\mathcal{O}(1)\n", encoding="utf-8")
+    assert any(f.startswith("part 2.1.2.a:") for f in leaks(csc, tmp_path / "b2"))
+
+
+def test_validate_warns_when_prose_states_an_answer(tmp_path):
+    folder = tmp_path / "uva-dl1-resit-2022"
+    shutil.copytree(ROOT / "problems" / "uva-dl1-resit-2022", folder)
+    spec = folder / "problem.yaml"
+    text = spec.read_text(encoding="utf-8")
+    marker = "    assumptions: >-\n      The seed's key is worth 3 pts.\n"
+    assert marker in text
+    spec.write_text(text.replace(marker, "    assumptions: >-\n      The seed's key is worth 3 pts: "
+                                 "eta = 2 / (lambda_max + lambda_min).\n"), encoding="utf-8")
+    proc = run_cli("validate", folder, timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "warning: part 9.3: its answer is stated in part 9.3's assumptions" in proc.stdout
+    assert "move it to `solution:`" in proc.stdout
+    proc = run_cli("validate", ROOT / "problems" / "uva-dl1-resit-2022", timeout=600)
+    assert "part 9.3: its answer is stated in part 9.3's assumptions" not in proc.stdout
