@@ -256,6 +256,8 @@ def test_escape_sequences_are_shown_escaped_in_tables(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "\x1b" not in proc.stdout + proc.stderr and "\r" not in proc.stdout
     assert "ok\\e[2J\\rfake" in proc.stdout
+    proc = run_cli("check", DEMO, sub)  # a student's self-check shows the same text escaped
+    assert "Traceback" not in proc.stderr and "\x1b" not in proc.stdout and "\r" not in proc.stdout
 
 
 # ---------------------------------------------------------------- notebooks
