@@ -159,6 +159,8 @@ def test_a_hard_link_to_the_solver_is_not_the_students_code(tmp_path):
     sub.mkdir()
     os.link(problem / "solver.py", sub / "mine.py")
     (sub / "answers.json").write_text('{"answers": {"4": 42}}')
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(sub / "pipe.json")  # inside a folder too: skipped, never opened
     proc = run_cli("grade", problem, sub, "--format", "json", timeout=300)
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout)
@@ -166,6 +168,8 @@ def test_a_hard_link_to_the_solver_is_not_the_students_code(tmp_path):
     assert scores["1"] == scores["2"] == scores["3"] == 0  # the solver's functions are not read
     assert scores["4"] > 0
     assert any("mine.py: a hard link to a file of the problem folder" in m for m in report["messages"])
+    assert not hasattr(os, "mkfifo") or any(m.startswith("skipped: pipe.json: a FIFO (named pipe)")
+                                            for m in report["messages"])
     # alone, on the command line: refused too, and so is a link to the solver or the problem folder
     os.link(problem / "solver.py", tmp_path / "alone.py")
     os.symlink(problem / "solver.py", tmp_path / "link.py")

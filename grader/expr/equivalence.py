@@ -161,12 +161,14 @@ def symbolic_equal(student: N.Node, reference: N.Node, table: SymbolTable, thoro
     if N.size(student) + N.size(reference) > SYMBOLIC_MAX_NODES:
         return False
     expandable = max(_degree(student), _degree(reference)) <= SYMBOLIC_MAX_DEGREE
+    # Imported before the timer is armed: an import cut short by the alarm leaves a half-made
+    # sympy behind (its submodules loaded, `sympy.polys` unbound) for the rest of the process.
+    import sympy as sp
+
+    from grader.expr.to_sympy import symbol_map, to_sympy
+
     try:
         with time_budget(SYMBOLIC_SECONDS) as timed:
-            import sympy as sp
-
-            from grader.expr.to_sympy import symbol_map, to_sympy
-
             syms = symbol_map(table)
             diff = to_sympy(student, syms) - to_sympy(reference, syms)
             if diff == 0:

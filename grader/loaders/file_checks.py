@@ -8,6 +8,7 @@ and hard links to a file of the problem folder (the same inode under another nam
 
 from __future__ import annotations
 
+import functools
 import os
 import stat
 from pathlib import Path
@@ -85,10 +86,10 @@ def refusal(path: Path, private: list[Path] | tuple, *, within: Path | None = No
     if kind:
         via = " (through a symbolic link)" if target is not path else ""
         return f"{label}: {kind}{via}, not a file; hand in a regular .json, .py or .ipynb file"
+    real_target = Path(os.path.realpath(target)) if private else target
     for folder in private:
-        real = Path(os.path.realpath(folder))
-        if _inside(Path(os.path.realpath(target)), real) or (stat.S_ISDIR(st.st_mode)
-                                                              and _inside(real, Path(os.path.realpath(target)))):
+        real = _real(str(folder))
+        if _inside(real_target, real) or (stat.S_ISDIR(st.st_mode) and _inside(real, real_target)):
             return f"{label}: the problem's own folder or one of its files, not a student's submission"
     if stat.S_ISREG(st.st_mode) and st.st_nlink > 1 and (st.st_dev, st.st_ino) in private_inodes(private):
         return (f"{label}: a hard link to a file of the problem folder (the instructor's own file), "
@@ -96,9 +97,15 @@ def refusal(path: Path, private: list[Path] | tuple, *, within: Path | None = No
     return None
 
 
+@functools.lru_cache(maxsize=64)
+def _real(folder: str) -> Path:
+    """A problem folder's real path, resolved once per process (a class checks it per student)."""
+    return Path(os.path.realpath(folder))
+
+
 def _where(target: Path, private) -> str:
     for folder in private:
-        if _inside(target, Path(os.path.realpath(folder))):
+        if _inside(target, _real(str(folder))):
             return "in the problem folder"
     return "elsewhere on this machine"
 
