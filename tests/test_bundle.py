@@ -7,6 +7,8 @@ import json
 import math
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -162,14 +164,11 @@ def _pattern(form: str) -> re.Pattern:
 def leaks(problem_dir: Path, bundle: Path) -> list[str]:
     """Every byte of the bundle (prose included) searched for every textual form of every
     secret, and every formula-like span of it judged by the grader's own equivalence."""
-    from grader.bundle import self_checkable
-    from grader.prose_leaks import formula_leaks, is_given
-    from grader.spec import load_problem
+    from grader.prose_leaks import is_given
 
     blob = b"".join(p.read_bytes() for p in sorted(bundle.rglob("*")) if p.is_file()).decode("utf-8")
     blob += "\n" + " ".join(blob.split())  # YAML folds long lines: "[32, 128,\n    26, 26]"
     public = public_text(problem_dir)
-    problem = load_problem(problem_dir)
     given = set(public.split("\n"))
     found = []
     for part_id, forms in secrets_of(problem_dir).items():
@@ -179,9 +178,26 @@ def leaks(problem_dir: Path, bundle: Path) -> list[str]:
             if hit and not is_given(form, given) and not pattern.search(public):
                 at = hit.start()
                 found.append(f"part {part_id}: {form!r} in ...{blob[max(0, at - 60):at + 40]!r}...")
-    for leak in formula_leaks(problem, [("the bundle", blob)], skip=self_checkable):
-        found.append(f"part {leak.part}: {leak.form!r}, equivalent to its reference, in the bundle")
+    for part_id, form in _formula_leaks(problem_dir, blob):
+        found.append(f"part {part_id}: {form!r}, equivalent to its reference, in the bundle")
     return found
+
+
+def _formula_leaks(problem_dir: Path, blob: str) -> list[list[str]]:
+    """grader.prose_leaks.formula_leaks on the bundle's text, in a child process: the grader's
+    own comparison arms SIGALRM time limits, and restoring SIGALRM's default handler in this
+    process breaks test_sandbox's grandchildren test under pytest's faulthandler."""
+    code = ("import json, sys\n"
+            "from grader.bundle import self_checkable\n"
+            "from grader.prose_leaks import formula_leaks\n"
+            "from grader.spec import load_problem\n"
+            "leaks = formula_leaks(load_problem(sys.argv[1]), [('the bundle', sys.stdin.read())],\n"
+            "                      skip=self_checkable)\n"
+            "print(json.dumps([[leak.part, leak.form] for leak in leaks]))\n")
+    proc = subprocess.run([sys.executable, "-c", code, str(problem_dir)], input=blob, cwd=ROOT,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
 
 
 def keys_of(data) -> set:
