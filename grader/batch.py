@@ -35,6 +35,7 @@ class Entry:
     path: Path
     folder: bool  # a folder of files (else one file), from the directory listing
     note: str = ""
+    refused: str = ""  # why it is not read at all (a FIFO, a link out of the class folder...)
 
     @property
     def shown(self) -> str:
@@ -57,7 +58,13 @@ class Outcome:
 # ---------------------------------------------------------------- finding the students
 
 def discover(root: Path, exclude: tuple[Path, ...] = ()) -> tuple[list[Entry], list[str]]:
-    """(students sorted by id, names of the entries that were skipped and why)."""
+    """(students sorted by id, names of the entries that were skipped and why).
+
+    An entry that cannot be a student's own work (a FIFO, a device, a link out of the class
+    folder or into another student's entry) is still a student: it gets a row saying why it
+    was not read."""
+    from grader.loaders.file_checks import refusal
+
     excluded = {p.resolve() for p in exclude}
     real_root = root.resolve()
     excluded_names = {p.name for p in excluded if p.parent == real_root}
@@ -72,25 +79,42 @@ def discover(root: Path, exclude: tuple[Path, ...] = ()) -> tuple[list[Entry], l
         if name in excluded_names or (child.is_symlink() and Path(child.path).resolve() in excluded):
             skipped.append(f"{name} (an output of this run)")
             continue
-        if child.is_dir():
-            found.append((name, Path(child.path), True))
-        elif child.is_file():
-            if name.lower().endswith(IGNORED_SUFFIXES):
-                skipped.append(f"{name} (not a submission: {Path(name).suffix} files are skipped)")
-                continue
-            found.append((Path(name).stem or name, Path(child.path), False))
+        if name.lower().endswith(IGNORED_SUFFIXES) and not child.is_dir():
+            skipped.append(f"{name} (not a submission: {Path(name).suffix} files are skipped)")
+            continue
+        why = ""
+        if child.is_symlink():
+            why = refusal(Path(child.path), (), within=root, within_name="the class folder") or _into_classmate(root, child)
+        is_dir = child.is_dir()
+        if not is_dir and not child.is_file():  # a FIFO, a device, a socket, a dangling link
+            why = why or refusal(Path(child.path), ()) or f"{name}: not a file or a folder"
+        found.append((name if is_dir else (Path(name).stem or name), Path(child.path), is_dir, why))
     counts: dict[str, int] = {}
-    for sid, _, _ in found:
+    for sid, _, _, _ in found:
         counts[sid] = counts.get(sid, 0) + 1
     entries = []
-    for sid, path, folder in found:
+    for sid, path, folder, why in found:
+        refused = f"skipped: {why}" if why else ""
         if counts[sid] > 1:
             entries.append(Entry(path.name, path, folder, f"id taken from the full name: several "
-                                                          f"entries are named '{sid}'"))
+                                                          f"entries are named '{sid}'", refused))
         else:
-            entries.append(Entry(sid, path, folder))
+            entries.append(Entry(sid, path, folder, refused=refused))
     entries.sort(key=lambda e: e.student)
     return entries, skipped
+
+
+def _into_classmate(root: Path, child: os.DirEntry) -> str:
+    """A link to another entry of the class folder: that is a classmate's work, graded as theirs."""
+    real_root = Path(os.path.realpath(root))
+    try:
+        first = Path(os.path.realpath(child.path)).relative_to(real_root).parts[0]
+    except (ValueError, IndexError):
+        return ""
+    if first.startswith(".") or first in SKIP_NAMES or first == child.name:
+        return ""
+    return (f"{child.name}: a symbolic link to {first}, another entry of the class folder; "
+            f"links are not followed: hand in the file itself")
 
 
 def report_filename(student: str, taken: set[str]) -> str:
@@ -153,7 +177,12 @@ def grade_entry(entry: Entry) -> Outcome:
     timeout = _STATE.get("timeout", DEFAULT_TIMEOUT)
     try:
         with time_limit(timeout):
-            sub = load_submission(entry.path, entry.student, private=[problem.folder])
+            if entry.refused:  # never opened: it gets its row, every part 0, and the reason
+                from grader.submission import Submission
+
+                sub = Submission(source=entry.shown, student_id=entry.student, fatal=entry.refused)
+            else:
+                sub = load_submission(entry.path, entry.student, private=[problem.folder])
             try:
                 report = grade(problem, sub)
             finally:
@@ -200,7 +229,7 @@ def _report_text(entry: Entry, report) -> str:
     # Plain write, not tmp+rename: a run that dies is re-run; the index (_batch.json), written
     # last and atomically, lists only the reports of a finished run.
     with open(folder / names[entry.student], "wb") as fh:
-        fh.write(text.encode("utf-8"))
+        fh.write(text.encode("utf-8", "backslashreplace"))  # a file name's undecodable bytes
     return ""
 
 
@@ -269,8 +298,10 @@ def run_batch(args: argparse.Namespace) -> int:
     problem = _STATE["problem"]
     outputs = tuple(Path(p) for p in (args.out, args.csv) if p)
     entries, skipped = discover(root, outputs)
+    from grader.printable import for_terminal
+
     for line in skipped:
-        print(f"grader grade --batch: skipped {line}", file=sys.stderr)
+        print(f"grader grade --batch: skipped {for_terminal(line)}", file=sys.stderr)
     _STATE["reports"] = _report_folder(Path(args.out), entries) if args.out else None
     show = not args.no_progress and sys.stderr.isatty()
     bar = Progress(len(entries), enabled=show)
@@ -286,7 +317,7 @@ def run_batch(args: argparse.Namespace) -> int:
     if written:
         print(f"grader grade --batch: {summary}; wrote {', '.join(map(str, written))}", file=sys.stderr)
     else:
-        sys.stdout.write(summary_table(problem, outcomes) + summary + "\n")
+        sys.stdout.write(summary_table(problem, outcomes) + summary + "\n")  # escaped: no surrogate
     return 0
 
 
@@ -377,7 +408,7 @@ def _remove_stale(folder: Path, keep: set[str]) -> None:
 
 def _write_text(path: Path, text: str) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+    with open(tmp, "w", encoding="utf-8", errors="backslashreplace", newline="\n") as fh:
         fh.write(text)
     tmp.replace(path)
 
@@ -385,15 +416,17 @@ def _write_text(path: Path, text: str) -> None:
 def summary_table(problem, outcomes: list[Outcome]) -> str:
     """Student, total and status per line, for a terminal (no --csv or --out given)."""
     from grader.gradebook import format_score
+    from grader.printable import for_terminal
 
-    width = max([7] + [len(o.student) for o in outcomes])
+    shown = {o.student: for_terminal(o.student) for o in outcomes}  # ESC, CR... never obeyed
+    width = max([7] + [len(s) for s in shown.values()])
     lines = [f"{problem.id}: {problem.title}", "",
              f"{'student':<{width}}  {'total':>9}  {'status':<10}  note", "-" * (width + 40)]
     for o in outcomes:
         total = f"{format_score(o.total) or '-'}/{format_score(problem.total)}"
-        note = " ".join(o.note.split())
+        note = for_terminal(" ".join(o.note.split()))
         note = note if len(note) <= 70 else note[:67] + "..."
-        lines.append(f"{o.student:<{width}}  {total:>9}  {o.status:<10}  {note}".rstrip())
+        lines.append(f"{shown[o.student]:<{width}}  {total:>9}  {o.status:<10}  {note}".rstrip())
     graded = [o.total for o in outcomes if o.status != "error" and o.total is not None]
     lines.append("")
     if graded:

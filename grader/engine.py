@@ -122,21 +122,33 @@ def _norm_id(text: str) -> str:
     return "".join(text.split()).strip(".").casefold()
 
 
+MAX_ID_NOTES = 20  # unknown or near-miss ids named one by one; the rest are counted
+
+
 def _match_ids(problem: Problem, plan: _Plan, answers: dict[str, Any], messages: list[str]) -> dict[str, Any]:
-    """Student keys -> part ids; near-misses ('3.1.' or 'q1.A') matched, unknown ids reported."""
+    """Student keys -> part ids; near-misses ('3.1.' or 'q1.A') matched, unknown ids reported.
+
+    At most MAX_ID_NOTES ids are named (a file of a million unknown ids gets a short report)."""
     out: dict[str, Any] = {}
+    unknown = 0
     for key, value in answers.items():
         if key in plan.ids:
             out.setdefault(key, value)
             continue
-        target = plan.by_norm.get(_norm_id(key))
-        if target and target not in answers:
-            out.setdefault(target, value)
-            messages.append(f"answer '{key}' was taken as part {target}")
+        target = plan.by_norm.get(_norm_id(key[:200]))
+        if target and target not in answers and target not in out:
+            out[target] = value
+            messages.append(f"answer '{key[:60]}' was taken as part {target}")
             continue
-        guess = difflib.get_close_matches(key, plan.id_list, n=1, cutoff=0.8)
+        unknown += 1
+        if unknown > MAX_ID_NOTES:
+            continue
+        guess = difflib.get_close_matches(key[:60], plan.id_list, n=1, cutoff=0.8)
         hint = f" (did you mean '{guess[0]}'?)" if guess else ""
         messages.append(f"unknown part id '{key[:60]}' ignored: not a part of {problem.id}{hint}")
+    if unknown > MAX_ID_NOTES:
+        messages.append(f"{unknown - MAX_ID_NOTES} more unknown part id(s) ignored "
+                        f"({unknown} in all; {problem.id} has {len(plan.id_list)} parts)")
     return out
 
 

@@ -15,7 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 FIXED = ("student", "total", "status", "note")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# OWASP, CSV Injection (https://owasp.org/www-community/attacks/CSV_Injection): no cell may
+# begin with = + - @ tab or carriage return; ASVS 1.2.10 adds the null character. Their
+# full-width (U+FF1D, U+FF0B, U+FF0D, U+FF20) and small (U+FE66, U+FE62, U+FE63, U+FE6B) forms and
+# the minus sign U+2212 are escaped too (some spreadsheets fold them to ASCII), and so is a
+# line feed. Leading spaces do not hide them (an import may trim them).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\x00",
+                  "\uff1d", "\uff0b", "\uff0d", "\uff20", "\ufe66", "\ufe62", "\ufe63", "\ufe6b",
+                  "\u2212")
 
 
 @dataclass
@@ -47,20 +54,43 @@ def safe_text(text: str, limit: int = 500) -> str:
     text = " ".join(str(text).split())
     if len(text) > limit:
         text = text[: limit - 3] + "..."
-    if text.startswith(_FORMULA_START):
-        text = "'" + text
+    return inert_cell(text)
+
+
+def inert_cell(text: str) -> str:
+    """A text cell a spreadsheet shows as text: prefixed with ' when it would start a formula."""
+    if text.lstrip(" ").startswith(_FORMULA_START) or text.startswith(_FORMULA_START):
+        return "'" + text
     return text
 
 
+class _Number(float):
+    """A score cell: csv's QUOTE_NONNUMERIC leaves it bare (a number the sheet can sum), and it
+    is written as format_score wrote it."""
+
+    def __new__(cls, value: float, text: str):
+        obj = super().__new__(cls, value)
+        obj.text = text
+        return obj
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def _score_cell(x: float | None):
+    return "" if x is None else _Number(x, format_score(x))
+
+
 def render(part_ids: list[str], rows: list[Row]) -> str:
+    """Every text cell in double quotes (so a ; or a tab inside it never starts a new cell where
+    the sheet splits on them) and made inert; scores bare numbers."""
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(header(part_ids))
+    csv.writer(buf, lineterminator="\r\n").writerow([inert_cell(h) for h in header(part_ids)])
+    writer = csv.writer(buf, lineterminator="\r\n", quoting=csv.QUOTE_NONNUMERIC)
     for row in sorted(rows, key=lambda r: r.student):
         scores = list(row.scores) + [None] * (len(part_ids) - len(row.scores))
-        student = row.student if not row.student.startswith(("=", "+", "@")) else "'" + row.student
-        writer.writerow([student, *(format_score(s) for s in scores[: len(part_ids)]),
-                         format_score(row.total), row.status, safe_text(row.note)])
+        writer.writerow([inert_cell(row.student), *(_score_cell(s) for s in scores[: len(part_ids)]),
+                         _score_cell(row.total), row.status, safe_text(row.note)])
     return buf.getvalue()
 
 
@@ -69,7 +99,7 @@ def write_gradebook(path: str | Path, part_ids: list[str], rows: list[Row]) -> P
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "w", encoding="utf-8", newline="") as fh:
+    with open(tmp, "w", encoding="utf-8", errors="backslashreplace", newline="") as fh:
         fh.write(render(part_ids, rows))
     tmp.replace(path)
     return path

@@ -76,7 +76,7 @@ _RESOLVED: dict[str, str] = {}
 def student_seed(problem_id: str, student_id: str | None) -> int:
     """The same student always gets the same variant, across machines and runs."""
     text = f"{problem_id}\0{student_id or ''}"
-    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big")
+    return int.from_bytes(hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()[:8], "big")
 
 
 def resolve_params(params: dict[str, Any], problem_id: str, student_id: str | None) -> dict[str, Any]:

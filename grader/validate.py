@@ -29,6 +29,19 @@ class Validation:
         return not self.errors
 
 
+def _check_prose(problem: Problem, result: Validation) -> None:
+    """Warn when a title, prompt, assumption, hint or feedback states a part's answer."""
+    from grader.prose_leaks import prose_leaks
+
+    try:
+        leaks = prose_leaks(problem)
+    except Exception as exc:  # noqa: BLE001 - a warning pass never sinks the validation
+        result.notes.append(f"warning: the prose could not be checked for stated answers ({exc})")
+        return
+    result.notes.extend(f"warning: {leak}; move it to `solution:` (shown after the due date)"
+                        for leak in leaks)
+
+
 def examples_dir(problem: Problem) -> Path:
     return problem.folder.parent.parent / "submissions_example" / problem.id
 
@@ -45,6 +58,7 @@ def validate(problem_ref: str | Path) -> Validation:
         if result.errors:
             break
     _check_examples(problem, result)
+    _check_prose(problem, result)
     if result.ok:
         from grader.solvers import save_reference_cache
 

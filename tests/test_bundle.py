@@ -7,6 +7,8 @@ import json
 import math
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,7 +18,6 @@ from conftest import DEMO, ROOT, run_cli
 
 CODE_DEMO = ROOT / "tests" / "problems" / "code-demo"
 PROBLEMS = sorted(p.parent for p in (ROOT / "problems").glob("*/problem.yaml"))
-PROSE = ("prompt", "title", "assumptions", "section")
 
 
 def make(problem: Path, out: Path, *extra: str) -> dict:
@@ -64,6 +65,15 @@ def textual_forms(value) -> set[str]:
     elif isinstance(value, (int, float)):
         forms |= _number_forms(value)
     elif isinstance(value, (list, tuple)):
+        if len(value) > 1 and all(isinstance(v, str) and 0 < len(v.strip()) <= 3 for v in value):
+            labels = [v.strip() for v in value]  # choice labels: "C and D", "{C, D}"
+            # (not "C, D": the answer format lists every label that way)
+            forms |= {" and ".join(labels), "{" + ", ".join(labels) + "}", " & ".join(labels)}
+        if value and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
+            items = [json.dumps(v) for v in value]  # 10, 24, 32, 32 / 10x24 / (10, 24)
+            if sum(ch.isdigit() for ch in "".join(items)) >= 4:
+                forms |= {", ".join(items), ",".join(items), "x".join(items), " x ".join(items),
+                          "(" + ", ".join(items) + ")"}
         # [3, 1] is everywhere (shapes, other cases); [30, 30] or [0.8, 0.4] is evidence
         if value and sum(ch.isdigit() or ch.isalpha() for ch in json.dumps(value)) >= 3:
             forms.add(json.dumps(value))
@@ -124,13 +134,15 @@ def solvers_plain(value):
 
 
 def public_text(problem_dir: Path) -> str:
-    """What is public whatever the bundle: the spec's prose and the answer types' own examples."""
+    """What is public whatever the bundle: the answer types' own examples (an answer format
+    such as "[3, 1]"), and the integers and integer lists the questions themselves state (a
+    batch of 32). The spec's prose is NOT public: it is searched like every other byte."""
+    from grader.prose_leaks import givens
     from grader.spec import load_problem
     from grader.types import available_types, get_type
 
     problem = load_problem(problem_dir)
-    texts = [str(getattr(p, key, "") or "") for p in problem.parts for key in PROSE]
-    texts += [problem.title]
+    texts = sorted(givens(problem))
     for name in available_types():
         try:
             texts.append(get_type(name).summary)
@@ -150,17 +162,42 @@ def _pattern(form: str) -> re.Pattern:
 
 
 def leaks(problem_dir: Path, bundle: Path) -> list[str]:
+    """Every byte of the bundle (prose included) searched for every textual form of every
+    secret, and every formula-like span of it judged by the grader's own equivalence."""
+    from grader.prose_leaks import is_given
+
     blob = b"".join(p.read_bytes() for p in sorted(bundle.rglob("*")) if p.is_file()).decode("utf-8")
+    blob += "\n" + " ".join(blob.split())  # YAML folds long lines: "[32, 128,\n    26, 26]"
     public = public_text(problem_dir)
+    given = set(public.split("\n"))
     found = []
     for part_id, forms in secrets_of(problem_dir).items():
         for form in sorted(forms):
             pattern = _pattern(form)
             hit = pattern.search(blob)
-            if hit and not pattern.search(public):
+            if hit and not is_given(form, given) and not pattern.search(public):
                 at = hit.start()
                 found.append(f"part {part_id}: {form!r} in ...{blob[max(0, at - 60):at + 40]!r}...")
+    for part_id, form in _formula_leaks(problem_dir, blob):
+        found.append(f"part {part_id}: {form!r}, equivalent to its reference, in the bundle")
     return found
+
+
+def _formula_leaks(problem_dir: Path, blob: str) -> list[list[str]]:
+    """grader.prose_leaks.formula_leaks on the bundle's text, in a child process: the grader's
+    own comparison arms SIGALRM time limits, and restoring SIGALRM's default handler in this
+    process breaks test_sandbox's grandchildren test under pytest's faulthandler."""
+    code = ("import json, sys\n"
+            "from grader.bundle import self_checkable\n"
+            "from grader.prose_leaks import formula_leaks\n"
+            "from grader.spec import load_problem\n"
+            "leaks = formula_leaks(load_problem(sys.argv[1]), [('the bundle', sys.stdin.read())],\n"
+            "                      skip=self_checkable)\n"
+            "print(json.dumps([[leak.part, leak.form] for leak in leaks]))\n")
+    proc = subprocess.run([sys.executable, "-c", code, str(problem_dir)], input=blob, cwd=ROOT,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
 
 
 def keys_of(data) -> set:
@@ -252,3 +289,41 @@ def test_student_variant_bundle(tmp_path):
     parts = {p["id"]: p for p in doc["parts"]}
     assert parts["1"]["spec"]["answer"] == {"value": size - 2}
     assert doc["variant"] == "alice@example.edu"
+
+
+def test_the_leak_search_reads_prose_and_formulas_in_any_spelling(tmp_path):
+    """A positive control for the prose: an answer restated in another form (LaTeX, reordered,
+    in an assumption) is found, whichever file of the bundle holds it."""
+    problem = ROOT / "problems" / "uva-dl1-resit-2022"
+    out = tmp_path / "bundle"
+    make(problem, out)
+    assert leaks(problem, out) == []
+    (out / "notes.md").write_text(
+        "Assumptions: the step is $\\eta^* = \\frac{2}{\\lambda_{\\max} + \\lambda_{\\min}}$, and "
+        "the count is n*(log(5)/log(3) - 1).\n", encoding="utf-8")
+    found = leaks(problem, out)
+    assert any(f.startswith("part 9.3:") for f in found), found
+    assert any(f.startswith("part 9.5:") for f in found), found
+    csc = ROOT / "problems" / "csc413-hw2"
+    make(csc, tmp_path / "b2")
+    (tmp_path / "b2" / "bundle.yaml").write_text(
+        (tmp_path / "b2" / "bundle.yaml").read_text(encoding="utf-8")
+        + "# forward memory: \\mathcal{O}(1)\n", encoding="utf-8")
+    assert any(f.startswith("part 2.1.2.a:") for f in leaks(csc, tmp_path / "b2"))
+
+
+def test_validate_warns_when_prose_states_an_answer(tmp_path):
+    folder = tmp_path / "uva-dl1-resit-2022"
+    shutil.copytree(ROOT / "problems" / "uva-dl1-resit-2022", folder)
+    spec = folder / "problem.yaml"
+    text = spec.read_text(encoding="utf-8")
+    marker = "    assumptions: >-\n      The seed's key is worth 3 pts.\n"
+    assert marker in text
+    spec.write_text(text.replace(marker, "    assumptions: >-\n      The seed's key is worth 3 pts: "
+                                 "eta = 2 / (lambda_max + lambda_min).\n"), encoding="utf-8")
+    proc = run_cli("validate", folder, timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "warning: part 9.3: its answer is stated in part 9.3's assumptions" in proc.stdout
+    assert "move it to `solution:`" in proc.stdout
+    proc = run_cli("validate", ROOT / "problems" / "uva-dl1-resit-2022", timeout=600)
+    assert "part 9.3: its answer is stated in part 9.3's assumptions" not in proc.stdout

@@ -20,6 +20,13 @@ def run(args: argparse.Namespace) -> int:
     from grader.formats.json_report import dumps
     from grader.selfcheck import check, render
 
+    from grader.printable import for_terminal
+
     report = check(args.target, args.submission, args.student)
-    sys.stdout.write(dumps(report.to_dict()) if args.format == "json" else render(report))
+    # The table with control characters shown escaped (never obeyed by the terminal); either
+    # format with undecodable file-name bytes written as escapes, not a UnicodeEncodeError.
+    text = dumps(report.to_dict()) if args.format == "json" else for_terminal(render(report), keep_newlines=True)
+    sys.stdout.flush()
+    sys.stdout.buffer.write(text.encode("utf-8", "backslashreplace"))
+    sys.stdout.buffer.flush()
     return 1 if report.fatal else 0

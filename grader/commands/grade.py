@@ -51,10 +51,15 @@ def run(args: argparse.Namespace) -> int:
         sub.close()
     extra = {"execution_time": time.monotonic() - start} if args.timing else {}
     text = FORMATS[args.format](report, **extra)
+    # backslashreplace: a lone surrogate (from a file name or an argument) is written as its
+    # escape, never a UnicodeEncodeError after grading
+    data = text.encode("utf-8", "backslashreplace")
     if args.out:
         out = Path(args.out)
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text, encoding="utf-8")
+        out.write_bytes(data)
     else:
-        sys.stdout.write(text)
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
     return 1 if report.fatal else 0

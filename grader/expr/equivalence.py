@@ -163,10 +163,12 @@ def symbolic_equal(student: N.Node, reference: N.Node, table: SymbolTable, thoro
     if N.size(student) + N.size(reference) > SYMBOLIC_MAX_NODES:
         return False
     expandable = max(_degree(student), _degree(reference)) <= SYMBOLIC_MAX_DEGREE
-    # imported before the timer: an import cut short leaves sympy half-loaded for the process
+    # Imported before the timer is armed: an import cut short by the alarm leaves a half-made
+    # sympy behind (its submodules loaded, `sympy.polys` unbound) for the rest of the process.
     import sympy as sp
 
     from grader.expr.to_sympy import symbol_map, to_sympy
+
     try:
         with time_budget(SYMBOLIC_SECONDS) as timed:
             syms = symbol_map(table)

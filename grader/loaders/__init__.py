@@ -6,6 +6,7 @@ import os
 import stat
 from pathlib import Path
 
+from grader.loaders.file_checks import refusal
 from grader.loaders.json_file import Unreadable, read_json_answers
 from grader.submission import Submission
 
@@ -14,15 +15,28 @@ SUFFIXES = (".json", ".py", ".ipynb")
 SKIP_DIRS = {"__pycache__", "__MACOSX", ".git", "node_modules", ".ipynb_checkpoints"}
 
 
-def submission_files(folder: Path) -> list[Path]:
-    """The .json and .py files of a submission folder, in a deterministic order."""
+def submission_files(folder: Path, private: list[Path] | tuple = (),
+                     refused: list[str] | None = None) -> list[Path]:
+    """The .json, .py and .ipynb files of a submission folder, in a deterministic order.
+
+    Links out of the folder, FIFOs, devices and the instructor's own files are left out, each
+    with a message in `refused`; a link to another file of the folder is read under that name.
+    """
     found = []
     for path in sorted(folder.rglob("*")):
         rel = path.relative_to(folder)
         if any(part.startswith(".") or part in SKIP_DIRS for part in rel.parts):
             continue
-        if path.suffix.lower() in SUFFIXES and path.is_file() and not path.is_symlink():
-            found.append(path)
+        if path.suffix.lower() not in SUFFIXES or path.is_dir():
+            continue
+        why = refusal(path, private, within=folder, label=str(rel))
+        if why is None and path.is_symlink():
+            continue  # a link inside the folder: its target is read under its own name
+        if why is not None:
+            if refused is not None:
+                refused.append(why)
+            continue
+        found.append(path)
     return found
 
 
@@ -36,11 +50,18 @@ def load_submission(path: str | Path, student_id: str | None = None,
     except (OSError, ValueError):
         sub.fatal = f"{path.name}: file not found"
         return sub
+    why = refusal(path, sub.private)
+    if why is not None:
+        sub.fatal = f"skipped: {why}"
+        return sub
     if is_dir:
-        files = submission_files(path)
+        refused: list[str] = []
+        files = submission_files(path, sub.private, refused)
+        sub.messages.extend(f"skipped: {why}" for why in refused)
         if not files:
-            sub.fatal = (f"{path.name}: no .json, .py or .ipynb file found in the submission "
-                         f"(expected an answers file such as answers.json)")
+            sub.fatal = "; ".join(sub.messages) if refused else (
+                f"{path.name}: no .json, .py or .ipynb file found in the submission "
+                f"(expected an answers file such as answers.json)")
             return sub
         if len(files) > MAX_FILES:
             sub.messages.append(f"{path.name}: {len(files)} files; only the first {MAX_FILES} are read")
@@ -89,7 +110,8 @@ def _load_file(file: Path, sub: Submission, *, label: str, alone: bool) -> bool:
 
     scratch = scratch_dir()
     try:
-        module = notebook_as_module(file, scratch)
+        module, notes = notebook_as_module(file, scratch)
+        sub.messages.extend(note.replace(file.name, label, 1) for note in notes)
         return bool(load_python_file(module, sub, label=label))  # the session keeps its text
     except Unreadable as exc:
         sub.messages.append(str(exc).replace(file.name, label, 1))
@@ -99,8 +121,14 @@ def _load_file(file: Path, sub: Submission, *, label: str, alone: bool) -> bool:
 
 
 def merge(sub: Submission, answers: dict, label: str) -> None:
+    from grader.printable import scrub
+
     for key, value in answers.items():
-        key = str(key)
+        key, bad_key = scrub(str(key))
+        value, bad_value = scrub(value)
+        if bad_key or bad_value:
+            sub.messages.append(f"{label}: the answer to part {key[:60]} holds invalid Unicode (a lone "
+                                f"surrogate such as \\ud800), shown as \ufffd; save the file as UTF-8")
         if key in sub.answers:
             sub.messages.append(f"part {key} is answered in both {sub.answer_files[key]} and {label}; "
                                 f"using {sub.answer_files[key]}")

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from grader.loaders.file_checks import NotRegular, open_regular
 from grader.types.numeric import WrittenFloat
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -30,7 +31,7 @@ def read_json_answers(path: Path, *, max_bytes: int = MAX_BYTES) -> dict[str, An
     """{"answers": {...}} or a bare {"part": value} mapping -> {part id: value}."""
     name = path.name
     try:
-        with open(path, "rb") as fh:
+        with os.fdopen(open_regular(path), "rb") as fh:  # never blocks on a FIFO
             size = os.fstat(fh.fileno()).st_size
             if size > max_bytes:
                 raise Unreadable(f"{name}: the file is {size / 1e6:.1f} MB; answers files are read up to "
@@ -42,6 +43,8 @@ def read_json_answers(path: Path, *, max_bytes: int = MAX_BYTES) -> dict[str, An
                 data += fh.read(max_bytes + 1 - len(data))
     except FileNotFoundError:
         raise Unreadable(f"{name}: file not found") from None
+    except NotRegular as exc:
+        raise Unreadable(f"{name}: {exc}, not a file; hand in a regular answers file") from None
     except OSError as exc:
         raise Unreadable(f"{name}: cannot be read ({exc.strerror or exc})") from None
     if len(data) > max_bytes:

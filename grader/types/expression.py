@@ -11,7 +11,8 @@ from typing import Any
 
 from grader.types.base import AnswerType, Invalid, Option, PartContext, Verdict, describe_value, register, short
 
-EXAMPLE = 'e.g. "(kappa-1)/(kappa+1)" or "\\frac{\\kappa-1}{\\kappa+1}"'
+# Neutral symbols: an example must never be the answer of a real problem (it ships in bundles).
+EXAMPLE = 'e.g. "(a-1)/(a+b)" or "\\frac{a-1}{a+b}"'
 MATRIX_ONLY = "only matrix formulas use it; this part's answer is a scalar formula"
 
 

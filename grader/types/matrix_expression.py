@@ -11,7 +11,8 @@ from typing import Any
 from grader.types.base import AnswerType, Invalid, Option, PartContext, Verdict, register, short
 from grader.types.expression import check_reference, formula_text, read_chain, variables_text, with_notes
 
-EXAMPLE = 'e.g. "w0 - 2*eta/n * X.T @ (X @ w0 - t)" or "w_0 - \\frac{2\\eta}{n} X^\\top (X w_0 - t)"'
+# Neutral symbols: an example must never be the answer of a real problem (it ships in bundles).
+EXAMPLE = 'e.g. "u - c/2 * B.T @ (B @ u - v)" or "u - \\frac{c}{2} B^\\top (B u - v)"'
 
 
 @register

@@ -1,0 +1,136 @@
+"""Is this path a file a student may hand in? Checked before anything opens it.
+
+A submission is only ever a regular file or a folder of the student's own. Never read: FIFOs
+(opening one blocks until a writer comes), devices, sockets, symbolic links leading out of the
+submission (to the instructor's solver, the problem folder, a classmate's work or /dev/zero),
+and hard links to a file of the problem folder (the same inode under another name).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import stat
+from pathlib import Path
+
+MAX_PRIVATE_FILES = 20_000  # a problem folder is small; a huge one is walked only this far
+
+_KINDS = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+
+_PRIVATE_INODES: dict[tuple[str, ...], frozenset[tuple[int, int]]] = {}
+
+
+def special_kind(mode: int) -> str | None:
+    """'a FIFO (named pipe)', 'a character device'... or None for files and folders."""
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
+
+
+def private_inodes(private: list[Path] | tuple) -> frozenset[tuple[int, int]]:
+    """(device, inode) of every file under the private (problem) folders, once per process."""
+    key = tuple(sorted(str(p) for p in private))
+    found = _PRIVATE_INODES.get(key)
+    if found is not None:
+        return found
+    inodes: set[tuple[int, int]] = set()
+    for folder in private:
+        for dirpath, _dirs, files in os.walk(folder):
+            for name in files:
+                try:
+                    st = os.lstat(os.path.join(dirpath, name))
+                except OSError:
+                    continue
+                inodes.add((st.st_dev, st.st_ino))
+                if len(inodes) >= MAX_PRIVATE_FILES:
+                    break
+    found = _PRIVATE_INODES[key] = frozenset(inodes)
+    return found
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        path.relative_to(folder)
+        return True
+    except ValueError:
+        return False
+
+
+def refusal(path: Path, private: list[Path] | tuple, *, within: Path | None = None,
+            label: str | None = None, within_name: str = "the submission") -> str | None:
+    """Why `path` must not be read as the student's (a message naming it), or None.
+
+    `within`: the folder a link must stay inside (the submission or the class folder); None for
+    a path given on the command line, whose links are followed unless they lead to the
+    instructor's files.
+    """
+    label = label or path.name
+    try:
+        lst = os.lstat(path)
+    except (OSError, ValueError):
+        return None  # the reader says "file not found"
+    target = path
+    if stat.S_ISLNK(lst.st_mode):
+        try:
+            target = Path(os.path.realpath(path))
+            st = os.stat(target)
+        except (OSError, ValueError, RuntimeError):
+            return f"{label}: a symbolic link to a missing file; hand in the file itself, not a link"
+        if within is not None and not _inside(target, Path(os.path.realpath(within))):
+            return (f"{label}: a symbolic link to a file outside {within_name} "
+                    f"({_where(target, private)}); links are not followed: hand in the file itself")
+    else:
+        st = lst
+    kind = special_kind(st.st_mode)
+    if kind:
+        via = " (through a symbolic link)" if target is not path else ""
+        return f"{label}: {kind}{via}, not a file; hand in a regular .json, .py or .ipynb file"
+    real_target = Path(os.path.realpath(target)) if private else target
+    for folder in private:
+        real = _real(str(folder))
+        if _inside(real_target, real) or (stat.S_ISDIR(st.st_mode) and _inside(real, real_target)):
+            return f"{label}: the problem's own folder or one of its files, not a student's submission"
+    if stat.S_ISREG(st.st_mode) and st.st_nlink > 1 and (st.st_dev, st.st_ino) in private_inodes(private):
+        return (f"{label}: a hard link to a file of the problem folder (the instructor's own file), "
+                f"not a student's submission")
+    return None
+
+
+@functools.lru_cache(maxsize=64)
+def _real(folder: str) -> Path:
+    """A problem folder's real path, resolved once per process (a class checks it per student)."""
+    return Path(os.path.realpath(folder))
+
+
+def _where(target: Path, private) -> str:
+    for folder in private:
+        if _inside(target, _real(str(folder))):
+            return "in the problem folder"
+    return "elsewhere on this machine"
+
+
+class NotRegular(OSError):
+    """The path is a FIFO, a device, a socket or a folder: never read as answers."""
+
+
+def open_regular(path: Path) -> int:
+    """An fd for reading `path`, refusing anything but a regular file without ever blocking.
+
+    The kind is checked before opening (opening some devices does something), then again on
+    the open file (O_NONBLOCK: opening a FIFO swapped in meanwhile returns at once instead of
+    waiting for a writer).
+    """
+    kind = special_kind(os.stat(path).st_mode)
+    if kind:
+        raise NotRegular(kind)
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise NotRegular(special_kind(mode) or "a folder")
+        os.set_blocking(fd, True)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
