@@ -19,17 +19,12 @@ import io
 from pathlib import Path
 
 from grader import gradebook_db as db
-from grader.gradebook import format_score
+from grader.gradebook import format_score, inert_cell
 
 CANVAS = "canvas.csv"
 GRADESCOPE = "gradescope.csv"
 CANVAS_ID_COLUMNS = ("SIS Login ID", "SIS User ID", "ID")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(text: str) -> str:
-    """Never read as a spreadsheet formula (an id could start with '=')."""
-    return "'" + text if text.startswith(_FORMULA_START) else text
+_cell = inert_cell  # the gradebook's OWASP rule: an id never reads as a spreadsheet formula
 
 
 def _meta(conn, key: str, default: str = "") -> str:

@@ -164,16 +164,18 @@ def record_batch(folder: str | Path, problem, students: list[dict[str, Any]]) ->
             conn.execute("DELETE FROM results")
             conn.execute("DELETE FROM submissions")
             stamp = ""  # no clock in what a batch writes: the same class gives the same bytes
-            conn.executemany("INSERT OR IGNORE INTO students (id) VALUES (?)", [(s["student"],) for s in students])
+            conn.executemany("INSERT OR IGNORE INTO students (id) VALUES (?)",
+                             [(_text(s["student"]),) for s in students])
             conn.executemany("INSERT INTO submissions VALUES (?,?,?,?,?,?)",
-                             [(s["student"], s["status"], s.get("note") or "", s["file"], s.get("total"), stamp)
+                             [(_text(s["student"]), s["status"], _text(s.get("note") or ""), _text(s["file"]),
+                               s.get("total"), stamp)
                               for s in students])
             conn.execute("DROP INDEX IF EXISTS results_by_group")  # one bulk insert, then the index
             conn.executemany(
                 "INSERT OR REPLACE INTO results VALUES (?,?,?,?,?,?,?)",
-                [(s["student"], p["id"], p.get("score"), p.get("status") or "",
-                  None if p.get("answer") is None else json.dumps(p.get("answer"), ensure_ascii=False),
-                  normalize_answer(p.get("answer")), str(p.get("feedback") or ""))
+                [(_text(s["student"]), p["id"], p.get("score"), p.get("status") or "",
+                  None if p.get("answer") is None else _text(json.dumps(p.get("answer"), ensure_ascii=False)),
+                  _text(normalize_answer(p.get("answer"))), _text(str(p.get("feedback") or "")))
                  for s in students for p in s.get("parts", [])])
             conn.execute("CREATE INDEX results_by_group ON results (part, answer_key)")
             conn.execute("INSERT OR REPLACE INTO meta VALUES ('problem_id', ?)", (problem.id,))
@@ -182,6 +184,14 @@ def record_batch(folder: str | Path, problem, students: list[dict[str, Any]]) ->
             _log(conn, "grader --batch", "batch", None, None, {"students": len(students)}, at="")
     finally:
         conn.close()
+
+
+def _text(value):
+    """SQLite stores UTF-8: a lone surrogate (an undecodable file name's byte, a JSON "\\ud800")
+    is written as its escape, the way gradebook.csv writes it."""
+    if isinstance(value, str) and not value.isascii():
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    return value
 
 
 def _drop_if_untouched(folder: str | Path) -> None:
