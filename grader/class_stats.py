@@ -417,10 +417,10 @@ def _flags(st: PartStats, parts_tested: int, upper_size: int) -> list[str]:
                      f"({st.class_credit:.0%} of its points), so it cannot tell students apart")
     elif item is not None and item.p_negative is not None and item.p_negative < ALPHA:
         flags.append(
-            f"strong students fail it more often than weak ones: its marks fall as the score on the "
-            f"other parts rises (corrected item-total correlation {item.discrimination:.2f}; the top "
-            f"27% earn {item.upper:.0%} of its points, the bottom 27% {item.lower:.0%}; p = "
-            f"{_p(item.p_negative)} after Holm's correction over {parts_tested} parts)")
+            f"strong students fail it more often than weak ones: the top 27% (by score on the other "
+            f"parts) earn {item.upper:.0%} of its points, the bottom 27% {item.lower:.0%} (p = "
+            f"{_p(item.p_negative)}, Mann-Whitney, after Holm's correction over {parts_tested} parts; "
+            f"corrected item-total correlation {_r(item.discrimination)})")
     elif item is not None and item.r_high is not None and item.r_high < POOR:
         lean = ", leaning towards weak students," if item.discrimination < 0 else ""
         flags.append(
@@ -434,6 +434,10 @@ def _flags(st: PartStats, parts_tested: int, upper_size: int) -> list[str]:
         flags.append(f"one wrong answer dominates: {w.count} students ({w.top_count} of the top "
                      f"27%) gave {w.shown}; is the key right?")
     return flags
+
+
+def _r(r: float | None) -> str:
+    return "undefined" if r is None else f"{r:.2f}"
 
 
 def _p(p: float) -> str:

@@ -23,9 +23,12 @@ Moodle's error ratio 100 sqrt(1 - alpha) and standard error of measurement SD sq
 The rest score of a part also leaves out the parts linked to it by `uses` (carried-forward
 errors): their marks depend on each other by construction, not through the student's ability.
 The upper-lower index is Kelley's: the facility in the top 27 % minus that in the bottom 27 %
-by rest score. Significance: a one-sided test of the correlation (Fisher's z, scipy.stats.norm), with
-Holm's step-down correction over every part tested, so a class of independent answers raises
-no flag by chance more than 5 % of the time for the whole report.
+by rest score. Significance, each with a correction over every part tested so that a class of
+independent answers raises a flag by chance at most 5 % of the time for the whole report:
+"strong students fail it" is a one-sided Mann-Whitney U test of the upper group's marks below
+the lower group's (scipy.stats.mannwhitneyu), Holm's step-down correction; "hardly
+discriminates" needs the simultaneous upper confidence bound of the correlation (Fisher's z,
+Bonferroni) below Ebel's 0.2.
 """
 
 from __future__ import annotations
@@ -52,7 +55,7 @@ class ItemStats:
     upper_lower: float | None  # upper - lower
     intended_weight: float
     effective_weight: float | None
-    p_negative: float | None  # one-sided p of r < 0, Holm-adjusted over the tested parts
+    p_negative: float | None  # upper 27 % below the lower 27 % (Mann-Whitney, one-sided), Holm-adjusted
     r_high: float | None  # simultaneous upper confidence bound of r (Bonferroni over the parts)
 
 
@@ -126,6 +129,16 @@ def _corr(x: np.ndarray, y: np.ndarray) -> Correlation | None:
     return Correlation(float(np.corrcoef(x, y)[0, 1]), len(x))
 
 
+def _upper_below_lower(upper: np.ndarray, lower: np.ndarray) -> float | None:
+    """One-sided Mann-Whitney U p-value that the upper group's marks are below the lower
+    group's (the claim "strong students fail it" is about those two groups)."""
+    if len(upper) < 5 or np.ptp(np.concatenate([upper, lower])) == 0:
+        return None
+    from scipy.stats import mannwhitneyu
+
+    return float(mannwhitneyu(upper, lower, alternative="less", method="asymptotic").pvalue)
+
+
 def item_statistics(scores: np.ndarray, maxes: np.ndarray, ids: list[str],
                     linked: list[set[int]]) -> list[ItemStats]:
     """Per-part statistics of a students x parts matrix of points (linked[j]: the parts whose
@@ -146,7 +159,7 @@ def item_statistics(scores: np.ndarray, maxes: np.ndarray, ids: list[str],
         test = _corr(x, rest)
         r = test.r if test is not None else None
         results.append(test)
-        raw_p.append(test.p_less() if test is not None else None)
+        raw_p.append(None)
         eff = None
         if test is not None:
             cov = float(np.cov(x, rest, ddof=1)[0, 1])
@@ -158,17 +171,18 @@ def item_statistics(scores: np.ndarray, maxes: np.ndarray, ids: list[str],
             g = max(1, round(UPPER_LOWER * n))
             upper = float(x[order[:g]].mean() / mx)
             lower = float(x[order[-g:]].mean() / mx)
+            raw_p[-1] = _upper_below_lower(x[order[:g]], x[order[-g:]])
         out.append(ItemStats(
             facility=fac, sd=sd, sd_fraction=(sd / mx if sd is not None and mx > 0 else None),
             discrimination=r, efficiency=eff, upper=upper, lower=lower,
             upper_lower=(upper - lower if upper is not None else None),
             intended_weight=float(maxes[j]) / points, effective_weight=None, p_negative=None, r_high=None))
-    tested = sum(p is not None for p in raw_p)
     for st, p in zip(out, holm(raw_p)):
         st.p_negative = p
+    correlated = sum(t is not None for t in results)
     for st, test in zip(out, results):
-        if test is not None:  # simultaneous over the tested parts (Bonferroni)
-            st.r_high = test.upper(1 - ALPHA / tested)
+        if test is not None:  # simultaneous over the parts with a correlation (Bonferroni)
+            st.r_high = test.upper(1 - ALPHA / correlated)
     roots = [math.sqrt(c) for c in covs if c is not None and c >= 0]
     denom = sum(roots)
     for st, c in zip(out, covs):
