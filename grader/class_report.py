@@ -173,10 +173,11 @@ def option_charts(stats: ClassStats) -> str | None:
         ax.set_ylim(0, 1)
         ax.set_title(f"part {p.id} ({p.type})", fontsize=9)
         ax.tick_params(axis="y", labelsize=7)
-    axes.flat[0].legend(frameon=False, fontsize=7, loc="upper right")
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, frameon=False, fontsize=8, ncol=3, loc="upper right")
     fig.suptitle("share of each third of the class (by score on the other parts) picking each option; "
-                 "\u2713 keyed", fontsize=9)
-    fig.tight_layout()
+                 "\u2713 keyed", fontsize=9, x=0.02, ha="left")
+    fig.tight_layout(rect=(0, 0, 1, 0.97))
     return _png(fig)
 
 
@@ -231,9 +232,9 @@ def render(stats: ClassStats) -> str:
     out.append(_exam_section(stats))
     out.append(_parts_section(stats))
     out.append(_options_section(stats))
+    out.append(_copying_section(stats))
     out.append("<h2 id=\"wrong\">Most common wrong answers</h2>")
     out.append(_wrong_table(stats))
-    out.append(_copying_section(stats))
     if waiting:
         out.append("<h2 id=\"waiting\">Hand-graded parts waiting for marks</h2><ul>")
         for p in waiting:
@@ -399,7 +400,10 @@ def _chance(p: float) -> str:
         return "less than 1 in 10<sup>300</sup>"
     if p >= 0.01:
         return f"{p:.0%}" if p >= 0.1 else f"{p:.1%}"
-    return f"1 in {1 / p:,.0f}" if p > 1e-7 else f"1 in {1 / p:.1e}".replace("e+", " &times; 10^")
+    if p > 1e-7:
+        return f"1 in {1 / p:,.0f}"
+    mantissa, exponent = f"{1 / p:.1e}".split("e")
+    return f"1 in {mantissa} &times; 10<sup>{int(exponent)}</sup>"
 
 
 def _copying_section(stats: ClassStats) -> str:

@@ -457,7 +457,8 @@ def answer_key(part, problem, entry: dict[str, Any] | None) -> str | None:
         text = json.dumps(entry.get("answer"), sort_keys=True, ensure_ascii=False)
     except (TypeError, ValueError):
         text = repr(entry.get("answer"))
-    text = "".join(text.split())
+    # Formulas: white space means nothing; prose: runs of it are one space.
+    text = " ".join(text.split()) if part.type in ("manual", "text") else "".join(text.split())
     return text if text not in ('""', "null", "[]", "{}") else None
 
 

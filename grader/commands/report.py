@@ -37,6 +37,11 @@ def run(args: argparse.Namespace) -> int:
             parse_pass_mark(args.pass_mark, 100.0)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
+    try:
+        import scipy  # noqa: F401  (the statistics; matplotlib is checked where the plots are drawn)
+    except ImportError:
+        raise UsageError("grader report needs scipy for its statistics: install the 'report' extra "
+                         "(pip install 'answer-grader[report]', or ./setup.sh --report)") from None
     from grader.class_report import build_data, write_report
     from grader.spec import load_problem
 
