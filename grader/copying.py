@@ -87,21 +87,31 @@ def _bands(totals: np.ndarray, ids: list[str]) -> tuple[np.ndarray, int]:
 
 def _tail(p: np.ndarray, w: np.ndarray, observed: float) -> float:
     """P(sum B_i w_i >= observed), B_i ~ Bernoulli(p_i) independent; weights rounded up to GRID."""
-    target = math.ceil(observed / GRID - 1e-9)
-    if target <= 0:
-        return 1.0
-    steps = np.ceil(w / GRID - 1e-12).astype(int)
-    dist = np.zeros(target + 1)
-    dist[0] = 1.0
-    for pi, k in zip(p, steps):
-        moved = np.zeros_like(dist)
-        if k >= target:
-            moved[target] = dist.sum()
-        else:
-            moved[k:target] = dist[:target - k]
-            moved[target] = dist[target - k:].sum()
+    return float(_tails(p[None, :], w[None, :], np.array([observed]))[0])
+
+
+def _tails(p: np.ndarray, w: np.ndarray, observed: np.ndarray) -> np.ndarray:
+    """Row by row, P(sum_i B_i w_i >= observed), B_i ~ Bernoulli(p_i): the exact distribution on
+    a grid of GRID nats, weights rounded up (so the tail errs high), mass beyond the largest
+    target kept in the last bin."""
+    rows, items = p.shape
+    targets = np.ceil(observed / GRID - 1e-9).astype(int)
+    top = int(max(1, targets.max(initial=1)))
+    steps = np.minimum(np.ceil(w / GRID - 1e-12).astype(int), top)
+    dist = np.zeros((rows, top + 1))
+    dist[:, 0] = 1.0
+    cols = np.arange(top + 1)[None, :]
+    for i in range(items):
+        k = steps[:, i][:, None]
+        moved = np.take_along_axis(dist, np.maximum(cols - k, 0), axis=1) * (cols >= k)
+        below = np.take_along_axis(np.cumsum(dist, axis=1), np.maximum(top - k - 1, 0), axis=1)[:, 0]
+        below = np.where(top - k[:, 0] - 1 >= 0, below, 0.0)
+        moved[:, top] = dist.sum(axis=1) - below  # everything that lands at or beyond the top bin
+        pi = p[:, i][:, None]
         dist = (1 - pi) * dist + pi * moved
-    return float(min(1.0, dist[target]))
+    cum = np.cumsum(dist, axis=1)
+    under = np.take_along_axis(cum, np.maximum(targets - 1, 0)[:, None], axis=1)[:, 0]
+    return np.clip(np.where(targets <= 0, 1.0, 1.0 - under), 0.0, 1.0)
 
 
 def copying_signals(ids: list[str], items: list[str], answers: list[list[str | None]],
@@ -178,12 +188,13 @@ def copying_signals(ids: list[str], items: list[str], answers: list[list[str | N
         # P(W >= obs) >= P(the copier gives every one of these answers) = exp(-obs): a pair
         # with exp(-obs) above the threshold cannot pass, so only the others get the exact tail.
         candidates = np.nonzero(obs >= -log_limit - 1e-9)[0]
-        for s in candidates:
-            if s == c:
-                continue
-            result.screened += 1
-            mask = answered[s]
-            pv = _tail(p[s][mask], w[s][mask], float(obs[s]))
+        candidates = candidates[candidates != c]
+        if not len(candidates):
+            continue
+        result.screened += len(candidates)
+        tails = _tails(p[candidates], w[candidates], obs[candidates])
+        for s, pv in zip(candidates, tails):
+            pv = float(pv)
             if pv > result.threshold:
                 continue
             key = (min(c, s), max(c, s))
@@ -197,7 +208,7 @@ def copying_signals(ids: list[str], items: list[str], answers: list[list[str | N
                                      float(prob[g, i, code]), int(count[i, code])))
             shared.sort(key=lambda x: (x.chance, x.item))
             both = int((answered[s] & (codes[c] >= 0)).sum())
-            best[key] = Pair(ids[s], ids[c], both, int(match[s].sum()), float(p[s][mask].sum()),
+            best[key] = Pair(ids[s], ids[c], both, int(match[s].sum()), float(p[s].sum()),
                              float(obs[s]), pv, shared)
     result.pairs = sorted(best.values(), key=lambda x: (x.p_value, x.first, x.second))
     return result
