@@ -26,7 +26,8 @@ def build_report(problem, results: Path, pass_mark: str | None = None) -> str:
 
 
 def build_data(problem, results: Path, pass_mark: str | None = None) -> str:
-    return json.dumps(to_data(analyse(problem, results, pass_mark)), indent=1, ensure_ascii=False) + "\n"
+    return json.dumps(to_data(analyse(problem, results, pass_mark)), indent=1, ensure_ascii=False,
+                      allow_nan=False) + "\n"
 
 
 def _num(x: float | None, digits: int = 2) -> str:
