@@ -26,7 +26,9 @@ up, so the p-value errs high). A pair is reported when its p-value, in the more 
 direction, is below alpha / (n (n - 1)): Bonferroni over every ordered pair of the class, so
 a class of independent students reports a pair with a chance of at most alpha (0.001).
 Only pairs that could pass get the exact tail: P(W >= w) >= exp(-w) (the copier giving every
-one of the shared answers), so a pair with W below ln(n (n - 1) / alpha) cannot.
+one of the shared answers), so a pair with W below ln(n (n - 1) / alpha) cannot; and pairs
+within 3 standard deviations of their expected W are skipped too (a screen that can only miss
+a pair, never flag one).
 
 Blanks never count as shared answers.
 """
@@ -40,6 +42,7 @@ import numpy as np
 
 ALPHA = 0.001
 GRID = 0.05  # nats: resolution of the exact tail
+SCREEN_SD = 3.0  # pairs closer than this to their expected surprise get no exact tail
 
 
 @dataclass
@@ -174,10 +177,14 @@ def copying_signals(ids: list[str], items: list[str], answers: list[list[str | N
     answered = codes >= 0
     safe = np.maximum(codes, 0)
     # Per band: every source's P(x) and weight -ln P(x) for each of its answers.
-    band_p, band_w = [], []
+    band_p, band_w, band_mean, band_sd = [], [], [], []
     for g in range(bands):
-        band_p.append(np.where(answered, prob[g][item_idx, safe], 0.0))
-        band_w.append(np.where(answered, weight[g][item_idx, safe], 0.0))
+        pg = np.where(answered, prob[g][item_idx, safe], 0.0)
+        wg = np.where(answered, weight[g][item_idx, safe], 0.0)
+        band_p.append(pg)
+        band_w.append(wg)
+        band_mean.append((pg * wg).sum(axis=1))
+        band_sd.append(np.sqrt((pg * (1 - pg) * wg * wg).sum(axis=1)))
     best: dict[tuple[int, int], Pair] = {}
     for c in range(n):
         g = band[c]
@@ -186,8 +193,12 @@ def copying_signals(ids: list[str], items: list[str], answers: list[list[str | N
         obs = (w * match).sum(axis=1)
         obs[c] = 0.0
         # P(W >= obs) >= P(the copier gives every one of these answers) = exp(-obs): a pair
-        # with exp(-obs) above the threshold cannot pass, so only the others get the exact tail.
-        candidates = np.nonzero(obs >= -log_limit - 1e-9)[0]
+        # with exp(-obs) above the threshold cannot pass. Nor, in practice, can a pair within
+        # SCREEN_SD standard deviations of its expected W (a tail of order 1e-3, not 1e-8): on a
+        # long exam most pairs pass the first test, and skipping them can only miss a pair,
+        # never flag one.
+        near = obs <= band_mean[g] + SCREEN_SD * band_sd[g]
+        candidates = np.nonzero((obs >= -log_limit - 1e-9) & ~near)[0]
         candidates = candidates[candidates != c]
         if not len(candidates):
             continue
