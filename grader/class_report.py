@@ -229,6 +229,9 @@ def render(stats: ClassStats) -> str:
                    f"(see <a href=\"#waiting\">the list</a>).</p>")
     for w in stats.warnings:
         out.append(f"<p class=\"warn\">{escape(w)}</p>")
+    if stats.copying is not None and stats.copying.pairs:
+        out.append(f"<p>{len(stats.copying.pairs)} pair(s) of students share answers far beyond chance: "
+                   f"<a href=\"#copying\">evidence to look at</a>, not a finding.</p>")
     out.append(_flags_section(stats))
     out.append(_exam_section(stats))
     out.append(_parts_section(stats))

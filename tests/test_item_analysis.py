@@ -305,3 +305,26 @@ def test_tail_of_the_weighted_matches_is_exact_on_a_small_case():
     exact = p[1] * p[2]
     assert _tail(p, w, w[1] + w[2] - 1e-9) == pytest.approx(exact, rel=0.01)
     assert _tail(p, w, 0.0) == 1.0
+
+
+def test_report_page_lists_a_planted_copier_as_evidence_not_a_finding(tmp_path):
+    """A whole paper copied, with its wrong answers (seed 12: found at 1 in 7e11; how often such
+    copies are found is measured in bench/RESULTS.md)."""
+    from synthetic_exam import ability_class
+
+    drawn = ability_class("uva-dl1-resit-2022", 120, tmp_path / "subs", seed=12, copy_share=[1.0])
+    proc = run_cli("grade", "uva-dl1-resit-2022", tmp_path / "subs", "--batch", "--jobs", "2",
+                   "--out", tmp_path / "res")
+    assert proc.returncode == 0, proc.stderr
+    proc = run_cli("report", "uva-dl1-resit-2022", tmp_path / "res", "--pass-mark", "55%")
+    assert proc.returncode == 0, proc.stderr
+    html = (tmp_path / "res" / "report.html").read_text()
+    section = html[html.index('id="copying"'):html.index('id="wrong"')]
+    copier, source = drawn.copied[0]
+    assert section.count('class="pair"') == 1
+    assert f"<b>{copier}</b>" in section and f"<b>{source}</b>" in section
+    assert "evidence for a person to look at, not a finding" in section
+    assert "chance of sharing this much by chance is 1 in" in section
+    assert "cheat" not in html.lower() and "guilty" not in html.lower()
+    assert "17 hand-graded part(s) (49 points) are not marked yet" in html
+    assert "pass rate <b>" in html and html.count('src="data:image/png;base64,') == 4
