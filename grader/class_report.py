@@ -296,9 +296,9 @@ def _exam_section(stats: ClassStats) -> str:
         out.append("<p>No part can be counted yet.</p>")
         return "\n".join(out)
     rel = ""
-    if exam.alpha is not None and exam.alpha < 0.5:
-        rel = (" <span class=\"warn\">Low: the parts do not rank students alike (alpha below 0.5; the "
-               "Moodle documentation calls values below 0.64 unsatisfactory).</span>")
+    if exam.alpha is not None and exam.alpha < 0.64:
+        rel = (" <span class=\"warn\">Low: the parts do not rank students alike (Moodle's guidance: "
+               "below 0.64 the test as a whole is unsatisfactory, above 0.75 satisfactory).</span>")
     rows = [
         ("students counted", str(exam.n)),
         ("points counted", _num(exam.max_score)),
