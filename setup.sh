@@ -2,7 +2,7 @@
 # Installs the grader into .venv beside this file; Gradescope runs it as its setup script.
 #   ./setup.sh          install the grader (and its dependencies)
 #   ./setup.sh --test   also install the test dependencies (and the class report's)
-#   ./setup.sh --report also install matplotlib, for `grader report`'s plots
+#   ./setup.sh --report also install matplotlib and scipy, for `grader report`'s plots and statistics
 #   ./setup.sh --mark   also install the marking app's server (`grader mark`)
 # As root it also creates the unprivileged user that student code runs as (grader-student).
 set -euo pipefail

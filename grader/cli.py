@@ -25,7 +25,7 @@ COMMANDS = {
     "bundle": "make the students' self-check bundle (no reference answers)",
     "check": "a student's self-check of a submission",
     "gradescope": "build the autograder zip to upload to Gradescope",
-    "report": "per-part statistics of a graded class, as one HTML page",
+    "report": "item analysis of a graded class (HTML page or JSON): parts, options, reliability, copying signals",
     "mark": "mark the hand-graded parts of a graded class in a local web app",
 }
 

@@ -90,7 +90,7 @@ def test_per_part_mean_and_spread_match_the_gradebook(graded_class):
 def test_page_is_self_contained_escaped_and_deterministic(graded_class, tmp_path):
     problem, base = graded_class
     html = (base / "results" / "report.html").read_text()
-    assert html.count('src="data:image/png;base64,') == 3
+    assert html.count('src="data:image/png;base64,') == 4  # histogram, facility-discrimination, statuses, options
     assert "http://" not in html and "https://" not in html  # nothing fetched from the network
     assert "<script>" not in html and "&lt;script&gt;" in html
     proc = run_cli("report", problem, base / "results", "-o", tmp_path / "again.html")
@@ -148,12 +148,14 @@ def _grade_and_analyse(problem: Path, subs: Path, out: Path):
 
 def test_a_key_that_rewards_the_weak_students_answer_is_flagged(tmp_path):
     """Part 7 keyed to the typical wrong answer: the strong students, who answer right, score
-    0 and the weak ones score, and the report says so."""
+    0 and the weak ones score, and the report says so. In this class the top 27% still earn
+    about 15% of it and the bottom 27% about 37%: with 60 or 100 students that gap is within
+    what chance gives when 9 parts are tested at once; with 300 it is not."""
     folder = tmp_path / "demo"
     shutil.copytree(DEMO, folder)
     spec = folder / "problem.yaml"
     spec.write_text(spec.read_text().replace('answer: {value: "O(t)"}', 'answer: {value: "O(t^2)"}'))
-    make_class(tmp_path / "subs", n=60, seed=11)
+    make_class(tmp_path / "subs", n=300, seed=11)
     _, parts = _grade_and_analyse(folder, tmp_path / "subs", tmp_path / "res")
     assert any("strong students" in f for f in parts["7"].flags), parts["7"].flags
     assert not parts["5"].flags and not parts["1"].flags

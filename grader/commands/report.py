@@ -1,6 +1,8 @@
-"""Per-part statistics of a class graded with `grader grade PROBLEM DIR --batch --out RESULTS`, as
-one self-contained HTML page: score histogram, per-part mean and spread, the most common wrong
-answers and the anticipated mistake each matches, and parts that look miskeyed."""
+"""Item analysis of a class graded with `grader grade PROBLEM DIR --batch --out RESULTS`, as one
+self-contained HTML page or as JSON: per part facility, discrimination, weights and random guess
+score, options by score group, parts that look miskeyed or do not discriminate, the exam's
+reliability, score distribution and pass rate, and pairs of students whose identical answers
+are far beyond chance."""
 
 from __future__ import annotations
 
@@ -13,20 +15,41 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("problem", help="a problem folder, or a problem id under problems/")
     parser.add_argument("results", help="the folder written by `grader grade ... --batch --out RESULTS`")
     parser.add_argument("-o", "--out", metavar="FILE",
-                        help="the HTML file to write (default: RESULTS/report.html)")
+                        help="the file to write (default: RESULTS/report.html; with --format json, stdout)")
+    parser.add_argument("--format", choices=("html", "json"), default="html",
+                        help="html: the page with plots (default); json: every figure as data")
+    parser.add_argument("--pass-mark", metavar="MARK", default=None,
+                        help="points (27.5) or a percentage of the points counted (55%%); default 50%%")
 
 
 def run(args: argparse.Namespace) -> int:
-    from grader.class_report import write_report
     from grader.errors import UsageError
-    from grader.spec import load_problem
 
     results = Path(args.results)
     if not results.is_dir():
         raise UsageError(f"{results}: no such folder (grade the class first with --batch --out {results})")
     if not any(results.glob("*.json")):
         raise UsageError(f"{results}: no JSON reports in it (grade the class with --batch --out {results})")
+    if args.pass_mark is not None:
+        from grader.class_stats import parse_pass_mark
+
+        try:
+            parse_pass_mark(args.pass_mark, 100.0)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+    try:
+        import scipy  # noqa: F401  (the statistics; matplotlib is checked where the plots are drawn)
+    except ImportError:
+        raise UsageError("grader report needs scipy for its statistics: install the 'report' extra "
+                         "(pip install 'answer-grader[report]', or ./setup.sh --report)") from None
+    from grader.class_report import build_data, write_report
+    from grader.spec import load_problem
+
     problem = load_problem(args.problem)
-    out = write_report(problem, results, Path(args.out) if args.out else results / "report.html")
+    if args.format == "json" and not args.out:
+        sys.stdout.write(build_data(problem, results, args.pass_mark))
+        return 0
+    default = results / "report.html"
+    out = write_report(problem, results, Path(args.out) if args.out else default, args.pass_mark, args.format)
     print(f"grader report: wrote {out}", file=sys.stderr)
     return 0
