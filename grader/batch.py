@@ -173,14 +173,28 @@ def _outcome(report, entry: Entry) -> Outcome:
 
     report.source = entry.shown  # relative: the same bytes wherever the class folder lives
     report.student = entry.student
+    failed: list[str] = []
     if report.fatal:
         status, note = "unreadable", report.fatal
+        scores: list[float | None] = [p.score for p in report.parts]
     else:
         status, note = "graded", "; ".join(report.messages)
+        # a part the grader failed on is blank (not graded), not 0; the rest of the row stands
+        failed = [p.id for p in report.parts if p.status == "error"]
+        scores = [None if p.status == "error" else p.score for p in report.parts]
+        if failed:
+            said = "; ".join(f"part {p.id} {_short(p.feedback)}" for p in report.parts if p.status == "error")
+            note = f"{said}; {note}" if note else said
     if entry.note:
         note = f"{entry.note}; {note}" if note else entry.note
-    return Outcome(student=entry.student, status=status, scores=[p.score for p in report.parts],
-                   total=report.score, note=note, report_json=_report_text(entry, report))
+    return Outcome(student=entry.student, status=status, scores=scores, total=report.score, note=note,
+                   report_json=_report_text(entry, report), extra={"failed_parts": failed} if failed else {})
+
+
+def _short(feedback: str) -> str:
+    """The first sentence of a part's error feedback (what failed), for the gradebook's note."""
+    head = feedback.split(". ", 1)[0]
+    return head if len(head) <= 200 else head[:197] + "..."
 
 
 def _report_text(entry: Entry, report) -> str:
@@ -281,11 +295,30 @@ def run_batch(args: argparse.Namespace) -> int:
     counts = {s: sum(1 for o in outcomes if o.status == s) for s in ("graded", "unreadable", "error")}
     summary = (f"{len(outcomes)} student(s): {counts['graded']} graded, {counts['unreadable']} unreadable, "
                f"{counts['error']} not graded (errors)")
+    partly = part_failures(outcomes)
+    if partly:
+        summary += "; " + partly
     if written:
         print(f"grader grade --batch: {summary}; wrote {', '.join(map(str, written))}", file=sys.stderr)
     else:
         sys.stdout.write(summary_table(problem, outcomes) + summary + "\n")
     return 0
+
+
+def part_failures(outcomes: list[Outcome]) -> str:
+    """'N part(s) of M graded student(s) not graded: part 2.1 (N), ...' for the summary line."""
+    per_part: dict[str, int] = {}
+    students = 0
+    for o in outcomes:
+        failed = o.extra.get("failed_parts") or []
+        students += bool(failed)
+        for pid in failed:
+            per_part[pid] = per_part.get(pid, 0) + 1
+    if not per_part:
+        return ""
+    listed = ", ".join(f"part {pid} ({n})" for pid, n in per_part.items())
+    return (f"{sum(per_part.values())} part(s) of {students} graded student(s) not graded because the "
+            f"grader failed on them, left blank: {listed} (see the note column)")
 
 
 def write_outputs(problem, part_ids: list[str], outcomes: list[Outcome], *, csv_path: str | None,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import math
 import pickle
+import traceback
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from grader.solvers import (
 )
 from grader.spec import Part, Problem, load_problem, order_by_uses
 from grader.submission import Submission
+from grader.timelimit import TimeLimit, answer_budget
 from grader.types import Invalid
 from grader.types.base import AnswerType
 
@@ -65,26 +67,59 @@ def grade(problem: Problem, submission: Submission, *, reveal: bool = True) -> R
     answers = _match_ids(problem, plan, submission.answers, messages)
     given: dict[str, _Given] = {}
     results: dict[str, PartResult] = {}
+    failures: list[str] = []
     for part, whole, always_hidden, concealable in plan.steps:
         hidden = always_hidden or (concealable and not reveal)
-        key = None
-        if not submission.fatal and not whole:  # whole-submission parts get their key once graded
-            key = _memo_key(problem, part, solvers, answers.get(part.id, _ABSENT), given, hidden)
-            hit = _MEMO.get(key) if key is not None else None
-            if hit is not None:  # the common case in a class: an answer graded before
-                results[part.id] = _located(hit[0], submission)
-                if hit[1] is not None:
-                    given[part.id] = hit[1]
-                continue
-        results[part.id] = _grade_part(part, problem, submission, answers, solvers, seed, given,
-                                       hidden, whole, key)
+        try:
+            key = None
+            if not submission.fatal and not whole:  # whole-submission parts get their key once graded
+                key = _memo_key(problem, part, solvers, answers.get(part.id, _ABSENT), given, hidden)
+                hit = _MEMO.get(key) if key is not None else None
+                if hit is not None:  # the common case in a class: an answer graded before
+                    results[part.id] = _located(hit[0], submission)
+                    if hit[1] is not None:
+                        given[part.id] = hit[1]
+                    continue
+            with answer_budget():  # sympy's time is counted per answer, over every comparison
+                results[part.id] = _grade_part(part, problem, submission, answers, solvers, seed,
+                                               given, hidden, whole, key)
+        except Exception as exc:  # noqa: BLE001 - one part never sinks another (a batch's own
+            # time limit is a BaseException and still stops the whole student)
+            given.pop(part.id, None)  # nothing half-graded is carried forward
+            results[part.id] = _part_failed(part, hidden, exc)
+            failures.append(f"part {part.id}: " + "".join(
+                traceback.format_exception(type(exc), exc, exc.__traceback__)).rstrip())
     parts = [results[p.id] for p in problem.parts]
     manual = sum(p.max_score for p in parts if p.type == "manual")
     return Report(
         problem_id=problem.id, title=problem.title, student=student, source=submission.source,
         score=_round(sum(p.score for p in parts)), max_score=_round(problem.total), parts=parts,
-        messages=messages, fatal=submission.fatal, manual_points=_round(manual),
+        messages=messages, fatal=submission.fatal, manual_points=_round(manual), failures=failures,
     )
+
+
+def _part_failed(part: Part, hidden: bool, exc: Exception) -> PartResult:
+    """A part whose grading raised: marked `error`, saying whose fault it is not."""
+    if isinstance(exc, TimeLimit):
+        cause = "grading it took too long and was stopped"
+    elif isinstance(exc, RecursionError):
+        cause = "the grader ran out of stack (RecursionError)"
+    elif isinstance(exc, MemoryError):
+        cause = "the grader ran out of memory"
+    elif hidden:  # a concealed part's message could name the expected answer
+        cause = f"internal error: {type(exc).__name__}"
+    else:
+        detail = " ".join(str(exc).split())
+        detail = detail if len(detail) <= 160 else detail[:157] + "..."
+        cause = f"internal error: {type(exc).__name__}" + (f": {detail}" if detail else "")
+    return PartResult(id=part.id, title=part.title, type=part.type, max_score=part.points, score=0.0,
+                      status="error", visibility=part.visibility, revealed=not hidden,
+                      feedback=f"{PART_ERROR} ({cause}). This is not your fault: your answer is kept "
+                               f"and your other parts were graded as usual; your instructor can "
+                               f"see the details and regrade this part.")
+
+
+PART_ERROR = "not graded: the grader failed on this part"
 
 
 @dataclass(frozen=True)

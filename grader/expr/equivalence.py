@@ -26,6 +26,7 @@ from grader.expr.numeric import constant_value, evaluate
 from grader.expr.rounding import error_bound
 from grader.expr.symbols import SymbolTable
 from grader.identity_cache import IdentityCache
+from grader.timelimit import budget_left
 
 
 @dataclass(frozen=True)
@@ -157,31 +158,62 @@ def _hint(pairs: list[tuple[float, float]], rtol: float, atol: float) -> str:
 def symbolic_equal(student: N.Node, reference: N.Node, table: SymbolTable, thorough: bool = True) -> bool:
     """True when sympy proves the difference is 0 within the budget; False means 'not proved'.
 
-    ``thorough`` adds ``simplify`` (small formulas only, and only under a timer)."""
+    ``thorough`` adds ``simplify`` (small formulas only, and only under a timer). The time comes
+    out of the budget of the answer being graded (timelimit.answer_budget), shared by every
+    comparison of that answer (tiers, anticipated mistakes, carried-forward errors); a proof
+    already settled for the same two formulas is not attempted again."""
     if N.size(student) + N.size(reference) > SYMBOLIC_MAX_NODES:
         return False
+    known = _PROVED.get(student, id(reference), id(table), thorough)
+    if known is not None:
+        return known
+    seconds = budget_left(SYMBOLIC_SECONDS)
+    if seconds < MIN_SYMBOLIC_SECONDS:  # this answer's budget is spent: the numbers decide
+        return False
+    settled, proved = _symbolic(student, reference, table, thorough, seconds)
+    if settled:  # a time-out is not a verdict: never remembered
+        _PROVED.put(student, proved, id(reference), id(table), thorough, hold=(reference, table))
+    return proved
+
+
+MIN_SYMBOLIC_SECONDS = 0.05
+_PROVED = IdentityCache(10_000)
+
+
+def _symbolic(student: N.Node, reference: N.Node, table: SymbolTable, thorough: bool,
+              seconds: float) -> tuple[bool, bool]:
+    """(whether sympy finished, whether it proved the difference 0)."""
+    from grader.timelimit import TimeLimit
+
     expandable = max(_degree(student), _degree(reference)) <= SYMBOLIC_MAX_DEGREE
     try:
-        with time_budget(SYMBOLIC_SECONDS) as timed:
-            import sympy as sp
+        return True, _sympy_zero(student, reference, table, thorough, expandable, seconds)
+    except TimeLimit:
+        return False, False
+    except Exception:  # noqa: BLE001 - sympy may raise anything; the numbers decide
+        return True, False
 
-            from grader.expr.to_sympy import symbol_map, to_sympy
 
-            syms = symbol_map(table)
-            diff = to_sympy(student, syms) - to_sympy(reference, syms)
-            if diff == 0:
-                return True
-            if not expandable:
-                return False
-            diff = sp.expand(diff)
-            if diff == 0:
-                return True
-            if sp.cancel(sp.together(diff)) == 0:
-                return True
-            if thorough and timed and sp.count_ops(diff) <= 40:
-                return sp.simplify(diff) == 0
+def _sympy_zero(student: N.Node, reference: N.Node, table: SymbolTable, thorough: bool,
+                expandable: bool, seconds: float) -> bool:
+    with time_budget(seconds) as timed:
+        import sympy as sp
+
+        from grader.expr.to_sympy import symbol_map, to_sympy
+
+        syms = symbol_map(table)
+        diff = to_sympy(student, syms) - to_sympy(reference, syms)
+        if diff == 0:
+            return True
+        if not expandable:
             return False
-    except Exception:  # noqa: BLE001 - sympy may raise anything, TimeLimit included; numeric decides
+        diff = sp.expand(diff)
+        if diff == 0:
+            return True
+        if sp.cancel(sp.together(diff)) == 0:
+            return True
+        if thorough and timed and sp.count_ops(diff) <= 40:
+            return sp.simplify(diff) == 0
         return False
 
 

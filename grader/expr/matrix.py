@@ -117,10 +117,10 @@ class MatrixSpace:
             return a / b
         if isinstance(a, Eye) and isinstance(b, Eye):
             return Eye(a.c * b.c)
-        if isinstance(a, Eye):
-            return a.c * b
+        if isinstance(a, Eye):  # c I times a scalar stays an identity of unknown size
+            return Eye(a.c * b) if np.ndim(b) == 0 else a.c * b
         if isinstance(b, Eye):
-            return a * b.c
+            return Eye(a * b.c) if np.ndim(a) == 0 else a * b.c
         if op == "⊙" or np.ndim(a) == 0 or np.ndim(b) == 0:
             return a * b
         out = a @ b
