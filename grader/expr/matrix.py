@@ -47,6 +47,8 @@ class MatrixSpace:
         self.checker = ShapeChecker(table, defines)
         self._points = IdentityCache(1000)
         self._shapes = IdentityCache(1000)
+        self._values = IdentityCache(20_000)
+        self._instances: dict[str, tuple[list[dict], random.Random]] = {}
 
     def shape(self, node: N.Node) -> tuple:
         shape = self._shapes.get(node)  # the reference's node comes back for every student
@@ -182,12 +184,11 @@ class MatrixSpace:
                 return Outcome(False, f"wrong shape: your formula is {show(s_shape)}{theirs}")
         pairs = []
         for env, r in self._reference_points(reference, seed_text, samples):
-            try:
-                s = self.evaluate(student, env)
-            except _Undefined:
+            s = self._student_value(student, env)
+            if s is _UNDEFINED:
                 return Outcome(False, "not equivalent to the expected answer: your formula is undefined "
                                       "(a singular inverse, a log of a negative...) where the answer is defined")
-            pairs.append((np.ravel(np.asarray(s, float)), r))
+            pairs.append((s, r))
         if len(pairs) < min(2, samples):
             return Outcome(False, "could not be checked: the expected formula is undefined on most "
                                   "random instances (tell your instructor)")
@@ -196,16 +197,38 @@ class MatrixSpace:
         hint = _hint(pairs, rtol) if hints else ""
         return Outcome(False, "not equivalent to the expected answer" + (f" ({hint})" if hint else ""))
 
+    def _student_value(self, student: N.Node, env: dict):
+        """The student's formula at an instance, flattened: computed once per instance, as the
+        reference and every anticipated mistake of a part share the part's instances."""
+        value = self._values.get(student, id(env))
+        if value is None:
+            try:
+                value = np.ravel(np.asarray(self.evaluate(student, env), float))
+            except _Undefined:
+                value = _UNDEFINED
+            self._values.put(student, value, id(env), hold=(env,))
+        return value
+
+    def _instance(self, seed_text: str, i: int) -> dict:
+        """The i-th random instance of a part (seeded by the part): the reference, the mistakes
+        and every student's formula are evaluated on the same instances."""
+        drawn = self._instances.get(seed_text)
+        if drawn is None:
+            drawn = self._instances[seed_text] = ([], random.Random(seed_for(seed_text, "instances")))
+        envs, rng = drawn
+        while len(envs) <= i:
+            envs.append(self.instance(rng))
+        return envs[i]
+
     def _reference_points(self, reference: N.Node, seed_text: str, samples: int) -> list:
-        """The first `samples` random instances where the reference is defined, with its value
-        there: drawn once per reference, as every student's formula is checked at the same points."""
+        """The first `samples` instances of the part where the reference is defined, with its
+        value there: found once per reference, as every student's formula is checked there."""
         points = self._points.get(reference, seed_text, samples)
         if points is not None:
             return points
-        rng = random.Random(seed_for(seed_text, N.to_text(reference)))
         points = []
-        for _ in range(samples * 6):
-            env = self.instance(rng)
+        for i in range(samples * 6):
+            env = self._instance(seed_text, i)
             try:
                 r = self.evaluate(reference, env)
             except _Undefined:
@@ -214,6 +237,9 @@ class MatrixSpace:
             if len(points) == samples:
                 break
         return self._points.put(reference, points, seed_text, samples)
+
+
+_UNDEFINED = object()
 
 
 def _raise():
