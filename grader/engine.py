@@ -308,6 +308,8 @@ def _plain_answer(raw: Any) -> Any:
     """What the student gave, bounded in size for reports."""
     import json
 
+    if isinstance(raw, (int, float)) or (isinstance(raw, str) and len(raw) <= 333):
+        return raw  # what the general path gives (6 characters per escaped one stay under 2000)
     try:
         text = json.dumps(to_plain(raw), allow_nan=True, default=str)
     except (TypeError, ValueError, RecursionError):
@@ -395,6 +397,27 @@ def _best_mark(part: Part, ctx, solvers: Solvers, got: Any, expected: Any, given
         fraction = tier.credit * v.fraction
         if fraction > best.fraction:
             best = _Mark(fraction, tier.feedback or f"{v.message} (partial credit {tier.credit:.4g})", "tier")
+    for mistake, wrong in _mistake_references(part, ctx, solvers):
+        v = kind.compare(got_cmp, wrong, ctx)
+        if v.fraction >= 1 and mistake.credit >= best.fraction:
+            best = _Mark(mistake.credit, mistake.feedback, "mistake")
+    if part.carry_forward is not None and best.fraction < part.carry_forward:
+        carried = _carried(part, ctx, solvers, got_cmp, given, ref_uses)
+        if carried is not None and carried.fraction > best.fraction:
+            best = carried
+    return best
+
+
+def _mistake_references(part: Part, ctx, solvers: Solvers) -> list:
+    """The part's anticipated mistakes in canonical form, computed once per process and
+    variant (not once per wrong answer)."""
+    if solvers.params_key is None:
+        solvers.params_key = _canonical(solvers.params)
+    key = (ctx.source, part.id, solvers.params_key, ctx.hidden)
+    found = _MISTAKES.get(key)
+    if found is not None:
+        return found
+    out = []
     for mistake in part.mistakes:
         if mistake.solver:
             value = solvers.call(mistake.solver, mistake.args, mistake.key)
@@ -406,14 +429,14 @@ def _best_mark(part: Part, ctx, solvers: Solvers, got: Any, expected: Any, given
                 wrong = _transformed(part, ctx, solvers, wrong)
         except Invalid as exc:
             raise SolverError(f"part {part.id}: an anticipated mistake is malformed: {exc}") from None
-        v = kind.compare(got_cmp, wrong, ctx)
-        if v.fraction >= 1 and mistake.credit >= best.fraction:
-            best = _Mark(mistake.credit, mistake.feedback, "mistake")
-    if part.carry_forward is not None and best.fraction < part.carry_forward:
-        carried = _carried(part, ctx, solvers, got_cmp, given, ref_uses)
-        if carried is not None and carried.fraction > best.fraction:
-            best = carried
-    return best
+        out.append((mistake, wrong))
+    if len(_MISTAKES) >= MAX_MEMO:
+        _MISTAKES.clear()
+    _MISTAKES[key] = out
+    return out
+
+
+_MISTAKES: dict[tuple, list] = {}
 
 
 def degenerate(value: Any) -> bool:

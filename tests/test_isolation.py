@@ -182,6 +182,13 @@ def test_scaled_identities_evaluate_as_identities():
     assert same("(2 I / c - I) A", "(2/c - 1) * A")
     assert same("-(c I) A", "-c A")
     assert not same("(I - c I) w", "(1 + c) * w")
+    # a scalar division by zero is a formula undefined there, not a ZeroDivisionError
+    s, r = read("w / (c - c)", space.table), read("w", space.table)
+    outcome = space.compare(s.node, r.node, seed_text="t", rtol=1e-9, atol=1e-12, samples=4)
+    assert not outcome.equal and "your formula is undefined" in outcome.message
+    s = read("1 / (d - d)", space.table)
+    assert "undefined" in space.compare(s.node, read("c", space.table).node, seed_text="t", rtol=1e-9,
+                                        atol=1e-12, samples=4).message
 
 
 # ---------------------------------------------------------------- every command, end to end

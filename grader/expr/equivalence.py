@@ -70,11 +70,9 @@ def _reference_samples(reference: N.Node, table: SymbolTable, seed_text: str,
     points = _SAMPLES.get(reference, id(table), seed_text, samples)
     if points is not None:
         return points
-    rng = random.Random(seed_for(seed_text, N.to_text(reference)))
-    scalars = table.scalar_vars()
     points = []
-    for _ in range(samples * 25):
-        env = {v.name: v.domain.draw(rng) for v in scalars}
+    for i in range(samples * 25):
+        env = _point(table, seed_text, i)
         value = evaluate(reference, env)
         if math.isfinite(value):
             points.append((env, value))
@@ -84,6 +82,31 @@ def _reference_samples(reference: N.Node, table: SymbolTable, seed_text: str,
 
 
 _SAMPLES = IdentityCache()
+
+
+def _point(table: SymbolTable, seed_text: str, i: int) -> dict:
+    """The i-th random point of a part's domains (seeded by the part): the reference, every
+    anticipated mistake and every student's formula are evaluated at the same points."""
+    drawn = _POINTS.get(table, seed_text)
+    if drawn is None:
+        drawn = _POINTS.put(table, ([], random.Random(seed_for(seed_text, "points"))), seed_text)
+    envs, rng = drawn
+    scalars = table.scalar_vars()
+    while len(envs) <= i:
+        envs.append({v.name: v.domain.draw(rng) for v in scalars})
+    return envs[i]
+
+
+def _student_at(student: N.Node, env: dict) -> float:
+    """A student's formula at a point, once per point (shared by the reference and the mistakes)."""
+    value = _VALUES.get(student, id(env))
+    if value is None:
+        value = _VALUES.put(student, evaluate(student, env), id(env), hold=(env,))
+    return value
+
+
+_POINTS = IdentityCache(1000)
+_VALUES = IdentityCache(50_000)
 
 
 def sample_compare(student: N.Node, reference: N.Node, table: SymbolTable, *, seed_text: str,
@@ -103,7 +126,7 @@ def _sample_compare(student: N.Node, reference: N.Node, table: SymbolTable, *, s
                               "of the declared domain (tell your instructor)"), True, False
     pairs, undefined = [], None
     for env, r in samples_at:
-        s = evaluate(student, env)
+        s = _student_at(student, env)
         if not math.isfinite(s):
             undefined = undefined or env
         pairs.append((s, r))
@@ -167,6 +190,7 @@ def symbolic_equal(student: N.Node, reference: N.Node, table: SymbolTable, thoro
     known = _PROVED.get(student, id(reference), id(table), thorough)
     if known is not None:
         return known
+    _import_sympy()
     seconds = budget_left(SYMBOLIC_SECONDS)
     if seconds < MIN_SYMBOLIC_SECONDS:  # this answer's budget is spent: the numbers decide
         return False
@@ -177,6 +201,22 @@ def symbolic_equal(student: N.Node, reference: N.Node, table: SymbolTable, thoro
 
 
 MIN_SYMBOLIC_SECONDS = 0.05
+
+
+def _import_sympy() -> None:
+    """Import sympy outside any answer's budget: a loaded machine takes more than a second."""
+    import sys
+    import time
+
+    if "grader.expr.to_sympy" in sys.modules:
+        return
+    from grader.timelimit import extend_budget
+
+    start = time.monotonic()
+    import sympy  # noqa: F401
+
+    import grader.expr.to_sympy  # noqa: F401
+    extend_budget(time.monotonic() - start)
 _PROVED = IdentityCache(10_000)
 
 
