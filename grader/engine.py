@@ -238,13 +238,18 @@ def _memo_key(problem: Problem, part: Part, solvers: Solvers, raw: Any, given: d
     if raw is _ABSENT:
         return (problem.spec_source, part.id, "missing", concealed)
     try:
-        carried = tuple((arg, _canonical(given[o].data), given[o].correct) if o in given else (arg, None)
-                        for arg, o in sorted(part.uses.items())) if part.uses else ()
+        carried = _carried_key(part, given)
         if solvers.params_key is None:
             solvers.params_key = _canonical(solvers.params)
         return (problem.spec_source, part.id, solvers.params_key, _canonical(raw), carried, concealed)
     except Exception:  # noqa: BLE001 - the memo is an optimization: no key, no memo
         return None
+
+
+def _carried_key(part: Part, given: dict[str, _Given]) -> tuple:
+    """What a part's grade depends on of the earlier answers it uses."""
+    return tuple((arg, _canonical(given[o].data), given[o].correct) if o in given else (arg, None)
+                 for arg, o in sorted(part.uses.items())) if part.uses else ()
 
 
 def _canonical(value: Any) -> bytes:
@@ -261,11 +266,46 @@ def _grade_answer(part: Part, kind, ctx, base: dict, rubric: list, raw: Any, pro
     except RecursionError:
         return PartResult(**base, score=0.0, status="invalid", answer=None,
                           feedback="the answer is nested too deeply to read")
-    shown_answer = _plain_answer(kind.to_data(got, ctx))
     if part.type == "manual":
         verdict = kind.compare(got, None, ctx)
-        return PartResult(**base, score=0.0, status="manual", answer=shown_answer,
+        return PartResult(**base, score=0.0, status="manual", answer=_plain_answer(kind.to_data(got, ctx)),
                           feedback=verdict.message, rubric=rubric)
+    # Answers written differently that read the same (aliases, \left(, spacing...) are graded once.
+    same = _value_key(part, kind, ctx, got, problem, solvers, given)
+    hit = _BY_VALUE.get(same) if same is not None else None
+    if hit is not None:
+        if hit[1] is not None:
+            given[part.id] = hit[1]
+        return hit[0]
+    result = _graded_value(part, kind, ctx, base, got, problem, solvers, given)
+    if same is not None:
+        if len(_BY_VALUE) >= MAX_MEMO:
+            _BY_VALUE.clear()
+        _BY_VALUE[same] = (result, given.get(part.id))
+    return result
+
+
+_BY_VALUE: dict[tuple, tuple[PartResult, "_Given | None"]] = {}
+
+
+def _value_key(part: Part, kind, ctx, got: Any, problem: Problem, solvers: Solvers,
+               given: dict[str, _Given]) -> tuple | None:
+    """The memo key of a parsed answer, for types whose result depends on the value alone."""
+    try:
+        canonical = kind.canonical_key(got, ctx)
+        if canonical is None:
+            return None
+        if solvers.params_key is None:
+            solvers.params_key = _canonical(solvers.params)
+        return (problem.spec_source, part.id, solvers.params_key, ctx.hidden, _carried_key(part, given),
+                canonical)
+    except Exception:  # noqa: BLE001 - an optimization: no key, no memo
+        return None
+
+
+def _graded_value(part: Part, kind, ctx, base: dict, got: Any, problem: Problem, solvers: Solvers,
+                  given: dict[str, _Given]) -> PartResult:
+    shown_answer = _plain_answer(kind.to_data(got, ctx))
     try:
         ref_uses = {arg: _reference_data(other, problem, solvers) for arg, other in part.uses.items()}
         expected = _expected(part, ctx, solvers, ref_uses)

@@ -155,9 +155,20 @@ def _refuted(student: N.Node, reference: N.Node, points: list[dict],
         gap = abs(s - r)
         if gap <= atol + rtol * abs(r):
             continue
-        if gap > error_bound(student, env) + error_bound(reference, env):
+        if gap > _bound_at(student, env) + _bound_at(reference, env):
             return True
     return False
+
+
+def _bound_at(node: N.Node, env: dict) -> float:
+    """error_bound once per (formula, point): the points are shared by a part's formulas."""
+    bound = _BOUNDS.get(node, id(env))
+    if bound is None:
+        bound = _BOUNDS.put(node, error_bound(node, env), id(env), hold=(env,))
+    return bound
+
+
+_BOUNDS = IdentityCache(50_000)
 
 
 def _hint(pairs: list[tuple[float, float]], rtol: float, atol: float) -> str:

@@ -101,6 +101,10 @@ class Expression(AnswerType):
     def to_data(self, value: Any, ctx: PartContext) -> Any:
         return getattr(value, "text", value)
 
+    def canonical_key(self, value: Any, ctx: PartContext) -> Any:
+        # the verdict and every message are computed from the AST (and its canonical text)
+        return getattr(value, "node", None)
+
     def describe(self, ctx: PartContext) -> str:
         table = self.table(ctx)
         return (f"a formula in {variables_text(table) or 'no variables'}, written in plain text "

@@ -78,6 +78,10 @@ class MatrixExpression(AnswerType):
     def to_data(self, value: Any, ctx: PartContext) -> Any:
         return getattr(value, "text", value)
 
+    def canonical_key(self, value: Any, ctx: PartContext) -> Any:
+        # the verdict and every message are computed from the AST (and its canonical text)
+        return getattr(value, "node", None)
+
     def describe(self, ctx: PartContext) -> str:
         space = self.space(ctx)
         table = space.table
