@@ -102,8 +102,9 @@ class Expression(AnswerType):
         return getattr(value, "text", value)
 
     def canonical_key(self, value: Any, ctx: PartContext) -> Any:
-        # the verdict and every message are computed from the AST (and its canonical text)
-        return getattr(value, "node", None)
+        # The verdict and every message come from the AST, and the canonical text prints it
+        # faithfully (it is what carried-forward parts read back): a cheaper key than the tree.
+        return getattr(value, "text", None)
 
     def describe(self, ctx: PartContext) -> str:
         table = self.table(ctx)
