@@ -63,10 +63,13 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="bench_realistic_", dir=args.workdir))
     fig: dict = {"n": args.n, "jobs": args.jobs, "cpus": os.cpu_count(), "python": sys.version.split()[0]}
     try:
+        before = children_cpu()
         base, base_all = median_time(BASELINE, 5)
-        fig["baseline_s"] = base
+        base_cpu = (children_cpu() - before) / 5
+        fig["baseline_s"], fig["baseline_cpu_s"] = base, base_cpu
         print(f"baseline `python -c 'import numpy, yaml'`: median {base * 1000:.0f} ms "
-              f"(runs: {', '.join(f'{t * 1000:.0f}' for t in base_all)})", flush=True)
+              f"(runs: {', '.join(f'{t * 1000:.0f}' for t in base_all)}); CPU {base_cpu * 1000:.0f} ms "
+              f"per run", flush=True)
         fig["problems"] = {}
         for pid in [p for p in args.problems.split(",") if p]:
             subprocess.run([PY, "-m", "grader", "validate", pid], cwd=ROOT, check=False,
@@ -89,6 +92,9 @@ def main(argv: list[str] | None = None) -> int:
             wall = statistics.median(walls)
             entry = {"batch_s": wall, "batch_x": wall / base, "paired_x": statistics.median(paired),
                      "runs_s": walls, "paired_runs_x": paired, "cpu_s": statistics.median(cpus),
+                     # CPU seconds over the two workers against the baseline's CPU: what the wall
+                     # ratio would be on an idle machine, but for the parent's serial start
+                     "cpu_x": statistics.median(cpus) / args.jobs / base_cpu,
                      "distinct": distinct, "checks": checks[-1]}
             fig["problems"][pid] = entry
             c = checks[-1]
@@ -98,7 +104,8 @@ def main(argv: list[str] | None = None) -> int:
                   f"({len(free)} parts at 10% or more, mean {statistics.mean(free.values()) * 100:.0f}%); "
                   f"batch median {wall:.2f} s = {entry['batch_x']:.1f}x baseline (paired "
                   f"{entry['paired_x']:.1f}x; runs {', '.join(f'{w:.2f}' for w in walls)} s); CPU "
-                  f"{entry['cpu_s']:.2f} s; rows {c['rows']}/{c['expected']}, statuses {c['statuses']}, "
+                  f"{entry['cpu_s']:.2f} s (/{args.jobs} workers = {entry['cpu_x']:.1f}x the baseline's "
+                  f"CPU); rows {c['rows']}/{c['expected']}, statuses {c['statuses']}, "
                   f"parts in error {c['part_errors']}, students lost {lost}", flush=True)
         if args.json:
             Path(args.json).write_text(json.dumps(fig, indent=2) + "\n")
