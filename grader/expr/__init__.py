@@ -35,10 +35,11 @@ def read(text: str, table: SymbolTable) -> Formula:
     before forking and every student who writes the same text share one parse."""
     formula = _READ.get(table, text)
     if formula is None:
-        # Runs of spaces and line breaks separate tokens whatever their length: a text that
-        # differs from one already read only there is the same formula (errors are not cached,
-        # so their positions always refer to the text as written).
-        spaced = _SPACES.sub(" ", text).strip(" ")
+        # Students write one formula many ways that scan to the same tokens: runs of spaces, `$`,
+        # spacing commands (\, \;), \left( \right), \dfrac for \frac. A text that differs from
+        # one already read only there is the same formula. (Errors are never cached: their
+        # positions always refer to the text as written.)
+        spaced = _SPACES.sub(" ", _SPELLING.sub(_respell, text)).strip(" ")
         formula = _READ.get(table, spaced) if spaced != text else None
         if formula is None:
             node = parse(text, table)
@@ -49,6 +50,12 @@ def read(text: str, table: SymbolTable) -> Formula:
 
 _READ = IdentityCache()
 _SPACES = re.compile(r"(?<!\\)[ \t\r\n]+")
+# each one scans exactly as a space, or (\dfrac, \tfrac) as \frac; none after a backslash
+_SPELLING = re.compile(r"(?<!\\)(?:\\(?:left|right)(?![A-Za-z])|\\[dt]frac(?![A-Za-z])|\\[,;:! ]|\$)")
+
+
+def _respell(match: re.Match) -> str:
+    return "\\frac" if match.group(0).endswith("frac") else " "
 
 
 _CACHE: dict[str, Any] = {}
