@@ -86,7 +86,7 @@ def grade(problem: Problem, submission: Submission, *, reveal: bool = True) -> R
         except Exception as exc:  # noqa: BLE001 - one part never sinks another (a batch's own
             # time limit is a BaseException and still stops the whole student)
             given.pop(part.id, None)  # nothing half-graded is carried forward
-            results[part.id] = _part_failed(part, hidden, exc)
+            results[part.id] = _part_failed(part, hidden, exc, answers.get(part.id, _ABSENT))
             failures.append(f"part {part.id}: " + "".join(
                 traceback.format_exception(type(exc), exc, exc.__traceback__)).rstrip())
     parts = [results[p.id] for p in problem.parts]
@@ -98,8 +98,9 @@ def grade(problem: Problem, submission: Submission, *, reveal: bool = True) -> R
     )
 
 
-def _part_failed(part: Part, hidden: bool, exc: Exception) -> PartResult:
-    """A part whose grading raised: marked `error`, saying whose fault it is not."""
+def _part_failed(part: Part, hidden: bool, exc: Exception, raw: Any) -> PartResult:
+    """A part whose grading raised: marked `error`, saying whose fault it is not; the answer is
+    kept in the report, for a regrade."""
     if isinstance(exc, TimeLimit):
         cause = "grading it took too long and was stopped"
     elif isinstance(exc, RecursionError):
@@ -112,8 +113,12 @@ def _part_failed(part: Part, hidden: bool, exc: Exception) -> PartResult:
         detail = " ".join(str(exc).split())
         detail = detail if len(detail) <= 160 else detail[:157] + "..."
         cause = f"internal error: {type(exc).__name__}" + (f": {detail}" if detail else "")
+    try:
+        answer = None if raw is _ABSENT else _plain_answer(raw)
+    except Exception:  # noqa: BLE001 - the report still says what failed
+        answer = None
     return PartResult(id=part.id, title=part.title, type=part.type, max_score=part.points, score=0.0,
-                      status="error", visibility=part.visibility, revealed=not hidden,
+                      status="error", visibility=part.visibility, revealed=not hidden, answer=answer,
                       feedback=f"{PART_ERROR} ({cause}). This is not your fault: your answer is kept "
                                f"and your other parts were graded as usual; your instructor can "
                                f"see the details and regrade this part.")
