@@ -1,7 +1,8 @@
 """Are two scalar formulas the same function on the declared domains?
 
 Numbers first: the formulas are evaluated at random points of the domains, seeded from the
-part id and the reference so every run gives the same verdict. Values that differ by more than
+part id (the reference, its anticipated mistakes and every student's formula share the points)
+so every run gives the same verdict. Values that differ by more than
 the tolerance and than float round-off could explain prove the formulas differ, so most wrong
 answers are rejected without importing sympy. Only when sampling cannot decide alone (the values
 agree only nearly, the student's formula is undefined at a point, or too few points are valid)

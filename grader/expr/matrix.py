@@ -1,8 +1,8 @@
 """Matrix formulas: draw random instances (dimensions too) and evaluate the AST with numpy.
 
 Shapes were checked symbolically first (shapes.py), so evaluation only computes. Vectors are
-column matrices (n, 1); a 1×1 product is a scalar. Everything is seeded from the part id and
-the reference formula.
+column matrices (n, 1); a 1×1 product is a scalar. Everything is seeded from the part id: the
+reference, its anticipated mistakes and every student's formula share the part's instances.
 """
 
 from __future__ import annotations
