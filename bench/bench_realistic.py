@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_batch import BASELINE, PY, median_time, ours_batch, timed  # noqa: E402
+from bench_batch import BASELINE, PY, median_time, ours_batch  # noqa: E402
 from realistic_class import write_class  # noqa: E402
 
 
@@ -59,9 +59,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     ap.add_argument("--workdir", default=None)
+    ap.add_argument("--tree", metavar="DIR", default=None,
+                    help="grade with the grader of another checkout (e.g. `git archive` of an older "
+                         "commit): the same classes, for before/after figures")
     args = ap.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="bench_realistic_", dir=args.workdir))
-    fig: dict = {"n": args.n, "jobs": args.jobs, "cpus": os.cpu_count(), "python": sys.version.split()[0]}
+    tree = Path(args.tree).resolve() if args.tree else ROOT
+    env = dict(os.environ, PYTHONPATH=str(tree)) if args.tree else None
+    fig: dict = {"n": args.n, "jobs": args.jobs, "cpus": os.cpu_count(), "python": sys.version.split()[0],
+                 "tree": str(tree)}
     try:
         before = children_cpu()
         base, base_all = median_time(BASELINE, 5)
@@ -72,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
               f"per run", flush=True)
         fig["problems"] = {}
         for pid in [p for p in args.problems.split(",") if p]:
-            subprocess.run([PY, "-m", "grader", "validate", pid], cwd=ROOT, check=False,
+            subprocess.run([PY, "-m", "grader", "validate", pid], cwd=tree, env=env, check=False,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             subs = work / f"class-{pid}"
             distinct = write_class(pid, args.n, subs, args.seed)
@@ -83,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
                 out = work / f"res-{pid}-{i}"
                 before = children_cpu()
                 start = time.perf_counter()
-                subprocess.run(ours_batch(pid, subs, out, args.jobs), cwd=ROOT, check=False,
+                subprocess.run(ours_batch(pid, subs, out, args.jobs), cwd=tree, env=env, check=False,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                 walls.append(time.perf_counter() - start)
                 cpus.append(children_cpu() - before)

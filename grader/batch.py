@@ -131,11 +131,37 @@ def _warm(problem) -> None:
     from grader.submission import Submission
     from grader.validate import reference_answers
 
+    import encodings.utf_8_sig  # noqa: F401  (every worker reads submissions, writes reports)
+
+    import grader.formats.json_report  # noqa: F401
+
     try:
         answers, _ = reference_answers(problem, None)
         grade(problem, Submission(source="reference", answers=answers))
+        # and each part's first anticipated mistake: a wrong answer has every comparison set up
+        # (the mistakes read, the random instances drawn, the reference evaluated there)
+        grade(problem, Submission(source="mistakes", answers={**answers, **_first_mistakes(problem)}))
     except Exception:  # noqa: BLE001 - a broken solver shows up in each student's row instead
         pass
+
+
+def _first_mistakes(problem) -> dict:
+    from grader.solvers import Solvers, load_solvers, resolve_params
+
+    module = load_solvers(problem.folder)
+    solvers = Solvers(module, resolve_params(problem.params, problem.id, None), problem.folder)
+    out = {}
+    for part in problem.parts:
+        if not part.mistakes or part.type in ("manual", "code"):
+            continue
+        mistake = part.mistakes[0]
+        try:
+            ctx = part.context(problem.spec_source, solvers=module, params=solvers.params)
+            value = solvers.call(mistake.solver, mistake.args, mistake.key) if mistake.solver else mistake.value
+            out[part.id] = part.kind.example(part.kind.expected(value, ctx), ctx)
+        except Exception:  # noqa: BLE001 - validate reports it; warming up skips it
+            continue
+    return out
 
 
 def _worker_init(problem_path: str, timeout: float) -> None:
