@@ -26,6 +26,18 @@ def formula_text(raw: Any, example: str = EXAMPLE) -> str:
     raise Invalid(f"expected a formula written as text ({example}), got {describe_value(raw)}")
 
 
+def formula_key(value: Any) -> Any:
+    """What grading a parsed formula depends on: its canonical text (it prints the AST
+    faithfully: carried-forward parts read it back; a cheaper key than the tree) and any other
+    field a Formula carries (notes about how it was written, say)."""
+    import dataclasses
+
+    if not dataclasses.is_dataclass(value):
+        return None
+    return tuple(value.text if f.name == "node" else getattr(value, f.name)
+                 for f in dataclasses.fields(value))
+
+
 def variables_text(table) -> str:
     out = []
     for var in table.vars.values():
@@ -102,9 +114,7 @@ class Expression(AnswerType):
         return getattr(value, "text", value)
 
     def canonical_key(self, value: Any, ctx: PartContext) -> Any:
-        # The verdict and every message come from the AST, and the canonical text prints it
-        # faithfully (it is what carried-forward parts read back): a cheaper key than the tree.
-        return getattr(value, "text", None)
+        return formula_key(value)
 
     def describe(self, ctx: PartContext) -> str:
         table = self.table(ctx)

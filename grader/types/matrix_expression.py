@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from grader.types.base import AnswerType, Invalid, Option, PartContext, Verdict, register, short
-from grader.types.expression import check_reference, formula_text, variables_text
+from grader.types.expression import check_reference, formula_key, formula_text, variables_text
 
 EXAMPLE = 'e.g. "w0 - 2*eta/n * X.T @ (X @ w0 - t)" or "w_0 - \\frac{2\\eta}{n} X^\\top (X w_0 - t)"'
 
@@ -79,9 +79,7 @@ class MatrixExpression(AnswerType):
         return getattr(value, "text", value)
 
     def canonical_key(self, value: Any, ctx: PartContext) -> Any:
-        # The verdict and every message come from the AST, and the canonical text prints it
-        # faithfully (it is what carried-forward parts read back): a cheaper key than the tree.
-        return getattr(value, "text", None)
+        return formula_key(value)
 
     def describe(self, ctx: PartContext) -> str:
         space = self.space(ctx)
