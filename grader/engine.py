@@ -83,8 +83,8 @@ def grade(problem: Problem, submission: Submission, *, reveal: bool = True) -> R
             with answer_budget():  # sympy's time is counted per answer, over every comparison
                 results[part.id] = _grade_part(part, problem, submission, answers, solvers, seed,
                                                given, hidden, whole, key)
-        except Exception as exc:  # noqa: BLE001 - one part never sinks another (a batch's own
-            # time limit is a BaseException and still stops the whole student)
+        except (Exception, SystemExit) as exc:  # noqa: BLE001 - one part never sinks another (a
+            # solver's sys.exit() included; a batch's own time limit and Ctrl-C still stop all)
             given.pop(part.id, None)  # nothing half-graded is carried forward
             results[part.id] = _part_failed(part, hidden, exc, answers.get(part.id, _ABSENT))
             failures.append(f"part {part.id}: " + "".join(
@@ -98,7 +98,7 @@ def grade(problem: Problem, submission: Submission, *, reveal: bool = True) -> R
     )
 
 
-def _part_failed(part: Part, hidden: bool, exc: Exception, raw: Any) -> PartResult:
+def _part_failed(part: Part, hidden: bool, exc: BaseException, raw: Any) -> PartResult:
     """A part whose grading raised: marked `error`, saying whose fault it is not; the answer is
     kept in the report, for a regrade."""
     if isinstance(exc, TimeLimit):

@@ -129,6 +129,24 @@ def test_a_time_out_inside_a_part_is_that_parts_error(fresh_memo, monkeypatch, g
     assert parts["1"].status == "correct" and report.score == 10
 
 
+def test_a_solver_that_exits_fails_its_part_only(tmp_path, fresh_memo):
+    from grader.engine import grade
+    from grader.spec import load_problem
+    from grader.submission import Submission
+
+    folder = tmp_path / "exits"
+    folder.mkdir()
+    (folder / "solver.py").write_text("import sys\ndef quits():\n    sys.exit(3)\ndef two():\n    return 2\n")
+    (folder / "problem.yaml").write_text(
+        "id: exits\nparts:\n  - {id: a, points: 1, type: number, answer: {solver: quits}}\n"
+        "  - {id: b, points: 1, type: number, answer: {solver: two}}\n")
+    report = grade(load_problem(folder), Submission(source="t", answers={"a": 1, "b": 2}))
+    a, b = report.parts
+    assert a.status == "error" and "SystemExit" in a.feedback
+    _assert_part_error(a.feedback)
+    assert b.status == "correct" and report.score == 1
+
+
 def test_the_batch_time_limit_still_stops_the_whole_student(fresh_memo, monkeypatch, grade_answers):
     """A student's batch slot is over: that is not one part's failure to be swallowed."""
     import time
