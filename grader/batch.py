@@ -155,11 +155,37 @@ def _warm(problem) -> None:
     from grader.submission import Submission
     from grader.validate import reference_answers
 
+    import encodings.utf_8_sig  # noqa: F401  (every worker reads submissions, writes reports)
+
+    import grader.formats.json_report  # noqa: F401
+
     try:
         answers, _ = reference_answers(problem, None)
         grade(problem, Submission(source="reference", answers=answers))
+        # and each part's first anticipated mistake: a wrong answer has every comparison set up
+        # (the mistakes read, the random instances drawn, the reference evaluated there)
+        grade(problem, Submission(source="mistakes", answers={**answers, **_first_mistakes(problem)}))
     except Exception:  # noqa: BLE001 - a broken solver shows up in each student's row instead
         pass
+
+
+def _first_mistakes(problem) -> dict:
+    from grader.solvers import Solvers, load_solvers, resolve_params
+
+    module = load_solvers(problem.folder)
+    solvers = Solvers(module, resolve_params(problem.params, problem.id, None), problem.folder)
+    out = {}
+    for part in problem.parts:
+        if not part.mistakes or part.type in ("manual", "code"):
+            continue
+        mistake = part.mistakes[0]
+        try:
+            ctx = part.context(problem.spec_source, solvers=module, params=solvers.params)
+            value = solvers.call(mistake.solver, mistake.args, mistake.key) if mistake.solver else mistake.value
+            out[part.id] = part.kind.example(part.kind.expected(value, ctx), ctx)
+        except Exception:  # noqa: BLE001 - validate reports it; warming up skips it
+            continue
+    return out
 
 
 def _worker_init(problem_path: str, timeout: float) -> None:
@@ -202,16 +228,32 @@ def _outcome(report, entry: Entry) -> Outcome:
 
     report.source = entry.shown  # relative: the same bytes wherever the class folder lives
     report.student = entry.student
+    failed: list[str] = []
     if report.fatal:
         status, note = "unreadable", report.fatal
+        scores: list[float | None] = [p.score for p in report.parts]
     else:
         status, note = "graded", "; ".join(report.messages)
+        # a part the grader failed on is blank (not graded), not 0; the rest of the row stands
+        failed = [p.id for p in report.parts if p.status == "error"]
+        scores = [None if p.status == "error" else p.score for p in report.parts]
+        if failed:
+            said = "; ".join(f"part {p.id} {_short(p.feedback)}" for p in report.parts if p.status == "error")
+            note = f"{said}; {note}" if note else said
     if entry.note:
         note = f"{entry.note}; {note}" if note else entry.note
-    return Outcome(student=entry.student, status=status, scores=[p.score for p in report.parts],
-                   total=report.score, note=note, report_json=_report_text(entry, report),
-                   extra={"manual": {p.id: (p.answer, p.status, p.feedback) for p in report.parts
-                                     if p.type == "manual"}})  # for the gradebook database
+    extra: dict = {"manual": {p.id: (p.answer, p.status, p.feedback) for p in report.parts
+                              if p.type == "manual"}}  # for the gradebook database
+    if failed:
+        extra["failed_parts"] = failed
+    return Outcome(student=entry.student, status=status, scores=scores, total=report.score, note=note,
+                   report_json=_report_text(entry, report), extra=extra)
+
+
+def _short(feedback: str) -> str:
+    """The first sentence of a part's error feedback (what failed), for the gradebook's note."""
+    head = feedback.split(". ", 1)[0]
+    return head if len(head) <= 200 else head[:197] + "..."
 
 
 def _report_text(entry: Entry, report) -> str:
@@ -314,11 +356,30 @@ def run_batch(args: argparse.Namespace) -> int:
     counts = {s: sum(1 for o in outcomes if o.status == s) for s in ("graded", "unreadable", "error")}
     summary = (f"{len(outcomes)} student(s): {counts['graded']} graded, {counts['unreadable']} unreadable, "
                f"{counts['error']} not graded (errors)")
+    partly = part_failures(outcomes)
+    if partly:
+        summary += "; " + partly
     if written:
         print(f"grader grade --batch: {summary}; wrote {', '.join(map(str, written))}", file=sys.stderr)
     else:
         sys.stdout.write(summary_table(problem, outcomes) + summary + "\n")  # escaped: no surrogate
     return 0
+
+
+def part_failures(outcomes: list[Outcome]) -> str:
+    """'N part(s) of M graded student(s) not graded: part 2.1 (N), ...' for the summary line."""
+    per_part: dict[str, int] = {}
+    students = 0
+    for o in outcomes:
+        failed = o.extra.get("failed_parts") or []
+        students += bool(failed)
+        for pid in failed:
+            per_part[pid] = per_part.get(pid, 0) + 1
+    if not per_part:
+        return ""
+    listed = ", ".join(f"part {pid} ({n})" for pid, n in per_part.items())
+    return (f"{sum(per_part.values())} part(s) of {students} graded student(s) not graded because the "
+            f"grader failed on them, left blank: {listed} (see the note column)")
 
 
 def write_outputs(problem, part_ids: list[str], outcomes: list[Outcome], *, csv_path: str | None,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import math
 import pickle
+import traceback
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from grader.solvers import (
 )
 from grader.spec import Part, Problem, load_problem, order_by_uses
 from grader.submission import Submission
+from grader.timelimit import TimeLimit, answer_budget
 from grader.types import Invalid
 from grader.types.base import AnswerType
 
@@ -65,26 +67,64 @@ def grade(problem: Problem, submission: Submission, *, reveal: bool = True) -> R
     answers = _match_ids(problem, plan, submission.answers, messages)
     given: dict[str, _Given] = {}
     results: dict[str, PartResult] = {}
+    failures: list[str] = []
     for part, whole, always_hidden, concealable in plan.steps:
         hidden = always_hidden or (concealable and not reveal)
-        key = None
-        if not submission.fatal and not whole:  # whole-submission parts get their key once graded
-            key = _memo_key(problem, part, solvers, answers.get(part.id, _ABSENT), given, hidden)
-            hit = _MEMO.get(key) if key is not None else None
-            if hit is not None:  # the common case in a class: an answer graded before
-                results[part.id] = _located(hit[0], submission)
-                if hit[1] is not None:
-                    given[part.id] = hit[1]
-                continue
-        results[part.id] = _grade_part(part, problem, submission, answers, solvers, seed, given,
-                                       hidden, whole, key)
+        try:
+            key = None
+            if not submission.fatal and not whole:  # whole-submission parts get their key once graded
+                key = _memo_key(problem, part, solvers, answers.get(part.id, _ABSENT), given, hidden)
+                hit = _MEMO.get(key) if key is not None else None
+                if hit is not None:  # the common case in a class: an answer graded before
+                    results[part.id] = _located(hit[0], submission)
+                    if hit[1] is not None:
+                        given[part.id] = hit[1]
+                    continue
+            with answer_budget():  # sympy's time is counted per answer, over every comparison
+                results[part.id] = _grade_part(part, problem, submission, answers, solvers, seed,
+                                               given, hidden, whole, key)
+        except (Exception, SystemExit) as exc:  # noqa: BLE001 - one part never sinks another (a
+            # solver's sys.exit() included; a batch's own time limit and Ctrl-C still stop all)
+            given.pop(part.id, None)  # nothing half-graded is carried forward
+            results[part.id] = _part_failed(part, hidden, exc, answers.get(part.id, _ABSENT))
+            failures.append(f"part {part.id}: " + "".join(
+                traceback.format_exception(type(exc), exc, exc.__traceback__)).rstrip())
     parts = [results[p.id] for p in problem.parts]
     manual = sum(p.max_score for p in parts if p.type == "manual")
     return Report(
         problem_id=problem.id, title=problem.title, student=student, source=submission.source,
         score=_round(sum(p.score for p in parts)), max_score=_round(problem.total), parts=parts,
-        messages=messages, fatal=submission.fatal, manual_points=_round(manual),
+        messages=messages, fatal=submission.fatal, manual_points=_round(manual), failures=failures,
     )
+
+
+def _part_failed(part: Part, hidden: bool, exc: BaseException, raw: Any) -> PartResult:
+    """A part whose grading raised: marked `error`, saying whose fault it is not; the answer is
+    kept in the report, for a regrade."""
+    if isinstance(exc, TimeLimit):
+        cause = "grading it took too long and was stopped"
+    elif isinstance(exc, RecursionError):
+        cause = "the grader ran out of stack (RecursionError)"
+    elif isinstance(exc, MemoryError):
+        cause = "the grader ran out of memory"
+    elif hidden:  # a concealed part's message could name the expected answer
+        cause = f"internal error: {type(exc).__name__}"
+    else:
+        detail = " ".join(str(exc).split())
+        detail = detail if len(detail) <= 160 else detail[:157] + "..."
+        cause = f"internal error: {type(exc).__name__}" + (f": {detail}" if detail else "")
+    try:
+        answer = None if raw is _ABSENT else _plain_answer(raw)
+    except Exception:  # noqa: BLE001 - the report still says what failed
+        answer = None
+    return PartResult(id=part.id, title=part.title, type=part.type, max_score=part.points, score=0.0,
+                      status="error", visibility=part.visibility, revealed=not hidden, answer=answer,
+                      feedback=f"{PART_ERROR} ({cause}). This is not your fault: your answer is kept "
+                               f"and your other parts were graded as usual; your instructor can "
+                               f"see the details and regrade this part.")
+
+
+PART_ERROR = "not graded: the grader failed on this part"
 
 
 @dataclass(frozen=True)
@@ -215,13 +255,18 @@ def _memo_key(problem: Problem, part: Part, solvers: Solvers, raw: Any, given: d
     if raw is _ABSENT:
         return (problem.spec_source, part.id, "missing", concealed)
     try:
-        carried = tuple((arg, _canonical(given[o].data), given[o].correct) if o in given else (arg, None)
-                        for arg, o in sorted(part.uses.items())) if part.uses else ()
+        carried = _carried_key(part, given)
         if solvers.params_key is None:
             solvers.params_key = _canonical(solvers.params)
         return (problem.spec_source, part.id, solvers.params_key, _canonical(raw), carried, concealed)
     except Exception:  # noqa: BLE001 - the memo is an optimization: no key, no memo
         return None
+
+
+def _carried_key(part: Part, given: dict[str, _Given]) -> tuple:
+    """What a part's grade depends on of the earlier answers it uses."""
+    return tuple((arg, _canonical(given[o].data), given[o].correct) if o in given else (arg, None)
+                 for arg, o in sorted(part.uses.items())) if part.uses else ()
 
 
 def _canonical(value: Any) -> bytes:
@@ -238,11 +283,46 @@ def _grade_answer(part: Part, kind, ctx, base: dict, rubric: list, raw: Any, pro
     except RecursionError:
         return PartResult(**base, score=0.0, status="invalid", answer=None,
                           feedback="the answer is nested too deeply to read")
-    shown_answer = _plain_answer(kind.to_data(got, ctx))
     if part.type == "manual":
         verdict = kind.compare(got, None, ctx)
-        return PartResult(**base, score=0.0, status="manual", answer=shown_answer,
+        return PartResult(**base, score=0.0, status="manual", answer=_plain_answer(kind.to_data(got, ctx)),
                           feedback=verdict.message, rubric=rubric)
+    # Answers written differently that read the same (aliases, \left(, spacing...) are graded once.
+    same = _value_key(part, kind, ctx, got, problem, solvers, given)
+    hit = _BY_VALUE.get(same) if same is not None else None
+    if hit is not None:
+        if hit[1] is not None:
+            given[part.id] = hit[1]
+        return hit[0]
+    result = _graded_value(part, kind, ctx, base, got, problem, solvers, given)
+    if same is not None:
+        if len(_BY_VALUE) >= MAX_MEMO:
+            _BY_VALUE.clear()
+        _BY_VALUE[same] = (result, given.get(part.id))
+    return result
+
+
+_BY_VALUE: dict[tuple, tuple[PartResult, "_Given | None"]] = {}
+
+
+def _value_key(part: Part, kind, ctx, got: Any, problem: Problem, solvers: Solvers,
+               given: dict[str, _Given]) -> tuple | None:
+    """The memo key of a parsed answer, for types whose result depends on the value alone."""
+    try:
+        canonical = kind.canonical_key(got, ctx)
+        if canonical is None:
+            return None
+        if solvers.params_key is None:
+            solvers.params_key = _canonical(solvers.params)
+        return (problem.spec_source, part.id, solvers.params_key, ctx.hidden, _carried_key(part, given),
+                canonical)
+    except Exception:  # noqa: BLE001 - an optimization: no key, no memo
+        return None
+
+
+def _graded_value(part: Part, kind, ctx, base: dict, got: Any, problem: Problem, solvers: Solvers,
+                  given: dict[str, _Given]) -> PartResult:
+    shown_answer = _plain_answer(kind.to_data(got, ctx))
     try:
         ref_uses = {arg: _reference_data(other, problem, solvers) for arg, other in part.uses.items()}
         expected = _expected(part, ctx, solvers, ref_uses)
@@ -285,6 +365,8 @@ def _plain_answer(raw: Any) -> Any:
     """What the student gave, bounded in size for reports."""
     import json
 
+    if isinstance(raw, (int, float)) or (isinstance(raw, str) and len(raw) <= 333):
+        return raw  # what the general path gives (6 characters per escaped one stay under 2000)
     try:
         text = json.dumps(to_plain(raw), allow_nan=True, default=str)
     except (TypeError, ValueError, RecursionError):
@@ -373,17 +455,7 @@ def _best_mark(part: Part, ctx, solvers: Solvers, got: Any, expected: Any, given
         if fraction > best.fraction:
             best = _Mark(fraction, tier.feedback or f"{v.message} (partial credit {tier.credit:.4g})", "tier")
     matched: list = []
-    for mistake in part.mistakes:
-        if mistake.solver:
-            value = solvers.call(mistake.solver, mistake.args, mistake.key)
-        else:
-            value = mistake.value
-        try:
-            wrong = _canonical_reference(part, ctx, value)
-            if part.transform:
-                wrong = _transformed(part, ctx, solvers, wrong)
-        except Invalid as exc:
-            raise SolverError(f"part {part.id}: an anticipated mistake is malformed: {exc}") from None
+    for mistake, wrong in _mistake_references(part, ctx, solvers):
         v = kind.compare(got_cmp, wrong, ctx)
         if v.fraction >= 1:
             matched.append((mistake, v))
@@ -399,6 +471,37 @@ def _best_mark(part: Part, ctx, solvers: Solvers, got: Any, expected: Any, given
         if carried is not None and carried.fraction > best.fraction:
             best = carried
     return best
+
+
+def _mistake_references(part: Part, ctx, solvers: Solvers) -> list:
+    """The part's anticipated mistakes in canonical form, computed once per process and
+    variant (not once per wrong answer)."""
+    if solvers.params_key is None:
+        solvers.params_key = _canonical(solvers.params)
+    key = (ctx.source, part.id, solvers.params_key, ctx.hidden)
+    found = _MISTAKES.get(key)
+    if found is not None:
+        return found
+    out = []
+    for mistake in part.mistakes:
+        if mistake.solver:
+            value = solvers.call(mistake.solver, mistake.args, mistake.key)
+        else:
+            value = mistake.value
+        try:
+            wrong = _canonical_reference(part, ctx, value)
+            if part.transform:
+                wrong = _transformed(part, ctx, solvers, wrong)
+        except Invalid as exc:
+            raise SolverError(f"part {part.id}: an anticipated mistake is malformed: {exc}") from None
+        out.append((mistake, wrong))
+    if len(_MISTAKES) >= MAX_MEMO:
+        _MISTAKES.clear()
+    _MISTAKES[key] = out
+    return out
+
+
+_MISTAKES: dict[tuple, list] = {}
 
 
 def degenerate(value: Any) -> bool:

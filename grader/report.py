@@ -40,10 +40,14 @@ class Report:
     messages: list[str] = field(default_factory=list)
     fatal: str | None = None
     manual_points: float = 0.0  # points left for a human (manual parts)
+    # Tracebacks of parts whose grading raised (status `error`): for the instructor's log and
+    # the TA's terminal, never in the report itself (a traceback is not for students).
+    failures: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         # Shallow on purpose (asdict deep-copies every answer): the result is for serializing.
         data = dict(vars(self))
+        data.pop("failures", None)
         data["parts"] = [dict(vars(p)) for p in self.parts]
         data["messages"] = list(self.messages)
         return data

@@ -18,6 +18,7 @@ from types import ModuleType
 from typing import Any
 
 from grader.errors import SpecError
+from grader.identity_cache import IdentityCache
 from grader.timelimit import TimeLimit, time_limit
 
 SOLVER_SECONDS = 60.0  # a reference solver (trusted, runs once per variant)
@@ -138,6 +139,7 @@ def to_plain(value: Any) -> Any:
 
 
 _SHARED_CACHE: dict[str, dict[str, Any]] = {}
+_SIGNATURES = IdentityCache(1000)
 _REFERENCE_KEYS: dict[str, set] = {}  # per folder: cache keys of reference calls (persisted)
 MAX_CACHED_CALLS = 20_000
 CACHE_FILE = ".reference-cache.json"
@@ -261,7 +263,9 @@ class Solvers:
 
     def _kwargs(self, fn, args: dict[str, Any]) -> dict[str, Any]:
         try:
-            sig = inspect.signature(fn)
+            sig = _SIGNATURES.get(fn)
+            if sig is None:  # a part's mistakes call their solvers for every wrong answer
+                sig = _SIGNATURES.put(fn, inspect.signature(fn))
         except (TypeError, ValueError):
             return {**self.params, **args}
         accepts_any = any(p.kind is p.VAR_KEYWORD for p in sig.parameters.values())

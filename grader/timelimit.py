@@ -78,3 +78,36 @@ def time_limit(seconds: float):
             signal.setitimer(signal.ITIMER_REAL, 0)
             if previous is not None:
                 signal.signal(signal.SIGALRM, previous)
+
+
+# -- per-answer budgets ----------------------------------------------------------------------
+# Optional work (sympy's proofs: without them the numeric verdict stands) is budgeted per
+# student answer, not per comparison: a part that declares thirty mistakes compares an answer
+# thirty-odd times, and a hostile formula must not cost thirty budgets.
+ANSWER_SECONDS = 1.0
+
+_BUDGETS: list[float] = []  # monotonic deadlines, innermost last
+
+
+@contextlib.contextmanager
+def answer_budget(seconds: float = ANSWER_SECONDS):
+    """Every comparison inside the block shares `seconds` of optional work."""
+    _BUDGETS.append(time.monotonic() + seconds)
+    try:
+        yield
+    finally:
+        _BUDGETS.pop()
+
+
+def budget_left(default: float) -> float:
+    """Seconds of optional work left for the answer being graded (`default` outside one)."""
+    if not _BUDGETS:
+        return default
+    return max(0.0, min(default, _BUDGETS[-1] - time.monotonic()))
+
+
+def extend_budget(seconds: float) -> None:
+    """Give the answer being graded `seconds` more (time spent on a process's one-time set-up,
+    such as importing sympy, is not the answer's)."""
+    if _BUDGETS:
+        _BUDGETS[-1] += seconds

@@ -49,6 +49,11 @@ def run(args: argparse.Namespace) -> int:
         report = grade(problem, sub)
     finally:
         sub.close()
+    for failure in report.failures:  # the report says which part and why; the TA gets the traceback
+        sys.stderr.write(f"grader grade: {failure}\n")
+    if report.failures:
+        sys.stderr.write(f"grader grade: {len(report.failures)} part(s) not graded because the grader "
+                         f"failed on them (status error); the other parts were graded\n")
     extra = {"execution_time": time.monotonic() - start} if args.timing else {}
     text = FORMATS[args.format](report, **extra)
     # backslashreplace: a lone surrogate (from a file name or an argument) is written as its

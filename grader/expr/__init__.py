@@ -8,6 +8,7 @@ Public entry points: :func:`scalar_table`, :func:`matrix_space`, :func:`read`, :
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,12 +36,27 @@ def read(text: str, table: SymbolTable) -> Formula:
     before forking and every student who writes the same text share one parse."""
     formula = _READ.get(table, text)
     if formula is None:
-        node = parse(text, table)
-        formula = _READ.put(table, Formula(node, to_text(node)), text)
+        # Students write one formula many ways that scan to the same tokens: runs of spaces, `$`,
+        # spacing commands (\, \;), \left( \right), \dfrac for \frac. A text that differs from
+        # one already read only there is the same formula. (Errors are never cached: their
+        # positions always refer to the text as written.)
+        spaced = _SPACES.sub(" ", _SPELLING.sub(_respell, text)).strip(" ")
+        formula = _READ.get(table, spaced) if spaced != text else None
+        if formula is None:
+            node = parse(text, table)
+            formula = _READ.put(table, Formula(node, to_text(node)), spaced)
+        _READ.put(table, formula, text)
     return formula
 
 
 _READ = IdentityCache()
+_SPACES = re.compile(r"(?<!\\)[ \t\r\n]+")
+# each one scans exactly as a space, or (\dfrac, \tfrac) as \frac; none after a backslash
+_SPELLING = re.compile(r"(?<!\\)(?:\\(?:left|right)(?![A-Za-z])|\\[dt]frac(?![A-Za-z])|\\[,;:! ]|\$)")
+
+
+def _respell(match: re.Match) -> str:
+    return "\\frac" if match.group(0).endswith("frac") else " "
 
 
 _CACHE: dict[str, Any] = {}
@@ -52,14 +68,30 @@ def _key(*parts: Any) -> str:
 
 def scalar_table(variables: Any) -> SymbolTable:
     """The (cached) symbol table of an `expression` part."""
+    table = _BY_OBJECT.get(variables, "scalar")  # the spec's own mapping: no need to serialize it
+    if table is not None:
+        return table
     key = _key("scalar", variables)
     if key not in _CACHE:
         _CACHE[key] = SymbolTable.build(variables)
-    return _CACHE[key]
+    return _BY_OBJECT.put(variables, _CACHE[key], "scalar")
+
+
+# Specs' option mappings are read-only once loaded: a table or space is found by the mapping's
+# identity first, by its serialized value (equal mappings share one) only the first time.
+_BY_OBJECT = IdentityCache(1000)
 
 
 def matrix_space(variables: Any, dims: Any):
     """The (cached) MatrixSpace of a `matrix_expression` part: table, shorthands, shapes."""
+    space = _BY_OBJECT.get(variables, "matrix", id(dims))
+    if space is not None:
+        return space
+    space = _matrix_space(variables, dims)
+    return _BY_OBJECT.put(variables, space, "matrix", id(dims), hold=(dims,))
+
+
+def _matrix_space(variables: Any, dims: Any):
     key = _key("matrix", variables, dims)
     if key not in _CACHE:
         from grader.expr.matrix import MatrixSpace

@@ -1,7 +1,8 @@
 """Are two scalar formulas the same function on the declared domains?
 
 Numbers first: the formulas are evaluated at random points of the domains, seeded from the
-part id and the reference so every run gives the same verdict. Values that differ by more than
+part id (the reference, its anticipated mistakes and every student's formula share the points)
+so every run gives the same verdict. Values that differ by more than
 the tolerance and than float round-off could explain prove the formulas differ, so most wrong
 answers are rejected without importing sympy. Only when sampling cannot decide alone (the values
 agree only nearly, the student's formula is undefined at a point, or too few points are valid)
@@ -26,6 +27,7 @@ from grader.expr.numeric import constant_value, evaluate
 from grader.expr.rounding import error_bound
 from grader.expr.symbols import SymbolTable
 from grader.identity_cache import IdentityCache
+from grader.timelimit import budget_left
 
 
 @dataclass(frozen=True)
@@ -69,11 +71,9 @@ def _reference_samples(reference: N.Node, table: SymbolTable, seed_text: str,
     points = _SAMPLES.get(reference, id(table), seed_text, samples)
     if points is not None:
         return points
-    rng = random.Random(seed_for(seed_text, N.to_text(reference)))
-    scalars = table.scalar_vars()
     points = []
-    for _ in range(samples * 25):
-        env = {v.name: v.domain.draw(rng) for v in scalars}
+    for i in range(samples * 25):
+        env = _point(table, seed_text, i)
         value = evaluate(reference, env)
         if math.isfinite(value):
             points.append((env, value))
@@ -83,6 +83,31 @@ def _reference_samples(reference: N.Node, table: SymbolTable, seed_text: str,
 
 
 _SAMPLES = IdentityCache()
+
+
+def _point(table: SymbolTable, seed_text: str, i: int) -> dict:
+    """The i-th random point of a part's domains (seeded by the part): the reference, every
+    anticipated mistake and every student's formula are evaluated at the same points."""
+    drawn = _POINTS.get(table, seed_text)
+    if drawn is None:
+        drawn = _POINTS.put(table, ([], random.Random(seed_for(seed_text, "points"))), seed_text)
+    envs, rng = drawn
+    scalars = table.scalar_vars()
+    while len(envs) <= i:
+        envs.append({v.name: v.domain.draw(rng) for v in scalars})
+    return envs[i]
+
+
+def _student_at(student: N.Node, env: dict) -> float:
+    """A student's formula at a point, once per point (shared by the reference and the mistakes)."""
+    value = _VALUES.get(student, id(env))
+    if value is None:
+        value = _VALUES.put(student, evaluate(student, env), id(env), hold=(env,))
+    return value
+
+
+_POINTS = IdentityCache(1000)
+_VALUES = IdentityCache(50_000)
 
 
 def sample_compare(student: N.Node, reference: N.Node, table: SymbolTable, *, seed_text: str,
@@ -102,7 +127,7 @@ def _sample_compare(student: N.Node, reference: N.Node, table: SymbolTable, *, s
                               "of the declared domain (tell your instructor)"), True, False
     pairs, undefined = [], None
     for env, r in samples_at:
-        s = evaluate(student, env)
+        s = _student_at(student, env)
         if not math.isfinite(s):
             undefined = undefined or env
         pairs.append((s, r))
@@ -131,9 +156,20 @@ def _refuted(student: N.Node, reference: N.Node, points: list[dict],
         gap = abs(s - r)
         if gap <= atol + rtol * abs(r):
             continue
-        if gap > error_bound(student, env) + error_bound(reference, env):
+        if gap > _bound_at(student, env) + _bound_at(reference, env):
             return True
     return False
+
+
+def _bound_at(node: N.Node, env: dict) -> float:
+    """error_bound once per (formula, point): the points are shared by a part's formulas."""
+    bound = _BOUNDS.get(node, id(env))
+    if bound is None:
+        bound = _BOUNDS.put(node, error_bound(node, env), id(env), hold=(env,))
+    return bound
+
+
+_BOUNDS = IdentityCache(50_000)
 
 
 def _hint(pairs: list[tuple[float, float]], rtol: float, atol: float) -> str:
@@ -159,33 +195,81 @@ def _hint(pairs: list[tuple[float, float]], rtol: float, atol: float) -> str:
 def symbolic_equal(student: N.Node, reference: N.Node, table: SymbolTable, thorough: bool = True) -> bool:
     """True when sympy proves the difference is 0 within the budget; False means 'not proved'.
 
-    ``thorough`` adds ``simplify`` (small formulas only, and only under a timer)."""
+    ``thorough`` adds ``simplify`` (small formulas only, and only under a timer). The time comes
+    out of the budget of the answer being graded (timelimit.answer_budget), shared by every
+    comparison of that answer (tiers, anticipated mistakes, carried-forward errors); a proof
+    already settled for the same two formulas is not attempted again."""
     if N.size(student) + N.size(reference) > SYMBOLIC_MAX_NODES:
         return False
+    known = _PROVED.get(student, id(reference), id(table), thorough)
+    if known is not None:
+        return known
+    _import_sympy()
+    seconds = budget_left(SYMBOLIC_SECONDS)
+    if seconds < MIN_SYMBOLIC_SECONDS:  # this answer's budget is spent: the numbers decide
+        return False
+    settled, proved = _symbolic(student, reference, table, thorough, seconds)
+    if settled:  # a time-out is not a verdict: never remembered
+        _PROVED.put(student, proved, id(reference), id(table), thorough, hold=(reference, table))
+    return proved
+
+
+MIN_SYMBOLIC_SECONDS = 0.05
+
+
+def _import_sympy() -> None:
+    """Import sympy outside any answer's budget: a loaded machine takes more than a second."""
+    import sys
+    import time
+
+    if "grader.expr.to_sympy" in sys.modules:
+        return
+    from grader.timelimit import extend_budget
+
+    start = time.monotonic()
+    import sympy  # noqa: F401
+
+    import grader.expr.to_sympy  # noqa: F401
+    extend_budget(time.monotonic() - start)
+
+
+_PROVED = IdentityCache(10_000)
+
+
+def _symbolic(student: N.Node, reference: N.Node, table: SymbolTable, thorough: bool,
+              seconds: float) -> tuple[bool, bool]:
+    """(whether sympy finished, whether it proved the difference 0)."""
+    from grader.timelimit import TimeLimit
+
     expandable = max(_degree(student), _degree(reference)) <= SYMBOLIC_MAX_DEGREE
-    # Imported before the timer is armed: an import cut short by the alarm leaves a half-made
-    # sympy behind (its submodules loaded, `sympy.polys` unbound) for the rest of the process.
-    import sympy as sp
-
-    from grader.expr.to_sympy import symbol_map, to_sympy
-
     try:
-        with time_budget(SYMBOLIC_SECONDS) as timed:
-            syms = symbol_map(table)
-            diff = to_sympy(student, syms) - to_sympy(reference, syms)
-            if diff == 0:
-                return True
-            if not expandable:
-                return False
-            diff = sp.expand(diff)
-            if diff == 0:
-                return True
-            if sp.cancel(sp.together(diff)) == 0:
-                return True
-            if thorough and timed and sp.count_ops(diff) <= 40:
-                return sp.simplify(diff) == 0
+        return True, _sympy_zero(student, reference, table, thorough, expandable, seconds)
+    except TimeLimit:
+        return False, False
+    except Exception:  # noqa: BLE001 - sympy may raise anything; the numbers decide
+        return True, False
+
+
+def _sympy_zero(student: N.Node, reference: N.Node, table: SymbolTable, thorough: bool,
+                expandable: bool, seconds: float) -> bool:
+    with time_budget(seconds) as timed:
+        import sympy as sp
+
+        from grader.expr.to_sympy import symbol_map, to_sympy
+
+        syms = symbol_map(table)
+        diff = to_sympy(student, syms) - to_sympy(reference, syms)
+        if diff == 0:
+            return True
+        if not expandable:
             return False
-    except Exception:  # noqa: BLE001 - sympy may raise anything, TimeLimit included; numeric decides
+        diff = sp.expand(diff)
+        if diff == 0:
+            return True
+        if sp.cancel(sp.together(diff)) == 0:
+            return True
+        if thorough and timed and sp.count_ops(diff) <= 40:
+            return sp.simplify(diff) == 0
         return False
 
 

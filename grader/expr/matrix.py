@@ -1,8 +1,8 @@
 """Matrix formulas: draw random instances (dimensions too) and evaluate the AST with numpy.
 
 Shapes were checked symbolically first (shapes.py), so evaluation only computes. Vectors are
-column matrices (n, 1); a 1×1 product is a scalar. Everything is seeded from the part id and
-the reference formula.
+column matrices (n, 1); a 1×1 product is a scalar. Everything is seeded from the part id: the
+reference, its anticipated mistakes and every student's formula share the part's instances.
 """
 
 from __future__ import annotations
@@ -48,6 +48,8 @@ class MatrixSpace:
         self.checker = ShapeChecker(table, defines)
         self._points = IdentityCache(1000)
         self._shapes = IdentityCache(1000)
+        self._values = IdentityCache(20_000)
+        self._instances: dict[str, tuple[list[dict], random.Random]] = {}
 
     def shape(self, node: N.Node) -> tuple:
         shape = self._shapes.get(node)  # the reference's node comes back for every student
@@ -75,34 +77,46 @@ class MatrixSpace:
         return value
 
     def _ev(self, node: N.Node, env: dict):
-        if isinstance(node, N.Num):
-            return float(node.text)
-        if isinstance(node, N.Const):
-            return CONSTS[node.name]
-        if isinstance(node, N.Sym):
-            if node.name in self.defines:
-                key = ("define", node.name)
+        kind = type(node)  # by frequency: a class evaluates many formulas at every instance
+        if kind is N.Bin:
+            return self._binary(node.op, self._ev(node.left, env), self._ev(node.right, env))
+        if kind is N.Sym:
+            name = node.name
+            if name in self.defines:
+                key = ("define", name)
                 if key not in env:
-                    env[key] = self._ev(self.defines[node.name], env)
+                    env[key] = self._ev(self.defines[name], env)
                 return env[key]
-            return env[node.name]
-        if isinstance(node, N.Ident):
-            return Eye() if node.size is None else np.eye(int(env.get(node.size, node.size)))
-        if isinstance(node, N.Neg):
-            v = self._ev(node.arg, env)
-            return Eye(-v.c) if isinstance(v, Eye) else -v
-        if isinstance(node, N.Transpose):
+            return env[name]
+        if kind is N.Num:
+            return float(node.text)
+        if kind is N.Transpose:
             v = self._ev(node.arg, env)
             return v.T if isinstance(v, np.ndarray) else v
-        if isinstance(node, N.Bin):
-            return self._binary(node.op, self._ev(node.left, env), self._ev(node.right, env))
-        if isinstance(node, N.Pow):
+        if kind is N.Neg:
+            v = self._ev(node.arg, env)
+            return Eye(-v.c) if isinstance(v, Eye) else -v
+        if kind is N.Pow:
             return self._power(self._ev(node.base, env), self._ev(node.exp, env))
-        if isinstance(node, N.Call):
+        if kind is N.Call:
             return self._call(node.fn, [self._ev(a, env) for a in node.args])
+        if kind is N.Ident:
+            return Eye() if node.size is None else np.eye(int(env.get(node.size, node.size)))
+        if kind is N.Const:
+            return CONSTS[node.name]
         raise _Undefined()
 
     def _binary(self, op: str, a, b):
+        if type(a) is float and type(b) is float:  # scalars: plain arithmetic, no numpy call
+            if op == "+":
+                return a + b
+            if op == "-":
+                return a - b
+            if op == "/":
+                if b == 0:
+                    raise _Undefined()
+                return a / b
+            return a * b
         if op in "+-":
             sign = 1.0 if op == "+" else -1.0
             if isinstance(a, Eye) and isinstance(b, Eye):
@@ -113,8 +127,10 @@ class MatrixSpace:
                 return a + sign * b.c * np.eye(a.shape[0])
             return a + b if op == "+" else a - b
         if op == "/":
+            if np.ndim(b) == 0 and b == 0:
+                raise _Undefined()
             if isinstance(a, Eye):
-                return Eye(a.c / b) if b != 0 else _raise()
+                return Eye(a.c / b)
             return a / b
         if isinstance(a, Eye) and isinstance(b, Eye):
             return Eye(a.c * b.c)
@@ -210,32 +226,64 @@ class MatrixSpace:
             if not (orientation == "any" and transposed):  # values are compared flattened
                 theirs = "" if not hints else f", but the answer is {show(r_shape)}"
                 return Outcome(False, f"wrong shape: your formula is {show(s_shape)}{theirs}")
-        pairs = []
-        for env, r in self._reference_points(reference, seed_text, samples):
-            try:
-                s = self.evaluate(student, env)
-            except _Undefined:
-                return Outcome(False, "not equivalent to the expected answer: your formula is undefined "
-                                      "(a singular inverse, a log of a negative...) where the answer is defined")
-            pairs.append((np.ravel(np.asarray(s, float)), r))
-        if len(pairs) < min(2, samples):
+        points = self._reference_points(reference, seed_text, samples)
+        if len(points) < min(2, samples):
             return Outcome(False, "could not be checked: the expected formula is undefined on most "
                                   "random instances (tell your instructor)")
-        if all(_close(s, r, rtol, atol) for s, r in pairs):
+        # Instance by instance, stopping at the first that tells them apart: a wrong formula (and
+        # each anticipated mistake it is not) is usually settled by one evaluation.
+        pairs = []
+        for env, r in points:
+            s = self._student_value(student, env)
+            if s is _UNDEFINED:
+                return Outcome(False, UNDEFINED_THERE)
+            pairs.append((s, r))
+            if not _close(s, r, rtol, atol):
+                break
+        else:
             return Outcome(True)
-        hint = _hint(pairs, rtol) if hints else ""
+        hint = ""
+        if hints and _hint(pairs[-1:], rtol):  # a constant factor must hold at every instance
+            for env, r in points[len(pairs):]:
+                s = self._student_value(student, env)
+                if s is _UNDEFINED:
+                    return Outcome(False, UNDEFINED_THERE)
+                pairs.append((s, r))
+            hint = _hint(pairs, rtol)
         return Outcome(False, "not equivalent to the expected answer" + (f" ({hint})" if hint else ""))
 
+    def _student_value(self, student: N.Node, env: dict):
+        """The student's formula at an instance, flattened: computed once per instance, as the
+        reference and every anticipated mistake of a part share the part's instances."""
+        value = self._values.get(student, id(env))
+        if value is None:
+            try:
+                value = np.ravel(np.asarray(self.evaluate(student, env), float))
+            except _Undefined:
+                value = _UNDEFINED
+            self._values.put(student, value, id(env), hold=(env,))
+        return value
+
+    def _instance(self, seed_text: str, i: int) -> dict:
+        """The i-th random instance of a part (seeded by the part): the reference, the mistakes
+        and every student's formula are evaluated on the same instances."""
+        drawn = self._instances.get(seed_text)
+        if drawn is None:
+            drawn = self._instances[seed_text] = ([], random.Random(seed_for(seed_text, "instances")))
+        envs, rng = drawn
+        while len(envs) <= i:
+            envs.append(self.instance(rng))
+        return envs[i]
+
     def _reference_points(self, reference: N.Node, seed_text: str, samples: int) -> list:
-        """The first `samples` random instances where the reference is defined, with its value
-        there: drawn once per reference, as every student's formula is checked at the same points."""
+        """The first `samples` instances of the part where the reference is defined, with its
+        value there: found once per reference, as every student's formula is checked there."""
         points = self._points.get(reference, seed_text, samples)
         if points is not None:
             return points
-        rng = random.Random(seed_for(seed_text, N.to_text(reference)))
         points = []
-        for _ in range(samples * 6):
-            env = self.instance(rng)
+        for i in range(samples * 6):
+            env = self._instance(seed_text, i)
             try:
                 r = self.evaluate(reference, env)
             except _Undefined:
@@ -257,6 +305,11 @@ def _psd_power(a, k: float):
         raise _Undefined()
     vals = np.clip(vals, 0.0, None)
     return (vecs * vals ** k) @ vecs.T
+
+
+_UNDEFINED = object()
+UNDEFINED_THERE = ("not equivalent to the expected answer: your formula is undefined (a singular "
+                   "inverse, a log of a negative...) where the answer is defined")
 
 
 def _raise():

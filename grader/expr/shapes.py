@@ -84,10 +84,12 @@ class ShapeChecker:
 
     def binary(self, node: N.Bin) -> tuple:
         a, b = self.infer(node.left), self.infer(node.right)
-        left, right = _name(node.left), _name(node.right)
         if node.op in "+-":
             if a == SCALAR and b == SCALAR:
                 return SCALAR
+            if a == b and a != IDENTITY:  # the common case, before any message is written
+                return a
+            left, right = _name(node.left), _name(node.right)
             if a == SCALAR or b == SCALAR:
                 m, s = (right, left) if a == SCALAR else (left, right)
                 raise ShapeError(f"cannot add a scalar and a matrix in {_name(node)}: {s} is a scalar "
@@ -103,11 +105,13 @@ class ShapeChecker:
             return a
         if node.op == "/":
             if b != SCALAR:
+                right = _name(node.right)
                 raise ShapeError(f"cannot divide by {right}, which is {show(b)}: use inv(...) "
                                  f"for matrices ({_name(node)})")
             return a
         if node.op == "⊙":
             if a != b and SCALAR not in (a, b):
+                left, right = _name(node.left), _name(node.right)
                 raise ShapeError(f"the elementwise product {_name(node)} needs equal shapes: "
                                  f"{left} is {show(a)}, {right} is {show(b)}")
             return a if a != SCALAR else b

@@ -32,6 +32,10 @@ def results(report: Report, *, execution_time: float | None = None) -> dict[str,
     summary = [f"{report.title}: {report.score:g} / {report.max_score:g} points graded automatically."]
     if report.manual_points:
         summary.append(f"{report.manual_points:g} point(s) are graded by hand later.")
+    failed = [p.id for p in report.parts if p.status == "error" and p.visibility != "hidden"]
+    if failed and not report.fatal:
+        summary.append(f"The autograder failed on part(s) {', '.join(failed)}: not your fault, and your "
+                       f"other parts were graded as usual.")
     if report.fatal:
         summary = [f"Your submission could not be graded: {report.fatal}",
                    "Every part scores 0. Fix the file and submit again."]

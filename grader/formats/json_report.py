@@ -57,7 +57,7 @@ def compact_report(report: Report) -> str:
     for key, value in fields.items():  # the fields before and after `parts`, in their order
         if key == "parts":
             target = tail
-        else:
+        elif key != "failures":  # tracebacks stay out of reports (see Report.failures)
             target[key] = value
     parts = ",".join([_part_text(p) for p in report.parts])
     head_text, tail_text = _encode(head, _COMPACT), _encode(tail, _COMPACT)

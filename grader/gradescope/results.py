@@ -56,6 +56,11 @@ def summary(tests: list[dict[str, Any]], report: Report | None, notes: list[str]
     if report is not None and report.fatal:
         lines.append(f"Your submission could not be read: {report.fatal}")
         lines.append("Every part scores 0. Fix the file and submit again.")
+    failed = [] if report is None or report.fatal else [p.id for p in report.parts
+                                                             if p.status == "error" and p.visibility != "hidden"]
+    if failed:
+        lines.append(f"The autograder failed on part(s) {', '.join(failed)}: not your fault, and your "
+                     f"other parts were graded as usual. Your instructor can see the details.")
     shown = [t for t in tests if t.get("visibility", "visible") == "visible"]
     later = [t for t in tests if t.get("visibility") == "after_due_date"]
     got = sum(t.get("score", 0.0) for t in shown)

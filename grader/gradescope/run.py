@@ -85,6 +85,8 @@ def grade_on_gradescope(root: Path, args: argparse.Namespace, log: list[str], st
         report = grade(problem, sub, reveal=deadline is not None and now >= deadline)
     finally:
         sub.close()
+    for failure in report.failures:  # stdout is for instructors only: the traceback goes there
+        log.append(f"GRADER FAILURE on {failure}")
     instructor = None
     folder_tests = tests_dir(problem.folder)
     if folder_tests is not None:

@@ -116,6 +116,12 @@ class AnswerType:
         """Short human-readable form of a canonical value, for feedback and reports."""
         return short(repr(value))
 
+    def canonical_key(self, value: Any, ctx: PartContext) -> Any:
+        """A hashable key of a parsed answer when everything the engine reports about it (score,
+        feedback, shown answer) depends on that key alone, so answers written differently but
+        read the same are graded once; None (the default) when the raw form matters."""
+        return None
+
     def to_data(self, value: Any, ctx: PartContext) -> Any:
         """Canonical value -> plain JSON data (for reports, bundles and carried-forward args)."""
         return value

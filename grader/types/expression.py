@@ -73,6 +73,18 @@ def with_notes(verdict_text: str, formula) -> str:
     return verdict_text + (" (" + "; ".join(notes) + ")" if notes else "")
 
 
+def formula_key(value: Any) -> Any:
+    """What grading a parsed formula depends on: its canonical text (it prints the AST
+    faithfully: carried-forward parts read it back; a cheaper key than the tree) and any other
+    field a Formula carries (notes about how it was written, say)."""
+    import dataclasses
+
+    if not dataclasses.is_dataclass(value):
+        return None
+    return tuple(value.text if f.name == "node" else getattr(value, f.name)
+                 for f in dataclasses.fields(value))
+
+
 def variables_text(table) -> str:
     out = []
     for var in table.vars.values():
@@ -153,6 +165,9 @@ class Expression(AnswerType):
 
     def to_data(self, value: Any, ctx: PartContext) -> Any:
         return getattr(value, "text", value)
+
+    def canonical_key(self, value: Any, ctx: PartContext) -> Any:
+        return formula_key(value)
 
     def describe(self, ctx: PartContext) -> str:
         table = self.table(ctx)

@@ -9,7 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from grader.types.base import AnswerType, Invalid, Option, PartContext, Verdict, register, short
-from grader.types.expression import check_reference, formula_text, read_chain, variables_text, with_notes
+from grader.types.expression import (
+    check_reference, formula_key, formula_text, read_chain, variables_text, with_notes,
+)
 
 # Neutral symbols: an example must never be the answer of a real problem (it ships in bundles).
 EXAMPLE = 'e.g. "u - c/2 * B.T @ (B @ u - v)" or "u - \\frac{c}{2} B^\\top (B u - v)"'
@@ -87,6 +89,9 @@ class MatrixExpression(AnswerType):
 
     def to_data(self, value: Any, ctx: PartContext) -> Any:
         return getattr(value, "text", value)
+
+    def canonical_key(self, value: Any, ctx: PartContext) -> Any:
+        return formula_key(value)
 
     def describe(self, ctx: PartContext) -> str:
         space = self.space(ctx)
