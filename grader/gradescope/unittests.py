@@ -175,8 +175,7 @@ def unreachable_for(uid: int, gid: int, paths: list[str]) -> list[str]:
 def _hide_paths(folder: Path, extra: list) -> list[str]:
     from grader.sandbox.session import default_hide_paths
 
-    paths = [str(Path(folder).resolve().parent.parent), str(Path(folder).resolve()), *map(str, extra),
-             *default_hide_paths()]
+    paths = [str(Path(folder).resolve()), *(str(Path(p).resolve()) for p in extra), *default_hide_paths()]
     out: list[str] = []
     for p in paths:
         if p not in out and os.path.isdir(p):
@@ -239,6 +238,7 @@ def run_instructor_tests(folder: Path, submission: Path, *, timeout: float = DEF
     it ended, never an assertion's message or what the test printed.
     """
     run = InstructorRun()
+    folder = Path(folder)
     python = python or sys.executable
     holder = Path(tempfile.mkdtemp(prefix="grader-unittests-"))
     os.chmod(holder, 0o711)  # the tests' uid may pass through to its own folder, not list it
