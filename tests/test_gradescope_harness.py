@@ -338,11 +338,11 @@ class TestIsolation(unittest.TestCase):
     @weight(1)
     @number("U1")
     def test_conv(self):
-        """conv_output_shape on a 32x32 input"""
+        """conv_output_shape with padding"""
         from full_credit import conv_output_shape
-        self.assertEqual([int(x) for x in conv_output_shape((32, 32), 3)], [30, 30])
+        self.assertEqual([int(x) for x in conv_output_shape((28, 28), 5, 1, 2)], [28, 28])
 
-    @weight(1)
+    @weight(0)
     @number("U2")
     def test_isolated(self):
         """the tests run isolated"""
@@ -353,23 +353,31 @@ class TestIsolation(unittest.TestCase):
 '''
 
 
+def code_demo(tmp_path_factory) -> Installed:
+    """code-demo with an instructor unittest file (it imports `full_credit`, so the hostile
+    files, submitted as submission.py, earn nothing from it)."""
+    if "code-demo" not in _INSTALLED:
+        tests = tmp_path_factory.mktemp("unit-tests")
+        (tests / "test_isolation.py").write_text(INSTRUCTOR_TEST, encoding="utf-8")
+        installed("code-demo", CODE_DEMO, tmp_path_factory, ("--tests", str(tests)))
+    return _INSTALLED["code-demo"]
+
+
 @pytest.mark.parametrize("mode", MODES)
 def test_instructor_unittests_run_and_score(mode, tmp_path_factory):
-    tests = tmp_path_factory.mktemp("unit-tests")
-    (tests / "test_isolation.py").write_text(INSTRUCTOR_TEST, encoding="utf-8")
-    inst = installed("code-demo-tests", CODE_DEMO, tmp_path_factory, ("--tests", str(tests)))
+    inst = code_demo(tmp_path_factory)
     good = (CODE_DEMO / "full_credit.py").read_bytes()
     data = inst.submit(mode, {"full_credit.py": good})
     unit = {t["number"]: t for t in data["tests"] if "extra_data" in t}
-    assert unit["U1"]["score"] == 1 and unit["U2"]["score"] == 1, unit
+    assert unit["U1"]["score"] == 1 and unit["U2"]["status"] == "passed", unit
     parts = offline(CODE_DEMO, CODE_DEMO / "full_credit.py")
     assert part_scores(data) == part_scores(parts)
-    assert data["score"] == pytest.approx(parts["score"] + 2)
+    assert data["score"] == pytest.approx(parts["score"] + 1)
     # before the due date a failing test says how it ended, not the assertion's message
     bad = inst.submit(mode, {"full_credit.py": (CODE_DEMO / "buggy.py").read_bytes()})
     unit = {t["number"]: t for t in bad["tests"] if "extra_data" in t}
-    assert unit["U1"]["score"] == 0 and unit["U2"]["score"] == 1
-    assert "[30, 30]" not in unit["U1"]["output"] and "shown after the due date" in unit["U1"]["output"]
+    assert unit["U1"]["score"] == 0 and unit["U2"]["status"] == "passed"
+    assert "[28, 28]" not in unit["U1"]["output"] and "shown after the due date" in unit["U1"]["output"]
 
 
 HOSTILE_FILES = sorted(p.name for p in HOSTILE.glob("*.py"))
@@ -381,7 +389,7 @@ def test_hostile_submission_scores_zero_and_leaves_nothing(name, mode, tmp_path_
     """tests/hostile/ through the whole harness: 0 points, no process left (the container's
     pid 1 sees every orphan), neither the grader's environment (the token), Gradescope's
     metadata, a classmate nor the solver in results.json, and results.json not forged."""
-    inst = installed("code-demo", CODE_DEMO, tmp_path_factory)
+    inst = code_demo(tmp_path_factory)
     text = (HOSTILE / name).read_text(encoding="utf-8")
     for key, value in {"PROBLEM": "/autograder/source/problems/code-demo", "OUTDIR": "/autograder/results",
                        "PLANTED": "/autograder/source/problems/code-demo/problem.yaml", "PORT": "9"}.items():
@@ -393,3 +401,81 @@ def test_hostile_submission_scores_zero_and_leaves_nothing(name, mode, tmp_path_
     assert SOLVER_SECRET not in shown
     assert '"previous_submissions"' not in shown and "25828" not in shown  # the metadata stayed closed
     assert "def conv_output_shape(input_hw, kernel, stride=1, padding=0):\n    h, w" not in shown
+
+
+SPY = '''
+import glob, os
+
+
+def _steal():
+    found = []
+    paths = ["/autograder/class/alice/answers.py", "/autograder/out/alice.json"]
+    for pattern in ["/autograder/class/*/*", "/autograder/out/*", "../*/*"]:
+        paths += glob.glob(pattern)[:20]
+    for path in paths:
+        try:
+            with open(path, "rb") as fh:
+                found.append(path + ": " + fh.read(300).decode(errors="replace"))
+        except OSError as exc:
+            found.append(path + ": " + str(exc.strerror))
+    return "\\n".join(found)
+
+
+def conv_output_shape(input_hw, kernel, stride=1, padding=0):
+    raise RuntimeError(_steal())
+
+
+def receptive_field(layers):
+    raise RuntimeError(_steal())
+'''
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_batch_classmates_and_reports_stay_private(mode, tmp_path_factory):
+    """`grader grade --batch` inside the container: a student's code reads neither a classmate's
+    files nor the reports already written to --out (in Docker's mode: by permissions)."""
+    inst = code_demo(tmp_path_factory)
+    klass = inst.root / "class"
+    shutil.rmtree(klass, ignore_errors=True)
+    shutil.rmtree(inst.root / "out", ignore_errors=True)
+    for student, text in (("alice", (CODE_DEMO / "full_credit.py").read_text() + "\nMARK = 'ALICE-WORK-91'\n"),
+                          ("zed", SPY)):
+        (klass / student).mkdir(parents=True)
+        (klass / student / "answers.py").write_text(text, encoding="utf-8")
+        (klass / student).chmod(0o755)
+    klass.chmod(0o755)
+    output, result = container(mode, ["/autograder/source/.venv/bin/grader", "grade",
+                                      "/autograder/source/problems/code-demo", "/autograder/class", "--batch",
+                                      "--jobs", "1", "--out", "/autograder/out"], bind=inst.root)
+    assert result["status"] == 0 and result["leftover"] == [], output[-3000:]
+    zed = (inst.root / "out" / "zed.json").read_text(encoding="utf-8")
+    alice = json.loads((inst.root / "out" / "alice.json").read_text(encoding="utf-8"))
+    assert alice["score"] > 0
+    assert "ALICE-WORK-91" not in zed and "(w + 2 * padding - kernel)" not in zed
+    for path in ("/autograder/class/alice/answers.py", "/autograder/out/alice.json"):
+        assert f"{path}: Permission denied" in zed or f"{path}: No such file or directory" in zed, zed
+
+
+def test_setup_refuses_an_interpreter_the_student_cannot_run(tmp_path):
+    """In Docker's mode, with the grader on a Python the student's uid cannot reach (a pyenv
+    under /root, mode 700, like this machine's): setup.sh's isolation check fails loudly, and
+    the instructor tests are reported as not run, never run as root."""
+    base = Path(sys.base_prefix).resolve()
+    if not any(os.stat(p).st_mode & 0o001 == 0 for p in base.parents if p != Path("/")):
+        pytest.skip(f"{base} is reachable by other users here: nothing to refuse")
+    work = tmp_path / "work"
+    work.mkdir()
+    work.chmod(0o755)
+    shutil.copytree(ROOT / "grader", work / "grader")  # a copy: its folders get chmodded, not the checkout's
+    problem = work / "problems" / "code-demo"
+    shutil.copytree(CODE_DEMO, problem)
+    (problem / "tests").mkdir()
+    (problem / "tests" / "test_isolation.py").write_text(INSTRUCTOR_TEST, encoding="utf-8")
+    (work / "pyproject.toml").write_text("", encoding="utf-8")
+    cmd = ["env", f"PYTHONPATH={work}", sys.executable, "-m", "grader.gradescope.preflight", str(problem)]
+    output, result = container("docker", cmd, cwd=str(work))
+    assert result["leftover"] == [], result
+    assert result["status"] == 1, output
+    assert "REFUSED" in output and "permissions only" in output
+    assert "instructor unittest tests would not run safely" in output
+    assert "not run, rather than run as root" in output

@@ -132,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
 
     problems, notes = check_sandbox(problem)
     folder = tests_dir(problem)
-    if folder is not None and not problems:
+    if folder is not None:
         problems += check_instructor_tests(problem)
     for note in notes:
         print(f"preflight: {note}")
