@@ -408,3 +408,15 @@ def test_missing_student_module_keeps_test_points(tmp_path):
     assert sum(t["max_score"] for t in unit) == 2 + 3 + 1 + 4 + 1 + 2 + 5
     assert all(t["score"] == 0 and t["extra_data"]["unittest_status"] == "not_run" for t in unit)
     assert "No module named 'helpers'" in unit[0]["output"]
+
+
+def test_manual_questions_outline_beside_the_zip(demo_zip, tmp_path):
+    """Hand-graded parts become Gradescope manual questions: the instructor gets their outline
+    (in the spec's order, with points and rubric items); a problem without any gets none."""
+    outline = demo_zip.with_name("autograder-manual-questions.md")
+    text = outline.read_text(encoding="utf-8")
+    assert "Autograder points: 12." in text  # 13 minus the hand-graded part 8
+    assert "## 1. 8 " in text and "(1 point)" in text
+    assert "- +0.5: States that updates stay in the span of X" in text
+    code_demo = build(ROOT / "tests" / "problems" / "code-demo", tmp_path / "code.zip")
+    assert not code_demo.with_name("code-manual-questions.md").exists()

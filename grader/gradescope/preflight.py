@@ -75,6 +75,16 @@ def check_sandbox(problem: Path) -> tuple[list[str], list[str]]:
             "CAP_SYS_ADMIN): a uid of its own, hidden folders closed to other users")
     notes = [f"sandbox isolation: {mode}"]
     problems: list[str] = []
+    if not caps.get("mountns"):  # no whitelist root exposes the installation: permissions must
+        from grader.gradescope.unittests import _runtime_paths, unreachable_for
+        from grader.sandbox.limits import SandboxConfig
+
+        probe_id = SandboxConfig().uid_base + 1
+        blocked = unreachable_for(probe_id, probe_id, _runtime_paths(sys.executable))
+        if blocked:
+            problems.append(f"student code runs as a uid of its own, which cannot reach the Python "
+                            f"installation: {', '.join(blocked)} is closed to other users (use a "
+                            "Python others may read, e.g. the system's python3)")
     with tempfile.TemporaryDirectory() as tmp:
         file = Path(tmp) / "preflight_probe.py"
         file.write_text(PROBE, encoding="utf-8")
