@@ -195,19 +195,14 @@ _OFFLINE: dict = {}
 
 
 def grade_cli(problem: Path, path: Path, fmt: str, email: str = EMAIL) -> dict:
-    """`grader grade PROBLEM PATH --format FMT --student EMAIL --out FILE` (the CLI's own entry
-    point, in this process: the same code path, without a cold start per call)."""
-    from grader.cli import main
-
+    """`grader grade PROBLEM PATH --format FMT --student EMAIL` on this checkout (once per file:
+    both modes compare with the same result)."""
     key = (str(problem), str(path), fmt, email)
     if key not in _OFFLINE:
-        out = Path(os.environ.get("TMPDIR", "/tmp")) / f"harness-offline-{os.getpid()}.json"
-        try:
-            code = main(["grade", str(problem), str(path), "--format", fmt, "--student", email, "--out", str(out)])
-            assert code in (0, 1), code
-            _OFFLINE[key] = json.loads(out.read_text(encoding="utf-8"))
-        finally:
-            out.unlink(missing_ok=True)
+        proc = subprocess.run([sys.executable, "-m", "grader", "grade", str(problem), str(path), "--format", fmt,
+                               "--student", email], cwd=ROOT, capture_output=True, text=True, timeout=300)
+        assert proc.returncode in (0, 1), proc.stderr
+        _OFFLINE[key] = json.loads(proc.stdout)
     return _OFFLINE[key]
 
 
