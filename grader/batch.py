@@ -208,7 +208,8 @@ def grade_entry(entry: Entry) -> Outcome:
 
                 sub = Submission(source=entry.shown, student_id=entry.student, fatal=entry.refused)
             else:
-                sub = load_submission(entry.path, entry.student, private=[problem.folder])
+                sub = load_submission(entry.path, entry.student, private=[problem.folder],
+                                      hide=_STATE.get("private", ()))
             try:
                 report = grade(problem, sub)
             finally:
@@ -339,6 +340,9 @@ def run_batch(args: argparse.Namespace) -> int:
     prepare(problem_path, timeout)  # spec errors stop here, before any worker starts (exit 2)
     problem = _STATE["problem"]
     outputs = tuple(Path(p) for p in (args.out, args.csv) if p)
+    # Classmates' files and their reports are as private as the problem: where student code
+    # gets no whitelist root (root without CAP_SYS_ADMIN) these folders lose "other" access.
+    _STATE["private"] = tuple(str(p) for p in (root, args.out) if p)
     entries, skipped = discover(root, outputs)
     from grader.printable import for_terminal
 

@@ -44,7 +44,7 @@ def test_unreadable_submission_exits_1_with_every_part_zero(write_json, tmp_path
     out = run_cli("grade", DEMO, write_json("[1, 2]"), "--format", "gradescope", "--out", out_file)
     assert out.returncode == 1
     data = json.loads(out_file.read_text())
-    assert data["score"] == 0 and len(data["tests"]) == 11
+    assert data["score"] == 0 and len(data["tests"]) == 10  # the hand-graded part is no test
     assert all(t["score"] == 0 for t in data["tests"])
     assert "top level is a list" in data["output"]
 

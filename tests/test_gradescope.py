@@ -257,10 +257,11 @@ def test_zip_is_reproducible(demo_zip, tmp_path):
 def test_full_credit_submission(gs):
     data = run_autograder(gs, {"answers.json": answers()}, metadata(email="alice@example.edu"))
     tests = by_number(data)
-    assert [t["number"] for t in data["tests"]] == list(REFERENCE)  # one test per part, in order
-    auto = {k: v for k, v in tests.items() if k != "8"}
-    assert all(t["score"] == t["max_score"] for t in auto.values()), data
-    assert data["score"] == 12.0  # 13 minus the hand-graded part 8
+    # one test per automatically graded part, in order; the hand-graded part 8 is a manual
+    # question on Gradescope, not a "0 / 1" test
+    assert [t["number"] for t in data["tests"]] == [k for k in REFERENCE if k != "8"]
+    assert all(t["score"] == t["max_score"] for t in tests.values()), data
+    assert data["score"] == 12.0 and sum(t["max_score"] for t in data["tests"]) == 12.0
     assert tests["10"]["visibility"] == "hidden"
     assert "graded by hand" in data["output"]
     # the grader that ran is the one inside the zip, not the checkout's
@@ -275,11 +276,14 @@ def test_variant_follows_the_metadata_email(gs):
     # Alice's answers are wrong for Bob's variant
     data = run_autograder(gs, {"answers.json": answers("alice@example.edu")}, metadata(email="bob@example.edu"))
     assert by_number(data)["1"]["score"] == 0.0
-    # before the due date the answer is not in the feedback, only in a test shown after it
+    # before the due date the answer is nowhere in results.json (Gradescope hands it back to
+    # the student's next submission in previous_submissions[].results)
     assert "expected" not in by_number(data)["1"]["output"]
-    later = by_number(data)["answers"]
-    assert later["visibility"] == "after_due_date" and later["max_score"] == 0
-    assert f"1: {size_of('bob@example.edu') - 2}" in later["output"]
+    assert "answers" not in by_number(data)
+    assert f": {size_of('bob@example.edu') - 2}" not in json.dumps(data)
+    late = run_autograder(gs, {"answers.json": answers("alice@example.edu")},
+                          metadata(email="bob@example.edu", due="2020-01-01T00:00:00.000000-05:00"))
+    assert str(size_of("bob@example.edu") - 2) in by_number(late)["1"]["output"]
     # the same student whatever the case of the address; a group uses its first address
     meta = metadata()
     meta["users"] = [{"email": "zed@example.edu", "id": 1}, {"email": "ALICE@Example.edu", "id": 2}]
@@ -291,7 +295,7 @@ def test_unreadable_submission_still_gets_results(gs):
     data = run_autograder(gs, {"answers.json": '{"answers": {"1": 26,'}, metadata())
     assert data["score"] == 0
     assert "could not be read" in data["output"] and "invalid JSON" in data["output"]
-    assert len(data["tests"]) == len(REFERENCE) and all(t["score"] == 0 for t in data["tests"])
+    assert len(data["tests"]) == len(REFERENCE) - 1 and all(t["score"] == 0 for t in data["tests"])
     empty = run_autograder(gs, {}, None)  # nothing submitted, no metadata
     assert empty["score"] == 0 and "no .json, .py or .ipynb file" in empty["output"]
 
@@ -329,14 +333,17 @@ def test_visibility_and_due_date(tmp_path):
                             metadata(due="2099-01-01T00:00:00.000000-05:00"))
     tests = by_number(before)
     assert tests["7"]["visibility"] == "after_due_date"
-    assert "Each step costs" in tests["7"]["output"]  # shown by Gradescope only after the deadline
-    assert "Twice 3" not in tests["9.a"]["output"]  # visible now: no solution before the deadline
+    # no solution before the deadline, not even in an after_due_date test: student code reads
+    # earlier results in submission_metadata.json
+    assert "Each step costs" not in tests["7"]["output"]
+    assert "Twice 3" not in tests["9.a"]["output"]
     assert "after the due date" in before["output"]
     # the student-facing summary counts only what the student is shown
-    assert "Scored now: 10 / 12 points" in before["output"]  # 9.a wrong, 8 by hand
+    assert "Scored now: 10 / 11 points" in before["output"]  # 9.a wrong; 7 later; 8 by hand
     after = run_autograder(root, {"answers.json": answers(**{"7": "O(t^2)", "9.a": 5})},
                            metadata(due="2020-01-01T00:00:00.000000-05:00"))
     assert "Twice 3 is 6." in by_number(after)["9.a"]["output"]
+    assert "Each step costs" in by_number(after)["7"]["output"]
 
 
 def test_instructor_unittests_are_all_kept(tmp_path):
@@ -345,8 +352,18 @@ def test_instructor_unittests_are_all_kept(tmp_path):
     (problem / "tests").mkdir()
     (problem / "tests" / "test_arith.py").write_text(INSTRUCTOR_TESTS, encoding="utf-8")
     root = unpack(build(problem, tmp_path / "u.zip"), tmp_path / "autograder")
+    before = run_autograder(root, {"answers.json": answers(), "helpers.py": HELPERS},
+                            metadata(email="alice@example.edu"))
+    # before the due date a test says how it ended, never the assertion's message
+    early = {t["name"]: t for t in before["tests"] if "extra_data" in t}
+    assert "5 != 6" not in early["mul multiplies"]["output"]
+    assert "Failed: AssertionError" in early["mul multiplies"]["output"]
+    assert "shown after the due date" in early["mul multiplies"]["output"]
+    assert "(a=1)" not in early["subtests"]["output"]
     data = run_autograder(root, {"answers.json": answers(), "helpers.py": HELPERS},
-                          metadata(email="alice@example.edu"))
+                          metadata(email="alice@example.edu", due="2020-01-01T00:00:00.000000-05:00"))
+    assert [t["score"] for t in data["tests"]] == [t["score"] for t in before["tests"]]
+    assert "5 != 6" in {t["name"]: t for t in data["tests"]}["mul multiplies"]["output"]
     unit = {t["name"]: t for t in data["tests"] if "extra_data" in t}
     status = {name: t["extra_data"]["unittest_status"] for name, t in unit.items()}
     assert status == {
@@ -391,3 +408,15 @@ def test_missing_student_module_keeps_test_points(tmp_path):
     assert sum(t["max_score"] for t in unit) == 2 + 3 + 1 + 4 + 1 + 2 + 5
     assert all(t["score"] == 0 and t["extra_data"]["unittest_status"] == "not_run" for t in unit)
     assert "No module named 'helpers'" in unit[0]["output"]
+
+
+def test_manual_questions_outline_beside_the_zip(demo_zip, tmp_path):
+    """Hand-graded parts become Gradescope manual questions: the instructor gets their outline
+    (in the spec's order, with points and rubric items); a problem without any gets none."""
+    outline = demo_zip.with_name("autograder-manual-questions.md")
+    text = outline.read_text(encoding="utf-8")
+    assert "Autograder points: 12." in text  # 13 minus the hand-graded part 8
+    assert "## 1. 8 " in text and "(1 point)" in text
+    assert "- +0.5: States that updates stay in the span of X" in text
+    code_demo = build(ROOT / "tests" / "problems" / "code-demo", tmp_path / "code.zip")
+    assert not code_demo.with_name("code-manual-questions.md").exists()

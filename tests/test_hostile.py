@@ -289,3 +289,15 @@ def _accept(server):
         return True
     except OSError:
         return False
+
+
+def test_the_graders_environment_never_reaches_student_code(tmp_path, monkeypatch):
+    """An API token in the grader's environment: student code dumps its own environment and
+    every /proc/*/environ it can open into its error messages; none of it may hold the token."""
+    token = "tok-HOSTILE-ENV-31c9"
+    monkeypatch.setenv("GRADER_API_TOKEN", token)
+    data, shown, elapsed, uids = run("read_environment.py", tmp_path)
+    assert_contained(data, shown, elapsed, uids)
+    assert token not in shown
+    text = feedback(data, "1")
+    assert "raised RuntimeError" in text and "PATH=/usr/local/bin:/usr/bin:/bin" in text

@@ -37,4 +37,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"wrote {built.path}: autograder for {built.problem_id} ({len(built.files)} files"
           + (f", {len(tests)} instructor test file(s)" if tests else "") + ")")
     print("Upload it in Gradescope: assignment > Configure Autograder > Zip file upload.")
+    if built.outline is not None:
+        print(f"wrote {built.outline}: the hand-graded parts, to add as manual questions "
+              "(Edit Outline) with their rubrics; the autograder's points cover the other parts only.")
     return 0

@@ -1,4 +1,11 @@
-"""Gradescope's results.json: one test per part, named by part id, with the spec's visibility."""
+"""Gradescope's results.json: one test per automatically graded part, named by part id, with
+the spec's visibility.
+
+Hand-graded (``manual``) parts are not tests: on Gradescope they are manual questions the
+instructor adds to the programming assignment (``grader gradescope`` writes their outline), so
+the autograder's points cover the automatic parts only and students never see a hand-graded
+part as "0.0 / 2.0".
+"""
 
 from __future__ import annotations
 
@@ -14,6 +21,8 @@ STATUS_WORD = {"correct": "passed", "partial": "failed", "incorrect": "failed", 
 def results(report: Report, *, execution_time: float | None = None) -> dict[str, Any]:
     tests = []
     for p in report.parts:
+        if p.type == "manual":
+            continue
         name = f"{p.id} {p.title}".strip() if p.title else f"Part {p.id}"
         output = p.feedback
         if p.expected is not None and p.revealed and p.status not in ("correct", "manual") \
@@ -25,13 +34,11 @@ def results(report: Report, *, execution_time: float | None = None) -> dict[str,
             "status": STATUS_WORD.get(p.status, "failed"), "output": output,
             "visibility": p.visibility,
         }
-        if p.status == "manual":
-            test.pop("status")
-            test["output"] = "Graded by hand. " + output
         tests.append(test)
     summary = [f"{report.title}: {report.score:g} / {report.max_score:g} points graded automatically."]
     if report.manual_points:
-        summary.append(f"{report.manual_points:g} point(s) are graded by hand later.")
+        summary.append(f"{report.manual_points:g} more point(s) are graded by hand later "
+                       "(not part of this score).")
     failed = [p.id for p in report.parts if p.status == "error" and p.visibility != "hidden"]
     if failed and not report.fatal:
         summary.append(f"The autograder failed on part(s) {', '.join(failed)}: not your fault, and your "

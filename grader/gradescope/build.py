@@ -32,6 +32,44 @@ class Built:
     path: Path
     files: list[str]
     problem_id: str
+    outline: Path | None = None  # the manual questions' outline, when the problem has any
+
+
+def _pts(x: float) -> str:
+    return f"{x:g} point" + ("" if x == 1 else "s")
+
+
+def manual_outline(problem, zip_name: str) -> str | None:
+    """What the instructor creates by hand on Gradescope: the autograder's points and one
+    manual question per hand-graded part (title, points, rubric items), in the spec's order."""
+    manual = [p for p in problem.parts if p.type == "manual"]
+    if not manual:
+        return None
+    auto = round(sum(p.points for p in problem.parts if p.type != "manual"), 6)
+    lines = [f"# {problem.id} on Gradescope: the assignment's outline", "",
+             f"Programming assignment \"{problem.title}\".", "",
+             f"1. Autograder points: {auto:g}. Upload `{zip_name}` (Configure Autograder > Zip file "
+             "upload); its tests cover the parts graded automatically, nothing else.",
+             f"2. Edit Outline: add these {len(manual)} manual question(s), worth "
+             f"{_pts(sum(p.points for p in manual))} together, in this order. Graders read the "
+             "student's answer in the submitted file.", ""]
+    for i, part in enumerate(manual, 1):
+        title = f"{part.id} {part.title}".strip()
+        lines += [f"## {i}. {title} ({_pts(part.points)})", ""]
+        if part.prompt.strip():
+            lines += [part.prompt.strip(), ""]
+        rubric = [r for r in part.options.get("rubric") or [] if isinstance(r, dict)]
+        if rubric:
+            total = sum(float(r.get("points", 0) or 0) for r in rubric)
+            cap = f" (the items add up to {_pts(total)}: set the score's ceiling to {part.points:g})" \
+                if total > part.points else ""
+            lines += [f"Rubric, positive scoring{cap}:", ""]
+            lines += [f"- +{float(r.get('points', 0) or 0):g}: {r.get('item', '')}" for r in rubric]
+            lines.append("")
+        reference = part.options.get("reference")
+        if reference:
+            lines += ["Reference answer (for graders; never shown to students):", "", str(reference).strip(), ""]
+    return "\n".join(lines).rstrip() + "\n"
 
 
 def repo_root() -> Path:
@@ -100,4 +138,9 @@ def build_zip(problem_dir: Path, out: Path, *, tests: Path | None = None,
         for name in sorted(entries):
             data, executable = entries[name]
             _add(zf, name, data, executable)
-    return Built(out, sorted(entries), problem.id)
+    outline_text = manual_outline(problem, out.name)
+    outline = None
+    if outline_text is not None:
+        outline = out.with_name(out.stem + "-manual-questions.md")
+        outline.write_text(outline_text, encoding="utf-8")
+    return Built(out, sorted(entries), problem.id, outline)

@@ -25,28 +25,29 @@ def _num(x: float) -> str:
     return f"{x:.4g}"
 
 
-def part_tests(report: Report, problem: Any, meta: Metadata, now: _dt.datetime) -> list[dict[str, Any]]:
-    """One test per part; a worked solution is added where showing it can no longer help."""
-    tests = report_results(report)["tests"]
+def past_deadline(problem: Any, meta: Metadata, now: _dt.datetime) -> bool:
     deadline = meta.deadline or getattr(problem, "due", None)
-    past_deadline = deadline is not None and now >= deadline
+    return deadline is not None and now >= deadline
+
+
+def part_tests(report: Report, problem: Any, meta: Metadata, now: _dt.datetime) -> list[dict[str, Any]]:
+    """One test per automatically graded part; worked solutions only after the deadline.
+
+    Nothing that states an answer is written before the deadline, whatever the test's
+    visibility: Gradescope hands every earlier results.json back to the next submission's
+    code (``previous_submissions[].results`` in submission_metadata.json), so an
+    ``after_due_date`` test is not hidden from a student's program. Regrading after the
+    deadline adds the expected answers and the solutions.
+    """
+    tests = report_results(report)["tests"]
+    if not past_deadline(problem, meta, now):
+        return tests
     by_id = {p.id: p for p in getattr(problem, "parts", [])}
     for test in tests:
         part = by_id.get(test.get("number"))
         solution = getattr(part, "solution", "") if part is not None else ""
-        if not solution or test["visibility"] == "hidden":
-            continue
-        # after_due_date tests are only shown once the deadline is past; visible ones at once.
-        if test["visibility"] == "after_due_date" or past_deadline:
+        if solution and test["visibility"] != "hidden":
             test["output"] = (test.get("output") or "") + f"\n\nWorked solution:\n{solution}"
-    concealed = [p for p in report.parts if not p.revealed and p.expected is not None
-                 and p.visibility != "hidden" and p.status not in ("correct", "manual")]
-    if concealed:  # results.json is written once: the answers go in a test shown after the deadline
-        tests.append({
-            "name": "Expected answers", "number": "answers", "score": 0.0, "max_score": 0.0,
-            "visibility": "after_due_date",
-            "output": "\n".join(f"{p.id}: {p.expected}" for p in concealed),
-        })
     return tests
 
 
@@ -71,9 +72,10 @@ def summary(tests: list[dict[str, Any]], report: Report | None, notes: list[str]
         pts = sum(t.get("max_score", 0.0) for t in later)
         which = f"{len(later)} more part(s)" if shown else f"All {len(later)} part(s)"
         lines.append(f"{which}, worth {_num(pts)} points, are graded now and shown after the due date.")
-    manual = [t for t in shown if "status" not in t and t.get("output", "").startswith("Graded by hand")]
-    if manual:
-        lines.append(f"{_num(sum(t.get('max_score', 0.0) for t in manual))} point(s) are graded by hand later.")
+    if report is not None and report.manual_points:
+        manual = [p for p in report.parts if p.type == "manual"]
+        lines.append(f"{_num(report.manual_points)} more point(s) in {len(manual)} question(s) are graded "
+                     "by hand on Gradescope (not part of this score).")
     lines.extend(notes)
     return "\n".join(lines)
 
@@ -108,6 +110,8 @@ def crash_results(message: str, problem: Any = None, execution_time: float | Non
             f"tell them, and submit again later.\nDetails: {message}")
     tests = []
     for part in getattr(problem, "parts", []) or []:
+        if part.type == "manual":
+            continue
         tests.append({"name": f"{part.id} {part.title}".strip() if part.title else f"Part {part.id}",
                       "number": part.id, "score": 0.0, "max_score": part.points, "status": "failed",
                       "output": "not graded: internal error of the autograder",

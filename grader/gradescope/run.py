@@ -29,7 +29,8 @@ CONFIG = "gradescope.json"
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m grader.gradescope.run", description=__doc__.splitlines()[0])
     parser.add_argument("--root", help=f"Gradescope's folder (default: $GRADER_AUTOGRADER_ROOT or {DEFAULT_ROOT})")
-    parser.add_argument("--problem", help="the problem folder (default: from <root>/source/gradescope.json)")
+    parser.add_argument("--source", help="the unpacked zip (default: <root>/source)")
+    parser.add_argument("--problem", help="the problem folder (default: from <source>/gradescope.json)")
     parser.add_argument("--now", help="grading time, ISO 8601 (default: the clock); for tests")
     return parser.parse_args(argv)
 
@@ -63,7 +64,8 @@ def grade_on_gradescope(root: Path, args: argparse.Namespace, log: list[str], st
     from grader.spec import load_problem
 
     start = state["start"]
-    source = root / "source"
+    source = Path(args.source) if args.source else root / "source"
+    _close_to_students(root)
     config = read_config(source)
     folder = problem_folder(source, config, args.problem)
     problem = load_problem(folder)
@@ -81,9 +83,12 @@ def grade_on_gradescope(root: Path, args: argparse.Namespace, log: list[str], st
     submission = root / "submission"
     sub = load_submission(submission, meta.student_id, private=[problem.folder])
     deadline = meta.deadline or problem.due
+    reveal = deadline is not None and now >= deadline
     try:  # before the deadline, feedback does not state the answers (show_expected)
-        report = grade(problem, sub, reveal=deadline is not None and now >= deadline)
+        report = grade(problem, sub, reveal=reveal)
     finally:
+        for warning in getattr(sub.runtime, "warnings", None) or []:
+            log.append(f"sandbox: {warning}")
         sub.close()
     for failure in report.failures:  # stdout is for instructors only: the traceback goes there
         log.append(f"GRADER FAILURE on {failure}")
@@ -91,9 +96,23 @@ def grade_on_gradescope(root: Path, args: argparse.Namespace, log: list[str], st
     folder_tests = tests_dir(problem.folder)
     if folder_tests is not None:
         timeout = float(config.get("unittest_timeout") or DEFAULT_TIMEOUT)
-        instructor = run_instructor_tests(folder_tests, submission, timeout=timeout)
+        instructor = run_instructor_tests(folder_tests, submission, timeout=timeout,
+                                          hide=[problem.folder, source], reveal=reveal)
         log.extend(instructor.log)
     return assemble(report, problem, meta, now, instructor, execution_time=time.monotonic() - start)
+
+
+def _close_to_students(root: Path) -> None:
+    """As root: Gradescope's metadata (it holds earlier results) and the results folder are
+    for the grader only. Student code never sees them where it gets a whitelist root; where it
+    does not (a container without CAP_SYS_ADMIN) they lose every permission of others."""
+    if os.geteuid() != 0:
+        return
+    for path, mode in ((root / "submission_metadata.json", 0o600), (root / "results", 0o700)):
+        try:
+            os.chmod(path, mode)
+        except OSError:
+            pass
 
 
 def main(argv: list[str] | None = None) -> int:

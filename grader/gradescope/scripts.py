@@ -24,7 +24,7 @@ def requirements() -> str:
 
 SETUP_SH = r"""#!/usr/bin/env bash
 # Gradescope runs this once, as root, on its Ubuntu 22.04 image (Python 3.10) when the
-# autograder is built. It installs the grader and the pinned versions in requirements.txt into
+# autograder is built (from any working folder: paths are relative to this file). It installs the grader and the pinned versions in requirements.txt into
 # .venv beside this file (through install.sh, the repository's own setup script), creates the
 # unprivileged user grader-student that student code runs as, makes the problem (reference
 # solvers) unreadable to that user, and proves the reference solution scores full marks.
@@ -45,26 +45,38 @@ fi
 
 "$here/.venv/bin/python" -c "import grader, numpy, yaml, sympy, gradescope_utils"
 "$here/.venv/bin/grader" validate "$here/$problem"
+# Refuse loudly (a failed image build) if student code would not be isolated in this container.
+"$here/.venv/bin/python" -m grader.gradescope.preflight "$here/$problem"
 echo "setup.sh: autograder for $problem ready"
 """
 
 RUN_AUTOGRADER = r"""#!/usr/bin/env bash
-# Gradescope runs this for every submission (as root, from any folder). It grades
+# Gradescope runs this for every submission, as root, from /autograder (its image build copies
+# it to /autograder/run_autograder; the zip itself is in /autograder/source). It grades
 # $root/submission and writes $root/results/results.json, and it always leaves a valid
-# results.json behind, even if the grader could not start.
+# results.json behind, even if the grader could not start. It works from any working folder,
+# as the copy and in place (/autograder/source/run_autograder).
 #   GRADER_AUTOGRADER_ROOT  Gradescope's folder (default /autograder)
-#   GRADER_PYTHON           the interpreter (default: .venv/bin/python beside this file)
+#   GRADER_PYTHON           the interpreter (default: .venv/bin/python of the unpacked zip)
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="${GRADER_AUTOGRADER_ROOT:-/autograder}"
-py="${GRADER_PYTHON:-$here/.venv/bin/python}"
+# The unpacked zip: beside this script (in place), else <root>/source (the copy).
+if [ -f "$here/gradescope.json" ]; then
+  source_dir="$here"
+elif [ -f "$here/source/gradescope.json" ]; then
+  source_dir="$here/source"
+else
+  source_dir="$root/source"
+fi
+py="${GRADER_PYTHON:-$source_dir/.venv/bin/python}"
 results="$root/results/results.json"
 mkdir -p "$root/results"
-export PYTHONPATH="$here${PYTHONPATH:+:$PYTHONPATH}"
-cd "$here" || exit 0
+export PYTHONPATH="$source_dir${PYTHONPATH:+:$PYTHONPATH}"
+cd "$source_dir" 2>/dev/null || cd / || exit 0
 
 status=0
 if [ -x "$py" ] || command -v "$py" >/dev/null 2>&1; then
-  "$py" -m grader.gradescope.run --root "$root" || status=$?
+  "$py" -m grader.gradescope.run --root "$root" --source "$source_dir" || status=$?
 else
   echo "run_autograder: no Python at $py (did setup.sh fail?)"
   status=127

@@ -1,6 +1,7 @@
 """Child process: run an instructor's gradescope-utils tests through JSONTestRunner.
 
-Run as ``python -I unittest_child.py TESTS_DIR OUT_FILE WORK_DIR``. It imports nothing from
+Run as ``python -I unittest_child.py TESTS_DIR OUT WORK_DIR`` (OUT: a file, or ``fd:N`` for an
+inherited file descriptor). It imports nothing from
 the grader (``-I`` keeps the script's folder and the environment off ``sys.path``), imports its
 own dependencies before the student's folder goes on ``sys.path`` (a student's ``unittest.py``
 cannot replace them), and streams one JSON line per event to OUT_FILE, so the parent keeps
@@ -128,6 +129,14 @@ class KeepEveryResult(JSONTestResult):
             record["status"] = "failed"
             if "score" in record and (status != "subtest_failed" or self.getScore(test) is None):
                 record["score"] = 0.0
+        # What may be shown before the due date: the outcome, never an assertion's message or
+        # the test's printed output (they may state the expected values).
+        brief = list(lines[:1]) if note else []
+        if failures:
+            brief.append(f"{len(failures)} subtest(s) failed.")
+        if err is not None:
+            brief.append(f"{'Failed' if status == 'failed' else 'Error'}: {err[0].__name__}")
+        record["brief"] = "\n".join(brief)
         if lines:
             text = record.get("output", "")
             record["output"] = _clip("\n".join(lines) + ("\n\n" + text if text else ""))
@@ -151,7 +160,10 @@ def _plan(suite, probe: KeepEveryResult) -> None:
 def main(argv: list[str]) -> int:
     global _write
     tests_dir, out_file, work_dir = argv[1], argv[2], argv[3]
-    out = open(out_file, "a", encoding="utf-8")
+    if out_file.startswith("fd:"):
+        out = os.fdopen(int(out_file[3:]), "a", encoding="utf-8")
+    else:
+        out = open(out_file, "a", encoding="utf-8")
 
     def write(record: dict) -> None:
         out.write(json.dumps(record, default=str) + "\n")

@@ -102,75 +102,198 @@ def static_plan(folder: Path) -> dict[str, dict[str, Any]]:
 
 # ------------------------------------------------------------------ running
 
-def _sandbox_ids() -> tuple[int, int] | None:
-    """(uid, gid) of the sandbox user when we are root; None when not root."""
+MAX_COPY_BYTES = 64 * 1024 * 1024  # a submission folder larger than this is not copied whole
+
+
+def _student_ids() -> tuple[int, int] | None:
+    """(uid, gid) the tests run as when we are root: a uid of their own, like the sandbox's
+    children (uid_base + our pid: no sandbox child can hold that pid while we live)."""
     if os.geteuid() != 0:
         return None
-    import pwd
+    from grader.sandbox.limits import SandboxConfig
 
-    for name in (SANDBOX_USER, "nobody"):
-        try:
-            entry = pwd.getpwnam(name)
-            return entry.pw_uid, entry.pw_gid
-        except KeyError:
+    uid = SandboxConfig().uid_base + os.getpid()
+    return uid, uid
+
+
+def _gather(submission: Path, tests: Path) -> dict[str, bytes]:
+    """The files the test process gets, by path relative to its scratch folder: the
+    submission (never following a student's links), the tests and the runner script."""
+    files: dict[str, bytes] = {"runner/unittest_child.py": CHILD.read_bytes()}
+    total = 0
+    for base, prefix in ((Path(submission), "work"), (Path(tests), "tests")):
+        if not base.is_dir():
             continue
-    return 65534, 65534
+        for path in sorted(base.rglob("*")):
+            rel = path.relative_to(base)
+            if any(p in ("__pycache__",) for p in rel.parts) or path.is_symlink() or not path.is_file():
+                continue
+            if any(parent.is_symlink() for parent in path.parents if base in parent.parents):
+                continue
+            try:
+                data = path.read_bytes()
+            except OSError:
+                continue
+            total += len(data)
+            if total > MAX_COPY_BYTES:
+                break
+            files[f"{prefix}/{rel.as_posix()}"] = data
+    files.setdefault("work/.keep", b"")
+    files.setdefault("tests/.keep", b"")
+    return files
 
 
-def _copy_submission(src: Path, dst: Path) -> None:
-    dst.mkdir(parents=True)
-    if not src.is_dir():
-        return
-    for item in src.iterdir():
-        target = dst / item.name
-        try:
-            if item.is_symlink():
-                continue  # never follow a student's links out of their folder
-            if item.is_dir():
-                shutil.copytree(item, target, symlinks=True)
+def _runtime_paths(python: str) -> list[str]:
+    paths = {sys.prefix, sys.base_prefix, sys.exec_prefix,
+             *[p for p in sys.path if p.endswith("-packages")]}
+    return sorted(paths | {str(Path(python).resolve().parent)})
+
+
+def unreachable_for(uid: int, gid: int, paths: list[str]) -> list[str]:
+    """Folders on the way to ``paths`` that ``uid`` (no supplementary groups) may not enter."""
+    blocked = []
+    for raw in paths:
+        path = Path(raw).resolve()
+        for folder in [*reversed(path.parents), path]:
+            try:
+                st = folder.stat()
+            except OSError:
+                break
+            if st.st_uid == uid:
+                ok = st.st_mode & 0o100
+            elif st.st_gid == gid:
+                ok = st.st_mode & 0o010
             else:
-                shutil.copy2(item, target)
-        except OSError:
-            continue
+                ok = st.st_mode & 0o001
+            if not ok:
+                if str(folder) not in blocked:
+                    blocked.append(str(folder))
+                break
+    return blocked
+
+
+def _hide_paths(folder: Path, extra: list) -> list[str]:
+    from grader.sandbox.session import default_hide_paths
+
+    paths = [str(Path(folder).resolve()), *(str(Path(p).resolve()) for p in extra), *default_hide_paths()]
+    out: list[str] = []
+    for p in paths:
+        if p not in out and os.path.isdir(p):
+            out.append(p)
+    return out
+
+
+def _preexec(files: dict[str, bytes], scratch: str, ids: tuple[int, int], hide: list[str],
+             runtime: list[str], mountns: bool, timeout: float, events_fd: int):
+    """What the forked test process does before exec: isolate itself as a sandbox child does
+    (namespaces and a whitelist root where the OS allows, see docs/sandbox.md), write its
+    files, become its own uid for good and take the sandbox's rlimits. Any failure here
+    aborts the exec: the tests then do not run, never as root."""
+    from grader.sandbox import limits, namespaces, users
+
+    def run() -> None:
+        done: set = set()
+        warnings: list[str] = []
+        if mountns:
+            staging = os.path.join(os.path.dirname(scratch), os.path.basename(scratch) + "-stage")
+            os.mkdir(staging, 0o700)
+            done, warnings = namespaces.isolate(False, hide, 64, runtime, staging)
+        if not os.path.isdir(os.path.dirname(scratch)):  # a private /tmp: make the way again
+            os.makedirs(os.path.dirname(scratch), 0o711)
+        os.mkdir(scratch, 0o700)
+        uid, gid = ids
+        for rel, data in files.items():
+            target = os.path.join(scratch, rel)
+            parent = os.path.dirname(target)
+            if not os.path.isdir(parent):
+                os.makedirs(parent, 0o700)
+            with open(target, "wb") as fh:
+                fh.write(data)
+        for dirpath, dirnames, filenames in os.walk(scratch):
+            for name in [*dirnames, *filenames]:
+                os.lchown(os.path.join(dirpath, name), uid, gid)
+        os.lchown(scratch, uid, gid)
+        os.chdir(os.path.join(scratch, "work"))
+        users.drop_privileges(uid, gid)
+        namespaces.prctl(namespaces.PR_SET_NO_NEW_PRIVS, 1)
+        namespaces.prctl(namespaces.PR_SET_PDEATHSIG, signal.SIGKILL)
+        config = limits.SandboxConfig(cpu_seconds=int(timeout) + 5, max_procs=64, max_open_files=256,
+                                      max_file_mb=64)
+        warnings += limits.apply_rlimits(config, True)
+        os.write(events_fd, (json.dumps({"kind": "isolation", "done": sorted(done),
+                                         "warnings": warnings}) + "\n").encode())
+
+    return run
 
 
 def run_instructor_tests(folder: Path, submission: Path, *, timeout: float = DEFAULT_TIMEOUT,
-                         python: str | None = None) -> InstructorRun:
+                         python: str | None = None, hide: list | tuple = (),
+                         reveal: bool = True) -> InstructorRun:
+    """Run the tests in ``folder`` against a copy of ``submission``.
+
+    As root they run as a uid of their own, with the sandbox's isolation (namespaces and a
+    whitelist root where the OS allows; otherwise the hidden folders lose their "other"
+    permissions), its rlimits and a minimal environment, and every process of that uid is
+    killed afterwards. ``reveal`` False (before the due date): a test's output says only how
+    it ended, never an assertion's message or what the test printed.
+    """
     run = InstructorRun()
-    scratch = Path(tempfile.mkdtemp(prefix="grader-unittests-"))
+    folder = Path(folder)
+    python = python or sys.executable
+    holder = Path(tempfile.mkdtemp(prefix="grader-unittests-"))
+    os.chmod(holder, 0o711)  # the tests' uid may pass through to its own folder, not list it
+    scratch = str(holder / "run")
+    events_path, log_path = holder / "events.jsonl", holder / "output.txt"
+    ids = _student_ids()
+    code, timed_out, elapsed = -1, False, 0.0
     try:
-        work, tests, out = scratch / "work", scratch / "tests", scratch / "events.jsonl"
-        _copy_submission(Path(submission), work)
-        shutil.copytree(folder, tests, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-        out.touch()
-        ids = _sandbox_ids()
-        extra: dict[str, Any] = {}
+        files = _gather(Path(submission), Path(folder))
+        env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": f"{scratch}/work", "LANG": "C.UTF-8",
+               "PYTHONDONTWRITEBYTECODE": "1", "GRADER_SUBMISSION_DIR": f"{scratch}/work"}
+        events = open(events_path, "ab")
+        efd = events.fileno()
+        argv = [python, "-I", f"{scratch}/runner/unittest_child.py", f"{scratch}/tests", f"fd:{efd}",
+                f"{scratch}/work"]
+        refused = None
+        preexec = None
         if ids is not None:
-            for path in [scratch, *scratch.rglob("*")]:
-                try:
-                    os.lchown(path, *ids)
-                except OSError:
-                    pass
-            extra = {"user": ids[0], "group": ids[1], "extra_groups": []}
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(work), "LANG": "C.UTF-8",
-               "PYTHONDONTWRITEBYTECODE": "1", "GRADER_SUBMISSION_DIR": str(work)}
-        log_file = scratch / "output.txt"
+            hidden = _hide_paths(folder, list(hide))
+            runtime = _runtime_paths(python)
+            mountns = _mount_namespaces()
+            if not mountns:
+                from grader.sandbox.namespaces import split_hidden
+
+                for path in split_hidden(hidden, runtime):
+                    _take_other_access(path, run)
+                blocked = unreachable_for(ids[0], ids[1], [python, *runtime])
+                if blocked:
+                    refused = (f"the sandbox user cannot reach the Python installation ({', '.join(blocked)} "
+                               "is closed to other users); the tests were not run, rather than run as root")
+            preexec = _preexec(files, scratch, ids, hidden, runtime, mountns, timeout, efd)
+        else:
+            _write_tree(files, scratch)
+        if refused:
+            events.close()
+            run.log.append("INSTRUCTOR TESTS NOT RUN: " + refused)
+            run.student_notes.append("The instructor's tests could not be run because of a problem with the "
+                                     "autograder (not your code); please tell your instructor.")
+            _merge(run, [], static_plan(folder), timed_out=False, timeout=timeout, code=-1,
+                   reason="internal error of the autograder: " + refused, reveal=reveal)
+            return run
         started = time.monotonic()
-        with open(log_file, "wb") as log:
-            argv = [python or sys.executable, "-I", str(CHILD), str(tests), str(out), str(work)]
-            common = dict(cwd=str(work), env=env, stdin=subprocess.DEVNULL, stdout=log,
-                          stderr=subprocess.STDOUT, start_new_session=True)
+        with events, open(log_path, "wb") as log:
             try:
-                proc = subprocess.Popen(argv, **common, **extra)
-            except PermissionError:
-                if not extra:
-                    raise
-                # The interpreter is not reachable by the sandbox user (a venv under /root, say):
-                # run as ourselves rather than not at all. On Gradescope setup.sh makes it reachable.
-                run.log.append(f"instructor tests: {argv[0]} cannot be run as uid {ids[0]}; "
-                               "running them as the grader's own user")
-                proc = subprocess.Popen(argv, **common)
-            timed_out = False
+                proc = subprocess.Popen(argv, cwd="/", env=env, stdin=subprocess.DEVNULL, stdout=log,
+                                        stderr=subprocess.STDOUT, start_new_session=True,
+                                        pass_fds=(efd,), preexec_fn=preexec)
+            except (OSError, subprocess.SubprocessError) as exc:
+                run.log.append(f"INSTRUCTOR TESTS NOT RUN: the test process could not start safely ({exc})")
+                run.student_notes.append("The instructor's tests could not be run because of a problem with "
+                                         "the autograder (not your code); please tell your instructor.")
+                _merge(run, [], static_plan(folder), timed_out=False, timeout=timeout, code=-1,
+                       reason="internal error of the autograder: the test process could not start",
+                       reveal=reveal)
+                return run
             try:
                 code = proc.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
@@ -178,16 +301,66 @@ def run_instructor_tests(folder: Path, submission: Path, *, timeout: float = DEF
                 _kill_group(proc)
                 code = proc.wait()
         elapsed = time.monotonic() - started
-        events = _read_events(out)
-        text = log_file.read_bytes()[:20000].decode("utf-8", "replace")
+        if ids is not None:
+            _sweep(ids[0], run)
+        events_list = _read_events(events_path)
+        for event in events_list:
+            if event.get("kind") == "isolation":
+                run.log.append(f"instructor tests: uid {ids[0] if ids else os.getuid()}, isolation "
+                               f"{', '.join(event.get('done') or []) or 'permissions only'}")
+                for warning in event.get("warnings") or []:
+                    run.log.append(f"instructor tests: {warning}")
+        text = log_path.read_bytes()[:20000].decode("utf-8", "replace")
         run.log.append(f"instructor tests: exit status {code} after {elapsed:.1f}s"
                        + (f" (killed at the {timeout:g}s limit)" if timed_out else ""))
         if text.strip():
             run.log.append(text)
-        _merge(run, events, static_plan(folder), timed_out=timed_out, timeout=timeout, code=code)
+        _merge(run, events_list, static_plan(folder), timed_out=timed_out, timeout=timeout, code=code,
+               reveal=reveal)
     finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+        shutil.rmtree(holder, ignore_errors=True)
     return run
+
+
+def _write_tree(files: dict[str, bytes], scratch: str) -> None:
+    for rel, data in files.items():
+        target = Path(scratch) / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+
+
+def _mount_namespaces() -> bool:
+    """Whether this machine lets root make mount namespaces (not in Docker's default mode)."""
+    try:
+        from grader.sandbox.forkserver import get_server
+
+        return bool(get_server().caps.get("mountns"))
+    except Exception:  # noqa: BLE001 - then assume the weaker mode
+        return False
+
+
+def _take_other_access(path: str, run: InstructorRun) -> None:
+    try:
+        st = os.stat(path)
+        if st.st_mode & 0o007:
+            os.chmod(path, st.st_mode & ~0o007)
+            run.log.append(f"instructor tests: no mount namespace: removed other users' access to {path}")
+    except OSError as exc:
+        run.log.append(f"instructor tests: could not hide {path}: {exc}")
+
+
+def _sweep(uid: int, run: InstructorRun) -> None:
+    """Kill every process of the tests' uid (a test may have started some) and check."""
+    from grader.sandbox.users import kill_uid, processes_of
+
+    for _ in range(20):
+        if not processes_of(uid):
+            return
+        kill_uid(uid)
+        time.sleep(0.01)
+    left = processes_of(uid)
+    if left:
+        run.log.append(f"instructor tests: processes {left} of uid {uid} could not be killed")
 
 
 def _kill_group(proc: subprocess.Popen) -> None:
@@ -223,9 +396,18 @@ def _number(value: Any) -> float | None:
     return float(value) if value == value and abs(value) != float("inf") else None
 
 
-def _clean(record: dict[str, Any]) -> dict[str, Any]:
-    """A result line as a Gradescope test: known keys only, scores within [0, max_score]."""
+def _clean(record: dict[str, Any], reveal: bool = True) -> dict[str, Any]:
+    """A result line as a Gradescope test: known keys only, scores within [0, max_score].
+
+    ``reveal`` False: only the outcome (``brief``), since an assertion's message or what the
+    test printed may state the expected values, and results.json comes back to student code
+    in a later submission's metadata (``previous_submissions[].results``)."""
     test: dict[str, Any] = {"name": str(record.get("name") or record.get("id") or "instructor test")}
+    if not reveal and "brief" in record:
+        brief = str(record.get("brief") or "")
+        if record.get("output") and str(record.get("output")).strip() != brief.strip():
+            brief = (brief + "\n" if brief else "") + "The details are shown after the due date."
+        record = {**record, "output": brief}
     top = _number(record.get("max_score"))
     score = _number(record.get("score"))
     test["score"] = 0.0 if score is None else max(0.0, score if top is None else min(score, top))
@@ -262,7 +444,8 @@ def _fixture_target(description: str) -> str:
 
 
 def _merge(run: InstructorRun, events: list[dict[str, Any]], static: dict[str, dict[str, Any]], *,
-           timed_out: bool, timeout: float, code: int) -> None:
+           timed_out: bool, timeout: float, code: int, reason: str | None = None,
+           reveal: bool = True) -> None:
     plan: dict[str, dict[str, Any]] = {}
     results: dict[str, dict[str, Any]] = {}
     fixtures: list[tuple[str, str]] = []
@@ -294,23 +477,27 @@ def _merge(run: InstructorRun, events: list[dict[str, Any]], static: dict[str, d
         if test_id in results:
             if test_id.startswith(prefix) and any(t.startswith(test_id[len(prefix):] + ".") for t in static):
                 continue  # replaced by that module's tests, each listed as not run
-            run.tests.append(_clean(results[test_id]))
+            run.tests.append(_clean(results[test_id], reveal))
             continue
         if entry.get("leaderboard"):
             continue
         module = test_id.split(".")[0]
-        reason = next((f"{target.split('.')[-1]}'s set-up failed ({error})" for target, error in fixtures
-                       if test_id.startswith(target + ".")), None)
-        if reason is None and module in import_errors:
-            reason = f"the test file {module}.py could not be imported ({import_errors[module]})"
-        if reason is None and timed_out:
-            reason = f"the instructor tests hit their time limit of {timeout:g} s"
-        if reason is None and not finished:
-            reason = f"the test process ended early (exit status {code})"
-        run.tests.append(_not_run(test_id, entry, reason or "not reached"))
+        why = next((f"{target.split('.')[-1]}'s set-up failed ({error})" for target, error in fixtures
+                    if test_id.startswith(target + ".")), None)
+        if why is None and module in import_errors:
+            why = f"the test file {module}.py could not be imported ({import_errors[module]})"
+        if why is None and reason:
+            why = reason
+        if why is None and timed_out:
+            why = f"the instructor tests hit their time limit of {timeout:g} s"
+        if why is None and not finished:
+            why = f"the test process ended early (exit status {code})"
+        run.tests.append(_not_run(test_id, entry, why or "not reached"))
     for test_id, record in results.items():
         if test_id not in plan:
-            run.tests.append(_clean(record))
+            run.tests.append(_clean(record, reveal))
+    if reason:
+        return
     if timed_out:
         run.student_notes.append(f"The instructor's tests were stopped after {timeout:g} s; "
                                  "tests that had not finished earn no points.")

@@ -41,22 +41,25 @@ def submission_files(folder: Path, private: list[Path] | tuple = (),
 
 
 def load_submission(path: str | Path, student_id: str | None = None,
-                    private: list[Path] | tuple = ()) -> Submission:
-    """Read a submission. `private` folders (the problem's) are hidden from student code."""
+                    private: list[Path] | tuple = (), hide: list[Path] | tuple = ()) -> Submission:
+    """Read a submission. `private` folders (the problem's) are hidden from student code, and a
+    file of theirs is never read as the student's; `hide` folders (classmates' files, reports)
+    are only hidden from student code."""
     path = Path(path)
-    sub = Submission(source=str(path), student_id=student_id, private=[Path(p) for p in private])
+    instructor = [Path(p) for p in private]
+    sub = Submission(source=str(path), student_id=student_id, private=instructor + [Path(p) for p in hide])
     try:
         is_dir = stat.S_ISDIR(os.stat(path).st_mode)  # one stat: a class has a thousand of these
     except (OSError, ValueError):
         sub.fatal = f"{path.name}: file not found"
         return sub
-    why = refusal(path, sub.private)
+    why = refusal(path, instructor)
     if why is not None:
         sub.fatal = f"skipped: {why}"
         return sub
     if is_dir:
         refused: list[str] = []
-        files = submission_files(path, sub.private, refused)
+        files = submission_files(path, instructor, refused)
         sub.messages.extend(f"skipped: {why}" for why in refused)
         if not files:
             sub.fatal = "; ".join(sub.messages) if refused else (
