@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from grader.loaders.json_latex import describe, repair
 from grader.types.numeric import WrittenFloat
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -26,8 +27,13 @@ def _constant(name: str) -> float:
     return {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}[name]
 
 
-def read_json_answers(path: Path, *, max_bytes: int = MAX_BYTES) -> dict[str, Any]:
-    """{"answers": {...}} or a bare {"part": value} mapping -> {part id: value}."""
+def read_json_answers(path: Path, *, max_bytes: int = MAX_BYTES,
+                      notes: list[str] | None = None) -> dict[str, Any]:
+    """{"answers": {...}} or a bare {"part": value} mapping -> {part id: value}.
+
+    LaTeX with single backslashes is read with the backslash kept (see json_latex); each
+    such repair is said in `notes`, with the fix.
+    """
     name = path.name
     try:
         with open(path, "rb") as fh:
@@ -54,6 +60,7 @@ def read_json_answers(path: Path, *, max_bytes: int = MAX_BYTES) -> dict[str, An
                          f"save the file as UTF-8") from None
     if not text.strip():
         raise Unreadable(f"{name}: the file is empty; expected {{\"answers\": {{\"<part id>\": <value>}}}}")
+    text, fixes = repair(text)
     try:
         doc = json.loads(text, parse_float=WrittenFloat, parse_int=_parse_int, parse_constant=_constant)
     except RecursionError:
@@ -66,7 +73,10 @@ def read_json_answers(path: Path, *, max_bytes: int = MAX_BYTES) -> dict[str, An
     depth = _depth(doc) if text.count("[") + text.count("{") > MAX_DEPTH else 0
     if depth > MAX_DEPTH:
         raise Unreadable(f"{name}: nested {depth} levels deep; answers are read up to {MAX_DEPTH} levels")
-    return answers_mapping(doc, name)
+    answers = answers_mapping(doc, name)
+    if fixes and notes is not None:
+        notes.extend(describe(name, fixes))
+    return answers
 
 
 def answers_mapping(doc: Any, name: str) -> dict[str, Any]:

@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from grader.types.base import AnswerType, Invalid, Option, PartContext, Verdict, describe_value, register
+from grader.types.latex_text import has_latex, plain_math
 from grader.types.numeric import fmt, to_number, tolerance_text
 
 MAX_ELEMENTS = 1_000_000
@@ -63,18 +64,63 @@ def _flatten(raw: Any, out: list, path: str) -> None:
 def _text_to_list(text: str) -> Any:
     """'[[1, 2], [3, 4]]' (JSON) or '1 2; 3 4' (rows separated by ';' or new lines)."""
     stripped = text.strip()
+    if has_latex(stripped) and len(stripped) <= 200_000:  # $\\begin{bmatrix}...$, "w_1 = [...]"
+        stripped = plain_math(stripped)
     if len(stripped) > 200_000:
         raise Invalid("the text is too long to be an array")
     if stripped.startswith("["):
         try:
             return json.loads(stripped)
         except (ValueError, RecursionError):
-            raise Invalid(f"expected an array, got text that is not a valid list: {stripped[:40]!r}") from None
+            pass
+        nested = _bracketed(stripped)  # [1/3, sqrt(2)]: cells the number reader takes
+        if nested is not None:
+            return nested
+        raise Invalid(f"expected an array, got text that is not a valid list: {stripped[:40]!r}") from None
     rows = [r for r in re.split(r"[;\n]", stripped) if r.strip()]
     if not rows:
         raise Invalid("expected an array, got empty text")
     table = [[c for c in re.split(r"[,\s]+", r.strip()) if c] for r in rows]
     return table[0] if len(table) == 1 else table
+
+
+def _bracketed(text: str) -> Any:
+    """'[[1/3, (1/3)*(100)], [0, 1]]' -> nested lists of cell texts; None if not that form."""
+    stack: list[list] = []
+    top: list | None = None
+    cell = ""
+    depth = 0  # parentheses inside a cell
+    for ch in text:
+        if ch == "[" and depth == 0:
+            if len(stack) > 32:
+                return None
+            stack.append([])
+            cell = ""
+        elif ch == "]" and depth == 0:
+            if not stack:
+                return None
+            done = stack.pop()
+            if cell.strip():
+                done.append(cell.strip())
+            cell = ""
+            if stack:
+                stack[-1].append(done)
+            elif top is None:
+                top = done
+            else:
+                return None
+        elif ch == "," and depth == 0:
+            if not stack:
+                return None
+            if cell.strip():
+                stack[-1].append(cell.strip())
+            cell = ""
+        else:
+            if not stack and not ch.isspace():
+                return None
+            depth += (ch == "(") - (ch == ")")
+            cell += ch
+    return top if not stack else None
 
 
 def shape_text(shape) -> str:

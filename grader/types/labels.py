@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from grader.types.base import Invalid, PartContext, describe_value
+from grader.types.latex_text import strip_math
 
 OPTION_KEYS = {"label", "text", "points", "correct", "feedback"}
 
@@ -74,7 +75,7 @@ def pick(raw: Any, ctx: PartContext, options: list[Choice]) -> str:
     if not isinstance(raw, str):
         raise Invalid(f"expected an option label such as {options[0].label!r}, got {describe_value(raw)}")
     cs = bool(ctx.opt("case_sensitive"))
-    token = _norm(raw, cs)
+    token = _norm(strip_math(raw), cs)
     if len(token) > 2000:
         raise Invalid("expected an option label, got a very long text")
     bare = re.sub(r"^[\(\[]?\s*([^\s\)\]]+)\s*[\)\]]?$", r"\1", token)
@@ -82,7 +83,11 @@ def pick(raw: Any, ctx: PartContext, options: list[Choice]) -> str:
         if _norm(option.label, cs) in (token, bare):
             return option.label
     for option in options:
-        if option.text and _norm(option.text, cs) == token:
+        if option.text and token in (_norm(option.text, cs), _norm(strip_math(option.text), cs)):
+            return option.label
+    written = _norm(raw, cs)  # an option text that is itself LaTeX, written as in the spec
+    for option in options:
+        if option.text and _norm(option.text, cs) == written:
             return option.label
     labels = ", ".join(o.label for o in options)
     raise Invalid(f"{raw[:40]!r} is not one of the options ({labels})")
@@ -91,7 +96,7 @@ def pick(raw: Any, ctx: PartContext, options: list[Choice]) -> str:
 def picks(raw: Any, ctx: PartContext, options: list[Choice]) -> list[str]:
     """A list of labels, or a string 'A, C' / 'A and C' / 'AC' (single-letter labels)."""
     if isinstance(raw, str):
-        text = raw.strip()
+        text = strip_math(raw).strip()
         if not text:
             return []
         parts = [p for p in re.split(r"\s*(?:,|;|\band\b|&|\s)\s*", text) if p]

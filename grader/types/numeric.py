@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from grader.types.base import Invalid, describe_value
+from grader.types.latex_text import has_latex, plain_math
 
 MAX_NUMBER_TEXT = 200
 
@@ -176,6 +177,8 @@ def to_number(raw: Any, *, fractions: bool = True, constants: bool = False, what
             raise Invalid(f"expected {what}, got an infinite value")
         return raw
     if isinstance(raw, str):
+        if has_latex(raw):  # "$\\frac{1}{3}$", "r_d = 15": LaTeX as students write it
+            raw = plain_math(raw)
         try:
             value = parse_number_text(raw, fractions=fractions, constants=constants)
         except ValueError as exc:

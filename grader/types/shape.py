@@ -6,12 +6,15 @@ import re
 from typing import Any
 
 from grader.types.base import AnswerType, Invalid, Option, PartContext, Verdict, describe_value, register
+from grader.types.latex_text import has_latex, plain_math
 
 MAX_RANK = 16
 
 
 def to_shape(raw: Any) -> tuple[int, ...]:
     if isinstance(raw, str):
+        if has_latex(raw) and len(raw) <= 10_000:  # "$[32, 128, 26, 26]$", "$32 \\times 128$"
+            raw = plain_math(raw)
         text = raw.strip().strip("()[]")
         if len(text) > 400:
             raise Invalid("expected a shape such as [32, 128, 26, 26], got a very long text")
