@@ -28,6 +28,8 @@ def submission_files(folder: Path) -> list[Path]:
         rel = path.relative_to(folder)
         if any(part.startswith(".") or part in SKIP_DIRS for part in rel.parts):
             continue
+        if path.suffix.lower() in (".md", ".tex") and path.stem.lower().startswith("readme"):
+            continue  # a read-me (the bundle's own) is not an answer sheet
         if path.suffix.lower() in SUFFIXES and path.is_file() and not path.is_symlink():
             found.append(path)
     return found
@@ -55,6 +57,7 @@ def load_submission(path: str | Path, student_id: str | None = None,
         read_any = False
         for file in files:
             read_any |= _load_file(file, sub, label=str(file.relative_to(path)), alone=False)
+        _report_functions_twice(sub)
         if not read_any:
             sub.fatal = "no file of the submission could be read: " + "; ".join(sub.messages)
         return sub
@@ -129,6 +132,25 @@ def merge(sub: Submission, answers: dict, label: str) -> None:
         sub.answer_files[key] = where
 
 
+def _report_functions_twice(sub: Submission) -> None:
+    """A function written in two files (a sheet's code, a .py): the first file's is the one a
+    code part calls; say so, naming both, so the student keeps one."""
+    from grader.loaders.sheet import defined_functions
+
+    seen: dict[str, str] = {}
+    for path in sub.python_files:
+        label = sub.code_labels.get(str(path), Path(path).name)
+        try:
+            source = sub.code_sources.get(str(path)) or Path(path).read_text(encoding="utf-8")[:1_000_000]
+        except (OSError, UnicodeDecodeError):
+            continue
+        for name in defined_functions(source):
+            if name in seen and seen[name] != label:
+                sub.messages.append(f"function {name} is written in both {seen[name]} and {label}; "
+                                    f"the one in {seen[name]} is graded: keep one")
+            seen.setdefault(name, label)
+
+
 def _same(a, b) -> bool:
     try:
         return type(a) is type(b) and a == b
@@ -175,6 +197,8 @@ def _load_sheet_code(file: Path, module: str, sub: Submission, label: str) -> No
     try:
         target = scratch / (re.sub(r"\W", "_", file.stem) + "_" + file.suffix.lower().lstrip(".") + ".py")
         target.write_text(module, encoding="utf-8")
-        load_python_file(target, sub, label=f"{label} (its Python code)")  # the session keeps the text
+        sub.code_labels[str(target)] = f"{label} (its Python code)"
+        sub.code_sources[str(target)] = module
+        load_python_file(target, sub, label=sub.code_labels[str(target)])  # the session keeps the text
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

@@ -94,7 +94,10 @@ def value_of(text: str) -> Any:
     text = text.strip()
     if not text:
         return None
-    items = [re.match(r"^\s*[-*+]\s+\[([ xX])\]\s*(.*)$", line) for line in text.split("\n") if line.strip()]
+    lines = [line for line in text.split("\n") if line.strip()]
+    if all(re.match(r"^\s*[-*+]?\s*[A-Za-z_][\w .-]*:\s*$", line) for line in lines):
+        return None  # a template's "- neurons:" lines, not filled in
+    items = [re.match(r"^\s*[-*+]\s+\[([ xX])\]\s*(.*)$", line) for line in lines]
     if items and all(items):
         ticked = [clean_label(m.group(2)) for m in items if m.group(1) in "xX"]
         return [t for t in ticked if t] or None
@@ -106,3 +109,22 @@ def clean_label(text: str) -> str:
     text = re.sub(r"[*_`]+", "", text).strip()
     m = re.match(r"^\(?([A-Za-z0-9]{1,8})[\).:]?(?:\s|$)", text)
     return m.group(1) if m else text
+
+
+def defined_functions(source: str) -> list[str]:
+    """Top-level functions that are written, not left as a template's stub (a body of only a
+    docstring and `raise NotImplementedError`, `pass` or `...`). Parsed, never run."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []
+    names = []
+    for node in tree.body:
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        body = [n for n in node.body if not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))]
+        stub = all(isinstance(n, ast.Pass) or (isinstance(n, ast.Raise) and "NotImplementedError" in ast.dump(n))
+                   for n in body)
+        if not stub:
+            names.append(node.name)
+    return names

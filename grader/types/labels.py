@@ -68,6 +68,9 @@ def _norm(text: str, case_sensitive: bool) -> str:
     return text if case_sensitive else text.lower()
 
 
+_LEAD = re.compile(r"^\s*(?:final\s+)?(?:solution|answer|ans)\s*[:=]\s*", re.I)
+
+
 def pick(raw: Any, ctx: PartContext, options: list[Choice]) -> str:
     """One student token -> an option label, by label ('B', '(b)', 'b)') or by the option's text."""
     if isinstance(raw, (int, float)) and not isinstance(raw, bool):
@@ -75,7 +78,7 @@ def pick(raw: Any, ctx: PartContext, options: list[Choice]) -> str:
     if not isinstance(raw, str):
         raise Invalid(f"expected an option label such as {options[0].label!r}, got {describe_value(raw)}")
     cs = bool(ctx.opt("case_sensitive"))
-    token = _norm(strip_math(raw), cs)
+    token = _norm(_LEAD.sub("", strip_math(raw)), cs)  # "Solution: $B$" as students write it
     if len(token) > 2000:
         raise Invalid("expected an option label, got a very long text")
     bare = re.sub(r"^[\(\[]?\s*([^\s\)\]]+)\s*[\)\]]?$", r"\1", token)
@@ -96,7 +99,7 @@ def pick(raw: Any, ctx: PartContext, options: list[Choice]) -> str:
 def picks(raw: Any, ctx: PartContext, options: list[Choice]) -> list[str]:
     """A list of labels, or a string 'A, C' / 'A and C' / 'AC' (single-letter labels)."""
     if isinstance(raw, str):
-        text = strip_math(raw).strip()
+        text = _LEAD.sub("", strip_math(raw)).strip()
         if not text:
             return []
         parts = [p for p in re.split(r"\s*(?:,|;|\band\b|&|\s)\s*", text) if p]
