@@ -126,8 +126,8 @@ def merge(sub: Submission, answers: dict, label: str) -> None:
             sub.messages.append(why)
             sub.rejected[key] = why
             continue
-        if value is None and key in sub.answers:
-            continue
+        if value is None:
+            continue  # null: a template's blank, no answer (the part is then "missing")
         sub.answers[key] = value
         sub.answer_files[key] = where
 

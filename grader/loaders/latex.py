@@ -4,7 +4,7 @@
       $\\mathbf{w}_0 - \\frac{2\\eta}{n} X^\\top (X\\mathbf{w}_0 - \\mathbf{t})$
     \\end{answer}
 
-    \\answer{3.2.b}{30}
+    \\answerpart{3.2.b}{30}
 
 Everything outside them (the preamble, the questions, your working) is not read. Comments
 (``%`` to the end of the line) are dropped, except inside verbatim-like environments. Python
@@ -22,7 +22,7 @@ from pathlib import Path
 from grader.loaders.sheet import MAX_BLOCKS, Block, Sheet, clean_id, value_of
 
 VERBATIM = ("verbatim", "verbatim*", "lstlisting", "minted", "Verbatim", "python", "pycode")
-_TOKEN = re.compile(r"\\begin\s*\{answer\}|\\end\s*\{answer\}|\\answer\s*\{|\\begin\s*\{(" +
+_TOKEN = re.compile(r"\\begin\s*\{answer\}|\\end\s*\{answer\}|\\answerpart\s*\{|\\begin\s*\{(" +
                     "|".join(re.escape(v) for v in VERBATIM) + r")\}")
 
 
@@ -102,19 +102,19 @@ def read_latex(text: str, name: str) -> Sheet:
                 _add(sheet, open_at[1], open_at[2], text[open_at[0]:m.start()], line_at, open_at[0])
                 open_at = None
             pos = m.end()
-        else:  # \answer{id}{content}
+        else:  # \answerpart{id}{content}
             line = line_at(m.start())
             part_text, after = _braced(text, m.end() - 1)
             content, end = _braced(text, after) if part_text is not None else (None, m.end())
             if part_text is None or content is None:
-                sheet.problems.append(f"{name} line {line}: \\answer{{...}}{{...}} is not closed: a "
+                sheet.problems.append(f"{name} line {line}: \\answerpart{{...}}{{...}} is not closed: a "
                                       f"brace is missing")
                 pos = m.end()
                 continue
             part = clean_id(part_text)
             if part is None:
-                sheet.problems.append(f"{name} line {line}: \\answer needs a part id, as in "
-                                      f"\\answer{{3.2.b}}{{30}}")
+                sheet.problems.append(f"{name} line {line}: \\answerpart needs a part id, as in "
+                                      f"\\answerpart{{3.2.b}}{{30}}")
             else:
                 _add(sheet, part, line, content, line_at, end - len(content) - 1)
             pos = end

@@ -51,7 +51,6 @@ def read_markdown(text: str, name: str) -> Sheet:
                 source = "\n".join(fenced)
                 words = info.split()
                 if words and words[0].lower() == "answer":
-                    close_current()
                     part = clean_id(" ".join(words[1:])) if len(words) > 1 else None
                     if part is None:
                         sheet.problems.append(f"{name} line {start}: the ```answer block names no part id "
@@ -81,7 +80,9 @@ def read_markdown(text: str, name: str) -> Sheet:
         m = _FENCE.match(line)
         if m:
             fence, fenced = (m.group(1), number, m.group(2)), []
-            if not m.group(2).lower().startswith("answer") and current is not None:
+            if m.group(2).split()[:1] and m.group(2).split()[0].lower() == "answer":
+                close_current()  # an answer block ends the part above it
+            elif current is not None:
                 body.append(line)
             continue
         h = _HEADING.match(line)

@@ -20,7 +20,7 @@ _ENV = re.compile(r"\\begin\{([a-zA-Z]*matrix\*?|array)\}(\{[^{}]*\})?(.*?)\\end
 _FINAL = re.compile(r"=|\\approx\b|\\Rightarrow\b|\\implies\b|\\to\b|\\rightarrow\b|\\equiv\b|\\simeq\b")
 _DROP = re.compile(r"\\(left|right|big|Big|bigg|Bigg|bigl|bigr|Bigl|Bigr|displaystyle|textstyle|"
                    r"quad|qquad|lfloor|rfloor|lceil|rceil)(?![A-Za-z])|\\[,;:! ]|~")
-_WRAP = re.compile(r"\\(text|textbf|textit|textrm|mathrm|mathbf|mathit|mathsf|boldsymbol|bm|"
+_WRAP = re.compile(r"\\(text|textbf|textit|textrm|mathrm|mathbf|mathit|mathsf|mathcal|boldsymbol|bm|"
                    r"operatorname|mbox|underline|overline|boxed|fbox)\s*\{([^{}]*)\}")
 _PROSE = re.compile(r"\\(text|textit|textrm|mbox|intertext)\s*\{[^{}]*[A-Za-z]{2}[^{}]*\}")
 _SYMBOLS = {r"\times": " × ", r"\cdot": " * ", r"\ast": " * ", r"\div": " / ", r"\pi": " pi ",
