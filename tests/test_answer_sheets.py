@@ -541,3 +541,95 @@ def test_self_check_shows_a_conflict_as_invalid(bundles, tmp_path):
     assert lines["Q1.h"]["status"] == "invalid"
     assert "answered in both answers.json and answers.md line 1" in lines["Q1.h"]["message"]
     assert lines["Q1.f"]["status"] == "well-formed"
+
+
+# ------------------------------------------------------------------ LaTeX in each answer type
+
+def _parse(type_name, raw, **options):
+    from grader.types import PartContext, get_type
+
+    kind = get_type(type_name)
+    merged = {name: opt.default for name, opt in kind.options.items()}
+    merged.update(options)
+    ctx = PartContext(part_id="p", options=merged, extra={"points": 1.0})
+    return kind, ctx, kind.parse(raw, ctx)
+
+
+OPTIONS = [{"label": "A", "text": "Convolutional layer"}, {"label": "B", "text": "$\\frac{1}{2}M + 1$"},
+           {"label": "C", "text": "Bias term"}, {"label": "D", "text": "Stride"}]
+
+
+@pytest.mark.parametrize("type_name, raw, expected, options", [
+    ("number", "$\\frac{1}{3}$", 1 / 3, {}),
+    ("number", "$\\left\\lfloor \\frac{28 + 2 - 4}{2} \\right\\rfloor + 1 = 14$", 14, {}),
+    ("number", "the rate is $1.2 \\times 10^{-3}$", 0.0012, {}),
+    ("number", "$r_d = 15 \\rightarrow \\text{so, receptive field is } 15$", 15, {}),
+    ("array", "$\\begin{bmatrix} 1 & 0 \\\\ 0 & 1 \\end{bmatrix}$", [[1, 0], [0, 1]], {}),
+    ("array", "$\\theta = \\frac{1}{3} \\begin{bmatrix} 1 \\\\ 10 \\\\ 100 \\end{bmatrix}$", [1 / 3, 10 / 3, 100 / 3], {}),
+    ("array", "$w_1 \\approx [\\frac{1}{2}, \\frac{1}{4}]$", [0.5, 0.25], {}),
+    ("shape", "output shape would be  $[32, 128, 26, 26]$", (32, 128, 26, 26), {}),
+    ("shape", "$10 \\times 24 \\times 32 \\times 32$", (10, 24, 32, 32), {}),
+    ("choice", "Solution: $\\textbf{(B)}$", "B", {"options": OPTIONS}),
+    ("choice", "$\\frac{1}{2}M + 1$", "B", {"options": OPTIONS}),
+    ("multi", "Solution: $C$ and $D$", {"C", "D"}, {"options": OPTIONS}),
+    ("fields", "- neurons: $2048$\n- params = $\\frac{22}{2}$", {"neurons": 2048, "params": 11},
+     {"fields": {"neurons": {"type": "number"}, "params": {"type": "number"}}}),
+])
+def test_each_type_reads_latex_as_students_write_it(type_name, raw, expected, options):
+    import numpy as np
+
+    _, _, got = _parse(type_name, raw, **options)
+    if type_name == "array":
+        assert np.allclose(got, np.array(expected)) and got.shape == np.array(expected).shape
+    elif type_name == "multi":
+        assert set(got) == expected
+    elif type_name == "fields":
+        assert {k: float(v) for k, v in got.items()} == expected
+    else:
+        assert got == pytest.approx(expected) if isinstance(expected, float) else got == expected
+
+
+@pytest.mark.parametrize("type_name, raw, words, options", [
+    ("number", "$\\frac{1}{$", "expected a number", {}),
+    ("number", "$x + 1$", "expected a number", {}),
+    ("array", "$\\begin{bmatrix} 1 & 2 \\\\ 3 \\end{bmatrix}$", "", {}),
+    ("shape", "$[32, 128, 26.5, 26]$", "dimension 3", {}),
+    ("choice", "$E$", "is not one of the options", {"options": OPTIONS}),
+    ("fields", "neurons: 2048\nweights: 3", "expected an object with fields", {"fields": {"neurons": {"type": "number"}}}),
+])
+def test_malformed_latex_answers_say_what_was_expected(type_name, raw, words, options):
+    from grader.types import Invalid
+
+    with pytest.raises(Invalid) as info:
+        _parse(type_name, raw, **options)
+    assert words in str(info.value)
+
+
+def test_latex_answers_graded_right_wrong_and_partly_right():
+    kind, ctx, got = _parse("array", "$\\begin{bmatrix} 0.8 \\\\ 0.4 \\end{bmatrix}$", partial="per_element")
+    expected = kind.expected([0.8, 0.4], ctx)
+    assert kind.compare(got, expected, ctx).fraction == 1
+    _, _, half = _parse("array", "$\\begin{bmatrix} 0.8 \\\\ 0.5 \\end{bmatrix}$", partial="per_element")
+    assert kind.compare(half, expected, ctx).fraction == 0.5
+    _, _, wrong = _parse("array", "$\\begin{bmatrix} 0.4 \\\\ 0.8 \\end{bmatrix}$", partial="per_element")
+    assert kind.compare(wrong, expected, ctx).fraction == 0
+
+
+# ------------------------------------------------------------------ hostile sheets stay bounded
+
+@pytest.mark.parametrize("name, text, words", [
+    ("answers.json", '{"answers": {"1": "' + "\\s" * 200_000 + '"}}', "more than 20000 single backslashes"),
+    ("answers.tex", "\\answerpart{1}{" * 200_000, "line 1: \\answerpart{...}{...} is not closed"),
+    ("answers.tex", "\\begin{answer}{1}\n" * 200_000, "the rest of the file is not read"),
+    ("answers.md", "## 1\n" * 200_000, "more than 2000 parts"),
+    ("answers.md", "## 1\n```answer 2\n" + "x\n" * 500_000, "line 2: the ``` block opened here is never closed"),
+])
+def test_hostile_sheets_are_read_quickly_with_a_reason(tmp_path, name, text, words):
+    import time
+
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    start = time.monotonic()
+    sub = load_submission(tmp_path / name)
+    assert time.monotonic() - start < 20  # generous: the point is linear, not quadratic, reading
+    assert any(words in m for m in sub.messages + [sub.fatal or ""]), (sub.fatal, sub.messages[:3])
+    assert len(sub.messages) <= 60

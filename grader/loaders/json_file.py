@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from grader.loaders.json_latex import describe, repair
+from grader.loaders.json_latex import TooManyRepairs, describe, repair
 from grader.types.numeric import WrittenFloat
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -60,7 +60,10 @@ def read_json_answers(path: Path, *, max_bytes: int = MAX_BYTES,
                          f"save the file as UTF-8") from None
     if not text.strip():
         raise Unreadable(f"{name}: the file is empty; expected {{\"answers\": {{\"<part id>\": <value>}}}}")
-    text, fixes = repair(text)
+    try:
+        text, fixes = repair(text)
+    except TooManyRepairs as exc:
+        raise Unreadable(f"{name}: {exc}") from None
     try:
         doc = json.loads(text, parse_float=WrittenFloat, parse_int=_parse_int, parse_constant=_constant)
     except RecursionError:

@@ -35,7 +35,16 @@ COMMANDS = frozenset("""
     triangledown triangleleft triangleq triangleright twoheadrightarrow
 """.split())
 _ESCAPE = re.compile(r'\\(u[0-9a-fA-F]{4}|[bfnrt][A-Za-z]*|["\\/]|.?)', re.S)
+_LETTERS = re.compile(r"[A-Za-z]*")
+MAX_DETAILED = 500  # repairs whose part is looked up; later ones only counted by line
 _KEY = re.compile(r'"((?:[^"\\\n]|\\.){1,80})"\s*:')
+
+
+MAX_REPAIRS = 20_000  # no answers file needs more; a file with more is refused, saying why
+
+
+class TooManyRepairs(ValueError):
+    """More single backslashes than any answers file holds: not read (hostile or not JSON)."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +61,7 @@ def repair(text: str) -> tuple[str, list[Repair]]:
     out: list[str] = []
     fixes: list[Repair] = []
     pos = 0
+    line, counted = 1, 0  # line numbers counted incrementally: a hostile file may hold millions
     for m in _ESCAPE.finditer(text):
         body = m.group(1)
         if body[:1] in ("u", '"', "\\", "/") and (len(body) == 5 or body[:1] != "u"):
@@ -61,15 +71,21 @@ def repair(text: str) -> tuple[str, list[Repair]]:
                 continue  # "\n" then a word: a real new line (or tab...) in free text
             shown = body
         elif body[:1] == "u":
-            shown = "u" + re.match(r"[A-Za-z]*", text[m.end():]).group(0)
+            shown = "u" + _LETTERS.match(text, m.end(), m.end() + 40).group(0)
         else:
-            shown = body + (re.match(r"[A-Za-z]*", text[m.end():]).group(0) if body.isalpha() else "")
+            shown = body + (_LETTERS.match(text, m.end(), m.end() + 40).group(0) if body.isalpha() else "")
         if body in ("", "\n", "\r"):
             continue  # a backslash at the end or before a raw line break: json reports it
         out.append(text[pos:m.start()])
         out.append("\\\\")
         pos = m.start() + 1
-        fixes.append(Repair(text.count("\n", 0, m.start()) + 1, shown, _part_at(text, m.start())))
+        if len(fixes) >= MAX_REPAIRS:
+            raise TooManyRepairs(f"more than {MAX_REPAIRS} single backslashes that JSON cannot read as "
+                                 f"written; write \\\\ for each backslash, or use answers.md")
+        line += text.count("\n", counted, m.start())
+        counted = m.start()
+        part = _part_at(text, m.start()) if len(fixes) < MAX_DETAILED else None
+        fixes.append(Repair(line, shown, part))
     if not fixes:
         return text, []
     out.append(text[pos:])

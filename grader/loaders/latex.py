@@ -19,15 +19,20 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from grader.loaders.sheet import MAX_BLOCKS, Block, Sheet, clean_id, value_of
+from grader.loaders.sheet import MAX_BLOCKS, MAX_PROBLEMS, Block, Sheet, clean_id, value_of
 
 VERBATIM = ("verbatim", "verbatim*", "lstlisting", "minted", "Verbatim", "python", "pycode")
 _TOKEN = re.compile(r"\\begin\s*\{answer\}|\\end\s*\{answer\}|\\answerpart\s*\{|\\begin\s*\{(" +
                     "|".join(re.escape(v) for v in VERBATIM) + r")\}")
 
 
+_VERBATIM_BEGIN = re.compile(r"\\begin\s*\{(" + "|".join(re.escape(v) for v in VERBATIM) + r")\}")
+
+
 def strip_comments(text: str) -> str:
     """'%' comments removed (not '\\%'), keeping verbatim environments and every line break."""
+    if "%" not in text:
+        return text
     out = []
     inside: str | None = None
     for line in text.split("\n"):
@@ -36,8 +41,8 @@ def strip_comments(text: str) -> str:
                 inside = None
             out.append(line)
             continue
-        m = re.search(r"\\begin\s*\{(" + "|".join(re.escape(v) for v in VERBATIM) + r")\}", line)
         cut = _comment_at(line)
+        m = _VERBATIM_BEGIN.search(line) if "\\begin" in line else None
         if m and (cut is None or m.start() < cut):
             if ("\\end{" + m.group(1) + "}") not in line[m.end():]:
                 inside = m.group(1)
@@ -78,7 +83,7 @@ def read_latex(text: str, name: str) -> Sheet:
             continue
         if token.startswith("\\begin"):
             title_end = _skip_optional(text, m.end())
-            part_text, after = _braced(text, title_end)
+            part_text, after = _braced(text, title_end, 400)
             line = line_at(m.start())
             if open_at is not None:
                 sheet.problems.append(f"{name} line {line}: \\begin{{answer}} inside the answer to part "
@@ -104,13 +109,12 @@ def read_latex(text: str, name: str) -> Sheet:
             pos = m.end()
         else:  # \answerpart{id}{content}
             line = line_at(m.start())
-            part_text, after = _braced(text, m.end() - 1)
-            content, end = _braced(text, after) if part_text is not None else (None, m.end())
+            part_text, after = _braced(text, m.end() - 1, 400)
+            content, end = _braced(text, after, 100_000) if part_text is not None else (None, m.end())
             if part_text is None or content is None:
                 sheet.problems.append(f"{name} line {line}: \\answerpart{{...}}{{...}} is not closed: a "
-                                      f"brace is missing")
-                pos = m.end()
-                continue
+                                      f"brace is missing; the rest of the file was not read")
+                break
             part = clean_id(part_text)
             if part is None:
                 sheet.problems.append(f"{name} line {line}: \\answerpart needs a part id, as in "
@@ -118,8 +122,9 @@ def read_latex(text: str, name: str) -> Sheet:
             else:
                 _add(sheet, part, line, content, line_at, end - len(content) - 1)
             pos = end
-        if len(sheet.blocks) > MAX_BLOCKS:
-            sheet.problems.append(f"{name}: more than {MAX_BLOCKS} answers; the rest is not read")
+        if len(sheet.blocks) > MAX_BLOCKS or len(sheet.problems) > MAX_PROBLEMS:
+            sheet.problems.append(f"{name}: more than {MAX_BLOCKS} answers or {MAX_PROBLEMS} problems; "
+                                  f"the rest of the file is not read")
             return sheet
     if open_at is not None:
         sheet.problems.append(f"{name} line {open_at[2]}: the answer to part {open_at[1]} is never closed "
@@ -165,15 +170,17 @@ def _skip_optional(text: str, i: int) -> int:
     return i
 
 
-def _braced(text: str, i: int) -> tuple[str | None, int]:
-    """The {...} group at i (after spaces): its content and the index after it."""
+def _braced(text: str, i: int, limit: int = 200_000) -> tuple[str | None, int]:
+    """The {...} group at i (after spaces): its content and the index after it. Searched
+    `limit` characters at most, so unclosed braces cannot make reading quadratic."""
     while i < len(text) and text[i] in " \t\n":
         i += 1
     if i >= len(text) or text[i] != "{":
         return None, i
     depth = 0
     k = i
-    while k < len(text):
+    stop = min(len(text), i + limit)
+    while k < stop:
         ch = text[k]
         if ch == "\\":
             k += 2

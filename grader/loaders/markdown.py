@@ -43,10 +43,11 @@ def read_markdown(text: str, name: str) -> Sheet:
             sheet.blocks.append(current)
         current, body = None, []
 
+    closing = None
     for number, line in enumerate(lines, 1):
         if fence is not None:
             marker, start, info = fence
-            if re.match(r"^ {0,3}" + re.escape(marker[0]) + "{" + str(len(marker)) + r",}\s*$", line):
+            if closing.match(line):
                 fence = None
                 source = "\n".join(fenced)
                 words = info.split()
@@ -80,6 +81,7 @@ def read_markdown(text: str, name: str) -> Sheet:
         m = _FENCE.match(line)
         if m:
             fence, fenced = (m.group(1), number, m.group(2)), []
+            closing = re.compile(r" {0,3}" + re.escape(m.group(1)[0]) + "{" + str(len(m.group(1))) + r",}\s*$")
             if m.group(2).split()[:1] and m.group(2).split()[0].lower() == "answer":
                 close_current()  # an answer block ends the part above it
             elif current is not None:

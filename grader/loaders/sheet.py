@@ -20,6 +20,7 @@ from grader.loaders.json_file import MAX_BYTES, Unreadable
 # A part id as students write it: "2.2.1.a", "Q1.a.i", "neatness", "3.1." (a trailing dot goes)
 ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-]{0,79}")
 MAX_BLOCKS = 2000
+MAX_PROBLEMS = 50  # reported problems of one sheet; past that the rest of the file is not read
 
 
 @dataclass

@@ -112,7 +112,7 @@ def _matrices(body: str) -> str:
         table = [[c.strip() for c in re.sub(r"\\hline", "", r).split("&")] for r in rows]
         before = body[:m.start()]
         factor = before.strip()
-        if factor and not re.search(r"[\[\],;]", factor):
+        if factor and len(factor) <= 60 and not re.search(r"[\[\],;]", factor):
             factor_text = _fractions(factor).replace("{", "(").replace("}", ")")
             table = [[f"({factor_text})*({_fractions(c)})" for c in row] for row in table]
             before = ""
