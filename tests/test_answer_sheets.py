@@ -633,3 +633,32 @@ def test_hostile_sheets_are_read_quickly_with_a_reason(tmp_path, name, text, wor
     assert time.monotonic() - start < 20  # generous: the point is linear, not quadratic, reading
     assert any(words in m for m in sub.messages + [sub.fatal or ""]), (sub.fatal, sub.messages[:3])
     assert len(sub.messages) <= 60
+
+
+def test_fields_and_choice_templates_filled_in(tmp_path):
+    """A part with named fields and a multiple-response part, from template to grade."""
+    folder = tmp_path / "fields-demo"
+    folder.mkdir()
+    (folder / "problem.yaml").write_text(
+        "id: fields-demo\ntitle: Fields demo\ntotal: 3\nparts:\n"
+        "  - id: \"3.2\"\n    title: Sizes of conv3-64\n    prompt: Neurons and parameters of the layer.\n"
+        "    points: 2\n    type: fields\n    fields: {neurons: {type: number}, params: {type: number}}\n"
+        "    answer: {value: {neurons: 802816, params: 1792}}\n"
+        "  - id: \"4\"\n    points: 1\n    type: multi\n"
+        "    options:\n      - {label: A, text: Pretraining, points: -1}\n      - {label: B, text: Weights, points: 1}\n"
+        "      - {label: C, text: Data, points: -1}\n      - {label: D, text: Hand labels, points: 1}\n",
+        encoding="utf-8")
+    (folder / "solver.py").write_text("", encoding="utf-8")
+    assert run_cli("bundle", folder, "-o", tmp_path / "b").returncode == 0
+    md = (tmp_path / "b" / "answers.md").read_text(encoding="utf-8")
+    assert "- neurons: \n- params: \n" in md and "- [ ] B. Weights" in md
+    blank = graded(tmp_path, {"answers.md": md}, folder)
+    assert [p.status for p in blank.parts] == ["missing", "missing"]
+    filled = (md.replace("- neurons: \n", "- neurons: $112 \\times 112 \\times 64 = 802816$\n")
+                .replace("- params: \n", "- params: $3^2 \\cdot 3 \\cdot 64 + 64 = 1792$\n")
+                .replace("- [ ] B.", "- [x] B.").replace("- [ ] D.", "- [x] D."))
+    report = graded(tmp_path, {"answers.md": filled}, folder)
+    assert [p.status for p in report.parts] == ["correct", "correct"], [p.feedback for p in report.parts]
+    partly = filled.replace("= 1792", "= 1728").replace("- [x] D.", "- [x] C.")
+    report = graded(tmp_path, {"answers.md": partly}, folder)
+    assert report.parts[0].score == 1 and report.parts[1].score == 0
