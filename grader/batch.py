@@ -20,7 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-IGNORED_SUFFIXES = (".csv", ".yaml", ".yml", ".md")  # gradebooks, specs, read-mes: not students
+IGNORED_SUFFIXES = (".csv", ".yaml", ".yml")  # gradebooks, specs: not students
+# alice.md is a student's answer sheet; README.md is not
+README_SUFFIXES = (".md", ".tex")
 SKIP_NAMES = {"__MACOSX", "__pycache__", "node_modules", ".ipynb_checkpoints"}
 DEFAULT_TIMEOUT = 600.0  # seconds per student; code parts have their own, smaller limits
 MANIFEST = "_batch.json"
@@ -75,7 +77,8 @@ def discover(root: Path, exclude: tuple[Path, ...] = ()) -> tuple[list[Entry], l
         if child.is_dir():
             found.append((name, Path(child.path), True))
         elif child.is_file():
-            if name.lower().endswith(IGNORED_SUFFIXES):
+            if name.lower().endswith(IGNORED_SUFFIXES) or (
+                    name.lower().endswith(README_SUFFIXES) and name.lower().startswith("readme")):
                 skipped.append(f"{name} (not a submission: {Path(name).suffix} files are skipped)")
                 continue
             found.append((Path(name).stem or name, Path(child.path), False))

@@ -662,3 +662,22 @@ def test_fields_and_choice_templates_filled_in(tmp_path):
     partly = filled.replace("= 1792", "= 1728").replace("- [x] D.", "- [x] C.")
     report = graded(tmp_path, {"answers.md": partly}, folder)
     assert report.parts[0].score == 1 and report.parts[1].score == 0
+
+
+def test_a_class_of_answer_sheets_is_graded_in_batch(tmp_path):
+    klass = tmp_path / "class"
+    klass.mkdir()
+    (klass / "alice.md").write_text(DEMO_MD, encoding="utf-8")
+    (klass / "bob.tex").write_text(DEMO_TEX, encoding="utf-8")
+    (klass / "carol").mkdir()
+    (klass / "carol" / "answers.md").write_text("## 3\n$[32, 128, 26, 25]$\n", encoding="utf-8")
+    (klass / "README.md").write_text("# How to hand in\n\n## 1\n26\n", encoding="utf-8")
+    proc = run_cli("grade", DEMO, klass, "--batch", "--jobs", "1", "--no-progress", "--csv", tmp_path / "book.csv")
+    assert proc.returncode == 0, proc.stderr
+    from grader.gradebook import read_gradebook
+
+    rows = {r["student"]: r for r in read_gradebook(tmp_path / "book.csv")}
+    assert set(rows) == {"alice", "bob", "carol"}
+    assert float(rows["alice"]["3"]) == 1 and float(rows["bob"]["3"]) == 1 and 0 < float(rows["carol"]["3"]) < 1
+    assert float(rows["alice"]["2"]) == 2 and float(rows["bob"]["2"]) == 2  # part 1's size is drawn per student
+    assert "skipped README.md" in proc.stderr
