@@ -681,3 +681,38 @@ def test_a_class_of_answer_sheets_is_graded_in_batch(tmp_path):
     assert float(rows["alice"]["3"]) == 1 and float(rows["bob"]["3"]) == 1 and 0 < float(rows["carol"]["3"]) < 1
     assert float(rows["alice"]["2"]) == 2 and float(rows["bob"]["2"]) == 2  # part 1's size is drawn per student
     assert "skipped README.md" in proc.stderr
+
+
+SEED_LINES = r"""
+## 2.1.2.a
+Forward propagation: $O(1)$
+
+## 2.1.2.b
+Back-propagation: $O(t)$ because we need to store all w_t & $\nabla_{w_t} L_t$
+
+## 2.2.1.a
+$$w_1 = w_0 - \frac{2\eta}{n} X^T a$$
+
+## 2.2.1.b
+$$\therefore L_1 = \frac{1}{n} \|a - \frac{2\eta}{n} X X^T a\|_2^2$$
+
+## 2.2.3.b
+$$\therefore \eta^* = \frac{n}{2} \frac{a^T X X^T a}{a^T X X^T X X^T a}$$
+
+## 2.3.2
+$$(1 - 2\eta\tilde{\lambda})w_0 = (1 - \lambda)w_0 \rightarrow 1 - 2\eta\tilde{\lambda} = 1 - \lambda \rightarrow \lambda = 2\eta\tilde{\lambda} \rightarrow \tilde{\lambda} = \frac{\lambda}{2\eta}$$
+"""
+
+
+def test_the_seed_students_lines_pasted_into_answers_md_grade(tmp_path):
+    """Lines copied verbatim from seeds 001 (2.1.2, 2.2.1, 2.2.3) and 002 (its 2.2.2, this 2.3.2)."""
+    problem = ROOT / "problems" / "csc413-hw2"
+    report = graded(tmp_path, {"answers.md": SEED_LINES}, problem)
+    for pid in ("2.1.2.a", "2.1.2.b", "2.2.1.a", "2.2.1.b", "2.2.3.b", "2.3.2"):
+        assert part(report, pid).status == "correct", part(report, pid)
+    wrong = SEED_LINES.replace(r"w_0 - \frac{2\eta}{n} X^T a", r"w_0 - \eta X^T a").replace(
+        r"Forward propagation: $O(1)$", r"Forward propagation: $O(t)$").replace(
+        r"\tilde{\lambda} = \frac{\lambda}{2\eta}$$", r"\tilde{\lambda} = \frac{2\eta}{\lambda}$$")
+    report = graded(tmp_path, {"answers.md": wrong}, problem)
+    assert [part(report, p).score for p in ("2.1.2.a", "2.2.1.a", "2.3.2")] == [0, 0, 0]
+    assert part(report, "2.2.1.b").status == "correct"

@@ -10,7 +10,7 @@ import math
 from typing import Any
 
 from grader.types.base import AnswerType, Invalid, Option, PartContext, Verdict, describe_value, register, short
-from grader.types.latex_text import final_math
+from grader.types.latex_text import final_math, final_step
 
 EXAMPLE = 'e.g. "(kappa-1)/(kappa+1)" or "\\frac{\\kappa-1}{\\kappa+1}"'
 MATRIX_ONLY = "only matrix formulas use it; this part's answer is a scalar formula"
@@ -19,7 +19,9 @@ MATRIX_ONLY = "only matrix formulas use it; this part's answer is a scalar formu
 def formula_text(raw: Any, example: str = EXAMPLE) -> str:
     """The text of a submitted formula; plain numbers are formulas too."""
     if isinstance(raw, str):
-        return final_math(raw) if "$" in raw and len(raw) <= 100_000 else raw  # prose around math
+        if len(raw) > 100_000:
+            return raw
+        return final_step(final_math(raw) if "$" in raw else raw)  # prose around math, working
     if isinstance(raw, (int, float)) and not isinstance(raw, bool):
         if not math.isfinite(raw):
             raise Invalid(f"expected a formula, got {describe_value(raw)}")

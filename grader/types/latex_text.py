@@ -45,6 +45,30 @@ def final_math(text: str) -> str:
     return segments[-1] if segments else text
 
 
+_STEP = re.compile(r"\\(?:therefore|because|Rightarrow|rightarrow|implies|Longrightarrow|longrightarrow)"
+                   r"(?![A-Za-z])")
+
+
+def final_step(text: str) -> str:
+    """The last step of a derivation written with \\therefore, \\Rightarrow, \\implies...:
+    "(1 - 2\\eta\\tilde\\lambda) w_0 = ... \\rightarrow \\tilde{\\lambda} = \\frac{\\lambda}{2\\eta}"."""
+    if "\\" not in text or len(text) > MAX_LATEX:
+        return text
+    depth, last = 0, None
+    for m in re.finditer(r"[{}()\[\]]|" + _STEP.pattern, text):
+        tok = m.group(0)
+        if tok in "{([":
+            depth += 1
+        elif tok in "})]":
+            depth -= 1
+        elif depth == 0:
+            last = m
+    if last is None:
+        return text
+    rest = text[last.end():].strip()
+    return rest or text
+
+
 def strip_math(text: str) -> str:
     """Math delimiters and text wrappers removed, nothing else: "$C$ and $D$" -> "C and D"."""
     if not has_latex(text) or len(text) > MAX_LATEX:

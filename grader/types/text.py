@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from grader.types.base import AnswerType, Invalid, Option, PartContext, Verdict, describe_value, register
-from grader.types.latex_text import strip_math
+from grader.types.latex_text import final_math, strip_math
 
 MAX_TEXT = 10_000
 
@@ -50,13 +50,20 @@ class Text(AnswerType):
 
     def compare(self, got: str, expected: list[str], ctx: PartContext) -> Verdict:
         mine = normalize(got, ctx)
-        plain = normalize(strip_math(got), ctx)  # "$\\mathcal{O}(t)$" as written in a sheet
-        if any(normalize(e, ctx) in (mine, plain) for e in expected):
+        # as written in a sheet: "$\\mathcal{O}(t)$", "Forward propagation: $O(1)$" (the last
+        # math segment is the answer when prose surrounds it)
+        forms = [mine, normalize(strip_math(got), ctx)]
+        if "$" in got and len(got) <= 100_000:
+            forms.append(normalize(strip_math(final_math(got)), ctx))
+        labelled = re.match(r"\s*[A-Za-z][\w \-]{0,38}:\s*(\S.*)$", strip_math(got[:100_000]), re.S)
+        if labelled:  # "Back-propagation: $O(t)$ because ..." as the seed students label answers
+            forms.append(normalize(labelled.group(1), ctx))
+        if any(normalize(e, ctx) in forms for e in expected):
             return Verdict(1.0, f"{got.strip()[:80]!r} is correct")
         pattern = ctx.opt("regex")
         if pattern:
             flags = 0 if ctx.opt("case_sensitive") else re.IGNORECASE
-            if re.fullmatch(pattern, mine, flags):
+            if any(re.fullmatch(pattern, form, flags) for form in forms):
                 return Verdict(1.0, f"{got.strip()[:80]!r} is correct")
         shown = "" if ctx.hidden or not expected else f"; expected {expected[0]!r}"
         return Verdict(0.0, f"{got.strip()[:80]!r} is not correct{shown}")
