@@ -111,6 +111,13 @@ def test_markdown_malformed_blocks_have_line_numbers(tmp_path):
     assert part(report, "2").status == "missing"
 
 
+def test_markdown_sub_headings_stay_in_their_part_and_equal_answers_do_not_conflict(tmp_path):
+    text = "## 8\nThe proof.\n\n### (a) first step\nGradients are multiples of $x_j$.\n\n## 1\n26\n"
+    report = graded(tmp_path, {"answers.md": text, "answers.json": '{"1": 26, "7": "O(t)"}'})
+    assert "### (a) first step" in part(report, "8").answer and "$x_j$" in part(report, "8").answer
+    assert part(report, "1").status == "correct" and report.messages == []
+
+
 def test_markdown_unclosed_comment_is_reported(tmp_path):
     report = graded(tmp_path, {"answers.md": "## 1\n26\n<!-- note\n\n## 3\n[32, 128, 26, 26]\n"})
     assert part(report, "1").status == "correct"

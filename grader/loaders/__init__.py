@@ -121,8 +121,8 @@ def merge(sub: Submission, answers: dict, label: str) -> None:
         if key in sub.answers and sub.answers[key] is not None and value is not None:
             if _same(sub.answers[key], value) or key in sub.rejected:
                 continue
-            why = (f"part {key} is answered in both {sub.answer_files[key]} and {where}, differently; "
-                   f"keep one answer per part: this part is not graded until then")
+            why = (f"part {key} is answered in both {sub.answer_files[key]} and {where}; keep one "
+                   f"answer per part: this part is not graded until then")
             sub.messages.append(why)
             sub.rejected[key] = why
             continue
@@ -152,10 +152,20 @@ def _report_functions_twice(sub: Submission) -> None:
 
 
 def _same(a, b) -> bool:
+    """The same answer written twice: equal, or equal as text (26 and "26", [1, 2] and "[1, 2]")."""
     try:
-        return type(a) is type(b) and a == b
+        if type(a) is type(b) and a == b:
+            return True
+        return _as_text(a) == _as_text(b)
     except Exception:  # noqa: BLE001 - odd values are simply not the same
         return False
+
+
+def _as_text(value) -> str:
+    import json
+
+    text = value if isinstance(value, str) else json.dumps(value, default=str)[:100_000]
+    return "".join(text.split())
 
 
 def _load_sheet(file: Path, sub: Submission, label: str) -> bool:

@@ -88,12 +88,15 @@ def read_markdown(text: str, name: str) -> Sheet:
                 body.append(line)
             continue
         h = _HEADING.match(line)
+        part = clean_id((h.group(2) or "").strip()) if h else None
+        if part is not None and len(h.group(1)) == 1 and not re.search(r"\d", part):
+            part = None  # "# My homework": the document's title
+        if h and part is None:
+            if current is not None:
+                body.append(line)  # "### (a)" or a title inside a part's answer: part of it
+            continue
         if h:
             close_current()
-            title = (h.group(2) or "").strip()
-            part = clean_id(title)
-            if part is None or (len(h.group(1)) == 1 and not re.search(r"\d", part)):
-                continue  # a title, not a part
             current = Block(part, number, None)
             if len(sheet.blocks) > MAX_BLOCKS:
                 sheet.problems.append(f"{name}: more than {MAX_BLOCKS} parts; the rest is not read")
