@@ -3,6 +3,7 @@
 #   ./setup.sh          install the grader (and its dependencies)
 #   ./setup.sh --test   also install the test dependencies (and the class report's)
 #   ./setup.sh --report also install matplotlib, for `grader report`'s plots
+#   ./setup.sh --mark   also install the marking app's server (`grader mark`)
 # As root it also creates the unprivileged user that student code runs as (grader-student).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -11,7 +12,8 @@ for arg in "$@"; do
   case "$arg" in
     --test) extras="${extras:+$extras,}test" ;;
     --report) extras="${extras:+$extras,}report" ;;
-    *) echo "setup.sh: unknown option $arg (use --test or --report)" >&2; exit 2 ;;
+    --mark) extras="${extras:+$extras,}mark" ;;
+    *) echo "setup.sh: unknown option $arg (use --test, --report or --mark)" >&2; exit 2 ;;
   esac
 done
 [ -z "$extras" ] || extras="[$extras]"

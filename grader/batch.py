@@ -183,7 +183,9 @@ def _outcome(report, entry: Entry) -> Outcome:
     if entry.note:
         note = f"{entry.note}; {note}" if note else entry.note
     return Outcome(student=entry.student, status=status, scores=[p.score for p in report.parts],
-                   total=report.score, note=note, report_json=_report_text(entry, report))
+                   total=report.score, note=note, report_json=_report_text(entry, report),
+                   extra={"manual": {p.id: (p.answer, p.status, p.feedback) for p in report.parts
+                                     if p.type == "manual"}})  # for the gradebook database
 
 
 def _report_text(entry: Entry, report) -> str:
@@ -335,7 +337,11 @@ def write_results_folder(folder: Path, problem, part_ids: list[str], outcomes: l
     from grader.formats.json_report import dumps
 
     _write_text(folder / MANIFEST, dumps(manifest, compact=True))  # for tools: a class is long
-    return [write_gradebook(folder / GRADEBOOK, part_ids, rows), folder]
+    written = [write_gradebook(folder / GRADEBOOK, part_ids, rows), folder]
+    from grader.gradebook_views import after_batch
+
+    after_batch(folder, problem, outcomes)  # the database; manual marks laid back over the new files
+    return written
 
 
 def _report_folder(folder: Path, students) -> tuple[Path, dict[str, str]]:

@@ -26,6 +26,7 @@ COMMANDS = {
     "check": "a student's self-check of a submission",
     "gradescope": "build the autograder zip to upload to Gradescope",
     "report": "per-part statistics of a graded class, as one HTML page",
+    "mark": "mark the hand-graded parts of a graded class in a local web app",
 }
 
 

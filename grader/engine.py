@@ -376,6 +376,7 @@ def _best_mark(part: Part, ctx, solvers: Solvers, got: Any, expected: Any, given
         fraction = tier.credit * v.fraction
         if fraction > best.fraction:
             best = _Mark(fraction, tier.feedback or f"{v.message} (partial credit {tier.credit:.4g})", "tier")
+    matched: list = []
     for mistake in part.mistakes:
         if mistake.solver:
             value = solvers.call(mistake.solver, mistake.args, mistake.key)
@@ -388,7 +389,14 @@ def _best_mark(part: Part, ctx, solvers: Solvers, got: Any, expected: Any, given
         except Invalid as exc:
             raise SolverError(f"part {part.id}: an anticipated mistake is malformed: {exc}") from None
         v = kind.compare(got_cmp, wrong, ctx)
-        if v.fraction >= 1 and mistake.credit >= best.fraction:
+        if v.fraction >= 1:
+            matched.append((mistake, v))
+    exact = [m for m, v in matched if not v.loose]
+    longest = max((len(v.matched.split()) for _, v in matched), default=0)
+    loose = [m for m, v in matched if v.loose and len(v.matched.split()) == longest]
+    for mistake in exact or loose:  # 'it detects vertical edges' says 'vertical edges', more than 'edges'
+        # an anticipated mistake is a diagnosis: it beats a closeness tier, which only says "near"
+        if mistake.credit >= best.fraction or best.via == "tier":
             best = _Mark(mistake.credit, mistake.feedback, "mistake")
     if part.carry_forward is not None and best.fraction < part.carry_forward:
         carried = _carried(part, ctx, solvers, got_cmp, given, ref_uses)

@@ -91,7 +91,7 @@ def test_wrong_matrix_formulas(student, reference, message):
     ("w0 / X", "cannot divide by X, which is n×d: use inv(...)"),
     ("X^2", "only square matrices have powers: X in X^2 is n×d"),
     ("A^eta", "a matrix power needs a whole-number exponent"),
-    ("A^{1/2}", "a matrix power needs a whole-number exponent"),
+    ("A^{1/3}", "a matrix power needs a whole-number exponent"),
     ("inv(X)", "inv(...) needs a square matrix, but X is n×d"),
     ("exp(X)", "exp(...) applies to scalars, but X is n×d"),
     ("I", "the size of I cannot be inferred"),

@@ -38,14 +38,14 @@ def demo_bundle(tmp_path_factory) -> Path:
 
 def test_every_part_checked_for_presence_and_form(demo_bundle, write_json):
     answers_ = dict(GOOD)
-    answers_.update({"1": "twenty-six", "2": [[0.8, 0.4]], "3": [32, 128], "5": "Z", "q99": 1})
+    answers_.update({"1": "twenty-six", "2": [[0.8, 0.4], [0.1, 0.2]], "3": [32, 128], "5": "Z", "q99": 1})
     del answers_["6"]
     code, report = check(demo_bundle, write_json({"answers": answers_}))
     assert code == 0
     got = lines(report)
     assert list(got) == list(GOOD)
     assert got["1"]["status"] == "invalid" and "expected a number" in got["1"]["message"]
-    assert got["2"]["status"] == "invalid" and "expected shape 2, got 1x2" in got["2"]["message"]
+    assert got["2"]["status"] == "invalid" and "expected shape 2, got 2x2" in got["2"]["message"]
     assert got["3"]["status"] == "invalid" and "expected 4 dimensions, got 2" in got["3"]["message"]
     assert got["5"]["status"] == "invalid" and "A, B, C, D" in got["5"]["message"]
     assert got["6"]["status"] == "missing" and "option labels from: A, B, C, D" in got["6"]["message"]

@@ -24,6 +24,7 @@ class Formula:
 
     node: Any
     text: str
+    notes: tuple = ()  # what the reader noticed (a chain whose sides disagree), shown with the verdict
 
     def __str__(self) -> str:
         return self.text

@@ -145,7 +145,9 @@ def _hint(pairs: list[tuple[float, float]], rtol: float, atol: float) -> str:
         if abs(c + 1) <= loose:
             return "it differs from the answer by its sign"
         if c != 0:
-            return f"it is off by a constant factor of about {c:.4g}"
+            from grader.expr.hints import factor_hint
+
+            return factor_hint(c)
     diffs = [s - r for s, r in pairs]
     scale = max(abs(r) for _, r in pairs) or 1.0
     if all(abs(d - diffs[0]) <= loose * scale for d in diffs):
@@ -161,12 +163,12 @@ def symbolic_equal(student: N.Node, reference: N.Node, table: SymbolTable, thoro
     if N.size(student) + N.size(reference) > SYMBOLIC_MAX_NODES:
         return False
     expandable = max(_degree(student), _degree(reference)) <= SYMBOLIC_MAX_DEGREE
+    # imported before the timer: an import cut short leaves sympy half-loaded for the process
+    import sympy as sp
+
+    from grader.expr.to_sympy import symbol_map, to_sympy
     try:
         with time_budget(SYMBOLIC_SECONDS) as timed:
-            import sympy as sp
-
-            from grader.expr.to_sympy import symbol_map, to_sympy
-
             syms = symbol_map(table)
             diff = to_sympy(student, syms) - to_sympy(reference, syms)
             if diff == 0:

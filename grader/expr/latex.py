@@ -20,15 +20,17 @@ GREEK_VARIANTS = {"varepsilon": "epsilon", "vartheta": "theta", "varphi": "phi",
                   "varrho": "rho", "varsigma": "sigma", "varpi": "pi"}
 IGNORED = {"left", "right", "big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", "Bigr",
            "biggl", "biggr", "Biggl", "Biggr", "middle", "quad", "qquad", "displaystyle",
-           "textstyle", "limits", "nolimits", "mathopen", "mathclose"}
+           "textstyle", "limits", "nolimits", "mathopen", "mathclose",
+           "rm", "bf", "it", "sf", "tt", "scriptstyle", "therefore", "because", "hfill"}  # old font switches: {\\rm T} is T
 OPERATORS = {"cdot": "*", "times": "*", "ast": "*", "star": "*", "div": "/", "odot": "⊙",
              "lvert": "|", "rvert": "|", "vert": "|", "lVert": "‖", "rVert": "‖", "Vert": "‖",
              "lbrace": "(", "rbrace": ")", "lbrack": "[", "rbrack": "]", "lparen": "(",
-             "rparen": ")"}
+             "rparen": ")", "langle": "⟨", "rangle": "⟩"}
 FUNCTIONS = {"exp", "log", "ln", "sin", "cos", "tan", "sinh", "cosh", "tanh", "arcsin",
              "arccos", "arctan", "det", "min", "max", "tr", "lg"}
 STRUCTURAL = {"frac": "frac", "dfrac": "frac", "tfrac": "frac", "cfrac": "frac",
-              "sqrt": "sqrt", "top": "top", "intercal": "top", "T": "top"}
+              "sqrt": "sqrt", "top": "top", "intercal": "top", "T": "top",
+              "dagger": "dagger", "binom": "binom", "dbinom": "binom", "tbinom": "binom"}
 WRAPPERS = {"mathbf", "boldsymbol", "bm", "mathrm", "mathit", "mathsf", "mathnormal", "pmb",
             "vec", "operatorname", "text", "textrm", "textbf", "textit", "mathbb", "mathcal",
             "boldsymbol", "mathtt", "texttt"}

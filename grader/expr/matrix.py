@@ -14,6 +14,7 @@ import numpy as np
 
 from grader.expr import nodes as N
 from grader.expr.equivalence import Outcome, seed_for
+from grader.expr.hints import factor_hint
 from grader.expr.numeric import CONSTS
 from grader.expr.shapes import ShapeChecker, show
 from grader.expr.symbols import SymbolTable, Var
@@ -117,10 +118,10 @@ class MatrixSpace:
             return a / b
         if isinstance(a, Eye) and isinstance(b, Eye):
             return Eye(a.c * b.c)
-        if isinstance(a, Eye):
-            return a.c * b
+        if isinstance(a, Eye):  # c I times a scalar stays c' I: (I - lambda I) w
+            return Eye(a.c * float(b)) if np.ndim(b) == 0 else a.c * b
         if isinstance(b, Eye):
-            return a * b.c
+            return Eye(float(a) * b.c) if np.ndim(a) == 0 else a * b.c
         if op == "⊙" or np.ndim(a) == 0 or np.ndim(b) == 0:
             return a * b
         out = a @ b
@@ -131,6 +132,10 @@ class MatrixSpace:
             return Eye(a.c ** k)
         if np.ndim(a) == 0:
             return float(np.float64(a) ** np.float64(k))
+        if k != int(k):
+            return _psd_power(a, float(k))
+        if k == 2 and a.ndim == 2 and 1 in a.shape and a.shape != (1, 1):
+            return float(np.sum(a * a))  # a vector squared: v^T v
         k = int(k)
         try:
             if k < 0:
@@ -141,8 +146,33 @@ class MatrixSpace:
 
     def _call(self, fn: str, args: list):
         a = args[0]
+        if fn == "sqrt" and isinstance(a, Eye):
+            return Eye(float(np.sqrt(a.c))) if a.c >= 0 else _raise()
+        if fn == "sqrt" and np.ndim(a) == 2:
+            return _psd_power(a, 0.5)
         if fn in NP_FUNCS:
             return float(NP_FUNCS[fn](a))
+        if fn == "binom":
+            from grader.expr.numeric import binom
+
+            try:
+                return binom(float(args[0]), float(args[1]))
+            except (ValueError, OverflowError, ZeroDivisionError):
+                raise _Undefined() from None
+        if fn == "inner":
+            b = args[1]
+            if np.ndim(a) == 0 or np.ndim(b) == 0:
+                return float(np.sum(np.asarray(a) * np.asarray(b)))
+            return float(np.sum(np.ravel(a) * np.ravel(b)))
+        if fn == "pinv":
+            if isinstance(a, Eye):
+                return Eye(1.0 / a.c) if a.c != 0 else Eye(0.0)
+            if np.ndim(a) == 0:
+                return 1.0 / a if a != 0 else 0.0
+            try:
+                return np.linalg.pinv(a)
+            except np.linalg.LinAlgError:
+                raise _Undefined() from None
         if fn in ("min", "max"):
             return float(min(args) if fn == "min" else max(args))
         if fn in ("abs", "norm"):  # Frobenius for a matrix, the length of a vector
@@ -152,9 +182,9 @@ class MatrixSpace:
         if fn == "transpose":
             return a.T if isinstance(a, np.ndarray) else a
         if fn == "tr":
-            return float(np.trace(a))
+            return float(a) if np.ndim(a) == 0 else float(np.trace(a))
         if fn == "det":
-            return float(np.linalg.det(a))
+            return float(a) if np.ndim(a) == 0 else float(np.linalg.det(a))
         if fn == "inv":
             if isinstance(a, Eye):
                 return Eye(1.0 / a.c) if a.c != 0 else _raise()
@@ -216,6 +246,19 @@ class MatrixSpace:
         return self._points.put(reference, points, seed_text, samples)
 
 
+def _psd_power(a, k: float):
+    """A real power of a symmetric positive semi-definite matrix (P^{1/2}, sqrt(P), P^{-1/2});
+    undefined for any other matrix, whose square root is not the one the formula means."""
+    scale = float(np.max(np.abs(a))) if a.size else 0.0
+    if a.shape[0] != a.shape[1] or np.max(np.abs(a - a.T)) > 1e-9 * max(scale, 1.0):
+        raise _Undefined()
+    vals, vecs = np.linalg.eigh((a + a.T) / 2)
+    if np.min(vals) < -1e-9 * max(scale, 1.0) or (k < 0 and np.min(vals) <= 1e-12 * max(scale, 1.0)):
+        raise _Undefined()
+    vals = np.clip(vals, 0.0, None)
+    return (vecs * vals ** k) @ vecs.T
+
+
 def _raise():
     raise _Undefined()
 
@@ -245,7 +288,7 @@ def _hint(pairs, rtol: float) -> str:
         if abs(c + 1) <= loose:
             return "it differs from the answer by its sign"
         if c != 0:
-            return f"it is off by a constant factor of about {c:.4g}"
+            return factor_hint(c)
     return ""
 
 
@@ -273,4 +316,8 @@ def _draw_var(var: Var, sizes: dict, rng: random.Random):
         a = a @ a.T / shape[0] + np.eye(shape[0])
     elif var.structure == "diagonal":
         a = np.diag(np.diag(a))
+    if var.domain.kind in ("positive", "nonnegative") and var.structure != "spd":
+        a = np.abs(a) + (0.1 if var.domain.kind == "positive" else 0.0)  # as declared: P = diag(p_i), p_i > 0
+        if var.structure == "diagonal":
+            a = np.diag(np.diag(a))
     return a

@@ -12,7 +12,7 @@ from grader.expr import nodes as N
 from grader.expr.errors import ExprError
 from grader.expr.latex import normalize
 from grader.expr.limits import MAX_DEPTH, MAX_NUMBER_EXP10
-from grader.expr.symbols import VARIADIC, SymbolTable
+from grader.expr.symbols import BINARY, VARIADIC, SymbolTable
 from grader.expr.tokens import Token, scan
 
 CLOSERS = {"(": ")", "[": "]", "{": "}"}
@@ -64,7 +64,8 @@ def split_names(tokens: list[Token], table: SymbolTable) -> list[Token]:
     """Replace glued unknown words by known pieces (``XX`` -> X X, ``lambdaeta`` -> lambda eta)."""
     out = []
     for t in tokens:
-        if t.kind == "name" and table.classify(t.text) is None and not (t.text == "T"):
+        if t.kind == "name" and table.classify(t.text) is None and not (t.text == "T") and \
+                not t.text.startswith("log_"):
             pieces = table.split(t.text)
             if pieces:
                 at = t.pos
@@ -158,9 +159,9 @@ class Parser:
         if t.kind in ("num", "name"):
             return True
         if t.kind == "cmd":
-            return t.text in ("frac", "sqrt")
+            return t.text in ("frac", "sqrt", "binom")
         if t.kind == "op":
-            return t.text in "([{" or (t.text == "|" and self.bars == 0) or (t.text == "‖" and self.norms == 0)
+            return t.text in "([{⟨" or (t.text == "|" and self.bars == 0) or (t.text == "‖" and self.norms == 0)
         return False
 
     def unary(self) -> N.Node:
@@ -195,6 +196,9 @@ class Parser:
                 if self.transpose_mark():
                     node = N.Transpose(node, span=span())
                     continue
+                if self.pinv_mark(caret):
+                    node = N.Call("pinv", (node,), span=span())
+                    continue
                 self.enter(caret)
                 if self.peek().kind == "end":
                     raise self.fail(self.peek(), "'^' needs an exponent")
@@ -216,7 +220,36 @@ class Parser:
         if self.at_op("{") and is_mark(self.peek(1)) and self.at_op("}", 2):
             self.take(), self.take(), self.take()
             return True
+        t = self.peek()
+        if t.kind == "name" and len(t.text) > 1 and t.text[0] == "T" and self.table.classify("T") is None \
+                and t.end - t.pos == len(t.text) and self.table.classify(t.text) is None:
+            # LaTeX's superscript takes one character: X^Ta is X^T a
+            rest = t.text[1:]
+            pieces = [rest] if self.table.classify(rest) is not None else (self.table.split(rest) or [rest])
+            at, new = t.pos + 1, []
+            for p in pieces:
+                new.append(Token("name", p, at, at + len(p)))
+                at += len(p)
+            self.toks[self.i:self.i + 1] = new
+            self.last_end = t.pos + 1
+            return True
         return False
+
+    def pinv_mark(self, caret: Token) -> bool:
+        """After '^': ``\\dagger``, ``{\\dagger}``, ``†`` or ``{+}``: the pseudo-inverse."""
+        k = 1 if self.at_op("{") else 0
+        t = self.peek(k)
+        mark = (t.kind == "cmd" and t.text == "dagger") or (k == 1 and t.kind == "op" and t.text == "+") or (
+            k == 0 and t.kind == "op" and t.text == "+" and self.table.matrix
+            and self.peek(1).kind != "num")  # LaTeX's superscript takes one token: X^+ y is X^{+} y
+        if not mark or (k == 1 and not self.at_op("}", 2)):
+            return False
+        if not self.table.matrix:
+            raise ExprError(f"a pseudo-inverse ({caret.where()}) applies to matrices; this part's formulas "
+                            "are scalars", caret.pos)
+        for _ in range(1 + 2 * k):
+            self.take()
+        return True
 
     def atom(self) -> N.Node:
         t = self.peek()
@@ -259,9 +292,37 @@ class Parser:
                 arg = self.latex_arg(t)
                 return N.Pow(arg, N.Bin("/", N.Num("1"), index), span=(t.pos, self.last_end))
             return N.Call("sqrt", (self.latex_arg(t),), span=(t.pos, self.last_end))
+        if t.kind == "cmd" and t.text == "binom":
+            self.take()
+            top = self.latex_arg(t)
+            bottom = self.latex_arg(t)
+            return N.Call("binom", (top, bottom), span=(t.pos, self.last_end))
+        if t.kind == "op" and t.text == "⟨":
+            return self.inner(t)
         if t.kind == "cmd" and t.text == "top":
             raise ExprError(f"a transpose mark must follow '^' ({t.where()})", t.pos)
+        if t.kind == "cmd" and t.text == "dagger":
+            raise ExprError(f"a pseudo-inverse mark must follow '^', as in X^\\dagger ({t.where()})", t.pos)
         raise self.fail(t)
+
+    def inner(self, t: Token) -> N.Node:
+        """``\\langle u, v \\rangle``: the inner product (u^T v; for matrices tr(A^T B))."""
+        if not self.table.matrix:
+            raise ExprError(f"an inner product ⟨u, v⟩ ({t.where()}) needs vectors; this part's formulas "
+                            "are scalars: write the product", t.pos)
+        self.take()
+        self.enter(t)
+        saved = self.bars, self.norms
+        self.bars = self.norms = 0
+        left = self.sum()
+        if not self.at_op(","):
+            raise self.fail(self.peek(), "an inner product is written ⟨u, v⟩, with a comma")
+        self.take()
+        right = self.sum()
+        self.bars, self.norms = saved
+        self.expect("⟩", t)
+        self.depth -= 1
+        return N.Call("inner", (left, right), span=(t.pos, self.last_end))
 
     def bars_atom(self, t: Token) -> N.Node:
         """``|x|``, ``‖x‖``, ``||x||`` (a norm, not abs(abs(x))) and ``‖x‖_2`` / ``‖A‖_F``."""
@@ -325,6 +386,12 @@ class Parser:
     def name(self, t: Token) -> N.Node:
         kind = self.table.classify(t.text)
         span = (t.pos, t.end)
+        if kind is None and t.text.startswith("log_"):
+            return self.log_base(t)
+        if kind is None and self.table.matrix and t.text == "I_1":
+            raise ExprError(f"'I_1' {t.where()} would be a 1×1 identity, the number 1; write I for an identity "
+                            f"whose size the formula decides, or I_n with a dimension "
+                            f"({', '.join(self.table.dims) or 'none declared'})", t.pos)
         if kind is None:
             if self.at_op("("):
                 shown = t.text if len(t.text) <= 40 else t.text[:37] + "..."
@@ -341,6 +408,23 @@ class Parser:
         if what == "ident":
             return N.Ident(value, span=span)
         return self.call(value, t)
+
+    def log_base(self, t: Token) -> N.Node:
+        """``\\log_{10} x``, ``\\log_2 x``, ``\\log_b x``: log(x) / log(b)."""
+        base = t.text[4:]
+        named = {"10": "log10", "2": "log2", "e": "log"}
+        if base in named and (base != "e" or "e" in self.table.constants()):
+            return self.call(named[base], t)
+        if base.replace(".", "", 1).isdigit():
+            base_node = N.Num(base, span=(t.pos, t.end))
+        else:
+            kind = self.table.classify(base)
+            if kind is None or kind[0] not in ("sym", "const"):
+                raise ExprError(f"unknown base '{base}' of the logarithm {t.where()}; this part's variables "
+                                f"are {self.table.names_text()}", t.pos)
+            base_node = N.Sym(kind[1], span=(t.pos, t.end)) if kind[0] == "sym" else N.Const(kind[1], span=(t.pos, t.end))
+        value = self.call("log", t)
+        return N.Bin("/", value, N.Call("log", (base_node,), span=value.span), span=(t.pos, self.last_end))
 
     def call(self, fn: str, t: Token) -> N.Node:
         power = None
@@ -369,6 +453,9 @@ class Parser:
         if fn in VARIADIC:
             if len(args) < 2:
                 raise ExprError(f"{fn}(...) needs at least two arguments {t.where()}", t.pos)
+        elif fn in BINARY:
+            if len(args) != 2:
+                raise ExprError(f"{fn}(...) takes two arguments, got {len(args)} {t.where()}", t.pos)
         elif len(args) != 1:
             raise ExprError(f"{fn}(...) takes one argument, got {len(args)} {t.where()}", t.pos)
         node = N.Call(fn, tuple(args), span=(t.pos, self.last_end))

@@ -17,7 +17,7 @@ from grader.expr.symbols import SymbolTable
 SCALAR: tuple = ()
 IDENTITY = ("I",)
 SCALAR_FUNCS = {"sqrt", "exp", "log", "log10", "log2", "sin", "cos", "tan", "sinh", "cosh",
-                "tanh", "arcsin", "arccos", "arctan", "sigmoid", "min", "max"}
+                "tanh", "arcsin", "arccos", "arctan", "sigmoid", "min", "max", "binom"}
 
 
 def show(shape: tuple) -> str:
@@ -149,20 +149,43 @@ class ShapeChecker:
             raise ShapeError(f"the exponent of {_name(node)} must be a scalar, not {show(e)}")
         if a == SCALAR:
             return SCALAR
+        if _is_vec(a) and a != ("1", "1") and constant_value(node.exp) == 2:
+            return SCALAR  # (X^T a)^2 for a vector: its squared length, v^T v
         if a != IDENTITY and a[0] != a[1]:
             raise ShapeError(f"only square matrices have powers: {_name(node.base)} in {_name(node)} "
                              f"is {show(a)}")
         k = constant_value(node.exp)
+        if k is not None and k != int(k) and abs(k * 2) == int(abs(k * 2)) and abs(k) <= MAX_MATRIX_POWER:
+            return a  # P^{1/2}, P^{-1/2}: a square root, of a symmetric positive semi-definite matrix
         if k is None or k != int(k) or abs(k) > MAX_MATRIX_POWER:
             raise ShapeError(f"a matrix power needs a whole-number exponent between "
-                             f"-{MAX_MATRIX_POWER} and {MAX_MATRIX_POWER} ({_name(node)}); "
-                             f"use ^T (or .T, ') for the transpose")
+                             f"-{MAX_MATRIX_POWER} and {MAX_MATRIX_POWER}, or a half for a square root "
+                             f"({_name(node)}); use ^T (or .T, ') for the transpose")
         return a
 
     def call(self, node: N.Call) -> tuple:
         shapes = [self.infer(a) for a in node.args]
         fn, s = node.fn, shapes[0]
         arg = _name(node.args[0])
+        if fn == "sqrt" and s != SCALAR:
+            if s == IDENTITY:
+                return IDENTITY
+            if s[0] != s[1]:
+                raise ShapeError(f"sqrt(...) of a matrix is its square root, which needs a square matrix, "
+                                 f"but {arg} is {show(s)}")
+            return s
+        if fn == "inner":
+            t = shapes[1]
+            if IDENTITY in (s, t):
+                raise ShapeError(f"the size of I in {_name(node)} cannot be inferred: write I_n (or I_d, ...)")
+            if s != t and not (_is_vec(s) and _is_vec(t) and sorted(s) == sorted(t)):
+                raise ShapeError(f"an inner product needs equal shapes: {arg} is {show(s)}, "
+                                 f"{_name(node.args[1])} is {show(t)}")
+            return SCALAR
+        if fn == "pinv":
+            if s == IDENTITY:
+                return IDENTITY
+            return s if s == SCALAR else transpose(s)
         if fn in SCALAR_FUNCS:
             for sh, a in zip(shapes, node.args):
                 if sh != SCALAR:
@@ -177,10 +200,16 @@ class ShapeChecker:
         if fn in ("tr", "det", "inv"):
             if s == SCALAR and fn == "inv":
                 return SCALAR
+            if s == SCALAR and fn in ("tr", "det"):
+                return SCALAR  # a 1×1 product: tr(a^T X X^T a) is the number itself
             if s == SCALAR or (s != IDENTITY and s[0] != s[1]):
                 raise ShapeError(f"{fn}(...) needs a square matrix, but {arg} is {show(s)}")
             return s if fn == "inv" else SCALAR
         raise ShapeError(f"unknown function {fn}")
+
+
+def _is_vec(shape: tuple) -> bool:
+    return len(shape) == 2 and "1" in shape
 
 
 def transpose(shape: tuple) -> tuple:

@@ -18,15 +18,16 @@ SCALAR_FUNCTIONS = {
     "sin": "sin", "cos": "cos", "tan": "tan", "sinh": "sinh", "cosh": "cosh", "tanh": "tanh",
     "arcsin": "arcsin", "asin": "arcsin", "arccos": "arccos", "acos": "arccos",
     "arctan": "arctan", "atan": "arctan", "abs": "abs", "Abs": "abs", "sigmoid": "sigmoid",
-    "min": "min", "max": "max",
+    "min": "min", "max": "max", "binom": "binom",
 }
 MATRIX_FUNCTIONS = {"inv": "inv", "norm": "norm", "norm2": "norm2", "tr": "tr", "trace": "tr", "det": "det",
-                    "transpose": "transpose"}
+                    "transpose": "transpose", "Tr": "tr", "Trace": "tr", "pinv": "pinv", "inner": "inner"}
 VARIADIC = {"min", "max"}
+BINARY = {"binom", "inner"}  # exactly two arguments
 
 DOMAINS = ("real", "positive", "nonnegative", "nonzero", "integer", "positive_integer")
 VAR_KEYS = {"aliases", "domain"}
-MATRIX_VAR_KEYS = VAR_KEYS | {"shape", "define", "structure"}
+MATRIX_VAR_KEYS = VAR_KEYS | {"shape", "define", "structure", "rows", "entries"}
 STRUCTURES = ("general", "symmetric", "spd", "diagonal")
 NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
@@ -80,6 +81,8 @@ class Var:
     define: str | None = None  # a shorthand formula (trusted), matrix parts
     structure: str = "general"
     aliases: tuple = ()
+    rows: str | None = None  # matrix parts: x_i names row i of this matrix (students stack rows x_i^T)
+    entries: str | None = None  # matrix parts: p_i names diagonal entry i of this diagonal matrix
 
 
 def parse_domain(raw: Any) -> Domain:
@@ -175,6 +178,15 @@ class SymbolTable:
             if not isinstance(spec["define"], str):
                 raise ExprError("`define` must be a formula written as text")
             var.define = spec["define"]
+        for key in ("rows", "entries"):
+            if key in spec:
+                if not isinstance(spec[key], str) or not NAME_RE.match(spec[key]) or "_" in spec[key]:
+                    raise ExprError(f"`{key}` must be a plain letter or name such as x or p (its entries are "
+                                    f"written {spec.get(key)}_1, {spec.get(key)}_2, ...)")
+                if len(var.shape) != 2 or (key == "entries" and var.shape[0] != var.shape[1]):
+                    raise ExprError(f"`{key}` needs a {'square ' if key == 'entries' else ''}matrix shape "
+                                    "such as [n, d]")
+                setattr(var, key, spec[key])
         if "structure" in spec:
             if spec["structure"] not in STRUCTURES:
                 raise ExprError(f"structure must be one of {', '.join(STRUCTURES)}")
@@ -233,7 +245,7 @@ class SymbolTable:
             return "ident", None
         if self.matrix and word.startswith("I_"):
             size = word[2:]
-            if size in self.dims or (size.isdigit() and 1 <= int(size) <= 50):
+            if size in self.dims or (size.isdigit() and 2 <= int(size) <= 50):
                 return "ident", size
         return None
 

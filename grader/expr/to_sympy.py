@@ -8,6 +8,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 import sympy as sp
+import sympy.physics.units  # noqa: F401 - simplify imports it on first use; never under a timer
 
 from grader.expr import nodes as N
 from grader.expr.errors import ExprError
@@ -18,7 +19,7 @@ FUNCS = {
     "log2": lambda x: sp.log(x, 2), "sin": sp.sin, "cos": sp.cos, "tan": sp.tan,
     "sinh": sp.sinh, "cosh": sp.cosh, "tanh": sp.tanh, "arcsin": sp.asin, "arccos": sp.acos,
     "arctan": sp.atan, "abs": sp.Abs, "sigmoid": lambda x: 1 / (1 + sp.exp(-x)),
-    "min": sp.Min, "max": sp.Max,
+    "min": sp.Min, "max": sp.Max, "binom": sp.binomial,
 }
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from grader.loaders.json_file import MAX_BYTES, Unreadable
+from grader.loaders.json_file import read_bounded_text
 
 # A part id as students write it: "2.2.1.a", "Q1.a.i", "neatness", "3.1." (a trailing dot goes)
 ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-]{0,79}")
@@ -39,20 +39,8 @@ class Sheet:
 
 def read_text(path: Path) -> str:
     """The sheet's text, bounded and decoded like a JSON answers file."""
-    name = path.name
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read(MAX_BYTES + 1)
-    except OSError as exc:
-        raise Unreadable(f"{name}: cannot be read ({exc.strerror or exc})") from None
-    if len(data) > MAX_BYTES:
-        raise Unreadable(f"{name}: the file is over {MAX_BYTES / 1e6:.0f} MB; answer sheets are read up to "
-                         f"{MAX_BYTES / 1e6:.0f} MB")
-    try:
-        return data.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
-    except UnicodeDecodeError as exc:
-        raise Unreadable(f"{name}: not UTF-8 text (byte 0x{data[exc.start]:02x} at position {exc.start}); "
-                         f"save the file as UTF-8") from None
+    text = read_bounded_text(path, what="answer sheets")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def clean_id(text: str) -> str | None:

@@ -8,7 +8,6 @@ import re
 from typing import Any
 
 from grader.types.base import AnswerType, Invalid, Option, PartContext, Verdict, describe_value, register
-from grader.types.latex_text import has_latex, plain_math
 from grader.types.numeric import fmt, to_number, tolerance_text
 
 MAX_ELEMENTS = 1_000_000
@@ -32,11 +31,16 @@ def nested_shape(raw: Any, path: str = "", depth: int = 0) -> tuple[int, ...]:
     return (len(raw),) + shapes[0]
 
 
+class NotedArray:
+    """Marker base: arrays read from text carry the reader's notes (see :func:`to_array`)."""
+
+
 def to_array(raw: Any, *, what: str = "an array"):
     import numpy as np
 
+    notes: list[str] = []
     if isinstance(raw, str):
-        raw = _text_to_list(raw)
+        raw, notes = _text_to_list(raw)
     if not isinstance(raw, list):
         if isinstance(raw, (int, float)) and not isinstance(raw, bool):
             raw = [raw]
@@ -47,7 +51,24 @@ def to_array(raw: Any, *, what: str = "an array"):
         raise Invalid(f"the array has {math.prod(shape)} elements; at most {MAX_ELEMENTS} are read")
     flat = []
     _flatten(raw, flat, "")
-    return np.array(flat, dtype=float).reshape(shape)
+    arr = np.array(flat, dtype=float).reshape(shape)
+    if notes:
+        arr = arr.view(_noted_class())
+        arr.notes = notes
+    return arr
+
+
+_NOTED = None
+
+
+def _noted_class():
+    """An ndarray subclass with a `notes` attribute (made on first use: numpy loads lazily)."""
+    global _NOTED
+    if _NOTED is None:
+        import numpy as np
+
+        _NOTED = type("NotedNDArray", (np.ndarray, NotedArray), {"notes": []})
+    return _NOTED
 
 
 def _flatten(raw: Any, out: list, path: str) -> None:
@@ -61,66 +82,28 @@ def _flatten(raw: Any, out: list, path: str) -> None:
         raise Invalid(f"element {path or '[0]'}: {exc}") from None
 
 
-def _text_to_list(text: str) -> Any:
-    """'[[1, 2], [3, 4]]' (JSON) or '1 2; 3 4' (rows separated by ';' or new lines)."""
+def _text_to_list(text: str) -> tuple[Any, list[str]]:
+    """JSON ('[[1, 2], [3, 4]]'), rows ('1 2; 3 4'), LaTeX (bmatrix, '\\frac{1}{3}[1, 10, 100]',
+    'w_1 = [...]', '$...$'): the same reader as every other answer box (grader.expr.values)."""
+    from grader.expr.errors import ExprError
+    from grader.expr.values import read_value
+
     stripped = text.strip()
-    if has_latex(stripped) and len(stripped) <= 200_000:  # $\\begin{bmatrix}...$, "w_1 = [...]"
-        stripped = plain_math(stripped)
     if len(stripped) > 200_000:
         raise Invalid("the text is too long to be an array")
-    if stripped.startswith("["):
+    if not stripped:
+        raise Invalid("expected an array, got empty text")
+    if stripped.startswith("[") and stripped.endswith("]"):
         try:
-            return json.loads(stripped)
+            return json.loads(stripped), []
         except (ValueError, RecursionError):
             pass
-        nested = _bracketed(stripped)  # [1/3, sqrt(2)]: cells the number reader takes
-        if nested is not None:
-            return nested
-        raise Invalid(f"expected an array, got text that is not a valid list: {stripped[:40]!r}") from None
-    rows = [r for r in re.split(r"[;\n]", stripped) if r.strip()]
-    if not rows:
-        raise Invalid("expected an array, got empty text")
-    table = [[c for c in re.split(r"[,\s]+", r.strip()) if c] for r in rows]
-    return table[0] if len(table) == 1 else table
-
-
-def _bracketed(text: str) -> Any:
-    """'[[1/3, (1/3)*(100)], [0, 1]]' -> nested lists of cell texts; None if not that form."""
-    stack: list[list] = []
-    top: list | None = None
-    cell = ""
-    depth = 0  # parentheses inside a cell
-    for ch in text:
-        if ch == "[" and depth == 0:
-            if len(stack) > 32:
-                return None
-            stack.append([])
-            cell = ""
-        elif ch == "]" and depth == 0:
-            if not stack:
-                return None
-            done = stack.pop()
-            if cell.strip():
-                done.append(cell.strip())
-            cell = ""
-            if stack:
-                stack[-1].append(done)
-            elif top is None:
-                top = done
-            else:
-                return None
-        elif ch == "," and depth == 0:
-            if not stack:
-                return None
-            if cell.strip():
-                stack[-1].append(cell.strip())
-            cell = ""
-        else:
-            if not stack and not ch.isspace():
-                return None
-            depth += (ch == "(") - (ch == ")")
-            cell += ch
-    return top if not stack else None
+    try:
+        reading = read_value(stripped, what="an array")
+    except ExprError as e:
+        raise Invalid(f"expected an array, got text that cannot be read as one ({e.message}): "
+                      f"{stripped[:40]!r}") from None
+    return reading.value, reading.notes
 
 
 def shape_text(shape) -> str:
@@ -139,21 +122,34 @@ class Array(AnswerType):
                           choices=("none", "per_element"), tier=True),
         "up_to": Option("enum", "none", "accept v or -v (sign), or any non-zero multiple (scale)",
                         choices=("none", "sign", "scale")),
+        "orientation": Option("enum", "any", "any: a column (n x 1) or a row (1 x n) is read as the vector it "
+                              "is, and either for the other; strict: the shape must match",
+                              choices=("any", "strict")),
     }
 
     def parse(self, raw: Any, ctx: PartContext):
         arr = to_array(raw)
         want = ctx.opt("shape")
         if want is not None and list(arr.shape) != list(want):
-            raise Invalid(f"expected shape {shape_text(want)}, got {shape_text(arr.shape)}")
+            arr = oriented(arr, tuple(want), ctx)
+            if list(arr.shape) != list(want):
+                raise Invalid(f"expected shape {shape_text(want)}, got {shape_text(arr.shape)}")
         return arr
 
     def expected(self, value: Any, ctx: PartContext):
         return to_array(value)
 
     def compare(self, got, expected, ctx: PartContext) -> Verdict:
+        verdict = self._compare(got, expected, ctx)
+        notes = getattr(got, "notes", None)
+        if notes:
+            return Verdict(verdict.fraction, verdict.message + " (" + "; ".join(notes) + ")")
+        return verdict
+
+    def _compare(self, got, expected, ctx: PartContext) -> Verdict:
         import numpy as np
 
+        got = oriented(got, expected.shape, ctx)
         if got.shape != expected.shape:
             return Verdict(0.0, f"expected shape {shape_text(expected.shape)}, got {shape_text(got.shape)}")
         rtol, atol = ctx.opt("rtol"), ctx.opt("atol")
@@ -193,6 +189,18 @@ class Array(AnswerType):
         if shape is not None and not all(isinstance(n, int) and n >= 0 for n in shape):
             return ["shape must be a list of non-negative integers"]
         return []
+
+
+def oriented(got, shape: tuple, ctx: PartContext):
+    """A vector written as a column (n x 1) or a row (1 x n) is the vector: reshaped to `shape`
+    when both are vectors of the same length (unless the part says orientation: strict)."""
+    if ctx.opt("orientation") == "strict" or tuple(got.shape) == tuple(shape):
+        return got
+    def vector(s):
+        return len(s) in (1, 2) and sum(1 for n in s if n != 1) <= 1
+    if vector(tuple(got.shape)) and vector(tuple(shape)) and got.size == math.prod(shape) and got.size > 0:
+        return got.reshape(shape)
+    return got
 
 
 def _aligned(got, expected, mode: str):

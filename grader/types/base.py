@@ -28,6 +28,8 @@ class Verdict:
 
     fraction: float
     message: str = ""
+    loose: bool = False  # matched only loosely (a phrase inside a sentence): an exact match beats it
+    matched: str = ""  # for a loose match, what matched: the longest such mistake is the diagnosis
 
     @property
     def correct(self) -> bool:

@@ -10,7 +10,6 @@ import math
 from typing import Any
 
 from grader.types.base import AnswerType, Invalid, Option, PartContext, Verdict, describe_value, register, short
-from grader.types.latex_text import final_math, final_step
 
 EXAMPLE = 'e.g. "(kappa-1)/(kappa+1)" or "\\frac{\\kappa-1}{\\kappa+1}"'
 MATRIX_ONLY = "only matrix formulas use it; this part's answer is a scalar formula"
@@ -19,14 +18,58 @@ MATRIX_ONLY = "only matrix formulas use it; this part's answer is a scalar formu
 def formula_text(raw: Any, example: str = EXAMPLE) -> str:
     """The text of a submitted formula; plain numbers are formulas too."""
     if isinstance(raw, str):
-        if len(raw) > 100_000:
-            return raw
-        return final_step(final_math(raw) if "$" in raw else raw)  # prose around math, working
+        return raw
     if isinstance(raw, (int, float)) and not isinstance(raw, bool):
         if not math.isfinite(raw):
             raise Invalid(f"expected a formula, got {describe_value(raw)}")
         return repr(raw)
     raise Invalid(f"expected a formula written as text ({example}), got {describe_value(raw)}")
+
+
+def read_chain(text: str, read_one, same, ctx: PartContext):
+    """Read a formula written as a chain (``\\eta^* = A = B``, an aligned block, a leading name):
+    the last side is graded; the note says so when an earlier side that reads disagrees with it.
+    Sides that cannot be read (``\\nabla_{w_0} L_0``, ``\\frac{\\partial L}{\\partial \\eta}``) are
+    working, not answers; a last side that cannot be read is refused, naming it."""
+    import dataclasses
+
+    from grader.expr import ExprError
+    from grader.expr import nodes as N
+    from grader.expr.values import formula_sides
+
+    try:
+        sides = formula_sides(text)
+    except ExprError as e:
+        raise Invalid(e.message) from None
+    if len(sides) == 1:
+        return read_one(sides[0])
+    readable, failed = [], {}
+    for i, side in enumerate(sides):
+        try:
+            readable.append((i, read_one(side)))
+        except Invalid as e:
+            failed[i] = e
+    last = len(sides) - 1
+    if last in failed:  # the last side is the answer: it is graded even when an earlier one reads
+        if len(readable) > (1 if 0 not in failed else 0):
+            raise Invalid(f"the last side of your chain, {short(sides[last], 40)!r}, is the answer and "
+                          f"cannot be read: {failed[last]}")
+        raise failed[last]
+    graded = readable[-1][1]
+    notes = []
+    for i, formula in readable[:-1]:
+        if i == 0 and isinstance(formula.node, (N.Sym, N.Ident)):
+            continue  # a leading name: "w_1 = ..."
+        if not same(formula, graded):
+            notes.append(f"the sides of your chain disagree ({short(formula.text, 40)!r} is not "
+                         f"{short(graded.text, 40)!r}); the last one is graded")
+            break
+    return dataclasses.replace(graded, notes=tuple(notes)) if notes else graded
+
+
+def with_notes(verdict_text: str, formula) -> str:
+    notes = getattr(formula, "notes", ())
+    return verdict_text + (" (" + "; ".join(notes) + ")" if notes else "")
 
 
 def variables_text(table) -> str:
@@ -76,7 +119,13 @@ class Expression(AnswerType):
         return formula
 
     def parse(self, raw: Any, ctx: PartContext):
-        return self._read(formula_text(raw), ctx)
+        return read_chain(formula_text(raw), lambda t: self._read(t, ctx), lambda a, b: self._same(a, b, ctx), ctx)
+
+    def _same(self, a, b, ctx: PartContext) -> bool:
+        from grader.expr.equivalence import equivalent
+
+        return equivalent(a.node, b.node, self.table(ctx), seed_text=ctx.part_id, rtol=1e-6, atol=1e-10,
+                          samples=8, symbolic=False, hints=False).equal
 
     def expected(self, value: Any, ctx: PartContext):
         text = value if isinstance(value, str) else formula_text(value)
@@ -95,8 +144,8 @@ class Expression(AnswerType):
             samples=int(ctx.opt("samples") or 8), symbolic=ctx.opt("symbolic") is not False,
             hints=not ctx.hidden and ctx.opt("hints") is not False)
         if outcome.equal:
-            return Verdict(1.0, f"{short(got.text, 80)} is correct")
-        return Verdict(0.0, f"{short(got.text, 80)} is {outcome.message}")
+            return Verdict(1.0, with_notes(f"{short(got.text, 80)} is correct", got))
+        return Verdict(0.0, with_notes(f"{short(got.text, 80)} is {outcome.message}", got))
 
     def show(self, value: Any, ctx: PartContext) -> str:
         return short(getattr(value, "text", str(value)))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from grader.types.base import Invalid, PartContext, describe_value
-from grader.types.latex_text import strip_math
+from grader.expr.values import plain_text
 
 OPTION_KEYS = {"label", "text", "points", "correct", "feedback"}
 
@@ -78,7 +78,7 @@ def pick(raw: Any, ctx: PartContext, options: list[Choice]) -> str:
     if not isinstance(raw, str):
         raise Invalid(f"expected an option label such as {options[0].label!r}, got {describe_value(raw)}")
     cs = bool(ctx.opt("case_sensitive"))
-    token = _norm(_LEAD.sub("", strip_math(raw)), cs)  # "Solution: $B$" as students write it
+    token = _norm(_LEAD.sub("", plain_text(raw)), cs)  # "Solution: $B$" as students write it
     if len(token) > 2000:
         raise Invalid("expected an option label, got a very long text")
     bare = re.sub(r"^[\(\[]?\s*([^\s\)\]]+)\s*[\)\]]?$", r"\1", token)
@@ -86,23 +86,68 @@ def pick(raw: Any, ctx: PartContext, options: list[Choice]) -> str:
         if _norm(option.label, cs) in (token, bare):
             return option.label
     for option in options:
-        if option.text and token in (_norm(option.text, cs), _norm(strip_math(option.text), cs)):
+        if option.text and token in (_norm(option.text, cs), _norm(plain_text(option.text), cs)):
             return option.label
     written = _norm(raw, cs)  # an option text that is itself LaTeX, written as in the spec
     for option in options:
         if option.text and _norm(option.text, cs) == written:
             return option.label
+    named = labels_in_prose(raw, options)
+    if len(named) == 1:  # "Learning Rate A is too high!"
+        return named[0]
     labels = ", ".join(o.label for o in options)
+    if len(named) > 1:
+        raise Invalid(f"{raw[:40]!r} names {len(named)} options ({', '.join(named)}); choose one of {labels}")
     raise Invalid(f"{raw[:40]!r} is not one of the options ({labels})")
+
+
+VERBS = {"or", "and", "is", "was", "are", "seems", "looks", "because", "since", "would", "will", "should",
+         "has", "fits", "works", "gives", "makes"}
+NEGATIONS = re.compile(r"\b(?:not|no|never|neither|nor|except|isn't|isnt|wrong|incorrect)\b", re.I)
+
+
+def labels_in_prose(text: str, options: list[Choice]) -> list[str]:
+    """Option labels a sentence names as words of their own: 'Learning Rate A is too high!' -> [A],
+    'Solution: C and D' -> [C, D]. Only single-letter upper-case labels; a letter that starts the
+    sentence before a lower-case word is an article or a pronoun ('A learning rate...', 'I think');
+    a sentence with a negation ('not A') names nothing."""
+    if len(text) > 300 or len(text.split()) < 2 or NEGATIONS.search(text):
+        return []
+    wanted = {o.label for o in options if len(o.label) == 1 and o.label.isupper()}
+    found: list[str] = []
+    for m in re.finditer(r"(?<![\w'’\-\.])([A-Z])(?![\w'’\-])", text):
+        letter = m.group(1)
+        if letter not in wanted:
+            continue
+        before = text[:m.start()].rstrip()
+        starts = not before or before[-1] in ".!?"
+        nxt = re.match(r"\s+([a-z]+)", text[m.end():])
+        if starts and nxt and nxt.group(1) not in VERBS:  # "A learning rate...": an article
+            continue
+        if letter not in found:
+            found.append(letter)
+    return found
+
+
+def _is_label(part: str, ctx: PartContext, options: list[Choice]) -> bool:
+    try:
+        pick(part, ctx, [o for o in options])
+    except Invalid:
+        return False
+    return _norm(part, bool(ctx.opt("case_sensitive"))).strip("()[]") in {
+        _norm(o.label, bool(ctx.opt("case_sensitive"))) for o in options}
 
 
 def picks(raw: Any, ctx: PartContext, options: list[Choice]) -> list[str]:
     """A list of labels, or a string 'A, C' / 'A and C' / 'AC' (single-letter labels)."""
     if isinstance(raw, str):
-        text = _LEAD.sub("", strip_math(raw)).strip()
+        text = _LEAD.sub("", plain_text(raw)).strip()
         if not text:
             return []
         parts = [p for p in re.split(r"\s*(?:,|;|\band\b|&|\s)\s*", text) if p]
+        named = labels_in_prose(text, options)
+        if named and len(parts) > 1 and not all(_is_label(p, ctx, options) for p in parts):
+            return named  # "Solution: C and D"
         single = all(len(o.label) == 1 for o in options)
         if single and len(parts) == 1 and len(parts[0]) > 1 and parts[0].isalpha() and \
                 not any(_norm(o.text, False) == _norm(text, False) for o in options if o.text):

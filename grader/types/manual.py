@@ -17,6 +17,9 @@ class Manual(AnswerType):
     options = {
         "rubric": Option("list", None, "[{item, points}]: the rubric for the grader of record"),
         "reference": Option("string", None, "the model answer (never shown before the due date)"),
+        "alternatives": Option("boolean", False, "the rubric items are alternatives ('any two of'): "
+                                              "they may add up to more than the part's points, "
+                                              "and a student's score is capped at them"),
     }
 
     def parse(self, raw: Any, ctx: PartContext) -> Any:
@@ -53,6 +56,22 @@ class Manual(AnswerType):
                 problems.append(f"rubric item {i + 1}: points must be a number")
             else:
                 total += pts
-        # Items may be alternatives ("any two of"), so their sum may exceed the part's points:
-        # the grader of record caps at the part's points.
+        if problems:
+            return problems
+        # A rubric that cannot reach the part's points leaves every student short; one that
+        # exceeds them is a typo unless its items are declared alternatives (capped).
+        points = float(ctx.extra.get("points", 0) or 0)
+        items = [i for i in (ctx.opt("rubric") or []) if isinstance(i, dict)]
+        positive = sum(float(i.get("points", 0)) for i in items if float(i.get("points", 0)) > 0)
+        for i, item in enumerate(items):
+            if float(item.get("points", 0)) > points + 1e-9:
+                problems.append(f"rubric item {i + 1} is worth {item.get('points'):g} points, more than "
+                                f"the part's {points:g}")
+        if items and positive + 1e-9 < points:
+            problems.append(f"the rubric's items add up to {positive:g} points, less than the part's "
+                            f"{points:g}: nobody could earn full marks")
+        elif positive > points + 1e-9 and not ctx.opt("alternatives"):
+            problems.append(f"the rubric's items add up to {positive:g} points, more than the part's "
+                            f"{points:g} (set `alternatives: true` if they are alternatives, capped at "
+                            f"the part's points)")
         return problems

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from grader.types.base import AnswerType, Invalid, Option, PartContext, Verdict, register, short
-from grader.types.expression import check_reference, formula_text, variables_text
+from grader.types.expression import check_reference, formula_text, read_chain, variables_text, with_notes
 
 EXAMPLE = 'e.g. "w0 - 2*eta/n * X.T @ (X @ w0 - t)" or "w_0 - \\frac{2\\eta}{n} X^\\top (X w_0 - t)"'
 
@@ -45,6 +45,10 @@ class MatrixExpression(AnswerType):
             raise Invalid("this part's variables are declared wrongly (tell your instructor): "
                           + "; ".join(space.table.problems))
         try:
+            if "\\begin" in text:  # a matrix written by its rows x_i^T
+                from grader.expr.rows import stacked_rows
+
+                text = stacked_rows(text, space.table) or text
             formula = read(text, space.table)
             space.shape(formula.node)
         except ExprError as e:
@@ -52,7 +56,12 @@ class MatrixExpression(AnswerType):
         return formula
 
     def parse(self, raw: Any, ctx: PartContext):
-        return self._read(formula_text(raw, EXAMPLE), ctx)
+        return read_chain(formula_text(raw, EXAMPLE), lambda t: self._read(t, ctx),
+                          lambda a, b: self._same(a, b, ctx), ctx)
+
+    def _same(self, a, b, ctx: PartContext) -> bool:
+        return self.space(ctx).compare(a.node, b.node, seed_text=ctx.part_id, rtol=1e-6, atol=1e-9,
+                                       samples=4, hints=False).equal
 
     def expected(self, value: Any, ctx: PartContext):
         text = value if isinstance(value, str) else formula_text(value, EXAMPLE)
@@ -69,8 +78,8 @@ class MatrixExpression(AnswerType):
             samples=int(ctx.opt("samples") or 4), orientation=ctx.opt("orientation") or "any",
             hints=not ctx.hidden and ctx.opt("hints") is not False)
         if outcome.equal:
-            return Verdict(1.0, f"{short(got.text, 80)} is correct")
-        return Verdict(0.0, f"{short(got.text, 80)}: {outcome.message}")
+            return Verdict(1.0, with_notes(f"{short(got.text, 80)} is correct", got))
+        return Verdict(0.0, with_notes(f"{short(got.text, 80)}: {outcome.message}", got))
 
     def show(self, value: Any, ctx: PartContext) -> str:
         return short(getattr(value, "text", str(value)))

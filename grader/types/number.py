@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from grader.expr.values import DIST_PARAMETERS
 from grader.types.base import AnswerType, Invalid, Option, PartContext, Verdict, register
 from grader.types.numeric import (
     close, fmt, round_sig, to_number, tolerance_text, written_sigfigs,
@@ -25,7 +26,7 @@ def tolerances(ctx: PartContext, expected: Any) -> tuple[float, float]:
 @register
 class Number(AnswerType):
     name = "number"
-    summary = "a number, e.g. 0.25, 3/5 or 1e-3"
+    summary = "a number, e.g. 0.25, 3/5, \\frac{1}{3} or 1.2 \\times 10^{-3}"
     options = {
         "rtol": Option("number", None, "relative tolerance (default 1e-6; 0 for integers)", minimum=0, tier=True),
         "atol": Option("number", None, "absolute tolerance (default 1e-9; 0 for integers)", minimum=0, tier=True),
@@ -34,18 +35,28 @@ class Number(AnswerType):
         "decimals": Option("integer", None, "correct when right after rounding to this many decimals", minimum=0, tier=True),
         "integer": Option("boolean", False, "the answer must be an integer, compared exactly"),
         "fractions": Option("boolean", True, "accept fractions written as text, e.g. \"3/5\""),
-        "constants": Option("boolean", False, "accept pi, e and sqrt(...), e.g. \"pi/4\""),
+        "constants": Option("boolean", True, "accept pi, e and roots, e.g. \"pi/4\", \"\\\\sqrt{3}\" (false: decimals and fractions only)"),
+        "parameter": Option("enum", None, "the part asks for a parameter of a normal distribution: a student may "
+                            "write x ~ N(0, 3) and the mean, variance or standard deviation (std) is read from it",
+                            choices=DIST_PARAMETERS),
+        "square_size": Option("boolean", False, "the answer is the side of a square size (a receptive field, a "
+                              "kernel): \"15 x 15\" reads as 15, \"15 x 13\" is refused"),
         "unit": Option("string", None, "unit shown in messages (answers are numbers without units)"),
     }
 
     def parse(self, raw: Any, ctx: PartContext) -> float:
         what = "an integer" if ctx.opt("integer") else "a number"
+        if ctx.opt("square_size") and isinstance(raw, (str, list)):
+            raw = _square_side(raw)
         value = to_number(raw, fractions=ctx.opt("fractions") is not False,
-                          constants=bool(ctx.opt("constants")), what=what)
+                          constants=ctx.opt("constants") is not False, what=what,
+                          parameter=ctx.opt("parameter"))
         if ctx.opt("integer"):
             if float(value) != math.floor(float(value)):
                 raise Invalid(f"expected an integer, got {fmt(value)}")
-            value = int(value)
+            notes = getattr(value, "notes", [])
+            value = _NotedInt(int(value))
+            value.notes = notes
         return value
 
     def expected(self, value: Any, ctx: PartContext) -> float:
@@ -53,6 +64,13 @@ class Number(AnswerType):
         return int(out) if ctx.opt("integer") else out
 
     def compare(self, got: float, expected: float, ctx: PartContext) -> Verdict:
+        verdict = self._compare(got, expected, ctx)
+        notes = getattr(got, "notes", None)
+        if notes:
+            return Verdict(verdict.fraction, verdict.message + " (" + "; ".join(notes) + ")")
+        return verdict
+
+    def _compare(self, got: float, expected: float, ctx: PartContext) -> Verdict:
         unit = f" {ctx.opt('unit')}" if ctx.opt("unit") else ""
         shown = "" if ctx.hidden else f"; expected {fmt(expected)}{unit}"
         min_figs = ctx.opt("min_sigfigs")
@@ -90,12 +108,17 @@ class Number(AnswerType):
 
     def describe(self, ctx: PartContext) -> str:
         if ctx.opt("integer"):
-            return "an integer, e.g. 26"
+            return "an integer, e.g. 26" + (" (a size such as 15 x 15 may be written as it is)"
+                                            if ctx.opt("square_size") else "")
         extra = []
         if ctx.opt("min_sigfigs"):
             extra.append(f"written with at least {ctx.opt('min_sigfigs')} significant figures")
-        if ctx.opt("constants"):
-            extra.append("pi, e and sqrt(...) allowed")
+        if ctx.opt("constants") is not False:
+            extra.append("pi, e and roots such as \\sqrt{2} allowed")
+        else:
+            extra.append("a decimal or a fraction, without pi, e or roots")
+        if ctx.opt("parameter"):
+            extra.append(f"the {ctx.opt('parameter')}; x ~ N(0, s) may be written as it is")
         return self.summary + (" (" + "; ".join(extra) + ")" if extra else "")
 
     def check_spec(self, ctx: PartContext) -> list[str]:
@@ -112,3 +135,27 @@ class Number(AnswerType):
 
 def _exponent(x: float) -> int:
     return 0 if x == 0 else int(math.floor(math.log10(abs(x))))
+
+
+class _NotedInt(int):
+    notes: list = []
+
+
+def _square_side(raw: Any) -> Any:
+    """'15 x 15', '15 \\times 15', [15, 15] -> 15: the side of a square size."""
+    from grader.expr.errors import ExprError
+    from grader.expr.values import read_size
+
+    if isinstance(raw, list):
+        dims = raw
+    else:
+        try:
+            dims, _ = read_size(raw)
+        except ExprError:
+            return raw
+    if len(dims) != 2:
+        return raw[0] if isinstance(raw, list) and len(raw) == 1 else raw
+    a, b = (to_number(d) for d in dims)
+    if a != b:
+        raise Invalid(f"{fmt(a)} x {fmt(b)} is not square; the answer is the side n of an n x n size")
+    return dims[0]

@@ -11,15 +11,15 @@ import re
 from typing import Any
 
 from grader.types.base import Invalid, describe_value
-from grader.types.latex_text import has_latex, plain_math
 
-MAX_NUMBER_TEXT = 200
+MAX_NUMBER_TEXT = 1000
 
 
 class WrittenFloat(float):
     """A float that remembers how it was written, so significant figures can be counted."""
 
     text: str
+    notes: list = []
 
     def __new__(cls, text: str):
         obj = super().__new__(cls, text)
@@ -27,142 +27,69 @@ class WrittenFloat(float):
         return obj
 
 
-_TOKEN = re.compile(r"\s*(?:(\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)|(pi|π|e|sqrt|√)|(\*\*|[-+*/^()×·÷]))")
+_CONSTANT_WORDS = re.compile(r"pi|π|√|sqrt|exp|log|ln|sin|cos|tan|(?<![\d.])e(?![a-zA-Z])")
 
 
-def parse_number_text(text: str, *, fractions: bool = True, constants: bool = False) -> float:
-    """Parse '0.25', '3/5', '-1e-3', '1.2*10^-3', 'pi/4', '2*sqrt(2)'. ValueError says why not."""
+def parse_number_text(text: str, *, fractions: bool = True, constants: bool = False,
+                      parameter: str | None = None, what: str = "a number") -> float:
+    """Read '0.25', '3/5', '\\frac{1}{3}', '1.12 \\times 10^{6}', '$\\sqrt{3}$', 'r_d = 15',
+    'x \\sim N(0, 3)' (with the part's parameter) through the formula reader. ValueError says why not.
+
+    The result is a :class:`WrittenFloat` when the number is a plain decimal (its figures
+    count), else a :class:`ReadFloat`; both carry the reader's notes (chains that disagree)."""
+    from grader.expr.errors import ExprError
+    from grader.expr.values import read_value
+
     source = text.strip()
     if not source:
         raise ValueError("the answer is empty")
+    if re.fullmatch(r"[+-]?\d{1,3}(,\d{3}){2,}", source):
+        raise ValueError(f"write the number without thousands separators ({source.replace(',', '')})")
     if re.fullmatch(r"[+-]?\d+,\d+", source):
         raise ValueError("write the number with a decimal point (0.8) and no thousands separator")
     if source.endswith("%"):
         raise ValueError("write the number without '%' (as the question asks: 0.5 or 50)")
     if len(source) > MAX_NUMBER_TEXT:
         raise ValueError(f"the text is {len(source)} characters long; a number is at most {MAX_NUMBER_TEXT}")
-    tokens: list[tuple[str, str]] = []
-    pos = 0
-    while pos < len(source):
-        m = _TOKEN.match(source, pos)
-        if not m or m.end() == pos:
-            rest = source[pos:].strip()
-            if not rest:
-                break
-            raise ValueError(f"unexpected '{rest[:12]}' at position {pos + 1}")
-        num, name, op = m.groups()
-        tokens.append(("num", num) if num else ("name", name) if name else ("op", op))
-        pos = m.end()
-    simple = [t for t in tokens if t != ("op", "-") and t != ("op", "+")]
-    if len(simple) == 1 and simple[0][0] == "num" and tokens[-1][0] == "num":
-        value = float(source.replace(" ", ""))
-        return value
-    if not fractions and not constants:
-        raise ValueError("write a plain decimal number")
-    used_names = any(kind == "name" for kind, _ in tokens)
-    if used_names and not constants:
-        raise ValueError("constants such as pi or sqrt are not accepted here; write a decimal or a fraction")
-    value = _Parser(tokens).run()
-    if not math.isfinite(value):
-        raise ValueError("the value is not finite")
-    return value
+    if _plain_decimal(source) and math.isfinite(float(source)):  # the common case, read at once
+        return WrittenFloat(source)
+    try:
+        reading = read_value(source, parameter=parameter, what=what)
+    except ExprError as e:
+        raise ValueError(e.message) from None
+    value = reading.value
+    if isinstance(value, list):
+        flat = _flat(value)
+        if len(flat) != 1:
+            raise ValueError(f"that is a list of {len(flat)} numbers; one number is expected")
+        value = flat[0]
+    if reading.plain is not None:
+        out = WrittenFloat(reading.plain)
+    else:
+        if not fractions and not constants:
+            raise ValueError("write a plain decimal number")
+        if not constants and _CONSTANT_WORDS.search(re.sub(r"\\(?:frac|dfrac|tfrac|times|cdot|left|right)", "", source)):
+            raise ValueError("constants such as pi or sqrt are not accepted here; write a decimal or a fraction")
+        out = ReadFloat(value)
+    out.notes = list(reading.notes)
+    return out
 
 
-class _Parser:
-    """expr := term (('+'|'-') term)*; term := unary (('*'|'/') unary)*; unary := '-' unary | power;
-    power := atom ('^' unary)?; atom := num | pi | e | sqrt '(' expr ')' | '(' expr ')'"""
-
-    def __init__(self, tokens):
-        self.tokens = tokens
-        self.i = 0
-        self.depth = 0
-
-    def peek(self):
-        return self.tokens[self.i] if self.i < len(self.tokens) else (None, None)
-
-    def take(self):
-        tok = self.peek()
-        self.i += 1
-        return tok
-
-    def run(self) -> float:
-        value = self.expr()
-        if self.i != len(self.tokens):
-            raise ValueError(f"unexpected '{self.peek()[1]}'")
-        return value
-
-    def expr(self) -> float:
-        self.depth += 1
-        if self.depth > 20:
-            raise ValueError("too deeply nested")
-        value = self.term()
-        while self.peek() in (("op", "+"), ("op", "-")):
-            op = self.take()[1]
-            rhs = self.term()
-            value = value + rhs if op == "+" else value - rhs
-        self.depth -= 1
-        return value
-
-    def term(self) -> float:
-        value = self.unary()
-        while self.peek()[0] == "op" and self.peek()[1] in ("*", "/", "×", "·", "÷"):
-            op = self.take()[1]
-            rhs = self.unary()
-            if op in ("/", "÷"):
-                if rhs == 0:
-                    raise ValueError("division by zero")
-                value /= rhs
-            else:
-                value *= rhs
-        return value
-
-    def unary(self) -> float:
-        if self.peek() in (("op", "-"), ("op", "+")):
-            sign = -1.0 if self.take()[1] == "-" else 1.0
-            return sign * self.unary()
-        return self.power()
-
-    def power(self) -> float:
-        base = self.atom()
-        if self.peek() in (("op", "^"), ("op", "**")):
-            self.take()
-            exponent = self.unary()
-            if abs(exponent) > 100:
-                raise ValueError("exponent too large")
-            try:
-                return float(base ** exponent)
-            except (OverflowError, ZeroDivisionError, TypeError):
-                raise ValueError("the power cannot be computed") from None
-        return base
-
-    def atom(self) -> float:
-        kind, text = self.take()
-        if kind == "num":
-            return float(text)
-        if kind == "name":
-            if text in ("pi", "π"):
-                return math.pi
-            if text == "e":
-                return math.e
-            if self.peek() == ("op", "("):
-                self.take()
-                inner = self.expr()
-                if self.take() != ("op", ")"):
-                    raise ValueError("missing ')'")
-            else:
-                inner = self.atom()
-            if inner < 0:
-                raise ValueError("square root of a negative number")
-            return math.sqrt(inner)
-        if (kind, text) == ("op", "("):
-            value = self.expr()
-            if self.take() != ("op", ")"):
-                raise ValueError("missing ')'")
-            return value
-        raise ValueError(f"unexpected '{text}'" if text else "the expression ends too early")
+def _flat(value) -> list:
+    if isinstance(value, list):
+        return [x for v in value for x in _flat(v)]
+    return [value]
 
 
-def to_number(raw: Any, *, fractions: bool = True, constants: bool = False, what: str = "a number") -> float:
+class ReadFloat(float):
+    """A number read from a formula (a fraction, a root...): no written figures, maybe notes."""
+
+    text = None
+    notes: list = []
+
+
+def to_number(raw: Any, *, fractions: bool = True, constants: bool = True, what: str = "a number",
+              parameter: str | None = None) -> float:
     """A student's scalar -> float, or Invalid saying what was expected."""
     if isinstance(raw, bool):
         raise Invalid(f"expected {what}, got a boolean ({str(raw).lower()})")
@@ -177,17 +104,13 @@ def to_number(raw: Any, *, fractions: bool = True, constants: bool = False, what
             raise Invalid(f"expected {what}, got an infinite value")
         return raw
     if isinstance(raw, str):
-        if has_latex(raw):  # "$\\frac{1}{3}$", "r_d = 15": LaTeX as students write it
-            raw = plain_math(raw)
         try:
-            value = parse_number_text(raw, fractions=fractions, constants=constants)
+            return parse_number_text(raw, fractions=fractions, constants=constants,
+                                     parameter=parameter, what=what)
         except ValueError as exc:
             raise Invalid(f"expected {what}, got the text {short_text(raw)}: {exc}") from None
-        if _plain_decimal(raw):  # keep how it was written: significant figures count
-            return WrittenFloat(raw.strip())
-        return value
     if isinstance(raw, list) and len(raw) == 1 and not isinstance(raw[0], (list, dict)):
-        return to_number(raw[0], fractions=fractions, constants=constants, what=what)
+        return to_number(raw[0], fractions=fractions, constants=constants, what=what, parameter=parameter)
     raise Invalid(f"expected {what}, got {describe_value(raw)}")
 
 

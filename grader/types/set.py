@@ -28,7 +28,7 @@ class Set(AnswerType):
         if isinstance(raw, str):
             if len(raw) > 100_000:
                 raise Invalid("expected a list of items, got a very long text")
-            raw = [p for p in re.split(r"\s*[,;\n]\s*", raw.strip()) if p]
+            raw = _items_text(raw, bool(ctx.opt("numbers")))
         if not isinstance(raw, list):
             raise Invalid(f"expected a list of items, got {describe_value(raw)}")
         if len(raw) > MAX_ITEMS:
@@ -89,6 +89,23 @@ class Set(AnswerType):
 
     def show(self, value, ctx: PartContext) -> str:
         return "{" + ", ".join(map(_show, value)) + "}"
+
+
+def _items_text(text: str, numbers: bool) -> list:
+    """'stride, dilation', '{1, 2, 3}', '$\\{\\frac{1}{2}, 2\\}$': the items, each still to be read."""
+    from grader.expr.errors import ExprError
+    from grader.expr.values import answer_text, split_top
+
+    body = text.strip()
+    if numbers:
+        try:
+            body = answer_text(body, [])
+        except ExprError as e:
+            raise Invalid(f"expected a list of numbers, got text that cannot be read ({e.message})") from None
+    body = re.sub(r"^\s*(?:\\left\s*)?(?:\\\{|\{|\[)(.*?)(?:\\right\s*)?(?:\\\}|\}|\])\s*$", r"\1", body, flags=re.S)
+    if numbers:
+        return [p.strip() for p in split_top(body, re.compile(r"[,;\n]")) if p.strip()]
+    return [p for p in re.split(r"\s*[,;\n]\s*", body.strip()) if p]
 
 
 def _show(item) -> str:

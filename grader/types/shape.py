@@ -6,20 +6,25 @@ import re
 from typing import Any
 
 from grader.types.base import AnswerType, Invalid, Option, PartContext, Verdict, describe_value, register
-from grader.types.latex_text import has_latex, plain_math
 
 MAX_RANK = 16
 
 
 def to_shape(raw: Any) -> tuple[int, ...]:
+    """[32, 128, 26, 26], "14 x 14", "$15 \\times 15$", "(10, 24, 32, 32)": each dimension is
+    read by the same reader as numbers (grader.expr.values); "15 x 15" is two dimensions."""
     if isinstance(raw, str):
-        if has_latex(raw) and len(raw) <= 10_000:  # "$[32, 128, 26, 26]$", "$32 \\times 128$"
-            raw = plain_math(raw)
-        text = raw.strip().strip("()[]")
-        if len(text) > 400:
+        from grader.expr.errors import ExprError
+        from grader.expr.values import read_size
+
+        if len(raw) > 400:
             raise Invalid("expected a shape such as [32, 128, 26, 26], got a very long text")
-        items = [p for p in re.split(r"\s*(?:,|x|×|\*|\s)\s*", text) if p]
-        raw = items
+        try:
+            raw, _ = read_size(raw)
+        except ExprError as e:
+            raise Invalid(f"expected a shape such as [32, 128, 26, 26], got {describe_value(raw)}: {e.message}") from None
+        if not raw:
+            raise Invalid("expected a shape such as [32, 128, 26, 26], got empty text")
     if isinstance(raw, (int, float)) and not isinstance(raw, bool):
         raw = [raw]
     if not isinstance(raw, list):
@@ -31,6 +36,13 @@ def to_shape(raw: Any) -> tuple[int, ...]:
         value = item
         if isinstance(item, str) and re.fullmatch(r"\s*\d{1,12}\s*", item):
             value = int(item)
+        elif isinstance(item, str) and len(item) <= 100:
+            from grader.types.numeric import to_number
+
+            try:
+                value = to_number(item)
+            except Invalid:
+                value = item
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:

@@ -1,4 +1,5 @@
-"""Short text answers ('O(t)', 'max pooling'): normalized exact match or a regular expression."""
+"""Short text answers ('O(t)', 'max pooling'): the accepted phrase said in the student's own
+sentence ('This is an edge detector' says 'edge detector'), or a regular expression."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import re
 from typing import Any
 
 from grader.types.base import AnswerType, Invalid, Option, PartContext, Verdict, describe_value, register
-from grader.types.latex_text import final_math, strip_math
+from grader.expr.values import math_segment, plain_text
 
 MAX_TEXT = 10_000
 
@@ -20,6 +21,50 @@ def normalize(text: str, ctx: PartContext) -> str:
     return text if ctx.opt("case_sensitive") else text.casefold()
 
 
+NEGATIONS = {"not", "no", "never", "neither", "nor", "cannot", "without", "isnt", "doesnt", "dont", "arent",
+             "wont", "cant", "wasnt", "isn", "doesn", "don", "aren", "won", "wasn"}
+# words that hedge or contrast: "edges or blobs", "not X but Y" -- a phrase inside them proves nothing
+HEDGES = {"or", "but", "instead", "rather", "wrong", "incorrect", "either", "vs", "versus", "unless", "except"}
+ARTICLES = {"a", "an", "the"}
+
+
+def words(text: str, ctx: PartContext) -> list[str]:
+    """Lower-case words without punctuation or articles, plurals made singular, synonyms mapped."""
+    text = text if ctx.opt("case_sensitive") else text.casefold()
+    text = text.replace("'", "").replace("’", "")
+    out = []
+    mapping = {}
+    for canonical, others in (ctx.opt("synonyms") or {}).items():
+        for other in [canonical] + list(others or []):
+            mapping[_stem(str(other).casefold())] = _stem(str(canonical).casefold())
+    for w in re.findall(r"[^\W_]+", text):
+        if w in ARTICLES:
+            continue
+        w = _stem(w)
+        out.append(mapping.get(w, w))
+    return out
+
+
+def _stem(w: str) -> str:
+    if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
+        return w[:-1]
+    return w
+
+
+def says(answer: str, phrase: str, ctx: PartContext) -> bool:
+    """Whether ``answer`` contains ``phrase`` as whole words and does not negate it."""
+    if not re.fullmatch(r"[^\W\d_]+(?:[\s'’-]+[^\W\d_]+)*", phrase.strip()):
+        return False  # 'O(t^2)', 'x > 0': symbols matter, only the exact answer matches
+    have, want = words(answer, ctx), words(phrase, ctx)
+    if not want or len(have) > 60:
+        return False
+    for guard in (NEGATIONS, HEDGES):
+        if any(w in guard for w in have) and not any(w in guard for w in want):
+            return False
+    n = len(want)
+    return any(have[i:i + n] == want for i in range(len(have) - n + 1))
+
+
 @register
 class Text(AnswerType):
     name = "text"
@@ -30,6 +75,11 @@ class Text(AnswerType):
         "case_sensitive": Option("boolean", False, "compare with case"),
         "ignore_spaces": Option("boolean", False, "remove all spaces before comparing"),
         "strip": Option("string", None, "characters removed from both ends, e.g. '.$'"),
+        "match": Option("enum", "phrase", "phrase: an accepted answer (or a mistake's value) also matches when "
+                        "the student's sentence contains it as whole words, and does not negate it ('This is an "
+                        "edge detector' says 'edge detector'); exact: the whole answer must be it",
+                        choices=("phrase", "exact")),
+        "synonyms": Option("mapping", None, "{word: [other words meaning the same]}, e.g. {filter: [kernel]}"),
     }
     needs_answer = False
 
@@ -52,14 +102,20 @@ class Text(AnswerType):
         mine = normalize(got, ctx)
         # as written in a sheet: "$\\mathcal{O}(t)$", "Forward propagation: $O(1)$" (the last
         # math segment is the answer when prose surrounds it)
-        forms = [mine, normalize(strip_math(got), ctx)]
+        forms = [mine, normalize(plain_text(got), ctx)]
         if "$" in got and len(got) <= 100_000:
-            forms.append(normalize(strip_math(final_math(got)), ctx))
-        labelled = re.match(r"\s*[A-Za-z][\w \-]{0,38}:\s*(\S.*)$", strip_math(got[:100_000]), re.S)
-        if labelled:  # "Back-propagation: $O(t)$ because ..." as the seed students label answers
+            forms.append(normalize(plain_text(math_segment(got)), ctx))
+        labelled = re.match(r"\s*[A-Za-z][\w \-]{0,38}:\s*(\S.*)$", plain_text(got[:100_000]), re.S)
+        if labelled and not set(words(labelled.string[:labelled.start(1)], ctx)) & (NEGATIONS | HEDGES):
+            # "Back-propagation: $O(t)$" as the seed students label answers ("Not: O(t)" says nothing)
             forms.append(normalize(labelled.group(1), ctx))
         if any(normalize(e, ctx) in forms for e in expected):
             return Verdict(1.0, f"{got.strip()[:80]!r} is correct")
+        if ctx.opt("match") != "exact":
+            said = [e for e in expected if says(got, e, ctx)]
+            if said:
+                longest = max(said, key=lambda e: len(words(e, ctx)))
+                return Verdict(1.0, f"{got.strip()[:80]!r} is correct", loose=True, matched=longest)
         pattern = ctx.opt("regex")
         if pattern:
             flags = 0 if ctx.opt("case_sensitive") else re.IGNORECASE

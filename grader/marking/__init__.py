@@ -1,0 +1,1 @@
+"""The marking web app for hand-graded parts (`grader mark`)."""
