@@ -725,3 +725,37 @@ def test_the_seed_students_lines_pasted_into_answers_md_grade(tmp_path):
     report = graded(tmp_path, {"answers.md": wrong}, problem)
     assert [part(report, p).score for p in ("2.1.2.a", "2.2.1.a", "2.3.2")] == [0, 0, 0]
     assert part(report, "2.2.1.b").status == "correct"
+
+
+# ------------------------------------------------------------------ one reader (grader.expr.values)
+
+def test_a_derivation_is_graded_by_its_last_step():
+    from grader.expr.values import formula_sides
+
+    assert formula_sides(r"$a = b \therefore y = \frac{x}{2}$") == ["y", r"\frac{x}{2}"]
+    assert formula_sides(r"(1 - \lambda) w_0 \rightarrow \tilde{\lambda} = \frac{\lambda}{2}") == [
+        r"\tilde{\lambda}", r"\frac{\lambda}{2}"]
+    # an arrow inside braces is no step: \lim_{n \rightarrow \infty}
+    assert formula_sides(r"\lim_{n \rightarrow \infty} x") == [r"\lim_{n \rightarrow \infty} x"]
+
+
+@pytest.mark.parametrize("raw, fraction", [
+    ("$\\mathcal{O}(t)$", 1.0),                       # right, inside math
+    ("Back-propagation: $O(t)$", 1.0),                # right, after a label
+    ("$\\mathcal{O}(t^2)$", 0.0),                     # wrong
+    ("Wrong: O(t)", 0.0),                             # a label that negates says nothing
+    ("$O(t", 0.0),                                    # malformed: an unclosed '$' is not math
+])
+def test_text_answers_read_through_the_one_reader(raw, fraction):
+    kind, ctx, got = _parse("text", raw)
+    assert kind.compare(got, kind.expected("O(t)", ctx), ctx).fraction == fraction
+
+
+def test_plain_text_removes_latex_markup_only():
+    from grader.expr.values import plain_text
+
+    assert plain_text("$C$ and $D$") == "C and D"
+    assert plain_text(r"\textbf{\textit{(B)}}") == "(B)"
+    assert plain_text("no math here") == "no math here"
+    long = "$" + "x" * 300_000
+    assert plain_text(long) == long  # too long to be an answer: left as it is, refused later
