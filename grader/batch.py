@@ -20,7 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-IGNORED_SUFFIXES = (".csv", ".yaml", ".yml", ".md")  # gradebooks, specs, read-mes: not students
+IGNORED_SUFFIXES = (".csv", ".yaml", ".yml")  # gradebooks, specs: not students
+# alice.md is a student's answer sheet; README.md is not
+README_SUFFIXES = (".md", ".tex")
 SKIP_NAMES = {"__MACOSX", "__pycache__", "node_modules", ".ipynb_checkpoints"}
 DEFAULT_TIMEOUT = 600.0  # seconds per student; code parts have their own, smaller limits
 MANIFEST = "_batch.json"
@@ -79,7 +81,8 @@ def discover(root: Path, exclude: tuple[Path, ...] = ()) -> tuple[list[Entry], l
         if name in excluded_names or (child.is_symlink() and Path(child.path).resolve() in excluded):
             skipped.append(f"{name} (an output of this run)")
             continue
-        if name.lower().endswith(IGNORED_SUFFIXES) and not child.is_dir():
+        if not child.is_dir() and (name.lower().endswith(IGNORED_SUFFIXES) or (
+                name.lower().endswith(README_SUFFIXES) and name.lower().startswith("readme"))):
             skipped.append(f"{name} (not a submission: {Path(name).suffix} files are skipped)")
             continue
         why = ""

@@ -8,8 +8,12 @@
   synonyms...), the public test cases of code parts with their expected outputs (computed now
   from the reference solver), and, for self-checkable parts only, a spec fragment with the
   expected answer that `grader check` grades against;
-- ``answers-template.json``: every part id, to fill in;
-- ``README.md``: how to run the self-check.
+- answer templates with the questions (see :mod:`grader.answer_sheets`): ``answers.md``,
+  ``answers.tex`` with ``grader-answers.sty``, ``answers.json``, and ``answers.py`` for code
+  parts; ``answers-template.json`` (every part id) is kept for older instructions;
+- a wheel of this grader (``answer_grader-<version>-py3-none-any.whl``), so the bundle alone
+  is enough to install the self-check;
+- ``README.md``: how to install the grader and run the self-check, one command each.
 
 A part is self-checkable when the instructor sets ``self_check: true`` on it, or when it is a
 practice part (``points: 0``) that is visible before the deadline. Hidden parts never are.
@@ -290,22 +294,61 @@ def make_bundle(problem_ref: str | Path, out: str | Path, student: str | None = 
     (folder / BUNDLE_FILE).write_text(text, encoding="utf-8")
     template = {"answers": {p.id: None for p in problem.parts if p.type != "code"}}
     (folder / "answers-template.json").write_text(json.dumps(template, indent=2) + "\n", encoding="utf-8")
-    (folder / "README.md").write_text(_readme(problem, checkable), encoding="utf-8")
+    from grader.answer_sheets import write_templates
+    from grader.wheel import build_wheel
+
+    templates = write_templates(_plain(doc), folder)
+    wheel = build_wheel(folder).name
+    (folder / "README.md").write_text(_readme(problem, checkable, templates, wheel), encoding="utf-8")
     return BundleResult(folder, checkable, notes)
 
 
-def _readme(problem, checkable: list[str]) -> str:
+def _readme(problem, checkable: list[str], templates: list[str], wheel: str) -> str:
+    graded = (f"It grades parts {', '.join(checkable)} (self-checkable), and code parts on their "
+              "public cases; " if checkable else "It runs code parts on their public cases; ")
+    code = "answers.py" in templates
     lines = [
         f"# Self-check: {problem.title}",
         "",
-        "Check your answers before you submit:",
+        "## 1. Install the grader (once; Python 3.10 or newer)",
         "",
-        "    grader check . answers.json        # or your .py file, or a folder",
+        "In this folder, into a virtual environment `.venv` (nothing else on your machine changes):",
         "",
-        "Start from `answers-template.json`. The check says for every part whether your answer is",
-        "there and well-formed. "
-        + (f"It grades parts {', '.join(checkable)} (self-checkable), and code parts on their "
-           "public cases; " if checkable else "It runs code parts on their public cases; ")
+        f"    python3 -m venv .venv && .venv/bin/python -m pip install ./{wheel}",
+        "",
+        "On Windows: `py -m venv .venv && .venv\\Scripts\\python -m pip install .\\" + wheel + "`, and",
+        "use `.venv\\Scripts\\grader` below. On Debian or Ubuntu, `python3 -m venv` may first need",
+        "`sudo apt install python3-venv`. This installs the `grader` command; its distribution is",
+        "`answer-grader`: do not `pip install grader`, that is an unrelated project.",
+        "",
+        "## 2. Answer",
+        "",
+        "Fill in one of the templates; each holds every part with its question, points and",
+        "the format the answer must take:",
+        "",
+        "- `answers.md`: write each answer under its part's heading. LaTeX as you would write it",
+        "  in homework (`$\\frac{n}{2}$`, `\\begin{bmatrix} 1 & 0 \\\\ 0 & 1 \\end{bmatrix}`), no escaping;",
+        "- `answers.tex`: write each answer inside its `answer` environment. `pdflatex answers.tex`",
+        "  (with `grader-answers.sty` next to it) makes the PDF you hand in for the hand-graded parts;",
+        "- `answers.json`: `{\"answers\": {\"<part id>\": <value>}}`; in JSON a backslash must be",
+        "  doubled (`\"\\\\frac{n}{2}\"`), which is why the two sheets above are easier for LaTeX;",
+    ]
+    if code:
+        lines.append("- `answers.py`: the code parts' functions, with their signatures and public cases.")
+    lines += [
+        "",
+        "You may hand in several of these files together: a part answered differently in two of",
+        "them is not graded until you keep one answer.",
+        "",
+        "## 3. Check (as often as you like)",
+        "",
+        "    .venv/bin/grader check . answers.md      # or answers.tex, answers.json"
+        + (", answers.py" if code else ""),
+        "",
+        "To check several files at once, put them in a folder and check the folder:",
+        "`.venv/bin/grader check . my-answers/`.",
+        "",
+        "The check says for every part whether your answer is there and well-formed. " + graded
         + "everything else is decided only by the real grader after you submit.",
         "",
     ]

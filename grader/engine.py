@@ -64,12 +64,18 @@ def grade(problem: Problem, submission: Submission, *, reveal: bool = True) -> R
     seed = student_seed(problem.id, student)
     messages = list(submission.messages)
     plan = _plan(problem)
-    answers = _match_ids(problem, plan, submission.answers, messages)
+    answers = _match_ids(problem, plan, submission.answers, messages, submission.answer_files)
+    rejected = _rejected(plan, submission.rejected)
     given: dict[str, _Given] = {}
     results: dict[str, PartResult] = {}
     failures: list[str] = []
     for part, whole, always_hidden, concealable in plan.steps:
         hidden = always_hidden or (concealable and not reveal)
+        if part.id in rejected and not submission.fatal and not whole:
+            results[part.id] = PartResult(id=part.id, title=part.title, type=part.type, max_score=part.points,
+                                          visibility=part.visibility, revealed=not hidden, score=0.0,
+                                          status="invalid", feedback=rejected[part.id])
+            continue
         try:
             key = None
             if not submission.fatal and not whole:  # whole-submission parts get their key once graded
@@ -165,8 +171,17 @@ def _norm_id(text: str) -> str:
 MAX_ID_NOTES = 20  # unknown or near-miss ids named one by one; the rest are counted
 
 
-def _match_ids(problem: Problem, plan: _Plan, answers: dict[str, Any], messages: list[str]) -> dict[str, Any]:
-    """Student keys -> part ids; near-misses ('3.1.' or 'q1.A') matched, unknown ids reported.
+def _rejected(plan: _Plan, rejected: dict[str, str]) -> dict[str, str]:
+    """Parts answered twice, differently, by their part id (near-miss keys included)."""
+    if not rejected:
+        return {}
+    return {plan.by_norm.get(_norm_id(k), k): why for k, why in rejected.items()}
+
+
+def _match_ids(problem: Problem, plan: _Plan, answers: dict[str, Any], messages: list[str],
+               files: dict[str, str] | None = None) -> dict[str, Any]:
+    """Student keys -> part ids; near-misses ('3.1.' or 'q1.A') matched, unknown ids reported
+    (with the file, and the line of an answer sheet, they were found in).
 
     At most MAX_ID_NOTES ids are named (a file of a million unknown ids gets a short report)."""
     out: dict[str, Any] = {}
@@ -185,7 +200,8 @@ def _match_ids(problem: Problem, plan: _Plan, answers: dict[str, Any], messages:
             continue
         guess = difflib.get_close_matches(key[:60], plan.id_list, n=1, cutoff=0.8)
         hint = f" (did you mean '{guess[0]}'?)" if guess else ""
-        messages.append(f"unknown part id '{key[:60]}' ignored: not a part of {problem.id}{hint}")
+        where = f" ({files[key]})" if files and files.get(key) else ""
+        messages.append(f"unknown part id '{key[:60]}'{where} ignored: not a part of {problem.id}{hint}")
     if unknown > MAX_ID_NOTES:
         messages.append(f"{unknown - MAX_ID_NOTES} more unknown part id(s) ignored "
                         f"({unknown} in all; {problem.id} has {len(plan.id_list)} parts)")

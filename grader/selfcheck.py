@@ -121,10 +121,13 @@ def check_bundle(folder: Path, submission: Path) -> CheckReport:
                 report.lines.append(_line(p, False, "not checked", f"your submission could not be read: {sub.fatal}"))
             return report
         answers = _match([str(p["id"]) for p in parts], sub.answers, report.messages)
+        answers = {k: v for k, v in answers.items() if k not in sub.rejected}  # answered twice
         graded = _grade_checkable(doc, parts, sub, answers)
         for p in parts:
             pid = str(p["id"])
-            if pid in graded:
+            if pid in sub.rejected:
+                report.lines.append(_line(p, True, "invalid", sub.rejected[pid]))
+            elif pid in graded:
                 report.lines.append(graded[pid])
             elif p.get("type") == "code":
                 report.lines.append(_function_exists(p, sub))

@@ -22,6 +22,11 @@ class Submission:
     student_id: str | None = None
     messages: list[str] = field(default_factory=list)  # warnings: unknown ids, duplicates...
     fatal: str | None = None
+    # part id -> why its answer is not graded (answered differently in two files or blocks)
+    rejected: dict[str, str] = field(default_factory=dict)
+    # Python written inside an answer sheet: its scratch module's path -> label, and its text
+    code_labels: dict[str, str] = field(default_factory=dict)
+    code_sources: dict[str, str] = field(default_factory=dict)
     private: list[Path] = field(default_factory=list)  # folders student code must not see
     # Filled lazily by the sandbox (code parts): one isolated session per submission.
     runtime: Any = None

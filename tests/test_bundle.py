@@ -163,10 +163,22 @@ def _pattern(form: str) -> re.Pattern:
 
 def leaks(problem_dir: Path, bundle: Path) -> list[str]:
     """Every byte of the bundle (prose included) searched for every textual form of every
-    secret, and every formula-like span of it judged by the grader's own equivalence."""
+    secret, and every formula-like span of it judged by the grader's own equivalence. The wheel
+    (the grader package, a zip) is searched member by member, uncompressed."""
+    import zipfile
+
     from grader.prose_leaks import is_given
 
-    blob = b"".join(p.read_bytes() for p in sorted(bundle.rglob("*")) if p.is_file()).decode("utf-8")
+    texts = []
+    for p in sorted(bundle.rglob("*")):
+        if not p.is_file():
+            continue
+        if p.suffix == ".whl":
+            with zipfile.ZipFile(p) as zf:
+                texts.extend(zf.read(name) for name in sorted(zf.namelist()))
+        else:
+            texts.append(p.read_bytes())
+    blob = b"".join(texts).decode("utf-8")
     blob += "\n" + " ".join(blob.split())  # YAML folds long lines: "[32, 128,\n    26, 26]"
     public = public_text(problem_dir)
     given = set(public.split("\n"))

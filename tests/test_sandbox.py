@@ -263,6 +263,10 @@ def test_grandchildren_that_escape_the_process_group_are_killed(tmp_path):
     try:
         result = session.call(file, "spawn", [marker])
         assert result.ok, result
+        for _ in range(200):  # Popen returns before the child has exec'd sleep (slow under load)
+            if _running(marker):
+                break
+            time.sleep(0.01)
         assert _running(marker)
     finally:
         session.close()

@@ -17,7 +17,8 @@ def run(args: argparse.Namespace) -> int:
     from grader.bundle import make_bundle
 
     result = make_bundle(args.problem, args.out, args.student)
-    print(f"wrote {result.folder}: bundle.yaml, answers-template.json, README.md")
+    files = sorted(p.name for p in result.folder.iterdir() if p.is_file())
+    print(f"wrote {result.folder}: {', '.join(files)}")
     print("self-checkable parts: " + (", ".join(result.self_checkable) or "none (code parts still run "
                                       "their public cases)"))
     for note in result.notes:

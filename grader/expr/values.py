@@ -33,6 +33,8 @@ _ENV = re.compile(r"\\begin\{(bmatrix|pmatrix|matrix|Bmatrix|smallmatrix|array|v
 _DIST = re.compile(r"^\s*(?:\\mathcal\s*\{\s*N\s*\}|\\mathcal\s+N|\\mathscr\s*\{\s*N\s*\}|𝒩|N|"
                    r"\\operatorname\s*\{\s*N\s*\}|\\mathrm\s*\{\s*N\s*\})\s*(?:\\left\s*)?\((.*)\)\s*$", re.S)
 DIST_PARAMETERS = ("mean", "variance", "std")
+# $$...$$, $...$, \(...\), \[...\]
+_DELIMITED = re.compile(r"\$\$(.+?)\$\$|\$(.+?)\$|\\\((.+?)\\\)|\\\[(.+?)\\\]", re.S)
 
 
 @dataclass
@@ -57,7 +59,7 @@ def read_value(text: str, *, parameter: str | None = None, what: str = "a number
 
 def answer_text(text: str, notes: list[str]) -> str:
     """The part of ``text`` that is the answer: math delimiters, prose, labels and chains removed."""
-    body = _math_segment(text.strip())
+    body = math_segment(text.strip())
     body = _PROSE.sub(lambda m: "" if re.search(r"[A-Za-z]{2}|\s", m.group(1).strip() + " ") and
                       not _is_function_word(m.group(1)) else m.group(0), body)
     body = _environments(body)
@@ -90,13 +92,13 @@ def _is_function_word(word: str) -> bool:
     return word.strip() in ("tr", "Tr", "diag", "N")
 
 
-def _math_segment(text: str) -> str:
+def math_segment(text: str) -> str:
     """``$...$``, ``$$...$$``, ``\\(...\\)``, ``\\[...\\]``: the math, without the prose around it."""
-    segments = re.findall(r"\$\$(.+?)\$\$|\$(.+?)\$|\\\((.+?)\\\)|\\\[(.+?)\\\]", text, re.S)
+    segments = _DELIMITED.findall(text)
     if not segments:
         return text
     pieces = ["".join(s) for s in segments]
-    outside = re.sub(r"\$\$(.+?)\$\$|\$(.+?)\$|\\\((.+?)\\\)|\\\[(.+?)\\\]", " ", text, flags=re.S)
+    outside = _DELIMITED.sub(" ", text)
     if not outside.strip(" \t\n.,;:"):
         return " ".join(pieces) if len(pieces) == 1 else pieces[-1]
     return pieces[-1]  # prose around the math: the last formula is the answer
@@ -375,6 +377,8 @@ def read_size(text: str) -> tuple[list[str], list[str]]:
 
 
 # -- formulas -------------------------------------------------------------------------------
+# the steps of a derivation: the answer is what follows the last one
+_STEP = re.compile(r"\\(?:therefore|Rightarrow|rightarrow|implies|Longrightarrow|longrightarrow)(?![A-Za-z])|⇒|⟹|∴")
 _FORMULA_CHAIN = re.compile(r"\\(?:leftarrow|gets|coloneqq|Leftarrow|longleftarrow)(?![A-Za-z])|:=|=|←")
 _ALIGN = re.compile(r"\\(?:begin|end)\{(?:aligned|align\*?|split|gathered|gather\*?|equation\*?|eqnarray\*?)\}")
 
@@ -382,9 +386,12 @@ _ALIGN = re.compile(r"\\(?:begin|end)\{(?:aligned|align\*?|split|gathered|gather
 def formula_sides(text: str) -> list[str]:
     """The sides of a written formula: ``w_1 = w_0 - ... = ...`` and an ``aligned`` block
     (``&=`` and ``\\\\`` between the lines) give their sides in order; prose in ``\\text{...}`` goes."""
-    body = _math_segment(text.strip()) if "$" in text or "\\(" in text or "\\[" in text else text
+    body = math_segment(text.strip()) if "$" in text or "\\(" in text or "\\[" in text else text
     body = _PROSE.sub(lambda m: " " if re.search(r"[A-Za-z]{2}|[\s.,;:]", m.group(1)) and
                       not _is_function_word(m.group(1)) else m.group(0), body)
+    steps = [st for st in split_top(body, _STEP) if st.strip()]
+    if len(steps) > 1:  # a derivation: "... \\therefore y = ...", "... \\rightarrow \\tilde\\lambda = ..."
+        body = steps[-1]
     if _ALIGN.search(body) or ("&" in body and "\\begin" not in body):
         body = _ALIGN.sub(" ", body).replace("&", " ")
         body = re.sub(r"\\\\(?:\[[^\]]*\])?", " ", body)
@@ -397,3 +404,25 @@ def formula_sides(text: str) -> list[str]:
     if len(sides) > 1 and not sides[-1]:
         raise ExprError("nothing after the last '='")
     return [s for s in sides if s] or [text]
+
+
+# -- prose ----------------------------------------------------------------------------------
+_SPACING = re.compile(r"\\(?:left|right|big|Big|bigg|Bigg|bigl|bigr|Bigl|Bigr|displaystyle|textstyle|"
+                      r"quad|qquad)(?![A-Za-z])|\\[,;:! ]|~")
+_WRAPPER = re.compile(r"\\(?:text|textbf|textit|textrm|mathrm|mathbf|mathit|mathsf|mathcal|boldsymbol|bm|"
+                      r"operatorname|mbox|underline|overline|boxed|fbox)\s*\{([^{}]*)\}")
+
+
+def plain_text(text: str) -> str:
+    """Text and label answers as written in a sheet, with the LaTeX markup gone and nothing else
+    changed: ``$C$ and $D$`` -> ``C and D``, ``$\\mathcal{O}(t)$`` -> ``O(t)``."""
+    if ("\\" not in text and "$" not in text) or len(text) > MAX_TEXT:
+        return text
+    body = _DELIMITED.sub(lambda m: "".join(g for g in m.groups() if g is not None), text)
+    body = _SPACING.sub(" ", body)
+    for _ in range(MAX_NESTING):  # \\text{\\textbf{B}}: innermost first
+        new = _WRAPPER.sub(r"\1", body)
+        if new == body:
+            break
+        body = new
+    return " ".join(body.split())

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.loaders.file_checks import NotRegular, open_regular
+from grader.loaders.json_latex import TooManyRepairs, describe, repair
 from grader.types.numeric import WrittenFloat
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -27,14 +28,14 @@ def _constant(name: str) -> float:
     return {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}[name]
 
 
-def read_json_answers(path: Path, *, max_bytes: int = MAX_BYTES) -> dict[str, Any]:
-    """{"answers": {...}} or a bare {"part": value} mapping -> {part id: value}."""
+def read_bounded_text(path: Path, *, max_bytes: int = MAX_BYTES, what: str = "answers files") -> str:
+    """A student's file as UTF-8 text, read up to ``max_bytes`` (Unreadable names the file and why)."""
     name = path.name
     try:
         with os.fdopen(open_regular(path), "rb") as fh:  # never blocks on a FIFO
             size = os.fstat(fh.fileno()).st_size
             if size > max_bytes:
-                raise Unreadable(f"{name}: the file is {size / 1e6:.1f} MB; answers files are read up to "
+                raise Unreadable(f"{name}: the file is {size / 1e6:.1f} MB; {what} are read up to "
                                  f"{max_bytes / 1e6:.0f} MB")
             # Bounded even if the file grows while it is read; sized by fstat, not by the bound
             # (a 10 MB buffer per student would cost more than reading the file).
@@ -48,15 +49,31 @@ def read_json_answers(path: Path, *, max_bytes: int = MAX_BYTES) -> dict[str, An
     except OSError as exc:
         raise Unreadable(f"{name}: cannot be read ({exc.strerror or exc})") from None
     if len(data) > max_bytes:
-        raise Unreadable(f"{name}: the file is over {max_bytes / 1e6:.0f} MB; answers files are read up to "
+        raise Unreadable(f"{name}: the file is over {max_bytes / 1e6:.0f} MB; {what} are read up to "
                          f"{max_bytes / 1e6:.0f} MB")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise Unreadable(f"{name}: not UTF-8 text (byte 0x{data[exc.start]:02x} at position {exc.start}); "
                          f"save the file as UTF-8") from None
+    return text
+
+
+def read_json_answers(path: Path, *, max_bytes: int = MAX_BYTES,
+                      notes: list[str] | None = None) -> dict[str, Any]:
+    """{"answers": {...}} or a bare {"part": value} mapping -> {part id: value}.
+
+    LaTeX with single backslashes is read with the backslash kept (see json_latex); each
+    such repair is said in `notes`, with the fix.
+    """
+    name = path.name
+    text = read_bounded_text(path, max_bytes=max_bytes, what="answers files")
     if not text.strip():
         raise Unreadable(f"{name}: the file is empty; expected {{\"answers\": {{\"<part id>\": <value>}}}}")
+    try:
+        text, fixes = repair(text)
+    except TooManyRepairs as exc:
+        raise Unreadable(f"{name}: {exc}") from None
     try:
         doc = json.loads(text, parse_float=WrittenFloat, parse_int=_parse_int, parse_constant=_constant)
     except RecursionError:
@@ -69,7 +86,10 @@ def read_json_answers(path: Path, *, max_bytes: int = MAX_BYTES) -> dict[str, An
     depth = _depth(doc) if text.count("[") + text.count("{") > MAX_DEPTH else 0
     if depth > MAX_DEPTH:
         raise Unreadable(f"{name}: nested {depth} levels deep; answers are read up to {MAX_DEPTH} levels")
-    return answers_mapping(doc, name)
+    answers = answers_mapping(doc, name)
+    if fixes and notes is not None:
+        notes.extend(describe(name, fixes))
+    return answers
 
 
 def answers_mapping(doc: Any, name: str) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from grader.types.base import AnswerType, Invalid, Option, PartContext, Verdict, describe_value, register
@@ -19,6 +20,20 @@ def _field_ctx(ctx: PartContext, name: str, spec: dict) -> tuple[AnswerType, Par
     return kind, sub
 
 
+def _pairs(text: str, fields: dict) -> dict[str, str] | None:
+    """'neurons: 2048; params = 11' (or one pair a line, "- " bullets allowed) -> a mapping."""
+    out: dict[str, str] = {}
+    for chunk in re.split(r"[;\n]", text[:100_000]):
+        chunk = chunk.strip().lstrip("-*").strip()
+        if not chunk:
+            continue
+        m = re.match(r"\$?\s*([A-Za-z_][\w .-]*?)\s*\$?\s*(?::|=)\s*(.*)$", chunk)
+        if m is None or m.group(1) not in fields:
+            return None
+        out[m.group(1)] = m.group(2).strip()
+    return out or None
+
+
 @register
 class Fields(AnswerType):
     name = "fields"
@@ -32,6 +47,8 @@ class Fields(AnswerType):
 
     def parse(self, raw: Any, ctx: PartContext) -> dict[str, Any]:
         fields = self._fields(ctx)
+        if isinstance(raw, str):  # "neurons: 2048" lines, as an answer sheet holds them
+            raw = _pairs(raw, fields) or raw
         if not isinstance(raw, dict):
             raise Invalid(f"expected an object with fields {', '.join(fields)}, got {describe_value(raw)}")
         unknown = [k for k in raw if k not in fields]

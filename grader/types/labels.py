@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from grader.types.base import Invalid, PartContext, describe_value
+from grader.expr.values import plain_text
 
 OPTION_KEYS = {"label", "text", "points", "correct", "feedback"}
 
@@ -67,6 +68,9 @@ def _norm(text: str, case_sensitive: bool) -> str:
     return text if case_sensitive else text.lower()
 
 
+_LEAD = re.compile(r"^\s*(?:final\s+)?(?:solution|answer|ans)\s*[:=]\s*", re.I)
+
+
 def pick(raw: Any, ctx: PartContext, options: list[Choice]) -> str:
     """One student token -> an option label, by label ('B', '(b)', 'b)') or by the option's text."""
     if isinstance(raw, (int, float)) and not isinstance(raw, bool):
@@ -74,7 +78,7 @@ def pick(raw: Any, ctx: PartContext, options: list[Choice]) -> str:
     if not isinstance(raw, str):
         raise Invalid(f"expected an option label such as {options[0].label!r}, got {describe_value(raw)}")
     cs = bool(ctx.opt("case_sensitive"))
-    token = _norm(raw, cs)
+    token = _norm(_LEAD.sub("", plain_text(raw)), cs)  # "Solution: $B$" as students write it
     if len(token) > 2000:
         raise Invalid("expected an option label, got a very long text")
     bare = re.sub(r"^[\(\[]?\s*([^\s\)\]]+)\s*[\)\]]?$", r"\1", token)
@@ -82,7 +86,11 @@ def pick(raw: Any, ctx: PartContext, options: list[Choice]) -> str:
         if _norm(option.label, cs) in (token, bare):
             return option.label
     for option in options:
-        if option.text and _norm(option.text, cs) == token:
+        if option.text and token in (_norm(option.text, cs), _norm(plain_text(option.text), cs)):
+            return option.label
+    written = _norm(raw, cs)  # an option text that is itself LaTeX, written as in the spec
+    for option in options:
+        if option.text and _norm(option.text, cs) == written:
             return option.label
     named = labels_in_prose(raw, options)
     if len(named) == 1:  # "Learning Rate A is too high!"
@@ -133,7 +141,7 @@ def _is_label(part: str, ctx: PartContext, options: list[Choice]) -> bool:
 def picks(raw: Any, ctx: PartContext, options: list[Choice]) -> list[str]:
     """A list of labels, or a string 'A, C' / 'A and C' / 'AC' (single-letter labels)."""
     if isinstance(raw, str):
-        text = raw.strip()
+        text = _LEAD.sub("", plain_text(raw)).strip()
         if not text:
             return []
         parts = [p for p in re.split(r"\s*(?:,|;|\band\b|&|\s)\s*", text) if p]

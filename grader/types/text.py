@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from grader.types.base import AnswerType, Invalid, Option, PartContext, Verdict, describe_value, register
+from grader.expr.values import math_segment, plain_text
 
 MAX_TEXT = 10_000
 
@@ -99,7 +100,16 @@ class Text(AnswerType):
 
     def compare(self, got: str, expected: list[str], ctx: PartContext) -> Verdict:
         mine = normalize(got, ctx)
-        if any(normalize(e, ctx) == mine for e in expected):
+        # as written in a sheet: "$\\mathcal{O}(t)$", "Forward propagation: $O(1)$" (the last
+        # math segment is the answer when prose surrounds it)
+        forms = [mine, normalize(plain_text(got), ctx)]
+        if "$" in got and len(got) <= 100_000:
+            forms.append(normalize(plain_text(math_segment(got)), ctx))
+        labelled = re.match(r"\s*[A-Za-z][\w \-]{0,38}:\s*(\S.*)$", plain_text(got[:100_000]), re.S)
+        if labelled and not set(words(labelled.string[:labelled.start(1)], ctx)) & (NEGATIONS | HEDGES):
+            # "Back-propagation: $O(t)$" as the seed students label answers ("Not: O(t)" says nothing)
+            forms.append(normalize(labelled.group(1), ctx))
+        if any(normalize(e, ctx) in forms for e in expected):
             return Verdict(1.0, f"{got.strip()[:80]!r} is correct")
         if ctx.opt("match") != "exact":
             said = [e for e in expected if says(got, e, ctx)]
@@ -109,7 +119,7 @@ class Text(AnswerType):
         pattern = ctx.opt("regex")
         if pattern:
             flags = 0 if ctx.opt("case_sensitive") else re.IGNORECASE
-            if re.fullmatch(pattern, mine, flags):
+            if any(re.fullmatch(pattern, form, flags) for form in forms):
                 return Verdict(1.0, f"{got.strip()[:80]!r} is correct")
         shown = "" if ctx.hidden or not expected else f"; expected {expected[0]!r}"
         return Verdict(0.0, f"{got.strip()[:80]!r} is not correct{shown}")
