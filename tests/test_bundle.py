@@ -163,22 +163,15 @@ def _pattern(form: str) -> re.Pattern:
 
 def leaks(problem_dir: Path, bundle: Path) -> list[str]:
     """Every byte of the bundle (prose included) searched for every textual form of every
-    secret, and every formula-like span of it judged by the grader's own equivalence. The wheel
-    (the grader package, a zip) is searched member by member, uncompressed."""
-    import zipfile
+    secret, and every formula-like span of it judged by the grader's own equivalence.
 
+    The wheel is the grader package itself, the same for every problem and built from the
+    repository (tests/test_answer_sheets checks it holds only `grader/` and its metadata); the
+    answer types' examples it holds also ship as text in the templates, which are searched."""
     from grader.prose_leaks import is_given
 
-    texts = []
-    for p in sorted(bundle.rglob("*")):
-        if not p.is_file():
-            continue
-        if p.suffix == ".whl":
-            with zipfile.ZipFile(p) as zf:
-                texts.extend(zf.read(name) for name in sorted(zf.namelist()))
-        else:
-            texts.append(p.read_bytes())
-    blob = b"".join(texts).decode("utf-8")
+    blob = b"".join(p.read_bytes() for p in sorted(bundle.rglob("*"))
+                    if p.is_file() and p.suffix != ".whl").decode("utf-8")
     blob += "\n" + " ".join(blob.split())  # YAML folds long lines: "[32, 128,\n    26, 26]"
     public = public_text(problem_dir)
     given = set(public.split("\n"))
