@@ -389,3 +389,29 @@ def test_mark_names_what_is_missing(tmp_path):
     from grader.cli import main
 
     assert main(["mark", str(PROBLEM), str(tmp_path)]) == 2
+
+
+def test_marks_made_in_the_app_join_the_class_statistics(results):
+    """Issue #17's last bullet meets #16: once every answer to a hand-graded part is marked in
+    the database, the class report counts the part like any other (before, it says it waits)."""
+    from grader.class_stats import analyse
+    from grader.gradebook_views import refresh
+    from grader.spec import load_problem
+    from tests.marking_class import PROBLEM  # noqa: F811
+
+    problem = load_problem(PROBLEM)
+    before = {p.id: p for p in analyse(problem, results, copying=False).parts}
+    assert "not marked yet" in before["3.1"].note
+    conn = db.connect(results)
+    item = db.rubric(conn, "3.1")[0]
+    students = [r[0] for r in conn.execute("SELECT id FROM students ORDER BY id")]
+    db.set_graded(conn, "3.1", students, "ta")
+    db.set_item(conn, "3.1", students[: len(students) // 2], item.id, True, "ta")
+    conn.close()
+    refresh(results, everything=True)
+    after = {p.id: p for p in analyse(problem, results, copying=False).parts}
+    assert "not marked yet" not in after["3.1"].note
+    assert after["3.1"].n == len(students) and after["3.1"].counted
+    # half the class got the item's points: the mean credit is that share of the part's points
+    assert after["3.1"].class_credit == pytest.approx(
+        (len(students) // 2) * item.points / len(students) / after["3.1"].max_score)
