@@ -4,7 +4,6 @@ one reference value of a part the student may not check."""
 from __future__ import annotations
 
 import json
-import math
 import re
 import shutil
 import subprocess
@@ -15,6 +14,8 @@ import pytest
 import yaml
 
 from conftest import DEMO, ROOT, run_cli
+
+from grader.prose_leaks import form_pattern, textual_forms
 
 CODE_DEMO = ROOT / "tests" / "problems" / "code-demo"
 PROBLEMS = sorted(p.parent for p in (ROOT / "problems").glob("*/problem.yaml"))
@@ -40,52 +41,8 @@ def self_check_demo(tmp_path: Path) -> Path:
 
 
 # ------------------------------------------------------------------ reference values
-
-def _number_forms(x: float) -> set[str]:
-    if isinstance(x, bool) or not math.isfinite(x):
-        return set()
-    forms = set()
-    if float(x).is_integer():
-        if abs(x) >= 10:  # one-digit integers are everywhere (points, ids, shapes)
-            forms.add(str(int(x)))
-    else:
-        for text in (repr(float(x)), f"{x:.6g}", f"{x:.4g}", f"{x:.3g}", f"{x:.2f}"):
-            digits = text.lstrip("-").replace(".", "").lstrip("0").split("e")[0]
-            if len(digits) >= 2:  # 0.5 or 0.8 alone are not evidence of anything
-                forms.add(text)
-    return forms
-
-
-def textual_forms(value) -> set[str]:
-    """How a reference value could be written into a bundle."""
-    forms: set[str] = set()
-    if isinstance(value, str):
-        if len(value.strip()) >= 3:
-            forms.add(value.strip())
-    elif isinstance(value, (int, float)):
-        forms |= _number_forms(value)
-    elif isinstance(value, (list, tuple)):
-        if len(value) > 1 and all(isinstance(v, str) and 0 < len(v.strip()) <= 3 for v in value):
-            labels = [v.strip() for v in value]  # choice labels: "C and D", "{C, D}"
-            # (not "C, D": the answer format lists every label that way)
-            forms |= {" and ".join(labels), "{" + ", ".join(labels) + "}", " & ".join(labels)}
-        if value and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
-            items = [json.dumps(v) for v in value]  # 10, 24, 32, 32 / 10x24 / (10, 24)
-            if sum(ch.isdigit() for ch in "".join(items)) >= 4:
-                forms |= {", ".join(items), ",".join(items), "x".join(items), " x ".join(items),
-                          "(" + ", ".join(items) + ")"}
-        # [3, 1] is everywhere (shapes, other cases); [30, 30] or [0.8, 0.4] is evidence
-        if value and sum(ch.isdigit() or ch.isalpha() for ch in json.dumps(value)) >= 3:
-            forms.add(json.dumps(value))
-            forms.add(json.dumps(value, separators=(",", ":")))
-            forms.add(str(list(value)))
-        for item in value:
-            forms |= textual_forms(item)
-    elif isinstance(value, dict):
-        for item in value.values():
-            forms |= textual_forms(item)
-    return forms
-
+# How a reference value could be written (textual_forms) and found as a whole token
+# (form_pattern) are the rules `grader validate` warns by: grader/prose_leaks.py.
 
 def secrets_of(problem_dir: Path) -> dict[str, set]:
     """Every reference value of every part a student may not check, by part id."""
@@ -151,16 +108,6 @@ def public_text(problem_dir: Path) -> str:
     return "\n".join(texts)
 
 
-def _pattern(form: str) -> re.Pattern:
-    """`form` as a whole token: 10 is not found inside -0.102, nor 0.8 inside 10.85."""
-    text = re.escape(form)
-    if form[0].isalnum() or form[0] == "-":
-        text = r"(?<![\w.])" + text
-    if form[-1].isalnum():
-        text += r"(?![\w])(?!\.\d)"
-    return re.compile(text)
-
-
 def leaks(problem_dir: Path, bundle: Path) -> list[str]:
     """Every byte of the bundle (prose included) searched for every textual form of every
     secret, and every formula-like span of it judged by the grader's own equivalence.
@@ -178,7 +125,7 @@ def leaks(problem_dir: Path, bundle: Path) -> list[str]:
     found = []
     for part_id, forms in secrets_of(problem_dir).items():
         for form in sorted(forms):
-            pattern = _pattern(form)
+            pattern = form_pattern(form)
             hit = pattern.search(blob)
             if hit and not is_given(form, given) and not pattern.search(public):
                 at = hit.start()
