@@ -44,18 +44,11 @@ def _examples(problem_id: str) -> dict[str, dict[str, Any]]:
 
 
 def independent_class(problem_id: str, n: int, dest: Path, seed: int = 1) -> None:
-    """n students; each part's answer from a random example submission, independent of anything."""
-    examples = list(_examples(problem_id).values())
-    ids = sorted({k for ex in examples for k in ex})
-    rng = random.Random(seed)
-    dest.mkdir(parents=True, exist_ok=True)
-    for i in range(n):
-        answers = {}
-        for pid in ids:
-            ex = rng.choice(examples)
-            if pid in ex:
-                answers[pid] = ex[pid]
-        (dest / f"s{i:04d}.json").write_text(json.dumps({"answers": answers}), encoding="utf-8")
+    """n students; each part's answer from a random example submission, independent of anything
+    (the class bench_batch.py times)."""
+    from bench_batch import class_from_examples
+
+    class_from_examples(problem_id, n, dest, seed)
 
 
 @dataclass
