@@ -144,9 +144,10 @@ def _gather(submission: Path, tests: Path) -> dict[str, bytes]:
 
 
 def _runtime_paths(python: str) -> list[str]:
-    paths = {sys.prefix, sys.base_prefix, sys.exec_prefix,
-             *[p for p in sys.path if p.endswith("-packages")]}
-    return sorted(paths | {str(Path(python).resolve().parent)})
+    """The sandbox's interpreter folders, plus the folder of the interpreter the tests run with."""
+    from grader.sandbox.namespaces import runtime_paths
+
+    return runtime_paths([str(Path(python).resolve().parent)])
 
 
 def unreachable_for(uid: int, gid: int, paths: list[str]) -> list[str]:

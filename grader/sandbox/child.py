@@ -78,8 +78,7 @@ def _run(spawn: dict, server_pid: int) -> None:
     done: set = set()
     warnings: list[str] = []
     if drop:
-        runtime = sorted({sys.prefix, sys.base_prefix, sys.exec_prefix,
-                          *[p for p in sys.path if p.endswith("-packages")]})
+        runtime = namespaces.runtime_paths()
         net_fd = NET_FD if spawn.get("net_fd", -1) >= 0 else -1
         mnt_fd = MNT_FD if spawn.get("mnt_fd", -1) >= 0 else -1
         try:
@@ -130,8 +129,7 @@ def _isolate_unprivileged(config: limits.SandboxConfig, scratch: str,
                           server_pid: int) -> tuple[set, list[str]]:
     """Not root: the same isolation inside a user namespace (see userns.py). Returns in the
     student's process, pid 1 of a new PID namespace, with every capability dropped."""
-    runtime = sorted({sys.prefix, sys.base_prefix, sys.exec_prefix,
-                      *[p for p in sys.path if p.endswith("-packages")]})
+    runtime = namespaces.runtime_paths()
     try:
         userns.enter()
     except OSError as exc:

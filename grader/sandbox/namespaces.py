@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import sys
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWNET = 0x40000000
@@ -44,6 +45,15 @@ def libc():
     if _libc is None:
         _libc = ctypes.CDLL(None, use_errno=True)
     return _libc
+
+
+def runtime_paths(extra: tuple | list = ()) -> list[str]:
+    """The folders of the Python installation a child's interpreter must read: the prefixes and
+    every site-packages on sys.path (plus ``extra``). They are bound into the whitelist root,
+    kept out of the hidden folders and must stay reachable for the student's uid, so the
+    grader, the fork server and the child must all use this one list."""
+    return sorted({sys.prefix, sys.base_prefix, sys.exec_prefix,
+                   *[p for p in sys.path if p.endswith("-packages")], *extra})
 
 
 def private_dir(prefix: str) -> str:

@@ -24,18 +24,33 @@ import socket
 import sys
 import time
 
+from grader.sandbox import child, namespaces, nspool, userns, users
+
 MAX_CONTROL = 1 << 16
 WALL = 0x40000000  # __WALL: wait for every kind of child, clone()d ones included
 
 
 def serve(fd: int) -> None:
-    import numpy  # noqa: F401 - preloaded once, shared copy-on-write by every child
+    """Run the fork server on the grader's socket ``fd`` until the grader closes it.
 
-    from grader.sandbox import child, namespaces, nspool, userns, users
+    Everything a child inherits is settled here, once, before the first fork: numpy is
+    imported, the capabilities of this machine are probed, the environment and import state
+    are prepared (child.prepare_server) and the heap is frozen, so children copy fewer pages.
+    """
+    import numpy  # noqa: F401 - preloaded once, shared copy-on-write by every child
 
     sock = socket.socket(fileno=fd)
     sys.path.pop(0)
-    me = os.getpid()
+    server = _Server(_capabilities())
+    child.prepare_server()
+    sock.sendall(json.dumps({"hello": server.caps}).encode())
+    gc.freeze()
+    server.run(sock)
+    os._exit(0)
+
+
+def _capabilities() -> dict:
+    """What isolation this machine allows us (sent to the grader in the hello message)."""
     try:
         namespaces.prctl(namespaces.PR_SET_CHILD_SUBREAPER, 1)
     except OSError:
@@ -46,16 +61,83 @@ def serve(fd: int) -> None:
         caps.update(namespaces.probe())
     else:
         caps["userns"] = userns.probe()
-    live: dict[int, dict] = {}
-    statuses: dict[int, int] = {}
-    pool = nspool.NamespacePool(caps["netns"], caps["mountns"])
-    runtime = sorted({sys.prefix, sys.base_prefix, sys.exec_prefix,
-                      *[p for p in sys.path if p.endswith("-packages")]})
-    child.prepare_server()
-    sock.sendall(json.dumps({"hello": caps}).encode())
-    gc.freeze()
+    return caps
 
-    def reap() -> bool:
+
+class _Server:
+    """The fork server's state: its live children and the namespaces it prepared for them."""
+
+    def __init__(self, caps: dict) -> None:
+        self.caps = caps
+        self.root = bool(caps["root"])
+        self.me = os.getpid()
+        self.live: dict[int, dict] = {}
+        self.statuses: dict[int, int] = {}
+        self.pool = nspool.NamespacePool(caps["netns"], caps["mountns"])
+        self.runtime = namespaces.runtime_paths()
+        self.later: list = []  # cleanup that cannot change a reply: done after sending it
+        self.sock: socket.socket | None = None
+
+    def run(self, sock: socket.socket) -> None:
+        """Answer requests until the grader goes away (EOF), then finish every live child."""
+        self.sock = sock
+        while True:
+            try:
+                data, fds, _, _ = socket.recv_fds(sock, MAX_CONTROL, 4)
+            except OSError:
+                data, fds = b"", []
+            if not data:
+                break
+            self.reap()
+            sock.sendall(json.dumps(self.handle(data, fds)).encode())
+            self.run_later()
+        for pid in list(self.live):
+            self.finish(pid)
+        self.run_later()
+
+    def run_later(self) -> None:
+        while self.later:
+            self.later.pop(0)()
+
+    def handle(self, data: bytes, fds: list[int]) -> dict:
+        """One request -> its reply. Every fd received is closed here (the child keeps its copies)."""
+        try:
+            msg = json.loads(data)
+            op = msg.get("op")
+        except ValueError:
+            msg, op = {}, None
+        if op == "spawn" and len(fds) == 3:
+            return self.spawn(msg["spawn"], fds)
+        for f in fds:
+            os.close(f)
+        if op == "finish":
+            return self.finish(int(msg["pid"]))
+        return {"ok": True, "caps": self.caps, "live": sorted(self.live)}
+
+    def spawn(self, spawn: dict, fds: list[int]) -> dict:
+        """Fork a child for one submission, with the namespaces prepared for it (as root)."""
+        scratch = namespaces.private_dir("grader-sbx-")
+        spawn = {**spawn, "scratch": scratch, "drop": self.root,
+                 "userns": self.caps.get("userns", False)}
+        own_uid = self.root and spawn["config"].get("user") is None
+        net = None
+        if self.root:
+            net = None if spawn["config"].get("network") else self.pool.take_netns()
+            mnt = self.pool.template(list(spawn["config"].get("hide_paths") or []), self.runtime)
+            spawn.update(net_fd=net[0] if net else -1, mnt_fd=mnt[0], ns_warnings=mnt[1])
+        pid = os.fork()
+        if pid == 0:
+            self.sock.close()  # the grader's channel to us: never the student's
+            child.child_main(spawn, fds, self.me)  # never returns
+        for f in fds:
+            os.close(f)
+        self.pool.lend_netns(pid, net)
+        uid = spawn["config"]["uid_base"] + pid if own_uid else os.getuid()
+        self.live[pid] = {"uid": uid, "scratch": scratch, "own_uid": own_uid,
+                          "keeper": bool(spawn["userns"])}
+        return {"pid": pid, "uid": uid}
+
+    def reap(self) -> bool:
         """Reap every zombie; True when no child process of ours is left at all."""
         while True:
             try:
@@ -64,19 +146,36 @@ def serve(fd: int) -> None:
                 return True
             if pid == 0:
                 return False
-            if pid in live:
-                statuses[pid] = status
-                live[pid]["reaped"] = True
+            if pid in self.live:
+                self.statuses[pid] = status
+                self.live[pid]["reaped"] = True
 
-    later: list = []  # cleanup that cannot change a reply: done after sending it
-
-    def finish(pid: int) -> dict:
-        info = live.pop(pid, None)
+    def finish(self, pid: int) -> dict:
+        """Kill a child and everything it started, reap them; its exit status."""
+        info = self.live.pop(pid, None)
         if info is None:
             return {"error": "unknown pid"}
-        uid = info["uid"]
         if info["keeper"] and not info.get("reaped"):
-            _await_keeper(pid, live, statuses, info)
+            _await_keeper(pid, self.statuses, info)
+        self._kill_leader(pid, info)
+        status = self.statuses.pop(pid, None)
+        if status is None:
+            try:
+                _, status = os.waitpid(pid, WALL)
+            except ChildProcessError:
+                status = None
+        # Every process the student started is a descendant of ours (orphans are reparented
+        # to us, the subreaper), so with no child process of ours left, none of the uid is.
+        alone = self.reap()
+        leftover = [] if alone else self._sweep(info)
+        if info["own_uid"] and not self.caps["mountns"]:  # with private mounts its /tmp vanished with it
+            _remove_owned(info["uid"])
+        self.later.append(lambda: _tidy(self.pool, pid, alone, info["scratch"]))
+        return {"status": _status(status), "leftover": len(leftover)}
+
+    @staticmethod
+    def _kill_leader(pid: int, info: dict) -> None:
+        """SIGKILL the child and its process group, unless its pid may already be reused."""
         # A reaped leader's pid may be reused: then only the uid sweep may kill (root).
         kills = () if info.get("reaped") and info["own_uid"] else (os.killpg, os.kill)
         if info.get("reaped"):
@@ -86,97 +185,39 @@ def serve(fd: int) -> None:
                 kill(pid, signal.SIGKILL)
             except OSError:
                 pass
-        status = statuses.pop(pid, None)
-        if status is None:
-            try:
-                _, status = os.waitpid(pid, WALL)
-            except ChildProcessError:
-                status = None
-        # Every process the student started is a descendant of ours (orphans are reparented
-        # to us, the subreaper), so with no child process of ours left, none of the uid is.
-        alone = reap()
-        leftover = []
-        if not alone and info["own_uid"]:
+
+    def _sweep(self, info: dict) -> list[int]:
+        """Kill what the child left behind: every process of its uid (root), else the orphans
+        reparented to us. Returns the pids of its uid still there (none, normally)."""
+        from grader.sandbox import users
+
+        leftover: list[int] = []
+        if info["own_uid"]:
+            uid = info["uid"]
             users.kill_uid(uid)
-            reap()
+            self.reap()
             for _ in range(50):
                 leftover = users.processes_of(uid)
                 if not leftover:
                     break
                 users.kill_uid(uid)
-                reap()
-        elif not alone:  # no uid of its own: kill what was reparented to us (orphans)
-            for orphan in users.children_of(me):
-                if orphan not in live:
-                    try:
-                        os.kill(orphan, signal.SIGKILL)
-                    except OSError:
-                        pass
-            reap()
-        if info["own_uid"] and not caps["mountns"]:  # with private mounts its /tmp vanished with it
-            _remove_owned(uid)
-        later.append(lambda: _tidy(pool, pid, alone, info["scratch"]))
-        return {"status": _status(status), "leftover": len(leftover)}
-
-    while True:
-        try:
-            data, fds, _, _ = socket.recv_fds(sock, MAX_CONTROL, 4)
-        except OSError:
-            data, fds = b"", []
-        if not data:
-            break
-        reap()
-        try:
-            msg = json.loads(data)
-            op = msg.get("op")
-        except ValueError:
-            msg, op = {}, None
-        if op == "spawn" and len(fds) == 3:
-            spawn = msg["spawn"]
-            scratch = namespaces.private_dir("grader-sbx-")
-            spawn = {**spawn, "scratch": scratch, "drop": root, "userns": caps.get("userns", False)}
-            own_uid = root and spawn["config"].get("user") is None
-            net = mnt = None
-            if root:
-                net = None if spawn["config"].get("network") else pool.take_netns()
-                mnt = pool.template(list(spawn["config"].get("hide_paths") or []), runtime)
-                spawn.update(net_fd=net[0] if net else -1, mnt_fd=mnt[0], ns_warnings=mnt[1])
-            pid = os.fork()
-            if pid == 0:
-                sock.close()
-                child.child_main(spawn, fds, me)
-            for f in fds:
-                os.close(f)
-            pool.lend_netns(pid, net)
-            uid = spawn["config"]["uid_base"] + pid if own_uid else os.getuid()
-            live[pid] = {"uid": uid, "scratch": scratch, "own_uid": own_uid,
-                         "keeper": bool(spawn["userns"])}
-            reply = {"pid": pid, "uid": uid}
-        elif op == "finish":
-            for f in fds:
-                os.close(f)
-            reply = finish(int(msg["pid"]))
-        else:
-            for f in fds:
-                os.close(f)
-            reply = {"ok": True, "caps": caps, "live": sorted(live)}
-        sock.sendall(json.dumps(reply).encode())
-        while later:
-            later.pop(0)()
-    for pid in list(live):
-        finish(pid)
-    while later:
-        later.pop(0)()
-    os._exit(0)
+                self.reap()
+            return leftover
+        for orphan in users.children_of(self.me):
+            if orphan not in self.live:
+                try:
+                    os.kill(orphan, signal.SIGKILL)
+                except OSError:
+                    pass
+        self.reap()
+        return leftover
 
 
-def _await_keeper(pid: int, live: dict, statuses: dict, info: dict) -> None:
+def _await_keeper(pid: int, statuses: dict, info: dict) -> None:
     """User-namespace mode (userns.py): ``pid`` is a keeper that exits as soon as the student's
     process has ended, which the grader may notice first (EOF). If that process is gone, give
     the keeper a moment to exit by itself, so its status (exit code, crash signal) is the
     student's and not our SIGKILL."""
-    from grader.sandbox import users
-
     if users.children_of(pid, live_only=True):
         return
     for _ in range(200):

@@ -349,9 +349,9 @@ class SandboxSession:
         except (ForkServerError, OSError, ValueError) as exc:
             raise InternalError(f"the sandbox could not start: {exc}") from None
         if server.caps.get("root") and not server.caps.get("mountns") and self.config.chmod_fallback:
-            from grader.sandbox.namespaces import split_hidden
+            from grader.sandbox.namespaces import runtime_paths, split_hidden
 
-            for path in split_hidden(self.config.hide_paths, _runtime_paths()):
+            for path in split_hidden(self.config.hide_paths, runtime_paths()):
                 _chmod_hide(path, self)
         if not server.caps.get("root") and not server.caps.get("userns"):
             self._warn("not running as root: student code runs as the grader's own user, "
@@ -490,12 +490,6 @@ class SandboxSession:
 
 
 # ---------------------------------------------------------------------- helpers
-
-
-def _runtime_paths() -> list[str]:
-    """The folders the student's interpreter reads (kept in step with child.py)."""
-    return sorted({sys.prefix, sys.base_prefix, sys.exec_prefix,
-                   *[p for p in sys.path if p.endswith("-packages")]})
 
 
 def _chmod_hide(path: str, session: SandboxSession) -> None:
