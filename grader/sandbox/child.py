@@ -72,7 +72,7 @@ def _setup_fds(fds: list[int], ns_fds: list[int]) -> None:
 def _run(spawn: dict, server_pid: int) -> None:
     config = limits.SandboxConfig.from_data(spawn["config"])
     drop = spawn["drop"]
-    uid, gid = users.sandbox_ids(config.user, config.uid_base, os.getpid())
+    uid, gid = users.sandbox_ids(config.user, spawn.get("uid")) if drop else (-1, -1)
     own_uid = drop and config.user is None
     scratch = spawn["scratch"]
     done: set = set()
@@ -108,7 +108,7 @@ def _run(spawn: dict, server_pid: int) -> None:
     os.chdir(scratch)
     if drop:
         users.drop_privileges(uid, gid)
-        if own_uid:  # leftovers of an earlier child with the same uid: kill(-1) spares us
+        if own_uid:  # leftovers of a fork server that died holding this uid: kill(-1) spares us
             for _ in range(3):  # one pass dooms them all (see users.kill_uid)
                 try:
                     os.kill(-1, signal.SIGKILL)

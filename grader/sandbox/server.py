@@ -65,14 +65,21 @@ def _capabilities() -> dict:
 
 
 class _Server:
-    """The fork server's state: its live children and the namespaces it prepared for them."""
+    """The fork server's state: its live children and the namespaces it prepared for them.
+
+    A child is known by a ticket, not by its pid: once a child is reaped (it may end by itself
+    while the grader is busy elsewhere) its pid can be reused by a new child before the
+    grader asks to finish the old one, and that request must not reach the new child.
+    """
 
     def __init__(self, caps: dict) -> None:
         self.caps = caps
         self.root = bool(caps["root"])
         self.me = os.getpid()
-        self.live: dict[int, dict] = {}
-        self.statuses: dict[int, int] = {}
+        self.live: dict[int, dict] = {}      # ticket -> the child's pid, uid, lease, ...
+        self.unreaped: dict[int, int] = {}   # pid -> ticket, for live children not reaped yet
+        self.tickets = 0
+        self.held: list = []                 # leases of uids a sweep could not empty yet
         self.pool = nspool.NamespacePool(caps["netns"], caps["mountns"])
         self.runtime = namespaces.runtime_paths()
         self.later: list = []  # cleanup that cannot change a reply: done after sending it
@@ -91,8 +98,8 @@ class _Server:
             self.reap()
             sock.sendall(json.dumps(self.handle(data, fds)).encode())
             self.run_later()
-        for pid in list(self.live):
-            self.finish(pid)
+        for ticket in list(self.live):
+            self.finish(ticket)
         self.run_later()
 
     def run_later(self) -> None:
@@ -111,15 +118,24 @@ class _Server:
         for f in fds:
             os.close(f)
         if op == "finish":
-            return self.finish(int(msg["pid"]))
-        return {"ok": True, "caps": self.caps, "live": sorted(self.live)}
+            return self.finish(int(msg["id"]))
+        return {"ok": True, "caps": self.caps, "live": sorted(i["pid"] for i in self.live.values())}
 
     def spawn(self, spawn: dict, fds: list[int]) -> dict:
-        """Fork a child for one submission, with the namespaces prepared for it (as root)."""
+        """Fork a child for one submission, with a uid leased for it and the namespaces
+        prepared for it (as root)."""
+        own_uid = self.root and spawn["config"].get("user") is None
+        lease = None
+        if own_uid:
+            try:
+                lease = users.lease_uid(spawn["config"]["uid_base"], self.me * 64 + self.tickets)
+            except OSError as exc:
+                for f in fds:
+                    os.close(f)
+                return {"error": f"no uid for the child: {exc}"}
         scratch = namespaces.private_dir("grader-sbx-")
         spawn = {**spawn, "scratch": scratch, "drop": self.root,
-                 "userns": self.caps.get("userns", False)}
-        own_uid = self.root and spawn["config"].get("user") is None
+                 "userns": self.caps.get("userns", False), "uid": lease.uid if lease else None}
         net = None
         if self.root:
             net = None if spawn["config"].get("network") else self.pool.take_netns()
@@ -131,11 +147,14 @@ class _Server:
             child.child_main(spawn, fds, self.me)  # never returns
         for f in fds:
             os.close(f)
-        self.pool.lend_netns(pid, net)
-        uid = spawn["config"]["uid_base"] + pid if own_uid else os.getuid()
-        self.live[pid] = {"uid": uid, "scratch": scratch, "own_uid": own_uid,
-                          "keeper": bool(spawn["userns"])}
-        return {"pid": pid, "uid": uid}
+        self.tickets += 1
+        ticket = self.tickets
+        self.pool.lend_netns(ticket, net)
+        uid = lease.uid if lease else os.getuid()
+        self.live[ticket] = {"pid": pid, "uid": uid, "lease": lease, "scratch": scratch,
+                             "own_uid": own_uid, "keeper": bool(spawn["userns"])}
+        self.unreaped[pid] = ticket
+        return {"pid": pid, "uid": uid, "id": ticket}
 
     def reap(self) -> bool:
         """Reap every zombie; True when no child process of ours is left at all."""
@@ -146,32 +165,50 @@ class _Server:
                 return True
             if pid == 0:
                 return False
-            if pid in self.live:
-                self.statuses[pid] = status
-                self.live[pid]["reaped"] = True
+            ticket = self.unreaped.pop(pid, None)
+            if ticket is not None:
+                self.live[ticket].update(status=status, reaped=True)
 
-    def finish(self, pid: int) -> dict:
-        """Kill a child and everything it started, reap them; its exit status."""
-        info = self.live.pop(pid, None)
+    def finish(self, ticket: int) -> dict:
+        """Kill a child and everything it started, reap them; its exit status. Its uid is
+        given back only once no process of it is left."""
+        info = self.live.pop(ticket, None)
         if info is None:
-            return {"error": "unknown pid"}
+            return {"error": "unknown child"}
+        pid = info["pid"]
         if info["keeper"] and not info.get("reaped"):
-            _await_keeper(pid, self.statuses, info)
+            _await_keeper(pid, info)
         self._kill_leader(pid, info)
-        status = self.statuses.pop(pid, None)
-        if status is None:
+        if not info.get("reaped"):
             try:
-                _, status = os.waitpid(pid, WALL)
+                _, info["status"] = os.waitpid(pid, WALL)
             except ChildProcessError:
-                status = None
+                pass
+        self.unreaped.pop(pid, None)
         # Every process the student started is a descendant of ours (orphans are reparented
         # to us, the subreaper), so with no child process of ours left, none of the uid is.
         alone = self.reap()
         leftover = [] if alone else self._sweep(info)
         if info["own_uid"] and not self.caps["mountns"]:  # with private mounts its /tmp vanished with it
             _remove_owned(info["uid"])
-        self.later.append(lambda: _tidy(self.pool, pid, alone, info["scratch"]))
-        return {"status": _status(status), "leftover": len(leftover)}
+        if info["lease"] is not None:
+            if leftover:  # kept until a later check finds the uid empty
+                self.held.append(info["lease"])
+            else:  # nothing of the uid is left (the sweep checked, or we have no child at all)
+                info["lease"].release()
+        self.later.append(lambda: _tidy(self.pool, ticket, alone, info["scratch"]))
+        if self.held:
+            self.later.append(self.give_back_uids)
+        return {"status": _status(info.get("status")), "leftover": len(leftover)}
+
+    def give_back_uids(self) -> None:
+        """Release the leases of finished children whose uid has no process left."""
+        held, self.held = self.held, []
+        for lease in held:
+            if users.processes_of(lease.uid):
+                self.held.append(lease)
+            else:
+                lease.release()
 
     @staticmethod
     def _kill_leader(pid: int, info: dict) -> None:
@@ -189,8 +226,6 @@ class _Server:
     def _sweep(self, info: dict) -> list[int]:
         """Kill what the child left behind: every process of its uid (root), else the orphans
         reparented to us. Returns the pids of its uid still there (none, normally)."""
-        from grader.sandbox import users
-
         leftover: list[int] = []
         if info["own_uid"]:
             uid = info["uid"]
@@ -203,8 +238,9 @@ class _Server:
                 users.kill_uid(uid)
                 self.reap()
             return leftover
+        live_pids = {i["pid"] for i in self.live.values()}
         for orphan in users.children_of(self.me):
-            if orphan not in self.live:
+            if orphan not in live_pids:
                 try:
                     os.kill(orphan, signal.SIGKILL)
                 except OSError:
@@ -213,7 +249,7 @@ class _Server:
         return leftover
 
 
-def _await_keeper(pid: int, statuses: dict, info: dict) -> None:
+def _await_keeper(pid: int, info: dict) -> None:
     """User-namespace mode (userns.py): ``pid`` is a keeper that exits as soon as the student's
     process has ended, which the grader may notice first (EOF). If that process is gone, give
     the keeper a moment to exit by itself, so its status (exit code, crash signal) is the
@@ -223,16 +259,15 @@ def _await_keeper(pid: int, statuses: dict, info: dict) -> None:
     for _ in range(200):
         got, status = os.waitpid(pid, os.WNOHANG | WALL)
         if got == pid:
-            statuses[pid] = status
-            info["reaped"] = True
+            info.update(status=status, reaped=True)
             return
         time.sleep(0.0005)
 
 
-def _tidy(pool, pid: int, alone: bool, scratch: str) -> None:
+def _tidy(pool, ticket: int, alone: bool, scratch: str) -> None:
     """After a child is finished: its network namespace back to the pool (if nothing of it is
     left), its scratch folder removed (with private mounts, empty on our side)."""
-    pool.give_back(pid, reusable=alone)
+    pool.give_back(ticket, reusable=alone)
     try:
         os.rmdir(scratch)
     except OSError:

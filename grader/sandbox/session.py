@@ -123,7 +123,7 @@ class _Child:
         if "pid" not in reply:
             self._close_fds()
             raise InternalError(f"sandbox could not start a process: {reply}")
-        self.pid, self.uid = reply["pid"], reply["uid"]
+        self.pid, self.uid, self.id = reply["pid"], reply["uid"], reply["id"]
         for fd in (self.req_w, self.resp_r, self.out_r):
             os.set_blocking(fd, False)
         self.reader = protocol.FrameReader(config.max_message_mb * 1024 * 1024)
@@ -213,7 +213,7 @@ class _Child:
         """Kill the child and everything it started; its exit status (once)."""
         if self.finished is None:
             try:
-                self.finished = self.server.request({"op": "finish", "pid": self.pid})
+                self.finished = self.server.request({"op": "finish", "id": self.id})
             except ForkServerError as exc:
                 self.finished = {"status": {"unknown": True}, "error": str(exc)}
             self._close_fds()
