@@ -32,6 +32,9 @@ SANDBOX_USER = "grader-student"
 
 @dataclass
 class InstructorRun:
+    """The instructor tests' outcome, kept apart by audience: what results.json shows the
+    student, and the log only the instructor sees (run_autograder's stdout)."""
+
     tests: list[dict[str, Any]] = field(default_factory=list)
     leaderboard: list[dict[str, Any]] = field(default_factory=list)
     student_notes: list[str] = field(default_factory=list)  # shown in results.json's output

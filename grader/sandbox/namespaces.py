@@ -41,6 +41,7 @@ _libc = None
 
 
 def libc():
+    """The C library, loaded on first use: Python 3.10/3.11 have no os.unshare/os.setns."""
     global _libc
     if _libc is None:
         _libc = ctypes.CDLL(None, use_errno=True)
@@ -79,6 +80,8 @@ def _check(result: int, what: str) -> None:
 
 
 def unshare(flags: int) -> None:
+    """Move into new namespaces (CLONE_NEW* ``flags``); OSError when the OS refuses, which
+    callers turn into a weaker mode and a warning."""
     if hasattr(os, "unshare"):  # Python 3.12+
         os.unshare(flags)
         return
@@ -94,10 +97,13 @@ def setns(fd: int, nstype: int) -> None:
 
 
 def prctl(option: int, arg: int = 0) -> None:
+    """prctl(2), raising OSError: a PR_SET_NO_NEW_PRIVS or PDEATHSIG that silently failed
+    would leave the child with less protection than we believe."""
     _check(libc().prctl(option, arg, 0, 0, 0), f"prctl({option})")
 
 
 def mount(source: str, target: str, fstype: str | None, flags: int, data: str | None) -> None:
+    """mount(2), raising OSError naming the target: the root we build must be all or nothing."""
     _check(libc().mount(source.encode(), target.encode(), fstype.encode() if fstype else None,
                         ctypes.c_ulong(flags), data.encode() if data else None), f"mount {target}")
 

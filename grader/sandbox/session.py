@@ -80,6 +80,9 @@ class CallResult:
 
 @dataclass
 class ImportResult:
+    """A submitted file's import: the names it defines and its ANSWERS (validated plain data),
+    or the failure to show the student. Cached per file, since a later child re-imports."""
+
     ok: bool
     failure: CallResult | None = None
     functions: list[str] = field(default_factory=list)
@@ -133,6 +136,8 @@ class _Child:
         self.ready: dict = {}
 
     def start(self, files: dict[str, str]) -> None:
+        """Hand the child the submission's files; raises InternalError if it cannot set up
+        (a failure before any student code ran is ours, never the student's)."""
         try:
             ready = self._exchange({"op": "setup", "files": files}, 30.0, expect_seq=False)
         except _Stop as stop:
@@ -144,6 +149,8 @@ class _Child:
         self.ready = ready
 
     def exchange(self, msg: dict, timeout: float) -> dict:
+        """One request and its reply within ``timeout``; the sequence number makes a reply the
+        student forged for an earlier request a protocol violation. Raises _Stop."""
         self.seq += 1
         return self._exchange({**msg, "seq": self.seq}, timeout)
 
@@ -255,6 +262,8 @@ class SandboxSession:
     # ------------------------------------------------------------------ files and hiding
 
     def add_hidden(self, paths: list | tuple) -> None:
+        """Hide more folders (a file stands for its folder). A running child saw the old list,
+        so it is stopped: the next call gets a child that never saw these folders."""
         for raw in paths:
             path = Path(raw).resolve()
             if path.is_file():
@@ -317,6 +326,7 @@ class SandboxSession:
         return self._result(reply, doing)
 
     def close(self) -> None:
+        """Kill the child and everything it started; the session cannot run code afterwards."""
         self._stop_child()
         self.closed = True
 
