@@ -420,3 +420,47 @@ def test_manual_questions_outline_beside_the_zip(demo_zip, tmp_path):
     assert "- +0.5: States that updates stay in the span of X" in text
     code_demo = build(ROOT / "tests" / "problems" / "code-demo", tmp_path / "code.zip")
     assert not code_demo.with_name("code-manual-questions.md").exists()
+
+
+FORGED_VERDICTS = '''
+import unittest
+
+
+def _claim_a_pass(self, result=None):
+    result.startTest(self)
+    result.addSuccess(self)
+    result.stopTest(self)
+
+
+unittest.TestCase.run = _claim_a_pass  # every instructor test "passes" without running
+
+
+def add(a, b):
+    return 0
+
+
+def mul(a, b):
+    return 0
+'''
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "known limitation: instructor tests run in the student's process, as in gradescope-utils, so "
+    "student code can forge their verdicts (design of the fix: the sandbox engineer's #14 report)"))
+def test_student_code_cannot_forge_instructor_test_verdicts(tmp_path):
+    """A submission that patches unittest to report every test as passed must score what the
+    same wrong code scores without the patch."""
+    from grader.gradescope.unittests import run_instructor_tests
+
+    tests = tmp_path / "tests"
+    tests.mkdir()
+    (tests / "test_arith.py").write_text(INSTRUCTOR_TESTS, encoding="utf-8")
+    scores = {}
+    for name, source in (("honest", FORGED_VERDICTS.replace("unittest.TestCase.run =", "_ =")),
+                         ("forged", FORGED_VERDICTS)):
+        work = tmp_path / name
+        work.mkdir()
+        (work / "helpers.py").write_text(source, encoding="utf-8")
+        run = run_instructor_tests(tests, work, timeout=60)
+        scores[name] = {t["name"]: t["score"] for t in run.tests}
+    assert scores["forged"] == scores["honest"]

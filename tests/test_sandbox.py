@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import stat
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -277,6 +279,25 @@ def test_grandchildren_that_escape_the_process_group_are_killed(tmp_path):
             break
         time.sleep(0.01)
     assert _running(marker) == []
+
+
+@ROOT_ONLY
+@pytest.mark.skipif(shutil.which("unshare") is None, reason="needs unshare(1) (util-linux)")
+def test_a_reused_pid_gets_neither_the_old_childs_uid_nor_its_finish():
+    """tests/pid_reuse.py, in a PID namespace of its own, gives an ended child's pid to the next
+    child on purpose (pids wrap around: pid_max is 32768 here). With uid = uid_base + pid both
+    children shared a uid, whose sweeps then killed each other's processes (how the test above
+    failed now and then), and finishing the old child killed the new one."""
+    done = subprocess.run(["unshare", "--mount", "--pid", "--fork", "--mount-proc", "--propagation",
+                           "private", sys.executable, str(Path(__file__).with_name("pid_reuse.py"))],
+                          capture_output=True, text=True, timeout=180, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    for name, case in report.items():
+        assert case.get("reused_pid"), (name, case)  # the set-up did what it meant to
+        assert case["uids_differ"], (name, case)
+        assert case["new_child_survived"], (name, case)
+        assert case["old_leftover_killed"] and case["no_process_of_old_uid"], (name, case)
 
 
 @ROOT_ONLY

@@ -39,6 +39,8 @@ def _method_attr(test, name: str):
 
 
 def iter_tests(suite):
+    """Every test case of a nested suite, to announce the plan before anything runs (a test
+    that never reports is then listed as not run instead of vanishing)."""
     for item in suite:
         if isinstance(item, unittest.TestSuite):
             yield from iter_tests(item)
@@ -158,6 +160,8 @@ def _plan(suite, probe: KeepEveryResult) -> None:
 
 
 def main(argv: list[str]) -> int:
+    """Discover and run the tests, writing one JSON event per line (plan, results, done) to the
+    grader's file or fd, flushed each time, so a crash mid-run still leaves what happened."""
     global _write
     tests_dir, out_file, work_dir = argv[1], argv[2], argv[3]
     if out_file.startswith("fd:"):

@@ -32,6 +32,9 @@ SANDBOX_USER = "grader-student"
 
 @dataclass
 class InstructorRun:
+    """The instructor tests' outcome, kept apart by audience: what results.json shows the
+    student, and the log only the instructor sees (run_autograder's stdout)."""
+
     tests: list[dict[str, Any]] = field(default_factory=list)
     leaderboard: list[dict[str, Any]] = field(default_factory=list)
     student_notes: list[str] = field(default_factory=list)  # shown in results.json's output
@@ -105,15 +108,19 @@ def static_plan(folder: Path) -> dict[str, dict[str, Any]]:
 MAX_COPY_BYTES = 64 * 1024 * 1024  # a submission folder larger than this is not copied whole
 
 
-def _student_ids() -> tuple[int, int] | None:
-    """(uid, gid) the tests run as when we are root: a uid of their own, like the sandbox's
-    children (uid_base + our pid: no sandbox child can hold that pid while we live)."""
+_STUCK: list = []  # leases of uids whose processes could not all be killed: never given back
+
+
+def _student_lease():
+    """The uid the tests run as when we are root: one of their own, leased machine-wide as the
+    sandbox's children's are (grader.sandbox.users.lease_uid), so no sandbox child runs as it
+    while the tests or anything they started live. None when we are not root."""
     if os.geteuid() != 0:
         return None
     from grader.sandbox.limits import SandboxConfig
+    from grader.sandbox.users import lease_uid
 
-    uid = SandboxConfig().uid_base + os.getpid()
-    return uid, uid
+    return lease_uid(SandboxConfig().uid_base, os.getpid() * 64 + 63)
 
 
 def _gather(submission: Path, tests: Path) -> dict[str, bytes]:
@@ -144,9 +151,10 @@ def _gather(submission: Path, tests: Path) -> dict[str, bytes]:
 
 
 def _runtime_paths(python: str) -> list[str]:
-    paths = {sys.prefix, sys.base_prefix, sys.exec_prefix,
-             *[p for p in sys.path if p.endswith("-packages")]}
-    return sorted(paths | {str(Path(python).resolve().parent)})
+    """The sandbox's interpreter folders, plus the folder of the interpreter the tests run with."""
+    from grader.sandbox.namespaces import runtime_paths
+
+    return runtime_paths([str(Path(python).resolve().parent)])
 
 
 def unreachable_for(uid: int, gid: int, paths: list[str]) -> list[str]:
@@ -244,7 +252,8 @@ def run_instructor_tests(folder: Path, submission: Path, *, timeout: float = DEF
     os.chmod(holder, 0o711)  # the tests' uid may pass through to its own folder, not list it
     scratch = str(holder / "run")
     events_path, log_path = holder / "events.jsonl", holder / "output.txt"
-    ids = _student_ids()
+    lease = _student_lease()
+    ids = (lease.uid, lease.uid) if lease else None
     code, timed_out, elapsed = -1, False, 0.0
     try:
         files = _gather(Path(submission), Path(folder))
@@ -301,8 +310,9 @@ def run_instructor_tests(folder: Path, submission: Path, *, timeout: float = DEF
                 _kill_group(proc)
                 code = proc.wait()
         elapsed = time.monotonic() - started
-        if ids is not None:
-            _sweep(ids[0], run)
+        if lease is not None and _sweep(lease.uid, run):
+            lease.release()
+            lease = None
         events_list = _read_events(events_path)
         for event in events_list:
             if event.get("kind") == "isolation":
@@ -319,6 +329,11 @@ def run_instructor_tests(folder: Path, submission: Path, *, timeout: float = DEF
                reveal=reveal)
     finally:
         shutil.rmtree(holder, ignore_errors=True)
+        if lease is not None:
+            if _processes_left(lease.uid):
+                _STUCK.append(lease)
+            else:
+                lease.release()
     return run
 
 
@@ -349,18 +364,26 @@ def _take_other_access(path: str, run: InstructorRun) -> None:
         run.log.append(f"instructor tests: could not hide {path}: {exc}")
 
 
-def _sweep(uid: int, run: InstructorRun) -> None:
-    """Kill every process of the tests' uid (a test may have started some) and check."""
-    from grader.sandbox.users import kill_uid, processes_of
+def _processes_left(uid: int) -> list[int]:
+    from grader.sandbox.users import processes_of
+
+    return processes_of(uid)
+
+
+def _sweep(uid: int, run: InstructorRun) -> bool:
+    """Kill every process of the tests' uid (a test may have started some); True when none is
+    left (then the uid may be given back)."""
+    from grader.sandbox.users import kill_uid
 
     for _ in range(20):
-        if not processes_of(uid):
-            return
+        if not _processes_left(uid):
+            return True
         kill_uid(uid)
         time.sleep(0.01)
-    left = processes_of(uid)
+    left = _processes_left(uid)
     if left:
         run.log.append(f"instructor tests: processes {left} of uid {uid} could not be killed")
+    return not left
 
 
 def _kill_group(proc: subprocess.Popen) -> None:

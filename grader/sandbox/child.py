@@ -72,14 +72,13 @@ def _setup_fds(fds: list[int], ns_fds: list[int]) -> None:
 def _run(spawn: dict, server_pid: int) -> None:
     config = limits.SandboxConfig.from_data(spawn["config"])
     drop = spawn["drop"]
-    uid, gid = users.sandbox_ids(config.user, config.uid_base, os.getpid())
+    uid, gid = users.sandbox_ids(config.user, spawn.get("uid")) if drop else (-1, -1)
     own_uid = drop and config.user is None
     scratch = spawn["scratch"]
     done: set = set()
     warnings: list[str] = []
     if drop:
-        runtime = sorted({sys.prefix, sys.base_prefix, sys.exec_prefix,
-                          *[p for p in sys.path if p.endswith("-packages")]})
+        runtime = namespaces.runtime_paths()
         net_fd = NET_FD if spawn.get("net_fd", -1) >= 0 else -1
         mnt_fd = MNT_FD if spawn.get("mnt_fd", -1) >= 0 else -1
         try:
@@ -109,7 +108,7 @@ def _run(spawn: dict, server_pid: int) -> None:
     os.chdir(scratch)
     if drop:
         users.drop_privileges(uid, gid)
-        if own_uid:  # leftovers of an earlier child with the same uid: kill(-1) spares us
+        if own_uid:  # leftovers of a fork server that died holding this uid: kill(-1) spares us
             for _ in range(3):  # one pass dooms them all (see users.kill_uid)
                 try:
                     os.kill(-1, signal.SIGKILL)
@@ -130,8 +129,7 @@ def _isolate_unprivileged(config: limits.SandboxConfig, scratch: str,
                           server_pid: int) -> tuple[set, list[str]]:
     """Not root: the same isolation inside a user namespace (see userns.py). Returns in the
     student's process, pid 1 of a new PID namespace, with every capability dropped."""
-    runtime = sorted({sys.prefix, sys.base_prefix, sys.exec_prefix,
-                      *[p for p in sys.path if p.endswith("-packages")]})
+    runtime = namespaces.runtime_paths()
     try:
         userns.enter()
     except OSError as exc:

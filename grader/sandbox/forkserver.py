@@ -63,6 +63,8 @@ class ForkServer:
         return json.loads(data)
 
     def request(self, msg: dict, fds: list[int] = ()) -> dict:
+        """Send one request (with ``fds``, e.g. a child's pipes) and wait for its reply. Locked:
+        replies carry no id, so only one request may be in flight per fork server."""
         with self.lock:
             data = json.dumps(msg).encode()
             try:
@@ -76,9 +78,11 @@ class ForkServer:
             return self._recv()
 
     def alive(self) -> bool:
+        """Whether it still runs and we still hold its socket (get_server restarts it if not)."""
         return self.proc.poll() is None and self.sock.fileno() >= 0
 
     def close(self) -> None:
+        """Close its socket: EOF makes it finish every live child and exit (killed after 10 s)."""
         try:
             self.sock.close()
         except OSError:
@@ -109,6 +113,8 @@ def get_server() -> ForkServer:
 
 
 def shutdown() -> None:
+    """Stop this process's fork server (at exit, or a test forcing a fresh one). A forked grader
+    process never closes its parent's: the server would lose its children."""
     global _SERVER
     with _LOCK:
         if _SERVER is not None and _SERVER.owner == os.getpid():

@@ -47,20 +47,23 @@ class SandboxConfig:
     max_source_kb: int = 1024          # largest submitted .py file
     max_restarts: int = 20             # re-spawns after a crash/timeout, per submission
     network: bool = False              # False: a new, empty network namespace where allowed
-    user: str | None = None            # None: a fresh uid per child (uid_base + pid); or a name/uid
+    user: str | None = None            # None: a fresh uid per child (leased, see users.py); or a name/uid
     uid_base: int = 1_000_000
     hide_paths: list[str] = field(default_factory=list)  # folders the student may never read
     chmod_fallback: bool = True        # root without mount namespaces: chmod o-rwx hide_paths
 
     def to_data(self) -> dict[str, Any]:
+        """Plain JSON data: how the config reaches the fork server and the child."""
         return asdict(self)
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> "SandboxConfig":
+        """The config back from to_data(); unknown keys are ignored, so older data still loads."""
         names = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in names})
 
     def replace(self, **changes: Any) -> "SandboxConfig":
+        """A copy with ``changes`` (a deep copy: sessions extend hide_paths of their own)."""
         return SandboxConfig.from_data({**self.to_data(), **changes})
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import sys
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWNET = 0x40000000
@@ -40,10 +41,20 @@ _libc = None
 
 
 def libc():
+    """The C library, loaded on first use: Python 3.10/3.11 have no os.unshare/os.setns."""
     global _libc
     if _libc is None:
         _libc = ctypes.CDLL(None, use_errno=True)
     return _libc
+
+
+def runtime_paths(extra: tuple | list = ()) -> list[str]:
+    """The folders of the Python installation a child's interpreter must read: the prefixes and
+    every site-packages on sys.path (plus ``extra``). They are bound into the whitelist root,
+    kept out of the hidden folders and must stay reachable for the student's uid, so the
+    grader, the fork server and the child must all use this one list."""
+    return sorted({sys.prefix, sys.base_prefix, sys.exec_prefix,
+                   *[p for p in sys.path if p.endswith("-packages")], *extra})
 
 
 def private_dir(prefix: str) -> str:
@@ -69,6 +80,8 @@ def _check(result: int, what: str) -> None:
 
 
 def unshare(flags: int) -> None:
+    """Move into new namespaces (CLONE_NEW* ``flags``); OSError when the OS refuses, which
+    callers turn into a weaker mode and a warning."""
     if hasattr(os, "unshare"):  # Python 3.12+
         os.unshare(flags)
         return
@@ -84,10 +97,13 @@ def setns(fd: int, nstype: int) -> None:
 
 
 def prctl(option: int, arg: int = 0) -> None:
+    """prctl(2), raising OSError: a PR_SET_NO_NEW_PRIVS or PDEATHSIG that silently failed
+    would leave the child with less protection than we believe."""
     _check(libc().prctl(option, arg, 0, 0, 0), f"prctl({option})")
 
 
 def mount(source: str, target: str, fstype: str | None, flags: int, data: str | None) -> None:
+    """mount(2), raising OSError naming the target: the root we build must be all or nothing."""
     _check(libc().mount(source.encode(), target.encode(), fstype.encode() if fstype else None,
                         ctypes.c_ulong(flags), data.encode() if data else None), f"mount {target}")
 

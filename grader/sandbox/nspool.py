@@ -78,14 +78,15 @@ class NamespacePool:
         except OSError:
             self.netns = self.mountns = False
         self.spare: list[tuple[int, tuple]] = []        # free network namespaces
-        self.lent: dict[int, tuple[int, tuple]] = {}    # child pid -> its network namespace
+        self.lent: dict[int, tuple[int, tuple]] = {}    # child's ticket -> its network namespace
         self.templates: dict[tuple, tuple] = {}         # key -> (fd, stamps, warnings)
 
     # ------------------------------------------------------------------ network
 
-    def lend_netns(self, pid: int, entry: tuple[int, tuple] | None) -> None:
+    def lend_netns(self, ticket: int, entry: tuple[int, tuple] | None) -> None:
+        """Record that the child ``ticket`` uses this network namespace until it is finished."""
         if entry is not None:
-            self.lent[pid] = entry
+            self.lent[ticket] = entry
 
     def take_netns(self) -> tuple[int, tuple] | None:
         """A network namespace no live process uses (the caller lends it to one child)."""
@@ -110,9 +111,9 @@ class NamespacePool:
             namespaces.setns(self.home_net, namespaces.CLONE_NEWNET)
         return (fd, pristine) if fd >= 0 else None
 
-    def give_back(self, pid: int, reusable: bool) -> None:
-        """The child ``pid`` is finished; ``reusable``: nothing of it is left anywhere."""
-        entry = self.lent.pop(pid, None)
+    def give_back(self, ticket: int, reusable: bool) -> None:
+        """The child ``ticket`` is finished; ``reusable``: nothing of it is left anywhere."""
+        entry = self.lent.pop(ticket, None)
         if entry is None:
             return
         fd, pristine = entry

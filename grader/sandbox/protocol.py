@@ -45,6 +45,7 @@ class FrameReader:
         self.buf = bytearray()
 
     def feed(self, data: bytes) -> None:
+        """Add bytes as read from a pipe (any split); pop() says when a frame is complete."""
         self.buf += data
 
     def pop(self) -> Any | None:

@@ -24,18 +24,33 @@ import socket
 import sys
 import time
 
+from grader.sandbox import child, namespaces, nspool, userns, users
+
 MAX_CONTROL = 1 << 16
 WALL = 0x40000000  # __WALL: wait for every kind of child, clone()d ones included
 
 
 def serve(fd: int) -> None:
-    import numpy  # noqa: F401 - preloaded once, shared copy-on-write by every child
+    """Run the fork server on the grader's socket ``fd`` until the grader closes it.
 
-    from grader.sandbox import child, namespaces, nspool, userns, users
+    Everything a child inherits is settled here, once, before the first fork: numpy is
+    imported, the capabilities of this machine are probed, the environment and import state
+    are prepared (child.prepare_server) and the heap is frozen, so children copy fewer pages.
+    """
+    import numpy  # noqa: F401 - preloaded once, shared copy-on-write by every child
 
     sock = socket.socket(fileno=fd)
     sys.path.pop(0)
-    me = os.getpid()
+    server = _Server(_capabilities())
+    child.prepare_server()
+    sock.sendall(json.dumps({"hello": server.caps}).encode())
+    gc.freeze()
+    server.run(sock)
+    os._exit(0)
+
+
+def _capabilities() -> dict:
+    """What isolation this machine allows us (sent to the grader in the hello message)."""
     try:
         namespaces.prctl(namespaces.PR_SET_CHILD_SUBREAPER, 1)
     except OSError:
@@ -46,16 +61,103 @@ def serve(fd: int) -> None:
         caps.update(namespaces.probe())
     else:
         caps["userns"] = userns.probe()
-    live: dict[int, dict] = {}
-    statuses: dict[int, int] = {}
-    pool = nspool.NamespacePool(caps["netns"], caps["mountns"])
-    runtime = sorted({sys.prefix, sys.base_prefix, sys.exec_prefix,
-                      *[p for p in sys.path if p.endswith("-packages")]})
-    child.prepare_server()
-    sock.sendall(json.dumps({"hello": caps}).encode())
-    gc.freeze()
+    return caps
 
-    def reap() -> bool:
+
+class _Server:
+    """The fork server's state: its live children and the namespaces it prepared for them.
+
+    A child is known by a ticket, not by its pid: once a child is reaped (it may end by itself
+    while the grader is busy elsewhere) its pid can be reused by a new child before the
+    grader asks to finish the old one, and that request must not reach the new child.
+    """
+
+    def __init__(self, caps: dict) -> None:
+        self.caps = caps
+        self.root = bool(caps["root"])
+        self.me = os.getpid()
+        self.live: dict[int, dict] = {}      # ticket -> the child's pid, uid, lease, ...
+        self.unreaped: dict[int, int] = {}   # pid -> ticket, for live children not reaped yet
+        self.tickets = 0
+        self.held: list = []                 # leases of uids a sweep could not empty yet
+        self.pool = nspool.NamespacePool(caps["netns"], caps["mountns"])
+        self.runtime = namespaces.runtime_paths()
+        self.later: list = []  # cleanup that cannot change a reply: done after sending it
+        self.sock: socket.socket | None = None
+
+    def run(self, sock: socket.socket) -> None:
+        """Answer requests until the grader goes away (EOF), then finish every live child."""
+        self.sock = sock
+        while True:
+            try:
+                data, fds, _, _ = socket.recv_fds(sock, MAX_CONTROL, 4)
+            except OSError:
+                data, fds = b"", []
+            if not data:
+                break
+            self.reap()
+            sock.sendall(json.dumps(self.handle(data, fds)).encode())
+            self.run_later()
+        for ticket in list(self.live):
+            self.finish(ticket)
+        self.run_later()
+
+    def run_later(self) -> None:
+        """Cleanup queued by finish(), run once its reply is sent: the grader need not wait."""
+        while self.later:
+            self.later.pop(0)()
+
+    def handle(self, data: bytes, fds: list[int]) -> dict:
+        """One request -> its reply. Every fd received is closed here (the child keeps its copies)."""
+        try:
+            msg = json.loads(data)
+            op = msg.get("op")
+        except ValueError:
+            msg, op = {}, None
+        if op == "spawn" and len(fds) == 3:
+            return self.spawn(msg["spawn"], fds)
+        for f in fds:
+            os.close(f)
+        if op == "finish":
+            return self.finish(int(msg["id"]))
+        return {"ok": True, "caps": self.caps, "live": sorted(i["pid"] for i in self.live.values())}
+
+    def spawn(self, spawn: dict, fds: list[int]) -> dict:
+        """Fork a child for one submission, with a uid leased for it and the namespaces
+        prepared for it (as root)."""
+        own_uid = self.root and spawn["config"].get("user") is None
+        lease = None
+        if own_uid:
+            try:
+                lease = users.lease_uid(spawn["config"]["uid_base"], self.me * 64 + self.tickets)
+            except OSError as exc:
+                for f in fds:
+                    os.close(f)
+                return {"error": f"no uid for the child: {exc}"}
+        scratch = namespaces.private_dir("grader-sbx-")
+        spawn = {**spawn, "scratch": scratch, "drop": self.root,
+                 "userns": self.caps.get("userns", False), "uid": lease.uid if lease else None}
+        net = None
+        if self.root:
+            net = None if spawn["config"].get("network") else self.pool.take_netns()
+            mnt = self.pool.template(list(spawn["config"].get("hide_paths") or []), self.runtime)
+            spawn.update(net_fd=net[0] if net else -1, mnt_fd=mnt[0], ns_warnings=mnt[1])
+        pid = os.fork()
+        if pid == 0:
+            self.sock.close()  # the grader's channel to us: never the student's
+            child.child_main(spawn, fds, self.me)  # never returns
+        for f in fds:
+            os.close(f)
+        self.tickets += 1
+        ticket = self.tickets
+        self.pool.lend_netns(ticket, net)
+        uid = lease.uid if lease else os.getuid()
+        self.live[ticket] = {"pid": pid, "uid": uid, "lease": lease, "scratch": scratch,
+                             "own_uid": own_uid, "keeper": bool(spawn["userns"])}
+        self.unreaped[pid] = ticket
+        return {"pid": pid, "uid": uid, "id": ticket}
+
+    def reap(self) -> bool:
         """Reap every zombie; True when no child process of ours is left at all."""
         while True:
             try:
@@ -64,19 +166,54 @@ def serve(fd: int) -> None:
                 return True
             if pid == 0:
                 return False
-            if pid in live:
-                statuses[pid] = status
-                live[pid]["reaped"] = True
+            ticket = self.unreaped.pop(pid, None)
+            if ticket is not None:
+                self.live[ticket].update(status=status, reaped=True)
 
-    later: list = []  # cleanup that cannot change a reply: done after sending it
-
-    def finish(pid: int) -> dict:
-        info = live.pop(pid, None)
+    def finish(self, ticket: int) -> dict:
+        """Kill a child and everything it started, reap them; its exit status. Its uid is
+        given back only once no process of it is left."""
+        info = self.live.pop(ticket, None)
         if info is None:
-            return {"error": "unknown pid"}
-        uid = info["uid"]
+            return {"error": "unknown child"}
+        pid = info["pid"]
         if info["keeper"] and not info.get("reaped"):
-            _await_keeper(pid, live, statuses, info)
+            _await_keeper(pid, info)
+        self._kill_leader(pid, info)
+        if not info.get("reaped"):
+            try:
+                _, info["status"] = os.waitpid(pid, WALL)
+            except ChildProcessError:
+                pass
+        self.unreaped.pop(pid, None)
+        # Every process the student started is a descendant of ours (orphans are reparented
+        # to us, the subreaper), so with no child process of ours left, none of the uid is.
+        alone = self.reap()
+        leftover = [] if alone else self._sweep(info)
+        if info["own_uid"] and not self.caps["mountns"]:  # with private mounts its /tmp vanished with it
+            _remove_owned(info["uid"])
+        if info["lease"] is not None:
+            if leftover:  # kept until a later check finds the uid empty
+                self.held.append(info["lease"])
+            else:  # nothing of the uid is left (the sweep checked, or we have no child at all)
+                info["lease"].release()
+        self.later.append(lambda: _tidy(self.pool, ticket, alone, info["scratch"]))
+        if self.held:
+            self.later.append(self.give_back_uids)
+        return {"status": _status(info.get("status")), "leftover": len(leftover)}
+
+    def give_back_uids(self) -> None:
+        """Release the leases of finished children whose uid has no process left."""
+        held, self.held = self.held, []
+        for lease in held:
+            if users.processes_of(lease.uid):
+                self.held.append(lease)
+            else:
+                lease.release()
+
+    @staticmethod
+    def _kill_leader(pid: int, info: dict) -> None:
+        """SIGKILL the child and its process group, unless its pid may already be reused."""
         # A reaped leader's pid may be reused: then only the uid sweep may kill (root).
         kills = () if info.get("reaped") and info["own_uid"] else (os.killpg, os.kill)
         if info.get("reaped"):
@@ -86,112 +223,52 @@ def serve(fd: int) -> None:
                 kill(pid, signal.SIGKILL)
             except OSError:
                 pass
-        status = statuses.pop(pid, None)
-        if status is None:
-            try:
-                _, status = os.waitpid(pid, WALL)
-            except ChildProcessError:
-                status = None
-        # Every process the student started is a descendant of ours (orphans are reparented
-        # to us, the subreaper), so with no child process of ours left, none of the uid is.
-        alone = reap()
-        leftover = []
-        if not alone and info["own_uid"]:
+
+    def _sweep(self, info: dict) -> list[int]:
+        """Kill what the child left behind: every process of its uid (root), else the orphans
+        reparented to us. Returns the pids of its uid still there (none, normally)."""
+        leftover: list[int] = []
+        if info["own_uid"]:
+            uid = info["uid"]
             users.kill_uid(uid)
-            reap()
+            self.reap()
             for _ in range(50):
                 leftover = users.processes_of(uid)
                 if not leftover:
                     break
                 users.kill_uid(uid)
-                reap()
-        elif not alone:  # no uid of its own: kill what was reparented to us (orphans)
-            for orphan in users.children_of(me):
-                if orphan not in live:
-                    try:
-                        os.kill(orphan, signal.SIGKILL)
-                    except OSError:
-                        pass
-            reap()
-        if info["own_uid"] and not caps["mountns"]:  # with private mounts its /tmp vanished with it
-            _remove_owned(uid)
-        later.append(lambda: _tidy(pool, pid, alone, info["scratch"]))
-        return {"status": _status(status), "leftover": len(leftover)}
-
-    while True:
-        try:
-            data, fds, _, _ = socket.recv_fds(sock, MAX_CONTROL, 4)
-        except OSError:
-            data, fds = b"", []
-        if not data:
-            break
-        reap()
-        try:
-            msg = json.loads(data)
-            op = msg.get("op")
-        except ValueError:
-            msg, op = {}, None
-        if op == "spawn" and len(fds) == 3:
-            spawn = msg["spawn"]
-            scratch = namespaces.private_dir("grader-sbx-")
-            spawn = {**spawn, "scratch": scratch, "drop": root, "userns": caps.get("userns", False)}
-            own_uid = root and spawn["config"].get("user") is None
-            net = mnt = None
-            if root:
-                net = None if spawn["config"].get("network") else pool.take_netns()
-                mnt = pool.template(list(spawn["config"].get("hide_paths") or []), runtime)
-                spawn.update(net_fd=net[0] if net else -1, mnt_fd=mnt[0], ns_warnings=mnt[1])
-            pid = os.fork()
-            if pid == 0:
-                sock.close()
-                child.child_main(spawn, fds, me)
-            for f in fds:
-                os.close(f)
-            pool.lend_netns(pid, net)
-            uid = spawn["config"]["uid_base"] + pid if own_uid else os.getuid()
-            live[pid] = {"uid": uid, "scratch": scratch, "own_uid": own_uid,
-                         "keeper": bool(spawn["userns"])}
-            reply = {"pid": pid, "uid": uid}
-        elif op == "finish":
-            for f in fds:
-                os.close(f)
-            reply = finish(int(msg["pid"]))
-        else:
-            for f in fds:
-                os.close(f)
-            reply = {"ok": True, "caps": caps, "live": sorted(live)}
-        sock.sendall(json.dumps(reply).encode())
-        while later:
-            later.pop(0)()
-    for pid in list(live):
-        finish(pid)
-    while later:
-        later.pop(0)()
-    os._exit(0)
+                self.reap()
+            return leftover
+        live_pids = {i["pid"] for i in self.live.values()}
+        for orphan in users.children_of(self.me):
+            if orphan not in live_pids:
+                try:
+                    os.kill(orphan, signal.SIGKILL)
+                except OSError:
+                    pass
+        self.reap()
+        return leftover
 
 
-def _await_keeper(pid: int, live: dict, statuses: dict, info: dict) -> None:
+def _await_keeper(pid: int, info: dict) -> None:
     """User-namespace mode (userns.py): ``pid`` is a keeper that exits as soon as the student's
     process has ended, which the grader may notice first (EOF). If that process is gone, give
     the keeper a moment to exit by itself, so its status (exit code, crash signal) is the
     student's and not our SIGKILL."""
-    from grader.sandbox import users
-
     if users.children_of(pid, live_only=True):
         return
     for _ in range(200):
         got, status = os.waitpid(pid, os.WNOHANG | WALL)
         if got == pid:
-            statuses[pid] = status
-            info["reaped"] = True
+            info.update(status=status, reaped=True)
             return
         time.sleep(0.0005)
 
 
-def _tidy(pool, pid: int, alone: bool, scratch: str) -> None:
+def _tidy(pool, ticket: int, alone: bool, scratch: str) -> None:
     """After a child is finished: its network namespace back to the pool (if nothing of it is
     left), its scratch folder removed (with private mounts, empty on our side)."""
-    pool.give_back(pid, reusable=alone)
+    pool.give_back(ticket, reusable=alone)
     try:
         os.rmdir(scratch)
     except OSError:

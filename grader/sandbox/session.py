@@ -80,6 +80,9 @@ class CallResult:
 
 @dataclass
 class ImportResult:
+    """A submitted file's import: the names it defines and its ANSWERS (validated plain data),
+    or the failure to show the student. Cached per file, since a later child re-imports."""
+
     ok: bool
     failure: CallResult | None = None
     functions: list[str] = field(default_factory=list)
@@ -123,7 +126,7 @@ class _Child:
         if "pid" not in reply:
             self._close_fds()
             raise InternalError(f"sandbox could not start a process: {reply}")
-        self.pid, self.uid = reply["pid"], reply["uid"]
+        self.pid, self.uid, self.id = reply["pid"], reply["uid"], reply["id"]
         for fd in (self.req_w, self.resp_r, self.out_r):
             os.set_blocking(fd, False)
         self.reader = protocol.FrameReader(config.max_message_mb * 1024 * 1024)
@@ -133,6 +136,8 @@ class _Child:
         self.ready: dict = {}
 
     def start(self, files: dict[str, str]) -> None:
+        """Hand the child the submission's files; raises InternalError if it cannot set up
+        (a failure before any student code ran is ours, never the student's)."""
         try:
             ready = self._exchange({"op": "setup", "files": files}, 30.0, expect_seq=False)
         except _Stop as stop:
@@ -144,6 +149,8 @@ class _Child:
         self.ready = ready
 
     def exchange(self, msg: dict, timeout: float) -> dict:
+        """One request and its reply within ``timeout``; the sequence number makes a reply the
+        student forged for an earlier request a protocol violation. Raises _Stop."""
         self.seq += 1
         return self._exchange({**msg, "seq": self.seq}, timeout)
 
@@ -213,7 +220,7 @@ class _Child:
         """Kill the child and everything it started; its exit status (once)."""
         if self.finished is None:
             try:
-                self.finished = self.server.request({"op": "finish", "pid": self.pid})
+                self.finished = self.server.request({"op": "finish", "id": self.id})
             except ForkServerError as exc:
                 self.finished = {"status": {"unknown": True}, "error": str(exc)}
             self._close_fds()
@@ -255,6 +262,8 @@ class SandboxSession:
     # ------------------------------------------------------------------ files and hiding
 
     def add_hidden(self, paths: list | tuple) -> None:
+        """Hide more folders (a file stands for its folder). A running child saw the old list,
+        so it is stopped: the next call gets a child that never saw these folders."""
         for raw in paths:
             path = Path(raw).resolve()
             if path.is_file():
@@ -317,6 +326,7 @@ class SandboxSession:
         return self._result(reply, doing)
 
     def close(self) -> None:
+        """Kill the child and everything it started; the session cannot run code afterwards."""
         self._stop_child()
         self.closed = True
 
@@ -349,9 +359,9 @@ class SandboxSession:
         except (ForkServerError, OSError, ValueError) as exc:
             raise InternalError(f"the sandbox could not start: {exc}") from None
         if server.caps.get("root") and not server.caps.get("mountns") and self.config.chmod_fallback:
-            from grader.sandbox.namespaces import split_hidden
+            from grader.sandbox.namespaces import runtime_paths, split_hidden
 
-            for path in split_hidden(self.config.hide_paths, _runtime_paths()):
+            for path in split_hidden(self.config.hide_paths, runtime_paths()):
                 _chmod_hide(path, self)
         if not server.caps.get("root") and not server.caps.get("userns"):
             self._warn("not running as root: student code runs as the grader's own user, "
@@ -490,12 +500,6 @@ class SandboxSession:
 
 
 # ---------------------------------------------------------------------- helpers
-
-
-def _runtime_paths() -> list[str]:
-    """The folders the student's interpreter reads (kept in step with child.py)."""
-    return sorted({sys.prefix, sys.base_prefix, sys.exec_prefix,
-                   *[p for p in sys.path if p.endswith("-packages")]})
 
 
 def _chmod_hide(path: str, session: SandboxSession) -> None:

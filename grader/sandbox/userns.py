@@ -70,13 +70,6 @@ def drop_capabilities() -> None:
         raise OSError(err, f"capset: {os.strerror(err)}")
 
 
-def mount_proc() -> None:
-    """A /proc of the new PID namespace (only its own processes), read-only."""
-    namespaces.mount("proc", "/proc", "proc",
-                     namespaces.MS_NOSUID | namespaces.MS_NODEV | namespaces.MS_NOEXEC
-                     | namespaces.MS_RDONLY, None)
-
-
 def fork_init() -> None:
     """Enter a new PID namespace and fork: returns in the child (pid 1 there); the keeper
     never returns (it exits as the child did). Raises OSError if no PID namespace."""

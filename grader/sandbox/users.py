@@ -1,8 +1,15 @@
 """Who the student's code runs as, dropping to it, and killing everything it left behind.
 
-As root, each child gets a uid of its own (``uid_base + pid``, no passwd entry needed): it
+As root, each child gets a uid of its own (from ``uid_base`` up, no passwd entry needed): it
 cannot signal the grader or other students' children, RLIMIT_NPROC bounds its processes, and
 "kill every process of that uid" removes anything it started, even after setsid().
+
+That only holds while no one else runs as the same uid, so a uid is leased (:func:`lease_uid`)
+machine-wide, before the child is forked, and given back only once no process of it is left.
+A uid derived from the child's pid (as before) is not unique: a pid is free again as soon as
+the child is reaped, while what it started may still run, pids wrap around (pid_max is 32768
+on many machines) and each PID namespace numbers its own; then a second sandbox got the same
+uid, and either sweep killed the other's processes.
 """
 
 from __future__ import annotations
@@ -10,16 +17,59 @@ from __future__ import annotations
 import os
 import pwd
 import signal
+import socket
+
+UID_SPAN = 1 << 20  # fresh uids: uid_base .. uid_base + UID_SPAN - 1
+_LEASE_NAME = "\0grader-sandbox-uid-{}"
 
 
 def is_root() -> bool:
+    """Whether we may give student code a uid of its own (and must never run it as ourselves)."""
     return os.geteuid() == 0
 
 
-def sandbox_ids(user: str | None, uid_base: int, pid: int) -> tuple[int, int]:
-    """(uid, gid) for the child ``pid``: a fresh pair, or a named user's (nobody's if unknown)."""
+class UidLease:
+    """A fresh uid that no other sandbox on this machine holds until :meth:`release`."""
+
+    def __init__(self, uid: int, sock: socket.socket) -> None:
+        self.uid = uid
+        self._sock = sock
+
+    def release(self) -> None:
+        """Give the uid back: call only once no process of it is left."""
+        self._sock.close()
+
+
+def lease_uid(uid_base: int, hint: int) -> UidLease:
+    """Reserve a fresh uid machine-wide, from ``uid_base + hint`` upwards.
+
+    The reservation is an abstract unix socket named after the uid: binding it is atomic,
+    every grader process, fork server and PID namespace on the machine shares the name space
+    (it belongs to the network namespace, and none of these leave the machine's), and the
+    kernel frees the name when the holder dies, so a crash never leaks a uid. (A fork server
+    that dies leaves the uid's processes behind: the next child that gets the uid kills them
+    before it runs anything, see child.py.) A student process that binds such names only
+    makes us skip those uids; the socket never listens, so nobody can connect to it.
+    Raises OSError when no uid is free.
+    """
+    for step in range(UID_SPAN):
+        uid = uid_base + (hint + step) % UID_SPAN
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            sock.bind(_LEASE_NAME.format(uid))
+        except OSError:
+            sock.close()
+            continue
+        return UidLease(uid, sock)
+    raise OSError(f"no free sandbox uid in {uid_base}..{uid_base + UID_SPAN - 1}")
+
+
+def sandbox_ids(user: str | None, fresh_uid: int | None) -> tuple[int, int]:
+    """(uid, gid) a child runs as: its leased uid, or a named user's (nobody's if unknown)."""
     if user is None:
-        return uid_base + pid, uid_base + pid
+        if not fresh_uid or fresh_uid < 0:
+            raise ValueError("no uid was leased for this child")
+        return fresh_uid, fresh_uid
     try:
         entry = pwd.getpwuid(int(user)) if str(user).isdigit() else pwd.getpwnam(user)
         return entry.pw_uid, entry.pw_gid
