@@ -23,8 +23,7 @@ from grader.solvers import (
 from grader.spec import Part, Problem, load_problem, order_by_uses
 from grader.submission import Submission
 from grader.timelimit import TimeLimit, answer_budget
-from grader.types import Invalid
-from grader.types.base import AnswerType
+from grader.types import Invalid, capabilities
 
 
 @dataclass
@@ -96,7 +95,7 @@ def grade(problem: Problem, submission: Submission, *, reveal: bool = True) -> R
             failures.append(f"part {part.id}: " + "".join(
                 traceback.format_exception(type(exc), exc, exc.__traceback__)).rstrip())
     parts = [results[p.id] for p in problem.parts]
-    manual = sum(p.max_score for p in parts if p.type == "manual")
+    manual = sum(p.max_score for p in parts if capabilities(p.type).by_hand)
     return Report(
         problem_id=problem.id, title=problem.title, student=student, source=submission.source,
         score=_round(sum(p.score for p in parts)), max_score=_round(problem.total), parts=parts,
@@ -154,8 +153,8 @@ def _plan(problem: Problem) -> _Plan:
         return plan
     ids = [p.id for p in problem.parts]
     # Code parts keep their own public/hidden cases; other parts hide the answer until allowed.
-    steps = [(p, type(p.kind).grade_submission is not AnswerType.grade_submission, p.visibility == "hidden",
-              p.show_expected != "always" and p.type != "code") for p in order_by_uses(problem.parts)]
+    steps = [(p, p.kind.whole_submission, p.visibility == "hidden",
+              p.show_expected != "always" and not p.kind.whole_submission) for p in order_by_uses(problem.parts)]
     plan = _Plan(steps=steps, ids=frozenset(ids), id_list=ids, by_norm={_norm_id(i): i for i in ids})
     return _PLANS.put(problem, plan, tuple(map(id, problem.parts)), hold=tuple(problem.parts))
 
@@ -220,7 +219,7 @@ def _grade_part(part: Part, problem: Problem, sub: Submission, answers: dict, so
     ctx.hidden = hidden
     base = dict(id=part.id, title=part.title, type=part.type, max_score=part.points,
                 visibility=part.visibility, revealed=not hidden)
-    rubric = list(part.options.get("rubric") or []) if part.type == "manual" else []
+    rubric = list(part.options.get("rubric") or []) if kind.by_hand else []
     if sub.fatal:
         return PartResult(**base, score=0.0, status="error", rubric=rubric,
                           feedback=f"not graded: the submission could not be read ({sub.fatal})")
@@ -244,7 +243,7 @@ def _grade_part(part: Part, problem: Problem, sub: Submission, answers: dict, so
 
 
 def _missing(part: Part, ctx, base: dict, rubric: list) -> PartResult:
-    if part.type == "manual":
+    if part.kind.by_hand:
         return PartResult(**base, score=0.0, status="missing", rubric=rubric,
                           feedback="no answer given (manual part)")
     return PartResult(**base, score=0.0, status="missing",
@@ -299,7 +298,7 @@ def _grade_answer(part: Part, kind, ctx, base: dict, rubric: list, raw: Any, pro
     except RecursionError:
         return PartResult(**base, score=0.0, status="invalid", answer=None,
                           feedback="the answer is nested too deeply to read")
-    if part.type == "manual":
+    if kind.by_hand:
         verdict = kind.compare(got, None, ctx)
         return PartResult(**base, score=0.0, status="manual", answer=_plain_answer(kind.to_data(got, ctx)),
                           feedback=verdict.message, rubric=rubric)

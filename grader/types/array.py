@@ -113,6 +113,8 @@ def shape_text(shape) -> str:
 @register
 class Array(AnswerType):
     name = "array"
+    sheet = "math"
+    public_options = frozenset({"shape"})
     summary = "a list of numbers (vector) or a list of equal-length rows (matrix)"
     options = {
         "rtol": Option("number", 1e-6, "relative tolerance, elementwise", minimum=0, tier=True),
@@ -180,6 +182,15 @@ class Array(AnswerType):
     def to_data(self, value, ctx: PartContext) -> Any:
         return value.tolist()
 
+    def public(self, options, reference: Any = None) -> dict[str, Any]:
+        """The declared shape, or else the reference's: a student may know the shape asked for."""
+        out = super().public(options, reference)
+        if "shape" not in out and reference is not None:
+            shape = _shape_of(reference)
+            if shape:
+                out["shape"] = shape
+        return out
+
     def describe(self, ctx: PartContext) -> str:
         shape = ctx.opt("shape")
         return self.summary + (f", of shape {shape_text(shape)}" if shape else "")
@@ -217,3 +228,14 @@ def _aligned(got, expected, mode: str):
     if factor == 0:
         return None, ""
     return expected * factor, f", up to a scalar factor ({factor:.4g})"
+
+
+def _shape_of(value: Any) -> list[int] | None:
+    """The shape of nested lists, read along the first items ([[1, 2], [3, 4]] -> [2, 2])."""
+    dims: list[int] = []
+    while isinstance(value, list):
+        dims.append(len(value))
+        if not value:
+            break
+        value = value[0]
+    return dims or None

@@ -11,6 +11,9 @@ from grader.types.labels import check_choices, choices, pick
 @register
 class SingleChoice(AnswerType):
     name = "choice"
+    selects = "one"
+    sheet = "options"
+    public_options = frozenset({"options", "case_sensitive"})
     summary = "one option label, e.g. \"B\""
     needs_answer = False
     options = {

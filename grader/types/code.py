@@ -35,6 +35,8 @@ class Case:
 @register
 class Code(AnswerType):
     name = "code"
+    whole_submission = True
+    sheet = "function"
     summary = "a Python function in your .py submission"
     options = {
         "function": Option("string", None, "name of the function the student must define"),
@@ -226,12 +228,12 @@ class Code(AnswerType):
         if not isinstance(spec, dict) or not isinstance(spec.get("type", "number"), str):
             raise ValueError("compare must be a mapping {type: number|array|..., <options>}")
         name = spec.get("type", "number")
-        if name in ("code", "manual"):
-            raise ValueError(f"compare type cannot be '{name}'")
         try:
             ctype = get_type(name)
         except (KeyError, ImportError):
             raise ValueError(f"unknown compare type '{name}'") from None
+        if not ctype.judges_value:
+            raise ValueError(f"compare type cannot be '{name}'")
         options = {k: o.default for k, o in ctype.options.items()}
         unknown = [k for k in spec if k != "type" and k not in ctype.options]
         if unknown:

@@ -96,6 +96,9 @@ def variables_text(table) -> str:
 @register
 class Expression(AnswerType):
     name = "expression"
+    formula_like = True
+    sheet = "math"
+    public_options = frozenset({"variables"})
     summary = "a formula, in plain text or LaTeX"
     options = {
         "variables": Option("mapping", None, "every symbol a student may use: name -> {aliases, domain}"),

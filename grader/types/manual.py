@@ -12,6 +12,10 @@ MAX_RECORDED = 20_000
 @register
 class Manual(AnswerType):
     name = "manual"
+    by_hand = True
+    self_checkable = False
+    prose = True
+    sheet = "by_hand"
     summary = "free text (or a file name): graded by a person with the rubric"
     needs_answer = False
     options = {

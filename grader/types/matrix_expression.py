@@ -20,6 +20,9 @@ EXAMPLE = 'e.g. "u - c/2 * B.T @ (B @ u - v)" or "u - \\frac{c}{2} B^\\top (B u 
 @register
 class MatrixExpression(AnswerType):
     name = "matrix_expression"
+    formula_like = True
+    sheet = "math"
+    public_options = frozenset({"variables", "dims", "orientation"})
     summary = "a matrix formula, in plain text (@, .T, ') or LaTeX (X^\\top)"
     options = {
         "variables": Option("mapping", None, "name -> {shape, domain, aliases, define, structure}"),

@@ -13,6 +13,9 @@ SCHEMES = ("per_option", "all_or_nothing", "net_correct", "coverage", "each_answ
 @register
 class MultipleResponse(AnswerType):
     name = "multi"
+    selects = "many"
+    sheet = "options"
+    public_options = frozenset({"options", "case_sensitive"})
     summary = "a list of option labels, e.g. [\"A\", \"C\"] (an empty list selects nothing)"
     needs_answer = False
     options = {

@@ -26,6 +26,8 @@ def tolerances(ctx: PartContext, expected: Any) -> tuple[float, float]:
 @register
 class Number(AnswerType):
     name = "number"
+    sheet = "math"
+    public_options = frozenset({"integer", "fractions", "constants", "min_sigfigs", "unit"})
     summary = "a number, e.g. 0.25, 3/5, \\frac{1}{3} or 1.2 \\times 10^{-3}"
     options = {
         "rtol": Option("number", None, "relative tolerance (default 1e-6; 0 for integers)", minimum=0, tier=True),

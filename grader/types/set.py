@@ -14,6 +14,7 @@ MAX_ITEMS = 10_000
 @register
 class Set(AnswerType):
     name = "set"
+    public_options = frozenset({"case_sensitive", "numbers"})
     summary = "an unordered list of items, e.g. [\"stride\", \"dilation\"] or \"stride, dilation\""
     options = {
         "partial": Option("enum", "none", "jaccard: credit is |right| / |union|", choices=("none", "jaccard"), tier=True),

@@ -68,6 +68,9 @@ def says(answer: str, phrase: str, ctx: PartContext) -> bool:
 @register
 class Text(AnswerType):
     name = "text"
+    prose = True
+    formula_like = True  # a phrase of the prose may be an accepted text
+    public_options = frozenset({"case_sensitive", "ignore_spaces", "strip"})
     summary = "a short text"
     options = {
         "accept": Option("list", None, "other accepted answers besides answer.value"),
