@@ -50,22 +50,9 @@ def self_checkable(part) -> bool:
 
 def _plain(value: Any) -> Any:
     """Plain YAML/JSON data: numpy scalars and arrays, tuples and str subclasses made plain."""
-    from grader.solvers import to_plain
+    from grader.numbers import to_plain
 
-    value = to_plain(value)
-    if value is None or isinstance(value, bool):
-        return value
-    if isinstance(value, int):
-        return int(value)
-    if isinstance(value, float):
-        return float(value)
-    if isinstance(value, str):
-        return str(value)
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return str(value)
+    return to_plain(value, exact=True)
 
 
 def _is_leafy(value: Any) -> bool:

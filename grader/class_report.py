@@ -14,6 +14,7 @@ from html import escape
 from pathlib import Path
 
 from grader.class_stats import STATUS_ORDER, ClassStats, analyse, to_data
+from grader.numbers import fixed
 from grader.types import capabilities
 
 COLORS = {"correct": "#2e7d32", "partial": "#f9a825", "incorrect": "#c62828", "invalid": "#6a1b9a",
@@ -32,10 +33,7 @@ def build_data(problem, results: Path, pass_mark: str | None = None) -> str:
 
 
 def _num(x: float | None, digits: int = 2) -> str:
-    if x is None:
-        return "&ndash;"
-    text = f"{x:.{digits}f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
+    return fixed(x, digits, blank="&ndash;")
 
 
 def _pct(x: float | None) -> str:

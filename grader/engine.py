@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.identity_cache import IdentityCache
+from grader.part_ids import key_index, match_part_ids, part_key
 from grader.report import PartResult, Report
 from grader.solvers import (
     SOLVER_SECONDS, STUDENT_VALUE_SECONDS, Rejected, SolverError, Solvers, load_solvers, resolve_params, student_seed, to_plain,
@@ -155,16 +156,12 @@ def _plan(problem: Problem) -> _Plan:
     # Code parts keep their own public/hidden cases; other parts hide the answer until allowed.
     steps = [(p, p.kind.whole_submission, p.visibility == "hidden",
               p.show_expected != "always" and not p.kind.whole_submission) for p in order_by_uses(problem.parts)]
-    plan = _Plan(steps=steps, ids=frozenset(ids), id_list=ids, by_norm={_norm_id(i): i for i in ids})
+    plan = _Plan(steps=steps, ids=frozenset(ids), id_list=ids, by_norm=key_index(ids))
     return _PLANS.put(problem, plan, tuple(map(id, problem.parts)), hold=tuple(problem.parts))
 
 
 def _round(x: float) -> float:
     return round(x + 0.0, 6)
-
-
-def _norm_id(text: str) -> str:
-    return "".join(text.split()).strip(".").casefold()
 
 
 MAX_ID_NOTES = 20  # unknown or near-miss ids named one by one; the rest are counted
@@ -174,7 +171,7 @@ def _rejected(plan: _Plan, rejected: dict[str, str]) -> dict[str, str]:
     """Parts answered twice, differently, by their part id (near-miss keys included)."""
     if not rejected:
         return {}
-    return {plan.by_norm.get(_norm_id(k), k): why for k, why in rejected.items()}
+    return {plan.by_norm.get(part_key(k), k): why for k, why in rejected.items()}
 
 
 def _match_ids(problem: Problem, plan: _Plan, answers: dict[str, Any], messages: list[str],
@@ -183,15 +180,10 @@ def _match_ids(problem: Problem, plan: _Plan, answers: dict[str, Any], messages:
     (with the file, and the line of an answer sheet, they were found in).
 
     At most MAX_ID_NOTES ids are named (a file of a million unknown ids gets a short report)."""
-    out: dict[str, Any] = {}
+    out, notes = match_part_ids(plan.ids, plan.by_norm, answers)
     unknown = 0
-    for key, value in answers.items():
-        if key in plan.ids:
-            out.setdefault(key, value)
-            continue
-        target = plan.by_norm.get(_norm_id(key[:200]))
-        if target and target not in answers and target not in out:
-            out[target] = value
+    for key, target in notes:
+        if target is not None:
             messages.append(f"answer '{key[:60]}' was taken as part {target}")
             continue
         unknown += 1

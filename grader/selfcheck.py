@@ -85,20 +85,13 @@ def read_bundle(folder: Path) -> dict[str, Any]:
     return doc
 
 
-def _norm(text: str) -> str:
-    return "".join(str(text).split()).strip(".").casefold()
-
-
 def _match(ids: list[str], answers: dict[str, Any], messages: list[str]) -> dict[str, Any]:
     """Student keys -> part ids, tolerating spacing, trailing dots and case, as the grader does."""
-    by_norm = {_norm(i): i for i in ids}
-    out: dict[str, Any] = {}
-    for key, value in answers.items():
-        target = key if key in ids else by_norm.get(_norm(key))
-        if target is None:
-            messages.append(f"unknown part id '{str(key)[:60]}': the real grader will ignore it")
-        elif target not in out:
-            out[target] = value
+    from grader.part_ids import key_index, match_part_ids
+
+    out, notes = match_part_ids(set(ids), key_index(ids), answers)
+    messages.extend(f"unknown part id '{str(key)[:60]}': the real grader will ignore it"
+                    for key, target in notes if target is None)
     return out
 
 
@@ -343,7 +336,9 @@ def student_view(results: dict[str, Any]) -> dict[str, Any]:
 # ------------------------------------------------------------------ text
 
 def _num(x: float) -> str:
-    return f"{x:.4g}"
+    from grader.numbers import figures
+
+    return figures(x)
 
 
 def render(report: CheckReport, width: int = 100) -> str:

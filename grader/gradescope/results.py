@@ -18,12 +18,12 @@ from typing import Any
 
 from grader.formats.gradescope import results as report_results
 from grader.gradescope.metadata import Metadata
+from grader.numbers import figures
 from grader.report import Report
 from grader.types import capabilities
 
 
-def _num(x: float) -> str:
-    return f"{x:.4g}"
+_num = figures
 
 
 def past_deadline(problem: Any, meta: Metadata, now: _dt.datetime) -> bool:

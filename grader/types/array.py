@@ -7,8 +7,9 @@ import math
 import re
 from typing import Any
 
+from grader.numbers import DEFAULT_ATOL, DEFAULT_RTOL, number_text, tolerance_text, within
 from grader.types.base import AnswerType, Invalid, Option, PartContext, Verdict, describe_value, register
-from grader.types.numeric import fmt, to_number, tolerance_text
+from grader.types.numeric import to_number
 
 MAX_ELEMENTS = 1_000_000
 MAX_DIMS = 8
@@ -117,8 +118,8 @@ class Array(AnswerType):
     public_options = frozenset({"shape"})
     summary = "a list of numbers (vector) or a list of equal-length rows (matrix)"
     options = {
-        "rtol": Option("number", 1e-6, "relative tolerance, elementwise", minimum=0, tier=True),
-        "atol": Option("number", 1e-9, "absolute tolerance, elementwise", minimum=0, tier=True),
+        "rtol": Option("number", DEFAULT_RTOL, "relative tolerance, elementwise", minimum=0, tier=True),
+        "atol": Option("number", DEFAULT_ATOL, "absolute tolerance, elementwise", minimum=0, tier=True),
         "shape": Option("list", None, "the required shape (default: the expected answer's)"),
         "partial": Option("enum", "none", "per_element: credit is the fraction of elements right",
                           choices=("none", "per_element"), tier=True),
@@ -162,15 +163,15 @@ class Array(AnswerType):
             target, how = _aligned(got, expected, mode)
             if target is None:
                 return Verdict(0.0, "the zero array is not accepted: a non-zero multiple of the answer is expected")
-        ok = np.abs(got - target) <= atol + rtol * np.abs(target)
+        ok = within(got, target, rtol, atol)  # elementwise
         if ok.all():
             return Verdict(1.0, f"correct ({rule}{how})")
         wrong = np.argwhere(~ok)
         first = tuple(int(i) for i in wrong[0])
         where = "[" + "][".join(map(str, first)) + "]"
-        detail = f"{ok.size - int(ok.sum())} of {ok.size} element(s) wrong ({rule}{how}); first at {where}: got {fmt(float(got[first]))}"
+        detail = f"{ok.size - int(ok.sum())} of {ok.size} element(s) wrong ({rule}{how}); first at {where}: got {number_text(float(got[first]))}"
         if not ctx.hidden:
-            detail += f", expected {fmt(float(target[first]))}"
+            detail += f", expected {number_text(float(target[first]))}"
         if ctx.opt("partial") == "per_element":
             return Verdict(float(ok.mean()), detail)
         return Verdict(0.0, detail)

@@ -202,7 +202,8 @@ class Code(AnswerType):
     def _expected(self, reference, case: Case, ctype, sub: PartContext, ctx: PartContext) -> Any:
         import copy
 
-        from grader.solvers import SolverError, to_plain
+        from grader.numbers import to_plain
+        from grader.solvers import SolverError
 
         if case.has_expected:
             raw = case.expected

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from grader.numbers import DEFAULT_RTOL, FORMULA_ATOL
 from grader.types.base import AnswerType, Invalid, Option, PartContext, Verdict, describe_value, register, short
 
 # Neutral symbols: an example must never be the answer of a real problem (it ships in bundles).
@@ -102,8 +103,8 @@ class Expression(AnswerType):
     summary = "a formula, in plain text or LaTeX"
     options = {
         "variables": Option("mapping", None, "every symbol a student may use: name -> {aliases, domain}"),
-        "rtol": Option("number", 1e-6, "relative tolerance of the numeric check", minimum=0, tier=True),
-        "atol": Option("number", 1e-10, "absolute tolerance of the numeric check (values near 0)",
+        "rtol": Option("number", DEFAULT_RTOL, "relative tolerance of the numeric check", minimum=0, tier=True),
+        "atol": Option("number", FORMULA_ATOL, "absolute tolerance of the numeric check (values near 0)",
                        minimum=0, tier=True),
         "samples": Option("integer", 8, "random points of the domains the formulas are compared at", minimum=2),
         "symbolic": Option("boolean", True, "let sympy prove equal what sampling alone cannot decide"),
@@ -140,7 +141,7 @@ class Expression(AnswerType):
     def _same(self, a, b, ctx: PartContext) -> bool:
         from grader.expr.equivalence import equivalent
 
-        return equivalent(a.node, b.node, self.table(ctx), seed_text=ctx.part_id, rtol=1e-6, atol=1e-10,
+        return equivalent(a.node, b.node, self.table(ctx), seed_text=ctx.part_id, rtol=DEFAULT_RTOL, atol=FORMULA_ATOL,
                           samples=8, symbolic=False, hints=False).equal
 
     def expected(self, value: Any, ctx: PartContext):
@@ -155,8 +156,8 @@ class Expression(AnswerType):
 
         outcome = equivalent(
             got.node, expected.node, self.table(ctx), seed_text=ctx.part_id,
-            rtol=float(ctx.opt("rtol") if ctx.opt("rtol") is not None else 1e-6),
-            atol=float(ctx.opt("atol") if ctx.opt("atol") is not None else 1e-10),
+            rtol=float(ctx.opt("rtol") if ctx.opt("rtol") is not None else DEFAULT_RTOL),
+            atol=float(ctx.opt("atol") if ctx.opt("atol") is not None else FORMULA_ATOL),
             samples=int(ctx.opt("samples") or 8), symbolic=ctx.opt("symbolic") is not False,
             hints=not ctx.hidden and ctx.opt("hints") is not False)
         if outcome.equal:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from grader.numbers import DEFAULT_ATOL, DEFAULT_RTOL
 from grader.types.base import AnswerType, Invalid, Option, PartContext, Verdict, register, short
 from grader.types.expression import (
     check_reference, formula_key, formula_text, read_chain, variables_text, with_notes,
@@ -27,8 +28,8 @@ class MatrixExpression(AnswerType):
     options = {
         "variables": Option("mapping", None, "name -> {shape, domain, aliases, define, structure}"),
         "dims": Option("mapping", None, "dimension names and the ranges they are drawn from, e.g. {n: [2, 6]}"),
-        "rtol": Option("number", 1e-6, "relative tolerance (of the largest entry)", minimum=0, tier=True),
-        "atol": Option("number", 1e-9, "absolute tolerance", minimum=0, tier=True),
+        "rtol": Option("number", DEFAULT_RTOL, "relative tolerance (of the largest entry)", minimum=0, tier=True),
+        "atol": Option("number", DEFAULT_ATOL, "absolute tolerance", minimum=0, tier=True),
         "samples": Option("integer", 4, "random instances compared", minimum=2),
         "orientation": Option("enum", "any", "accept a row vector for a column vector (any) or not (strict)",
                               choices=("any", "strict")),
@@ -66,7 +67,7 @@ class MatrixExpression(AnswerType):
                           lambda a, b: self._same(a, b, ctx), ctx)
 
     def _same(self, a, b, ctx: PartContext) -> bool:
-        return self.space(ctx).compare(a.node, b.node, seed_text=ctx.part_id, rtol=1e-6, atol=1e-9,
+        return self.space(ctx).compare(a.node, b.node, seed_text=ctx.part_id, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL,
                                        samples=4, hints=False).equal
 
     def expected(self, value: Any, ctx: PartContext):
@@ -79,8 +80,8 @@ class MatrixExpression(AnswerType):
     def compare(self, got, expected, ctx: PartContext) -> Verdict:
         outcome = self.space(ctx).compare(
             got.node, expected.node, seed_text=ctx.part_id,
-            rtol=float(ctx.opt("rtol") if ctx.opt("rtol") is not None else 1e-6),
-            atol=float(ctx.opt("atol") if ctx.opt("atol") is not None else 1e-9),
+            rtol=float(ctx.opt("rtol") if ctx.opt("rtol") is not None else DEFAULT_RTOL),
+            atol=float(ctx.opt("atol") if ctx.opt("atol") is not None else DEFAULT_ATOL),
             samples=int(ctx.opt("samples") or 4), orientation=ctx.opt("orientation") or "any",
             hints=not ctx.hidden and ctx.opt("hints") is not False)
         if outcome.equal:
