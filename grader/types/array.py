@@ -37,6 +37,8 @@ class NotedArray:
 
 
 def to_array(raw: Any, *, what: str = "an array"):
+    """A student's list, nested lists or matrix text -> a float numpy array; Invalid says what
+    was expected (ragged rows, non-numbers). Text goes through the formula reader, never eval."""
     import numpy as np
 
     notes: list[str] = []
@@ -108,11 +110,14 @@ def _text_to_list(text: str) -> tuple[Any, list[str]]:
 
 
 def shape_text(shape) -> str:
+    """A shape as students write it in messages: 2x3, or "scalar"."""
     return "x".join(map(str, shape)) if shape else "scalar"
 
 
 @register
 class Array(AnswerType):
+    """Numbers in a vector or matrix, compared elementwise with a tolerance; optionally up to
+    sign or scale, with per-element partial credit."""
     name = "array"
     sheet = "math"
     public_options = frozenset({"shape"})

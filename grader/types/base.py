@@ -33,6 +33,7 @@ class Verdict:
 
     @property
     def correct(self) -> bool:
+        """Full credit: what the reports call "correct"."""
         return self.fraction >= 1.0
 
 
@@ -48,6 +49,7 @@ class Option:
     tier: bool = False  # may be overridden in a partial-credit tier
 
     def schema(self) -> dict:
+        """This option in JSON Schema, so editors can check specs with the same rules as the loader."""
         base: dict[str, Any] = {
             "number": {"type": "number"},
             "integer": {"type": "integer"},
@@ -86,6 +88,7 @@ class PartContext:
     extra: dict = field(default_factory=dict)
 
     def opt(self, name: str) -> Any:
+        """An option of the part (None when unset and without default): types read options only here."""
         return self.options.get(name)
 
 
@@ -153,6 +156,8 @@ class AnswerType:
         return self.parse(value, ctx)
 
     def compare(self, got: Any, expected: Any, ctx: PartContext) -> Verdict:
+        """Canonical answer vs canonical reference -> a fraction of the credit and a message
+        for the student (which must not reveal the expected value when ``ctx.hidden``)."""
         raise NotImplementedError
 
     def show(self, value: Any, ctx: PartContext) -> str:
@@ -213,6 +218,7 @@ class AnswerType:
 
 
 def short(text: str, limit: int = 200) -> str:
+    """Text cut to ``limit`` characters with "...": feedback quotes answers but must stay readable."""
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 

@@ -24,6 +24,8 @@ MAX_CASES = 500
 
 @dataclass
 class Case:
+    """One call of the student's function: arguments, weight, whether it is hidden, and the
+    expected result when the spec gives it (else the reference solver computes it)."""
     args: list
     kwargs: dict
     weight: float = 1.0
@@ -34,6 +36,8 @@ class Case:
 
 @register
 class Code(AnswerType):
+    """A Python function the student writes, run in the sandbox on the spec's cases and compared
+    by another answer type (``compare``); graded from the whole submission."""
     name = "code"
     whole_submission = True
     sheet = "function"

@@ -70,6 +70,8 @@ def read_chain(text: str, read_one, same, ctx: PartContext):
 
 
 def with_notes(verdict_text: str, formula) -> str:
+    """The verdict with the reader's notes (how an ambiguous formula was read) so a student sees
+    why it was graded as it was."""
     notes = getattr(formula, "notes", ())
     return verdict_text + (" (" + "; ".join(notes) + ")" if notes else "")
 
@@ -87,6 +89,7 @@ def formula_key(value: Any) -> Any:
 
 
 def variables_text(table) -> str:
+    """The declared variables and their aliases, for "what form the answer must take"."""
     out = []
     for var in table.vars.values():
         extra = f" (also {', '.join(var.aliases)})" if var.aliases else ""
@@ -96,6 +99,8 @@ def variables_text(table) -> str:
 
 @register
 class Expression(AnswerType):
+    """A scalar formula in plain text or LaTeX, equal to the reference as a function on the
+    declared domains (sampling first, sympy only where sampling cannot decide)."""
     name = "expression"
     formula_like = True
     sheet = "math"
@@ -112,6 +117,7 @@ class Expression(AnswerType):
     }
 
     def table(self, ctx: PartContext):
+        """The part's symbol table (variables, aliases, domains): what a formula may use."""
         from grader.expr import scalar_table
 
         return scalar_table(ctx.opt("variables"))

@@ -20,6 +20,8 @@ EXAMPLE = 'e.g. "u - c/2 * B.T @ (B @ u - v)" or "u - \\frac{c}{2} B^\\top (B u 
 
 @register
 class MatrixExpression(AnswerType):
+    """A matrix formula (X^T X, inv(A) b...), equal to the reference on random instances of the
+    declared shapes and dimensions."""
     name = "matrix_expression"
     formula_like = True
     sheet = "math"
@@ -37,11 +39,13 @@ class MatrixExpression(AnswerType):
     }
 
     def space(self, ctx: PartContext):
+        """The part's matrix variables and dimensions: shapes are checked before values."""
         from grader.expr import matrix_space
 
         return matrix_space(ctx.opt("variables"), ctx.opt("dims"))
 
     def table(self, ctx: PartContext):
+        """The symbol table of the part's matrix space (see :meth:`space`)."""
         return self.space(ctx).table
 
     def _read(self, text: str, ctx: PartContext):

@@ -21,6 +21,7 @@ def tolerances(ctx: PartContext, expected: Any) -> tuple[float, float]:
 
 @register
 class Number(AnswerType):
+    """One real number with a tolerance, significant figures or decimals; integers exact."""
     name = "number"
     sheet = "math"
     public_options = frozenset({"integer", "fractions", "constants", "min_sigfigs", "unit"})

@@ -119,6 +119,7 @@ def _plain_decimal(text: str) -> bool:
 
 
 def short_text(text: str, limit: int = 40) -> str:
+    """A student's text quoted in a message, cut short so the message stays readable."""
     return repr(text if len(text) <= limit else text[: limit - 3] + "...")
 
 

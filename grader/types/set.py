@@ -14,6 +14,8 @@ MAX_ITEMS = 10_000
 
 @register
 class Set(AnswerType):
+    """Items in any order (words with synonyms, or numbers with a tolerance); partial credit
+    (Jaccard) only when the part asks for it."""
     name = "set"
     public_options = frozenset({"case_sensitive", "numbers"})
     summary = "an unordered list of items, e.g. [\"stride\", \"dilation\"] or \"stride, dilation\""

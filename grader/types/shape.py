@@ -53,6 +53,7 @@ def to_shape(raw: Any) -> tuple[int, ...]:
 
 @register
 class Shape(AnswerType):
+    """A tensor shape ([N, C, H, W]); dimensions may be named in messages and credited one by one."""
     name = "shape"
     sheet = "math"
     public_options = frozenset({"names"})

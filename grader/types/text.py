@@ -13,6 +13,8 @@ MAX_TEXT = 10_000
 
 
 def normalize(text: str, ctx: PartContext) -> str:
+    """Text as compared: white space collapsed (or removed), stripped and case-folded as the part
+    says, so spelling of spaces and case does not decide a grade unless the spec wants it to."""
     text = " ".join(text.split())
     if ctx.opt("ignore_spaces"):
         text = text.replace(" ", "")
@@ -67,6 +69,8 @@ def says(answer: str, phrase: str, ctx: PartContext) -> bool:
 
 @register
 class Text(AnswerType):
+    """A short text matched against accepted answers (or a regex), with synonyms; by default an
+    accepted phrase inside the student's sentence counts too."""
     name = "text"
     prose = True
     formula_like = True  # a phrase of the prose may be an accepted text
