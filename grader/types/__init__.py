@@ -1,4 +1,12 @@
-"""Answer types, loaded by name on first use so a spec pays only for the types it uses."""
+"""Answer types, loaded by name on first use so a spec pays only for the types it uses.
+
+Adding a type: one file here with an :class:`AnswerType` subclass decorated with ``@register``
+(its options, parse/compare, and what it declares: ``by_hand``, ``whole_submission``,
+``self_checkable``, ``selects``, ``prose``, ``formula_like``, ``sheet``, ``public_options``),
+plus its line in ``TYPE_MODULES``. The engine, reports, bundles, answer sheets and class
+statistics read the declarations; none of them tests a type's name
+(tests/test_type_plugins.py grades a spec with types registered inside a test).
+"""
 
 from __future__ import annotations
 
