@@ -153,7 +153,7 @@ def _plan(problem: Problem) -> _Plan:
     if plan is not None:
         return plan
     ids = [p.id for p in problem.parts]
-    # Code parts keep their own public/hidden cases; other parts hide the answer until allowed.
+    # Whole-submission parts (code) keep their own public/hidden cases; others hide the answer.
     steps = [(p, p.kind.whole_submission, p.visibility == "hidden",
               p.show_expected != "always" and not p.kind.whole_submission) for p in order_by_uses(problem.parts)]
     plan = _Plan(steps=steps, ids=frozenset(ids), id_list=ids, by_norm=key_index(ids))

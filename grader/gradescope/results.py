@@ -22,7 +22,6 @@ from grader.numbers import figures
 from grader.report import Report
 from grader.types import capabilities
 
-
 _num = figures
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from typing import Any
 
 from grader.numbers import DEFAULT_ATOL, DEFAULT_RTOL, number_text, tolerance_text, within

@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from grader.types.base import Invalid, PartContext, describe_value
 from grader.expr.values import plain_text
+from grader.types.base import Invalid, PartContext, describe_value
 
 OPTION_KEYS = {"label", "text", "points", "correct", "feedback"}
 

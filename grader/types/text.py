@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from grader.types.base import AnswerType, Invalid, Option, PartContext, Verdict, describe_value, register
 from grader.expr.values import math_segment, plain_text
+from grader.types.base import AnswerType, Invalid, Option, PartContext, Verdict, describe_value, register
 
 MAX_TEXT = 10_000
 
