@@ -52,20 +52,28 @@ def _points(value: Any) -> str:
     return f"{number:g} pt"
 
 
+def _kind(part: dict):
+    """What the part's answer type declares (its name alone is never tested here)."""
+    from grader.types import capabilities
+
+    return capabilities(str(part.get("type")))
+
+
 def _format_lines(part: dict) -> list[str]:
     """What the answer must look like, and how to write it in a sheet."""
-    kind = part.get("type")
-    lines = [f"Answer format: {part.get('answer_format') or kind}"]
-    if kind in ("choice", "multi"):
-        lines.append("Tick the option" + ("s" if kind == "multi" else "") + " (- [x]), or write the label"
-                     + ("s (\"A, C\")" if kind == "multi" else " (\"B\")") + ".")
-    elif kind == "code":
+    kind = _kind(part)
+    lines = [f"Answer format: {part.get('answer_format') or part.get('type')}"]
+    many = kind.selects == "many"
+    if kind.sheet == "options":
+        lines.append("Tick the option" + ("s" if many else "") + " (- [x]), or write the label"
+                     + ("s (\"A, C\")" if many else " (\"B\")") + ".")
+    elif kind.sheet == "function":
         lines.append(f"Write the function in {CODE_FILE} (the stub next to this file), or in a "
                      f"```python block here.")
-    elif kind == "manual":
+    elif kind.sheet == "by_hand":
         lines.append("Graded by hand: write your answer and working here, or in answers.tex "
                      "(hand in its PDF).")
-    elif kind in ("number", "array", "shape", "expression", "matrix_expression"):
+    elif kind.sheet == "math":
         lines.append("LaTeX is fine: $\\frac{1}{3}$, \\begin{bmatrix} 1 & 0 \\\\ 0 & 1 \\end{bmatrix}; "
                      "with working, the value after the last = is read.")
     return lines
@@ -103,14 +111,10 @@ def markdown(doc: dict) -> str:
         out.extend(f"> *{line}*" if i == 0 else f"> {line}" for i, line in enumerate(_format_lines(part)))
         out.append("")
         options = _options(part)
-        if part.get("type") in ("choice", "multi") and options:
+        if _kind(part).sheet == "options" and options:
             for o in options:
                 text = " ".join(str(o.get("text") or "").split())
                 out.append(f"- [ ] {o.get('label')}" + (f". {text}" if text else ""))
-            out.append("")
-        elif part.get("type") == "fields":
-            for name in ((part.get("check") or {}).get("fields") or {}):
-                out.append(f"- {name}: ")
             out.append("")
         else:
             out += ["<!-- your answer -->", ""]
@@ -180,10 +184,7 @@ def latex(doc: dict) -> str:
         if options:
             out.append("% Options:")
             out.extend(f"%   {o.get('label')}. " + " ".join(str(o.get("text") or "").split()) for o in options)
-        if part.get("type") == "fields":
-            names = list(((part.get("check") or {}).get("fields") or {}))
-            out.append("% Write one field a line: " + "; ".join(f"{n}: ..." for n in names))
-        if part.get("type") == "code":
+        if _kind(part).sheet == "function":
             out.append(f"% Write the function in {CODE_FILE}, or here inside \\begin{{verbatim}} ... \\end{{verbatim}}.")
         out.append(rf"\begin{{answer}}[{label}]{{{pid}}}")
         out.append("")
@@ -196,12 +197,12 @@ def latex(doc: dict) -> str:
 # ------------------------------------------------------------------ JSON and Python
 
 def json_template(doc: dict) -> str:
-    answers = {str(p["id"]): None for p in doc.get("parts") or [] if p.get("type") != "code"}
+    answers = {str(p["id"]): None for p in doc.get("parts") or [] if not _kind(p).whole_submission}
     return json.dumps({"answers": answers}, indent=2) + "\n"
 
 
 def python_stub(doc: dict) -> str | None:
-    code = [p for p in doc.get("parts") or [] if p.get("type") == "code"]
+    code = [p for p in doc.get("parts") or [] if _kind(p).sheet == "function"]
     if not code:
         return None
     out = [f'"""Code parts of {doc.get("id")}: fill in each function and hand in this file.',

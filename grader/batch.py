@@ -179,7 +179,7 @@ def _first_mistakes(problem) -> dict:
     solvers = Solvers(module, resolve_params(problem.params, problem.id, None), problem.folder)
     out = {}
     for part in problem.parts:
-        if not part.mistakes or part.type in ("manual", "code"):
+        if not part.mistakes or not part.kind.judges_value:
             continue
         mistake = part.mistakes[0]
         try:
@@ -229,6 +229,7 @@ def grade_entry(entry: Entry) -> Outcome:
 
 
 def _outcome(report, entry: Entry) -> Outcome:
+    from grader.types import capabilities
 
     report.source = entry.shown  # relative: the same bytes wherever the class folder lives
     report.student = entry.student
@@ -247,7 +248,7 @@ def _outcome(report, entry: Entry) -> Outcome:
     if entry.note:
         note = f"{entry.note}; {note}" if note else entry.note
     extra: dict = {"manual": {p.id: (p.answer, p.status, p.feedback) for p in report.parts
-                              if p.type == "manual"}}  # for the gradebook database
+                              if capabilities(p.type).by_hand}}  # for the gradebook database
     if failed:
         extra["failed_parts"] = failed
     return Outcome(student=entry.student, status=status, scores=scores, total=report.score, note=note,

@@ -30,22 +30,6 @@ from typing import Any
 FORMAT = "grader-bundle/1"
 BUNDLE_FILE = "bundle.yaml"
 
-# Options a student needs to write a well-formed answer, per answer type. Anything else
-# (accept, regex, synonyms, rubric, reference, option points/correct/feedback) stays out.
-SAFE_OPTIONS: dict[str, set[str]] = {
-    "number": {"integer", "fractions", "constants", "min_sigfigs", "unit"},
-    "array": {"shape"},
-    "shape": {"names"},
-    "set": {"case_sensitive", "numbers"},
-    "choice": {"options", "case_sensitive"},
-    "multi": {"options", "case_sensitive"},
-    "text": {"case_sensitive", "ignore_spaces", "strip"},
-    "manual": set(),
-    "expression": {"variables"},
-    "matrix_expression": {"variables", "dims", "orientation"},
-    "fields": {"fields"},
-}
-OPTION_ITEM_KEYS = ("label", "text")
 
 
 @dataclass
@@ -57,50 +41,18 @@ class BundleResult:
 
 def self_checkable(part) -> bool:
     """Explicit `self_check: true` (unless hidden), or a practice part visible before the deadline."""
-    if part.visibility == "hidden" or part.type == "manual" or part.transform:
+    if part.visibility == "hidden" or not part.kind.self_checkable or part.transform:
         return False
     if getattr(part, "self_check", False):
         return True
     return part.points == 0 and part.visibility == "visible"
 
 
-def safe_options(type_name: str, options: dict[str, Any]) -> dict[str, Any]:
-    """The form-checking subset of a part's options (recursively for `fields`)."""
-    allowed = SAFE_OPTIONS.get(type_name, set())
-    out: dict[str, Any] = {}
-    for key in sorted(allowed):
-        value = options.get(key)
-        if value is None:
-            continue
-        if key == "options" and isinstance(value, list):
-            value = [{k: item[k] for k in OPTION_ITEM_KEYS if k in item} if isinstance(item, dict)
-                     else {"label": str(item)} for item in value]
-        elif key == "fields" and isinstance(value, dict):
-            value = {str(name): {"type": (spec or {}).get("type", "number"),
-                                 **safe_options((spec or {}).get("type", "number"), spec or {})}
-                     for name, spec in value.items()}
-        out[key] = value
-    return out
-
-
 def _plain(value: Any) -> Any:
     """Plain YAML/JSON data: numpy scalars and arrays, tuples and str subclasses made plain."""
-    from grader.solvers import to_plain
+    from grader.numbers import to_plain
 
-    value = to_plain(value)
-    if value is None or isinstance(value, bool):
-        return value
-    if isinstance(value, int):
-        return int(value)
-    if isinstance(value, float):
-        return float(value)
-    if isinstance(value, str):
-        return str(value)
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return str(value)
+    return to_plain(value, exact=True)
 
 
 def _is_leafy(value: Any) -> bool:
@@ -128,16 +80,6 @@ def dump_yaml(data: Any) -> str:
     Dumper.add_representer(str, represent_str)
     return yaml.dump(data, Dumper=Dumper, sort_keys=False, allow_unicode=True, width=100,
                      default_flow_style=False)
-
-
-def _shape_of(value: Any) -> list[int] | None:
-    dims: list[int] = []
-    while isinstance(value, list):
-        dims.append(len(value))
-        if not value:
-            break
-        value = value[0]
-    return dims or None
 
 
 def _describe(part, options: dict[str, Any], source: str) -> str:
@@ -252,26 +194,22 @@ def make_bundle(problem_ref: str | Path, out: str | Path, student: str | None = 
             if getattr(part, key, ""):
                 entry[key] = getattr(part, key)
         entry.update({"points": part.points, "type": part.type, "visibility": part.visibility})
-        options = safe_options(part.type, part.options)
         reference = answers.get(part.id)
-        if part.type == "array" and "shape" not in options and reference is not None:
-            shape = _shape_of(_plain(reference))
-            if shape:
-                options["shape"] = shape
-        if part.type == "shape" and isinstance(reference, list):
-            entry["dimensions"] = len(reference)
-        if part.type == "code":
+        plain = None if reference is None else _plain(reference)
+        options = part.kind.public(part.options, plain)  # never what gives the answer away
+        entry.update(part.kind.public_form(plain))
+        if part.kind.whole_submission:
             entry.update(_code_entry(part, problem, solvers))
             entry["answer_format"] = f"a function {entry['signature']} in your .py file"
         else:
             entry["answer_format"] = _describe(part, options, str(problem.spec_file))
             if options:
                 entry["check"] = options
-        graded = self_checkable(part) and (part.type == "code" or part.id in answers)
+        graded = self_checkable(part) and (part.kind.whole_submission or part.id in answers)
         if getattr(part, "self_check", False) and part.visibility == "hidden":
             notes.append(f"part {part.id}: self_check ignored, the part is hidden")
         entry["self_check"] = graded
-        if graded and part.type != "code":
+        if graded and not part.kind.whole_submission:
             entry["spec"] = _self_check_spec(part, answers[part.id], solvers)
             if part.uses:
                 entry["note"] = "credit carried forward from earlier parts is decided by the real grader"
@@ -292,7 +230,7 @@ def make_bundle(problem_ref: str | Path, out: str | Path, student: str | None = 
     folder.mkdir(parents=True, exist_ok=True)
     text = dump_yaml(_plain(doc))
     (folder / BUNDLE_FILE).write_text(text, encoding="utf-8")
-    template = {"answers": {p.id: None for p in problem.parts if p.type != "code"}}
+    template = {"answers": {p.id: None for p in problem.parts if not p.kind.whole_submission}}
     (folder / "answers-template.json").write_text(json.dumps(template, indent=2) + "\n", encoding="utf-8")
     from grader.answer_sheets import write_templates
     from grader.wheel import build_wheel

@@ -14,6 +14,8 @@ from html import escape
 from pathlib import Path
 
 from grader.class_stats import STATUS_ORDER, ClassStats, analyse, to_data
+from grader.numbers import fixed
+from grader.types import capabilities
 
 COLORS = {"correct": "#2e7d32", "partial": "#f9a825", "incorrect": "#c62828", "invalid": "#6a1b9a",
           "missing": "#9e9e9e", "manual": "#1565c0", "error": "#424242"}
@@ -31,10 +33,7 @@ def build_data(problem, results: Path, pass_mark: str | None = None) -> str:
 
 
 def _num(x: float | None, digits: int = 2) -> str:
-    if x is None:
-        return "&ndash;"
-    text = f"{x:.{digits}f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
+    return fixed(x, digits, blank="&ndash;")
 
 
 def _pct(x: float | None) -> str:
@@ -221,7 +220,7 @@ def render(stats: ClassStats) -> str:
                    f"<span>{escape(exam.alpha_kind)} <b>{_num(exam.alpha)}</b></span>"
                    f"<span>SEM <b>{_num(exam.sem)}</b> points</span>")
     out.append("</p>")
-    waiting = [p for p in stats.parts if not p.counted and p.type == "manual"]
+    waiting = [p for p in stats.parts if not p.counted and capabilities(p.type).by_hand]
     if waiting:
         pts = sum(p.max_score for p in waiting)
         out.append(f"<p class=\"warn\">{len(waiting)} hand-graded part(s) ({_num(pts)} points) are not marked "

@@ -211,9 +211,9 @@ def analyse(problem, folder: Path, pass_mark: str | float | None = None, copying
         if len(graded) >= 4:
             st.top_credit, st.bottom_credit = item.upper, item.lower
         st.random_guess = random_guess(part, problem)
-        if part.type != "manual":
+        if not part.kind.by_hand:
             st.wrong = _wrong_answers(part, graded, {s.id for s in top})
-        if part.type in ("choice", "multi"):
+        if part.kind.selects:
             st.options = _option_stats(part, problem, graded, rest, order)
     stats.option_tests = _flag_options(parts)
     for st in parts:
@@ -252,7 +252,7 @@ def _basic_stats(part, graded: list[Student]) -> PartStats:
         stats.note = "no graded students"
     elif part.points <= 0:
         stats.note = "worth 0 points (practice): not part of the score"
-    elif part.type == "manual":
+    elif part.kind.by_hand:
         marked = sum(1 for e in entries if e and (e.get("status") in MARKED or e.get("marked")))
         waiting = sum(1 for e in entries if e and e.get("status") == "manual" and not e.get("marked"))
         if waiting or not marked:
@@ -281,7 +281,7 @@ def random_guess(part, problem) -> float | None:
     """The mean fraction of the points a student picking at random earns: every option of a
     choice part equally likely (Moodle's definition), every non-empty selection of a multi part
     equally likely (scored by the part's own scoring)."""
-    if part.type not in ("choice", "multi"):
+    if not part.kind.selects:
         return None
     from grader.types.labels import choices
 
@@ -292,7 +292,7 @@ def random_guess(part, problem) -> float | None:
         labels = [c.label for c in choices(ctx)]
         if not labels:
             return None
-        if part.type == "choice":
+        if kind.selects == "one":
             picks = labels
         elif len(labels) <= MAX_GUESS_OPTIONS:
             picks = [frozenset(c) for r in range(1, len(labels) + 1) for c in itertools.combinations(labels, r)]
@@ -449,16 +449,16 @@ def answer_key(part, problem, entry: dict[str, Any] | None) -> str | None:
     parts, else the answer's JSON without white space; None when blank."""
     if not entry or entry.get("answer") is None or entry.get("status") == "missing":
         return None
-    if part.type in ("choice", "multi"):
+    if part.kind.selects:
         picked = _picked(part, problem, entry)
         if picked is not None:
-            return "{" + ", ".join(sorted(picked)) + "}" if part.type == "multi" else next(iter(picked))
+            return "{" + ", ".join(sorted(picked)) + "}" if part.kind.selects == "many" else next(iter(picked))
     try:
         text = json.dumps(entry.get("answer"), sort_keys=True, ensure_ascii=False)
     except (TypeError, ValueError):
         text = repr(entry.get("answer"))
     # Formulas: white space means nothing; prose: runs of it are one space.
-    text = " ".join(text.split()) if part.type in ("manual", "text") else "".join(text.split())
+    text = " ".join(text.split()) if part.kind.prose else "".join(text.split())
     return text if text not in ('""', "null", "[]", "{}") else None
 
 
@@ -485,7 +485,7 @@ def _copying(problem, graded: list[Student], total, groups: dict[str, set[str]])
                 continue
             row_a.append(keys[0] if len(keys) == 1 else " | ".join(k or "-" for k in keys))
             entries = [s.parts.get(p.id) or {} for p in members]
-            if any(p.type == "manual" and (e.get("status") not in MARKED and not e.get("marked"))
+            if any(p.kind.by_hand and (e.get("status") not in MARKED and not e.get("marked"))
                    for p, e in zip(members, entries)):
                 row_r.append(None)
             else:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.identity_cache import IdentityCache
+from grader.part_ids import key_index, match_part_ids, part_key
 from grader.report import PartResult, Report
 from grader.solvers import (
     SOLVER_SECONDS, STUDENT_VALUE_SECONDS, Rejected, SolverError, Solvers, load_solvers, resolve_params, student_seed, to_plain,
@@ -23,8 +24,7 @@ from grader.solvers import (
 from grader.spec import Part, Problem, load_problem, order_by_uses
 from grader.submission import Submission
 from grader.timelimit import TimeLimit, answer_budget
-from grader.types import Invalid
-from grader.types.base import AnswerType
+from grader.types import Invalid, capabilities
 
 
 @dataclass
@@ -96,7 +96,7 @@ def grade(problem: Problem, submission: Submission, *, reveal: bool = True) -> R
             failures.append(f"part {part.id}: " + "".join(
                 traceback.format_exception(type(exc), exc, exc.__traceback__)).rstrip())
     parts = [results[p.id] for p in problem.parts]
-    manual = sum(p.max_score for p in parts if p.type == "manual")
+    manual = sum(p.max_score for p in parts if capabilities(p.type).by_hand)
     return Report(
         problem_id=problem.id, title=problem.title, student=student, source=submission.source,
         score=_round(sum(p.score for p in parts)), max_score=_round(problem.total), parts=parts,
@@ -153,19 +153,15 @@ def _plan(problem: Problem) -> _Plan:
     if plan is not None:
         return plan
     ids = [p.id for p in problem.parts]
-    # Code parts keep their own public/hidden cases; other parts hide the answer until allowed.
-    steps = [(p, type(p.kind).grade_submission is not AnswerType.grade_submission, p.visibility == "hidden",
-              p.show_expected != "always" and p.type != "code") for p in order_by_uses(problem.parts)]
-    plan = _Plan(steps=steps, ids=frozenset(ids), id_list=ids, by_norm={_norm_id(i): i for i in ids})
+    # Whole-submission parts (code) keep their own public/hidden cases; others hide the answer.
+    steps = [(p, p.kind.whole_submission, p.visibility == "hidden",
+              p.show_expected != "always" and not p.kind.whole_submission) for p in order_by_uses(problem.parts)]
+    plan = _Plan(steps=steps, ids=frozenset(ids), id_list=ids, by_norm=key_index(ids))
     return _PLANS.put(problem, plan, tuple(map(id, problem.parts)), hold=tuple(problem.parts))
 
 
 def _round(x: float) -> float:
     return round(x + 0.0, 6)
-
-
-def _norm_id(text: str) -> str:
-    return "".join(text.split()).strip(".").casefold()
 
 
 MAX_ID_NOTES = 20  # unknown or near-miss ids named one by one; the rest are counted
@@ -175,7 +171,7 @@ def _rejected(plan: _Plan, rejected: dict[str, str]) -> dict[str, str]:
     """Parts answered twice, differently, by their part id (near-miss keys included)."""
     if not rejected:
         return {}
-    return {plan.by_norm.get(_norm_id(k), k): why for k, why in rejected.items()}
+    return {plan.by_norm.get(part_key(k), k): why for k, why in rejected.items()}
 
 
 def _match_ids(problem: Problem, plan: _Plan, answers: dict[str, Any], messages: list[str],
@@ -184,15 +180,10 @@ def _match_ids(problem: Problem, plan: _Plan, answers: dict[str, Any], messages:
     (with the file, and the line of an answer sheet, they were found in).
 
     At most MAX_ID_NOTES ids are named (a file of a million unknown ids gets a short report)."""
-    out: dict[str, Any] = {}
+    out, notes = match_part_ids(plan.ids, plan.by_norm, answers)
     unknown = 0
-    for key, value in answers.items():
-        if key in plan.ids:
-            out.setdefault(key, value)
-            continue
-        target = plan.by_norm.get(_norm_id(key[:200]))
-        if target and target not in answers and target not in out:
-            out[target] = value
+    for key, target in notes:
+        if target is not None:
             messages.append(f"answer '{key[:60]}' was taken as part {target}")
             continue
         unknown += 1
@@ -220,7 +211,7 @@ def _grade_part(part: Part, problem: Problem, sub: Submission, answers: dict, so
     ctx.hidden = hidden
     base = dict(id=part.id, title=part.title, type=part.type, max_score=part.points,
                 visibility=part.visibility, revealed=not hidden)
-    rubric = list(part.options.get("rubric") or []) if part.type == "manual" else []
+    rubric = list(part.options.get("rubric") or []) if kind.by_hand else []
     if sub.fatal:
         return PartResult(**base, score=0.0, status="error", rubric=rubric,
                           feedback=f"not graded: the submission could not be read ({sub.fatal})")
@@ -244,7 +235,7 @@ def _grade_part(part: Part, problem: Problem, sub: Submission, answers: dict, so
 
 
 def _missing(part: Part, ctx, base: dict, rubric: list) -> PartResult:
-    if part.type == "manual":
+    if part.kind.by_hand:
         return PartResult(**base, score=0.0, status="missing", rubric=rubric,
                           feedback="no answer given (manual part)")
     return PartResult(**base, score=0.0, status="missing",
@@ -299,7 +290,7 @@ def _grade_answer(part: Part, kind, ctx, base: dict, rubric: list, raw: Any, pro
     except RecursionError:
         return PartResult(**base, score=0.0, status="invalid", answer=None,
                           feedback="the answer is nested too deeply to read")
-    if part.type == "manual":
+    if kind.by_hand:
         verdict = kind.compare(got, None, ctx)
         return PartResult(**base, score=0.0, status="manual", answer=_plain_answer(kind.to_data(got, ctx)),
                           feedback=verdict.message, rubric=rubric)

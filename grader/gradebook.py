@@ -14,6 +14,8 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader.numbers import fixed
+
 FIXED = ("student", "total", "status", "note")
 # OWASP, CSV Injection (https://owasp.org/www-community/attacks/CSV_Injection): no cell may
 # begin with = + - @ tab or carriage return; ASVS 1.2.10 adds the null character. Their
@@ -37,10 +39,7 @@ class Row:
 @functools.lru_cache(maxsize=4096)  # a class has few distinct scores and many cells
 def format_score(x: float | None) -> str:
     """12.0 -> '12', 0.333333 -> '0.3333', None -> '' (no grade: spreadsheets keep it blank)."""
-    if x is None:
-        return ""
-    text = f"{round(float(x), 4):.4f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
+    return fixed(None if x is None else float(x), 4)
 
 
 def header(part_ids: list[str]) -> list[str]:

@@ -226,7 +226,7 @@ def _record_parts(conn, problem) -> None:
     appended."""
     conn.execute("DELETE FROM parts")
     for pos, part in enumerate(problem.parts):
-        manual = part.type == "manual"
+        manual = part.kind.by_hand
         conn.execute("INSERT INTO parts VALUES (?,?,?,?,?,?,?,?)",
                      (part.id, pos, part.title, part.type, float(part.points), int(manual),
                       part.prompt or "", str(part.options.get("reference") or "") if manual else ""))

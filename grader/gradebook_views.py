@@ -174,7 +174,7 @@ def after_batch(folder: Path, problem, outcomes=None) -> None:
     and lay the manual marks kept there back over the fresh files. The reports are read only
     when the problem has hand-graded parts (for their answers); scores come from the run."""
     manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-    manual = {p.id for p in problem.parts if p.type == "manual"}
+    manual = {p.id for p in problem.parts if p.kind.by_hand}
     ids = [p.id for p in problem.parts]
     by_student = {o.student: o for o in outcomes or []}
     students = []

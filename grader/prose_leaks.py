@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Any
 
 MAX_SPANS = 4000  # formula-like spans judged per problem: bounded time for a long spec
-FORMULA_TYPES = ("expression", "matrix_expression", "text")  # judged by their own comparison
 # Words that may appear inside a formula (functions, Greek letters); any other word of two or
 # more letters ends a formula-like span.
 FORMULA_WORDS = {
@@ -190,7 +189,7 @@ def formula_leaks(problem, texts: list[tuple[str, str]], *, skip=lambda part: Fa
     from grader.solvers import SolverError, Solvers, load_solvers, resolve_params
     from grader.types import Invalid
 
-    parts = [p for p in problem.parts if p.type in FORMULA_TYPES and not skip(p)]
+    parts = [p for p in problem.parts if p.kind.formula_like and not skip(p)]
     if not parts:
         return []
     spans: list[tuple[str, str]] = []

@@ -85,20 +85,13 @@ def read_bundle(folder: Path) -> dict[str, Any]:
     return doc
 
 
-def _norm(text: str) -> str:
-    return "".join(str(text).split()).strip(".").casefold()
-
-
 def _match(ids: list[str], answers: dict[str, Any], messages: list[str]) -> dict[str, Any]:
     """Student keys -> part ids, tolerating spacing, trailing dots and case, as the grader does."""
-    by_norm = {_norm(i): i for i in ids}
-    out: dict[str, Any] = {}
-    for key, value in answers.items():
-        target = key if key in ids else by_norm.get(_norm(key))
-        if target is None:
-            messages.append(f"unknown part id '{str(key)[:60]}': the real grader will ignore it")
-        elif target not in out:
-            out[target] = value
+    from grader.part_ids import key_index, match_part_ids
+
+    out, notes = match_part_ids(set(ids), key_index(ids), answers)
+    messages.extend(f"unknown part id '{str(key)[:60]}': the real grader will ignore it"
+                    for key, target in notes if target is None)
     return out
 
 
@@ -109,7 +102,7 @@ def check_bundle(folder: Path, submission: Path) -> CheckReport:
     parts = [p for p in doc["parts"] if isinstance(p, dict) and "id" in p]
     report = CheckReport("bundle", str(doc.get("id")), str(doc.get("title") or doc.get("id")), str(submission))
     variant = str(doc.get("variant") or "")
-    if variant.startswith("default") and any(p.get("self_check") and p.get("type") != "code" for p in parts):
+    if variant.startswith("default") and any(p.get("self_check") and not _kind(p).whole_submission for p in parts):
         report.messages.append("expected answers are those of the default variant; if your numbers "
                                "differ per student, only the real grader knows yours")
     sub = load_submission(submission)
@@ -129,13 +122,21 @@ def check_bundle(folder: Path, submission: Path) -> CheckReport:
                 report.lines.append(_line(p, True, "invalid", sub.rejected[pid]))
             elif pid in graded:
                 report.lines.append(graded[pid])
-            elif p.get("type") == "code":
+            elif _kind(p).whole_submission:
                 report.lines.append(_function_exists(p, sub))
             else:
                 report.lines.append(_form(p, answers))
     finally:
         sub.close()
     return report
+
+
+def _kind(p: dict | CheckLine):
+    """What a part's answer type declares (a bundle from a newer grader may name a type this
+    installation lacks: it gets the defaults)."""
+    from grader.types import capabilities
+
+    return capabilities(str(p.type if isinstance(p, CheckLine) else p.get("type")))
 
 
 def _line(p: dict, present: bool, status: str, message: str, score: float | None = None,
@@ -163,7 +164,7 @@ def _form(p: dict, answers: dict[str, Any]) -> CheckLine:
     fmt = p.get("answer_format") or p.get("type")
     if pid not in answers or answers[pid] is None:
         return _line(p, False, "missing", f"no answer; expected {fmt}")
-    if p.get("type") == "manual":
+    if _kind(p).by_hand:
         return _line(p, True, "manual", "answer recorded; graded by hand after you submit")
     try:
         kind, ctx = _context(p)
@@ -218,13 +219,13 @@ def _grade_checkable(doc: dict, parts: list[dict], sub, answers: dict[str, Any])
     specs, kinds = [], {}
     for p in parts:
         pid = str(p["id"])
-        if p.get("type") == "code":
+        if _kind(p).whole_submission:
             cases = p.get("public_cases") or []
             if not cases:
                 continue
-            spec = {"id": pid, "points": float(p.get("points") or 0), "type": "code",
+            spec = {"id": pid, "points": float(p.get("points") or 0), "type": p.get("type"),
                     **(p.get("code") or {}), "cases": cases, "answer": {"value": None}}
-            kinds[pid] = "code"
+            kinds[pid] = "cases"
         elif p.get("self_check") and isinstance(p.get("spec"), dict):
             spec = dict(p["spec"])
             kinds[pid] = "self"
@@ -253,7 +254,7 @@ def _grade_checkable(doc: dict, parts: list[dict], sub, answers: dict[str, Any])
     for r in result.parts:
         p = by_id[r.id]
         present = r.status not in ("missing",)
-        if kinds[r.id] == "code":
+        if kinds[r.id] == "cases":
             if not r.score:
                 exists = _function_exists(p, sub)
                 if exists.status == "missing":
@@ -335,7 +336,9 @@ def student_view(results: dict[str, Any]) -> dict[str, Any]:
 # ------------------------------------------------------------------ text
 
 def _num(x: float) -> str:
-    return f"{x:.4g}"
+    from grader.numbers import figures
+
+    return figures(x)
 
 
 def render(report: CheckReport, width: int = 100) -> str:
@@ -363,7 +366,7 @@ def render(report: CheckReport, width: int = 100) -> str:
     if left:
         out.append(f"decided only by the real grader: parts {', '.join(x.id for x in left)} "
                    f"({_num(sum(x.points for x in left))} points"
-                   + (", code parts' hidden cases included" if any(x.type == "code" for x in left) else "") + ")")
+                   + (", code parts' hidden cases included" if any(_kind(x).whole_submission for x in left) else "") + ")")
     problems = [x for x in report.lines if x.status in ("missing", "invalid")]
     out.append(f"{len(problems)} part(s) missing or malformed" + (": " + ", ".join(x.id for x in problems)
                                                                    if problems else ""))

@@ -19,6 +19,7 @@ from typing import Any
 
 from grader.errors import SpecError
 from grader.identity_cache import IdentityCache
+from grader.numbers import to_plain  # noqa: F401 - also imported from here by the engine
 from grader.timelimit import TimeLimit, time_limit
 
 SOLVER_SECONDS = 60.0  # a reference solver (trusted, runs once per variant)
@@ -118,24 +119,6 @@ def draw(spec: dict[str, Any], rng) -> Any:
 
         value = np.round(value, int(spec["round"]))
     return to_plain(value)
-
-
-def to_plain(value: Any) -> Any:
-    """numpy and tuple values -> JSON-like plain data."""
-    if isinstance(value, (str, bool, int, float)) or value is None:
-        return value
-    if isinstance(value, dict):
-        return {k: to_plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [to_plain(v) for v in value]
-    if hasattr(value, "tolist"):  # numpy arrays and scalars
-        return to_plain(value.tolist())
-    if hasattr(value, "__float__") and not isinstance(value, complex):
-        try:
-            return float(value)
-        except (TypeError, ValueError):
-            pass
-    return value
 
 
 _SHARED_CACHE: dict[str, dict[str, Any]] = {}

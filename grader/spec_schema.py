@@ -51,7 +51,7 @@ def spec_schema() -> dict[str, Any]:
     draw = {
         "type": "object", "required": ["draw"],
         "properties": {"draw": {"enum": sorted(DRAWS)}, "default": {},
-                       **{k: {} for keys in DRAWS.values() for k in keys}},
+                       **{k: {} for keys in DRAWS.values() for k in sorted(keys)}},
         "additionalProperties": False,
     }
     part = {

@@ -73,7 +73,7 @@ def reference_answers(problem: Problem, student: str | None) -> tuple[dict[str, 
     answers: dict[str, Any] = {}
     errors: list[str] = []
     for part in order_by_uses(problem.parts):
-        if part.type in ("manual", "code"):
+        if not part.kind.judges_value:
             continue
         ctx = part.context(str(problem.spec_file), solvers=module, params=solvers.params)
         try:

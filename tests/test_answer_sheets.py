@@ -581,8 +581,6 @@ OPTIONS = [{"label": "A", "text": "Convolutional layer"}, {"label": "B", "text":
     ("choice", "Solution: $\\textbf{(B)}$", "B", {"options": OPTIONS}),
     ("choice", "$\\frac{1}{2}M + 1$", "B", {"options": OPTIONS}),
     ("multi", "Solution: $C$ and $D$", {"C", "D"}, {"options": OPTIONS}),
-    ("fields", "- neurons: $2048$\n- params = $\\frac{22}{2}$", {"neurons": 2048, "params": 11},
-     {"fields": {"neurons": {"type": "number"}, "params": {"type": "number"}}}),
 ])
 def test_each_type_reads_latex_as_students_write_it(type_name, raw, expected, options):
     import numpy as np
@@ -593,8 +591,6 @@ def test_each_type_reads_latex_as_students_write_it(type_name, raw, expected, op
         assert kind.compare(got, kind.expected(expected, ctx), ctx).fraction == 1.0
     elif type_name == "multi":
         assert set(got) == expected
-    elif type_name == "fields":
-        assert {k: float(v) for k, v in got.items()} == expected
     else:
         assert got == pytest.approx(expected) if isinstance(expected, float) else got == expected
 
@@ -605,7 +601,6 @@ def test_each_type_reads_latex_as_students_write_it(type_name, raw, expected, op
     ("array", "$\\begin{bmatrix} 1 & 2 \\\\ 3 \\end{bmatrix}$", "", {}),
     ("shape", "$[32, 128, 26.5, 26]$", "dimension 3", {}),
     ("choice", "$E$", "is not one of the options", {"options": OPTIONS}),
-    ("fields", "neurons: 2048\nweights: 3", "expected an object with fields", {"fields": {"neurons": {"type": "number"}}}),
 ])
 def test_malformed_latex_answers_say_what_was_expected(type_name, raw, words, options):
     from grader.types import Invalid
@@ -645,15 +640,12 @@ def test_hostile_sheets_are_read_quickly_with_a_reason(tmp_path, name, text, wor
     assert len(sub.messages) <= 60
 
 
-def test_fields_and_choice_templates_filled_in(tmp_path):
-    """A part with named fields and a multiple-response part, from template to grade."""
-    folder = tmp_path / "fields-demo"
+def test_choice_template_filled_in(tmp_path):
+    """A multiple-response part, from template to grade: the options are listed to tick."""
+    folder = tmp_path / "multi-demo"
     folder.mkdir()
     (folder / "problem.yaml").write_text(
-        "id: fields-demo\ntitle: Fields demo\ntotal: 3\nparts:\n"
-        "  - id: \"3.2\"\n    title: Sizes of conv3-64\n    prompt: Neurons and parameters of the layer.\n"
-        "    points: 2\n    type: fields\n    fields: {neurons: {type: number}, params: {type: number}}\n"
-        "    answer: {value: {neurons: 802816, params: 1792}}\n"
+        "id: multi-demo\ntitle: Multi demo\ntotal: 1\nparts:\n"
         "  - id: \"4\"\n    points: 1\n    type: multi\n"
         "    options:\n      - {label: A, text: Pretraining, points: -1}\n      - {label: B, text: Weights, points: 1}\n"
         "      - {label: C, text: Data, points: -1}\n      - {label: D, text: Hand labels, points: 1}\n",
@@ -661,17 +653,15 @@ def test_fields_and_choice_templates_filled_in(tmp_path):
     (folder / "solver.py").write_text("", encoding="utf-8")
     assert run_cli("bundle", folder, "-o", tmp_path / "b").returncode == 0
     md = (tmp_path / "b" / "answers.md").read_text(encoding="utf-8")
-    assert "- neurons: \n- params: \n" in md and "- [ ] B. Weights" in md
+    assert "Tick the options (- [x]), or write the labels (\"A, C\")." in md and "- [ ] B. Weights" in md
     blank = graded(tmp_path, {"answers.md": md}, folder)
-    assert [p.status for p in blank.parts] == ["missing", "missing"]
-    filled = (md.replace("- neurons: \n", "- neurons: $112 \\times 112 \\times 64 = 802816$\n")
-                .replace("- params: \n", "- params: $3^2 \\cdot 3 \\cdot 64 + 64 = 1792$\n")
-                .replace("- [ ] B.", "- [x] B.").replace("- [ ] D.", "- [x] D."))
+    assert [p.status for p in blank.parts] == ["missing"]
+    filled = md.replace("- [ ] B.", "- [x] B.").replace("- [ ] D.", "- [x] D.")
     report = graded(tmp_path, {"answers.md": filled}, folder)
-    assert [p.status for p in report.parts] == ["correct", "correct"], [p.feedback for p in report.parts]
-    partly = filled.replace("= 1792", "= 1728").replace("- [x] D.", "- [x] C.")
+    assert [p.status for p in report.parts] == ["correct"], [p.feedback for p in report.parts]
+    partly = filled.replace("- [x] D.", "- [x] C.")
     report = graded(tmp_path, {"answers.md": partly}, folder)
-    assert report.parts[0].score == 1 and report.parts[1].score == 0
+    assert report.parts[0].score == 0
 
 
 def test_a_class_of_answer_sheets_is_graded_in_batch(tmp_path):

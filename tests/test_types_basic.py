@@ -261,24 +261,6 @@ def test_manual_awards_nothing_and_lists_rubric():
     assert v.fraction == 0 and "States the span argument (1 pt)" in v.message
 
 
-# fields -------------------------------------------------------------------------------------
-
-FIELDS = {"neurons": {"type": "number"}, "shape": {"type": "shape", "weight": 2}}
-
-
-def test_fields_right_partial_and_malformed():
-    want = {"neurons": 2048, "shape": [1, 32, 32]}
-    assert grade("fields", {"neurons": 2048, "shape": "1x32x32"}, want, fields=FIELDS).fraction == 1
-    v = grade("fields", {"neurons": 2000, "shape": [1, 32, 32]}, want, fields=FIELDS)
-    assert v.fraction == pytest.approx(2 / 3) and "neurons: 2000 is not correct" in v.message
-    v = grade("fields", {"shape": [1, 32, 32]}, want, fields=FIELDS)
-    assert v.fraction == pytest.approx(2 / 3) and "neurons: missing" in v.message
-    with pytest.raises(Invalid, match="expected an object"):
-        get_type("fields").parse([1, 2], ctx("fields", fields=FIELDS))
-    with pytest.raises(Invalid, match="unknown field"):
-        get_type("fields").parse({"neuron": 1}, ctx("fields", fields=FIELDS))
-
-
 @pytest.mark.parametrize("text, value", [("1.2*10^-3", 0.0012), ("2^10", 1024), ("(1+2)/4", 0.75)])
 def test_number_arithmetic_of_literals(text, value):
     assert grade("number", text, value).fraction == 1

@@ -27,6 +27,7 @@ from grader.expr.numeric import constant_value, evaluate
 from grader.expr.rounding import error_bound
 from grader.expr.symbols import SymbolTable
 from grader.identity_cache import IdentityCache
+from grader.numbers import within
 from grader.timelimit import budget_left
 
 
@@ -110,12 +111,6 @@ _POINTS = IdentityCache(1000)
 _VALUES = IdentityCache(50_000)
 
 
-def sample_compare(student: N.Node, reference: N.Node, table: SymbolTable, *, seed_text: str,
-                   rtol: float, atol: float, samples: int, hints: bool = True) -> Outcome:
-    return _sample_compare(student, reference, table, seed_text=seed_text, rtol=rtol, atol=atol,
-                           samples=samples, hints=hints)[0]
-
-
 def _sample_compare(student: N.Node, reference: N.Node, table: SymbolTable, *, seed_text: str,
                     rtol: float, atol: float, samples: int, hints: bool) -> tuple[Outcome, bool, bool]:
     """The verdict of sampling, whether the values were nearly equal everywhere, and whether
@@ -131,7 +126,7 @@ def _sample_compare(student: N.Node, reference: N.Node, table: SymbolTable, *, s
         if not math.isfinite(s):
             undefined = undefined or env
         pairs.append((s, r))
-    if undefined is None and all(abs(s - r) <= atol + rtol * abs(r) for s, r in pairs):
+    if undefined is None and all(within(s, r, rtol, atol) for s, r in pairs):
         return Outcome(True), True, False
     refuted = _refuted(student, reference, points, pairs, rtol, atol)
     message = "not equivalent to the expected answer"
@@ -153,10 +148,9 @@ def _refuted(student: N.Node, reference: N.Node, points: list[dict],
     for env, (s, r) in zip(points, pairs):
         if not math.isfinite(s):
             continue
-        gap = abs(s - r)
-        if gap <= atol + rtol * abs(r):
+        if within(s, r, rtol, atol):
             continue
-        if gap > _bound_at(student, env) + _bound_at(reference, env):
+        if abs(s - r) > _bound_at(student, env) + _bound_at(reference, env):
             return True
     return False
 

@@ -19,6 +19,7 @@ from grader.expr.numeric import CONSTS
 from grader.expr.shapes import ShapeChecker, show
 from grader.expr.symbols import SymbolTable, Var
 from grader.identity_cache import IdentityCache
+from grader.numbers import allowed_error
 
 NP_FUNCS = {
     "sqrt": np.sqrt, "exp": np.exp, "log": np.log, "log10": np.log10, "log2": np.log2,
@@ -321,8 +322,8 @@ def _is_vector(shape: tuple) -> bool:
 
 
 def _close(s: np.ndarray, r: np.ndarray, rtol: float, atol: float) -> bool:
-    scale = float(np.max(np.abs(r))) if r.size else 0.0
-    return bool(np.max(np.abs(s - r)) <= atol + rtol * scale)
+    scale = float(np.max(np.abs(r))) if r.size else 0.0  # the tolerance of the largest entry
+    return bool(np.max(np.abs(s - r)) <= allowed_error(scale, rtol, atol))
 
 
 def _hint(pairs, rtol: float) -> str:

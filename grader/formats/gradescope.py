@@ -13,6 +13,7 @@ from typing import Any
 
 from grader.formats.json_report import dumps
 from grader.report import Report
+from grader.types import capabilities
 
 STATUS_WORD = {"correct": "passed", "partial": "failed", "incorrect": "failed", "invalid": "failed",
                "missing": "failed", "error": "failed", "manual": "passed"}
@@ -21,7 +22,7 @@ STATUS_WORD = {"correct": "passed", "partial": "failed", "incorrect": "failed", 
 def results(report: Report, *, execution_time: float | None = None) -> dict[str, Any]:
     tests = []
     for p in report.parts:
-        if p.type == "manual":
+        if capabilities(p.type).by_hand:  # a question graded on Gradescope by hand
             continue
         name = f"{p.id} {p.title}".strip() if p.title else f"Part {p.id}"
         output = p.feedback

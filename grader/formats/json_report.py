@@ -3,24 +3,16 @@
 from __future__ import annotations
 
 import json
-import math
 from typing import Any
 
 from grader.identity_cache import IdentityCache
+from grader.numbers import to_plain
 from grader.report import PartResult, Report
 
 
 def plain(value: Any) -> Any:
     """Non-finite floats become strings: JSON has no NaN, and tools choke on it."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value)
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [plain(v) for v in value]
-    if isinstance(value, float):
-        return float(value)
-    return value
+    return to_plain(value, exact=True, finite=True)
 
 
 _INDENTED = json.JSONEncoder(ensure_ascii=False, allow_nan=False, indent=2)

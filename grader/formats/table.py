@@ -5,12 +5,13 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
+from grader.numbers import figures
 from grader.printable import for_terminal as _t
 from grader.report import Report
 
 
 def _num(x: float) -> str:
-    return f"{x:.4g}" if x != int(x) else str(int(x))
+    return figures(x, whole=True)
 
 
 def to_table(report: Report, *, width: int = 100, **_: Any) -> str:

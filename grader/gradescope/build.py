@@ -42,10 +42,10 @@ def _pts(x: float) -> str:
 def manual_outline(problem, zip_name: str) -> str | None:
     """What the instructor creates by hand on Gradescope: the autograder's points and one
     manual question per hand-graded part (title, points, rubric items), in the spec's order."""
-    manual = [p for p in problem.parts if p.type == "manual"]
+    manual = [p for p in problem.parts if p.kind.by_hand]
     if not manual:
         return None
-    auto = round(sum(p.points for p in problem.parts if p.type != "manual"), 6)
+    auto = round(sum(p.points for p in problem.parts if not p.kind.by_hand), 6)
     lines = [f"# {problem.id} on Gradescope: the assignment's outline", "",
              f"Programming assignment \"{problem.title}\".", "",
              f"1. Autograder points: {auto:g}. Upload `{zip_name}` (Configure Autograder > Zip file "

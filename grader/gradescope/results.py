@@ -18,11 +18,11 @@ from typing import Any
 
 from grader.formats.gradescope import results as report_results
 from grader.gradescope.metadata import Metadata
+from grader.numbers import figures
 from grader.report import Report
+from grader.types import capabilities
 
-
-def _num(x: float) -> str:
-    return f"{x:.4g}"
+_num = figures
 
 
 def past_deadline(problem: Any, meta: Metadata, now: _dt.datetime) -> bool:
@@ -73,7 +73,7 @@ def summary(tests: list[dict[str, Any]], report: Report | None, notes: list[str]
         which = f"{len(later)} more part(s)" if shown else f"All {len(later)} part(s)"
         lines.append(f"{which}, worth {_num(pts)} points, are graded now and shown after the due date.")
     if report is not None and report.manual_points:
-        manual = [p for p in report.parts if p.type == "manual"]
+        manual = [p for p in report.parts if capabilities(p.type).by_hand]
         lines.append(f"{_num(report.manual_points)} more point(s) in {len(manual)} question(s) are graded "
                      "by hand on Gradescope (not part of this score).")
     lines.extend(notes)
@@ -110,7 +110,7 @@ def crash_results(message: str, problem: Any = None, execution_time: float | Non
             f"tell them, and submit again later.\nDetails: {message}")
     tests = []
     for part in getattr(problem, "parts", []) or []:
-        if part.type == "manual":
+        if part.kind.by_hand:
             continue
         tests.append({"name": f"{part.id} {part.title}".strip() if part.title else f"Part {part.id}",
                       "number": part.id, "score": 0.0, "max_score": part.points, "status": "failed",

@@ -1,4 +1,12 @@
-"""Answer types, loaded by name on first use so a spec pays only for the types it uses."""
+"""Answer types, loaded by name on first use so a spec pays only for the types it uses.
+
+Adding a type: one file here with an :class:`AnswerType` subclass decorated with ``@register``
+(its options, parse/compare, and what it declares: ``by_hand``, ``whole_submission``,
+``self_checkable``, ``selects``, ``prose``, ``formula_like``, ``sheet``, ``public_options``),
+plus its line in ``TYPE_MODULES``. The engine, reports, bundles, answer sheets and class
+statistics read the declarations; none of them tests a type's name
+(tests/test_type_plugins.py grades a spec with types registered inside a test).
+"""
 
 from __future__ import annotations
 
@@ -16,7 +24,6 @@ TYPE_MODULES = {
     "multi": "grader.types.multi",
     "text": "grader.types.text",
     "manual": "grader.types.manual",
-    "fields": "grader.types.fields",
     "expression": "grader.types.expression",
     "matrix_expression": "grader.types.matrix_expression",
     "code": "grader.types.code",
@@ -33,11 +40,26 @@ def get_type(name: str) -> AnswerType:
     return REGISTRY[name]
 
 
+def capabilities(name: str) -> AnswerType:
+    """What the type named ``name`` declares (by_hand, whole_submission, selects...), for code
+    that holds only a type's name (a report, a bundle entry). A name this installation does not
+    know (a bundle from a newer grader) gets the defaults of :class:`AnswerType`: an answer value
+    graded automatically."""
+    try:
+        return get_type(name)
+    except (KeyError, ImportError):
+        return _DEFAULTS
+
+
+_DEFAULTS = AnswerType()
+
+
 def available_types() -> list[str]:
-    return sorted(TYPE_MODULES)
+    """Every type a spec may name: the built-in ones and any registered since (a plug-in)."""
+    return sorted({*TYPE_MODULES, *REGISTRY})  # (not set(): the submodule grader.types.set shadows it)
 
 
 __all__ = [
-    "AnswerType", "Invalid", "Option", "PartContext", "Verdict", "get_type", "available_types",
+    "AnswerType", "Invalid", "Option", "PartContext", "Verdict", "get_type", "available_types", "capabilities",
     "TYPE_MODULES",
 ]

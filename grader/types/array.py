@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from typing import Any
 
+from grader.numbers import DEFAULT_ATOL, DEFAULT_RTOL, number_text, tolerance_text, within
 from grader.types.base import AnswerType, Invalid, Option, PartContext, Verdict, describe_value, register
-from grader.types.numeric import fmt, to_number, tolerance_text
+from grader.types.numeric import to_number
 
 MAX_ELEMENTS = 1_000_000
 MAX_DIMS = 8
@@ -36,6 +36,8 @@ class NotedArray:
 
 
 def to_array(raw: Any, *, what: str = "an array"):
+    """A student's list, nested lists or matrix text -> a float numpy array; Invalid says what
+    was expected (ragged rows, non-numbers). Text goes through the formula reader, never eval."""
     import numpy as np
 
     notes: list[str] = []
@@ -107,16 +109,21 @@ def _text_to_list(text: str) -> tuple[Any, list[str]]:
 
 
 def shape_text(shape) -> str:
+    """A shape as students write it in messages: 2x3, or "scalar"."""
     return "x".join(map(str, shape)) if shape else "scalar"
 
 
 @register
 class Array(AnswerType):
+    """Numbers in a vector or matrix, compared elementwise with a tolerance; optionally up to
+    sign or scale, with per-element partial credit."""
     name = "array"
+    sheet = "math"
+    public_options = frozenset({"shape"})
     summary = "a list of numbers (vector) or a list of equal-length rows (matrix)"
     options = {
-        "rtol": Option("number", 1e-6, "relative tolerance, elementwise", minimum=0, tier=True),
-        "atol": Option("number", 1e-9, "absolute tolerance, elementwise", minimum=0, tier=True),
+        "rtol": Option("number", DEFAULT_RTOL, "relative tolerance, elementwise", minimum=0, tier=True),
+        "atol": Option("number", DEFAULT_ATOL, "absolute tolerance, elementwise", minimum=0, tier=True),
         "shape": Option("list", None, "the required shape (default: the expected answer's)"),
         "partial": Option("enum", "none", "per_element: credit is the fraction of elements right",
                           choices=("none", "per_element"), tier=True),
@@ -160,15 +167,15 @@ class Array(AnswerType):
             target, how = _aligned(got, expected, mode)
             if target is None:
                 return Verdict(0.0, "the zero array is not accepted: a non-zero multiple of the answer is expected")
-        ok = np.abs(got - target) <= atol + rtol * np.abs(target)
+        ok = within(got, target, rtol, atol)  # elementwise
         if ok.all():
             return Verdict(1.0, f"correct ({rule}{how})")
         wrong = np.argwhere(~ok)
         first = tuple(int(i) for i in wrong[0])
         where = "[" + "][".join(map(str, first)) + "]"
-        detail = f"{ok.size - int(ok.sum())} of {ok.size} element(s) wrong ({rule}{how}); first at {where}: got {fmt(float(got[first]))}"
+        detail = f"{ok.size - int(ok.sum())} of {ok.size} element(s) wrong ({rule}{how}); first at {where}: got {number_text(float(got[first]))}"
         if not ctx.hidden:
-            detail += f", expected {fmt(float(target[first]))}"
+            detail += f", expected {number_text(float(target[first]))}"
         if ctx.opt("partial") == "per_element":
             return Verdict(float(ok.mean()), detail)
         return Verdict(0.0, detail)
@@ -179,6 +186,15 @@ class Array(AnswerType):
 
     def to_data(self, value, ctx: PartContext) -> Any:
         return value.tolist()
+
+    def public(self, options, reference: Any = None) -> dict[str, Any]:
+        """The declared shape, or else the reference's: a student may know the shape asked for."""
+        out = super().public(options, reference)
+        if "shape" not in out and reference is not None:
+            shape = _shape_of(reference)
+            if shape:
+                out["shape"] = shape
+        return out
 
     def describe(self, ctx: PartContext) -> str:
         shape = ctx.opt("shape")
@@ -217,3 +233,14 @@ def _aligned(got, expected, mode: str):
     if factor == 0:
         return None, ""
     return expected * factor, f", up to a scalar factor ({factor:.4g})"
+
+
+def _shape_of(value: Any) -> list[int] | None:
+    """The shape of nested lists, read along the first items ([[1, 2], [3, 4]] -> [2, 2])."""
+    dims: list[int] = []
+    while isinstance(value, list):
+        dims.append(len(value))
+        if not value:
+            break
+        value = value[0]
+    return dims or None

@@ -10,7 +10,12 @@ from grader.types.labels import check_choices, choices, pick
 
 @register
 class SingleChoice(AnswerType):
+    """One option picked by its label (or its text); options may carry points and feedback, so
+    a near-miss option can earn part of the credit."""
     name = "choice"
+    selects = "one"
+    sheet = "options"
+    public_options = frozenset({"options", "case_sensitive"})
     summary = "one option label, e.g. \"B\""
     needs_answer = False
     options = {

@@ -24,6 +24,8 @@ MAX_CASES = 500
 
 @dataclass
 class Case:
+    """One call of the student's function: arguments, weight, whether it is hidden, and the
+    expected result when the spec gives it (else the reference solver computes it)."""
     args: list
     kwargs: dict
     weight: float = 1.0
@@ -34,7 +36,11 @@ class Case:
 
 @register
 class Code(AnswerType):
+    """A Python function the student writes, run in the sandbox on the spec's cases and compared
+    by another answer type (``compare``); graded from the whole submission."""
     name = "code"
+    whole_submission = True
+    sheet = "function"
     summary = "a Python function in your .py submission"
     options = {
         "function": Option("string", None, "name of the function the student must define"),
@@ -200,7 +206,8 @@ class Code(AnswerType):
     def _expected(self, reference, case: Case, ctype, sub: PartContext, ctx: PartContext) -> Any:
         import copy
 
-        from grader.solvers import SolverError, to_plain
+        from grader.numbers import to_plain
+        from grader.solvers import SolverError
 
         if case.has_expected:
             raw = case.expected
@@ -226,12 +233,12 @@ class Code(AnswerType):
         if not isinstance(spec, dict) or not isinstance(spec.get("type", "number"), str):
             raise ValueError("compare must be a mapping {type: number|array|..., <options>}")
         name = spec.get("type", "number")
-        if name in ("code", "manual"):
-            raise ValueError(f"compare type cannot be '{name}'")
         try:
             ctype = get_type(name)
         except (KeyError, ImportError):
             raise ValueError(f"unknown compare type '{name}'") from None
+        if not ctype.judges_value:
+            raise ValueError(f"compare type cannot be '{name}'")
         options = {k: o.default for k, o in ctype.options.items()}
         unknown = [k for k in spec if k != "type" and k not in ctype.options]
         if unknown:

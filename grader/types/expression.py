@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from grader.numbers import DEFAULT_RTOL, FORMULA_ATOL
 from grader.types.base import AnswerType, Invalid, Option, PartContext, Verdict, describe_value, register, short
 
 # Neutral symbols: an example must never be the answer of a real problem (it ships in bundles).
@@ -69,6 +70,8 @@ def read_chain(text: str, read_one, same, ctx: PartContext):
 
 
 def with_notes(verdict_text: str, formula) -> str:
+    """The verdict with the reader's notes (how an ambiguous formula was read) so a student sees
+    why it was graded as it was."""
     notes = getattr(formula, "notes", ())
     return verdict_text + (" (" + "; ".join(notes) + ")" if notes else "")
 
@@ -86,6 +89,7 @@ def formula_key(value: Any) -> Any:
 
 
 def variables_text(table) -> str:
+    """The declared variables and their aliases, for "what form the answer must take"."""
     out = []
     for var in table.vars.values():
         extra = f" (also {', '.join(var.aliases)})" if var.aliases else ""
@@ -95,12 +99,17 @@ def variables_text(table) -> str:
 
 @register
 class Expression(AnswerType):
+    """A scalar formula in plain text or LaTeX, equal to the reference as a function on the
+    declared domains (sampling first, sympy only where sampling cannot decide)."""
     name = "expression"
+    formula_like = True
+    sheet = "math"
+    public_options = frozenset({"variables"})
     summary = "a formula, in plain text or LaTeX"
     options = {
         "variables": Option("mapping", None, "every symbol a student may use: name -> {aliases, domain}"),
-        "rtol": Option("number", 1e-6, "relative tolerance of the numeric check", minimum=0, tier=True),
-        "atol": Option("number", 1e-10, "absolute tolerance of the numeric check (values near 0)",
+        "rtol": Option("number", DEFAULT_RTOL, "relative tolerance of the numeric check", minimum=0, tier=True),
+        "atol": Option("number", FORMULA_ATOL, "absolute tolerance of the numeric check (values near 0)",
                        minimum=0, tier=True),
         "samples": Option("integer", 8, "random points of the domains the formulas are compared at", minimum=2),
         "symbolic": Option("boolean", True, "let sympy prove equal what sampling alone cannot decide"),
@@ -108,6 +117,7 @@ class Expression(AnswerType):
     }
 
     def table(self, ctx: PartContext):
+        """The part's symbol table (variables, aliases, domains): what a formula may use."""
         from grader.expr import scalar_table
 
         return scalar_table(ctx.opt("variables"))
@@ -137,7 +147,7 @@ class Expression(AnswerType):
     def _same(self, a, b, ctx: PartContext) -> bool:
         from grader.expr.equivalence import equivalent
 
-        return equivalent(a.node, b.node, self.table(ctx), seed_text=ctx.part_id, rtol=1e-6, atol=1e-10,
+        return equivalent(a.node, b.node, self.table(ctx), seed_text=ctx.part_id, rtol=DEFAULT_RTOL, atol=FORMULA_ATOL,
                           samples=8, symbolic=False, hints=False).equal
 
     def expected(self, value: Any, ctx: PartContext):
@@ -152,8 +162,8 @@ class Expression(AnswerType):
 
         outcome = equivalent(
             got.node, expected.node, self.table(ctx), seed_text=ctx.part_id,
-            rtol=float(ctx.opt("rtol") if ctx.opt("rtol") is not None else 1e-6),
-            atol=float(ctx.opt("atol") if ctx.opt("atol") is not None else 1e-10),
+            rtol=float(ctx.opt("rtol") if ctx.opt("rtol") is not None else DEFAULT_RTOL),
+            atol=float(ctx.opt("atol") if ctx.opt("atol") is not None else FORMULA_ATOL),
             samples=int(ctx.opt("samples") or 8), symbolic=ctx.opt("symbolic") is not False,
             hints=not ctx.hidden and ctx.opt("hints") is not False)
         if outcome.equal:

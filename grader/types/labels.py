@@ -6,14 +6,15 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from grader.types.base import Invalid, PartContext, describe_value
 from grader.expr.values import plain_text
+from grader.types.base import Invalid, PartContext, describe_value
 
 OPTION_KEYS = {"label", "text", "points", "correct", "feedback"}
 
 
 @dataclass(frozen=True)
 class Choice:
+    """One option of a choice or multi part, as the spec declares it."""
     label: str
     text: str = ""
     points: float | None = None
@@ -22,6 +23,7 @@ class Choice:
 
 
 def choices(ctx: PartContext) -> list[Choice]:
+    """The part's options (a bare label or a mapping), in the spec's order."""
     out = []
     for item in ctx.opt("options") or []:
         if isinstance(item, dict):
@@ -33,6 +35,8 @@ def choices(ctx: PartContext) -> list[Choice]:
 
 
 def check_choices(ctx: PartContext) -> list[str]:
+    """Spec problems of a part's options (missing or repeated labels, bad points): shared by
+    choice and multi so both refuse the same mistakes."""
     problems = []
     raw = ctx.opt("options")
     if not isinstance(raw, list) or not raw:

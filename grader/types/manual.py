@@ -11,7 +11,12 @@ MAX_RECORDED = 20_000
 
 @register
 class Manual(AnswerType):
+    """An answer recorded for a person with the rubric: declared by_hand, never scored here."""
     name = "manual"
+    by_hand = True
+    self_checkable = False
+    prose = True
+    sheet = "by_hand"
     summary = "free text (or a file name): graded by a person with the rubric"
     needs_answer = False
     options = {
@@ -26,6 +31,7 @@ class Manual(AnswerType):
         return raw
 
     def expected(self, value: Any, ctx: PartContext) -> Any:
+        """No reference: a person decides (the spec's `reference` is for them, never compared)."""
         return None
 
     def compare(self, got: Any, expected: Any, ctx: PartContext) -> Verdict:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from grader.numbers import DEFAULT_ATOL, DEFAULT_RTOL
 from grader.types.base import AnswerType, Invalid, Option, PartContext, Verdict, register, short
 from grader.types.expression import (
     check_reference, formula_key, formula_text, read_chain, variables_text, with_notes,
@@ -19,13 +20,18 @@ EXAMPLE = 'e.g. "u - c/2 * B.T @ (B @ u - v)" or "u - \\frac{c}{2} B^\\top (B u 
 
 @register
 class MatrixExpression(AnswerType):
+    """A matrix formula (X^T X, inv(A) b...), equal to the reference on random instances of the
+    declared shapes and dimensions."""
     name = "matrix_expression"
+    formula_like = True
+    sheet = "math"
+    public_options = frozenset({"variables", "dims", "orientation"})
     summary = "a matrix formula, in plain text (@, .T, ') or LaTeX (X^\\top)"
     options = {
         "variables": Option("mapping", None, "name -> {shape, domain, aliases, define, structure}"),
         "dims": Option("mapping", None, "dimension names and the ranges they are drawn from, e.g. {n: [2, 6]}"),
-        "rtol": Option("number", 1e-6, "relative tolerance (of the largest entry)", minimum=0, tier=True),
-        "atol": Option("number", 1e-9, "absolute tolerance", minimum=0, tier=True),
+        "rtol": Option("number", DEFAULT_RTOL, "relative tolerance (of the largest entry)", minimum=0, tier=True),
+        "atol": Option("number", DEFAULT_ATOL, "absolute tolerance", minimum=0, tier=True),
         "samples": Option("integer", 4, "random instances compared", minimum=2),
         "orientation": Option("enum", "any", "accept a row vector for a column vector (any) or not (strict)",
                               choices=("any", "strict")),
@@ -33,11 +39,13 @@ class MatrixExpression(AnswerType):
     }
 
     def space(self, ctx: PartContext):
+        """The part's matrix variables and dimensions: shapes are checked before values."""
         from grader.expr import matrix_space
 
         return matrix_space(ctx.opt("variables"), ctx.opt("dims"))
 
     def table(self, ctx: PartContext):
+        """The symbol table of the part's matrix space (see :meth:`space`)."""
         return self.space(ctx).table
 
     def _read(self, text: str, ctx: PartContext):
@@ -63,7 +71,7 @@ class MatrixExpression(AnswerType):
                           lambda a, b: self._same(a, b, ctx), ctx)
 
     def _same(self, a, b, ctx: PartContext) -> bool:
-        return self.space(ctx).compare(a.node, b.node, seed_text=ctx.part_id, rtol=1e-6, atol=1e-9,
+        return self.space(ctx).compare(a.node, b.node, seed_text=ctx.part_id, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL,
                                        samples=4, hints=False).equal
 
     def expected(self, value: Any, ctx: PartContext):
@@ -76,8 +84,8 @@ class MatrixExpression(AnswerType):
     def compare(self, got, expected, ctx: PartContext) -> Verdict:
         outcome = self.space(ctx).compare(
             got.node, expected.node, seed_text=ctx.part_id,
-            rtol=float(ctx.opt("rtol") if ctx.opt("rtol") is not None else 1e-6),
-            atol=float(ctx.opt("atol") if ctx.opt("atol") is not None else 1e-9),
+            rtol=float(ctx.opt("rtol") if ctx.opt("rtol") is not None else DEFAULT_RTOL),
+            atol=float(ctx.opt("atol") if ctx.opt("atol") is not None else DEFAULT_ATOL),
             samples=int(ctx.opt("samples") or 4), orientation=ctx.opt("orientation") or "any",
             hints=not ctx.hidden and ctx.opt("hints") is not False)
         if outcome.equal:

@@ -12,7 +12,12 @@ SCHEMES = ("per_option", "all_or_nothing", "net_correct", "coverage", "each_answ
 
 @register
 class MultipleResponse(AnswerType):
+    """Several options picked by label, scored by the part's scheme (by default the options'
+    points, where negative points for wrong picks keep ticking everything from paying)."""
     name = "multi"
+    selects = "many"
+    sheet = "options"
+    public_options = frozenset({"options", "case_sensitive"})
     summary = "a list of option labels, e.g. [\"A\", \"C\"] (an empty list selects nothing)"
     needs_answer = False
     options = {

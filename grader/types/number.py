@@ -6,13 +6,9 @@ import math
 from typing import Any
 
 from grader.expr.values import DIST_PARAMETERS
+from grader.numbers import DEFAULT_ATOL, DEFAULT_RTOL, number_text, round_sig, tolerance_text, within
 from grader.types.base import AnswerType, Invalid, Option, PartContext, Verdict, register
-from grader.types.numeric import (
-    close, fmt, round_sig, to_number, tolerance_text, written_sigfigs,
-)
-
-DEFAULT_RTOL = 1e-6
-DEFAULT_ATOL = 1e-9
+from grader.types.numeric import to_number, written_sigfigs
 
 
 def tolerances(ctx: PartContext, expected: Any) -> tuple[float, float]:
@@ -25,7 +21,10 @@ def tolerances(ctx: PartContext, expected: Any) -> tuple[float, float]:
 
 @register
 class Number(AnswerType):
+    """One real number with a tolerance, significant figures or decimals; integers exact."""
     name = "number"
+    sheet = "math"
+    public_options = frozenset({"integer", "fractions", "constants", "min_sigfigs", "unit"})
     summary = "a number, e.g. 0.25, 3/5, \\frac{1}{3} or 1.2 \\times 10^{-3}"
     options = {
         "rtol": Option("number", None, "relative tolerance (default 1e-6; 0 for integers)", minimum=0, tier=True),
@@ -53,7 +52,7 @@ class Number(AnswerType):
                           parameter=ctx.opt("parameter"))
         if ctx.opt("integer"):
             if float(value) != math.floor(float(value)):
-                raise Invalid(f"expected an integer, got {fmt(value)}")
+                raise Invalid(f"expected an integer, got {number_text(value)}")
             notes = getattr(value, "notes", [])
             value = _NotedInt(int(value))
             value.notes = notes
@@ -72,14 +71,14 @@ class Number(AnswerType):
 
     def _compare(self, got: float, expected: float, ctx: PartContext) -> Verdict:
         unit = f" {ctx.opt('unit')}" if ctx.opt("unit") else ""
-        shown = "" if ctx.hidden else f"; expected {fmt(expected)}{unit}"
+        shown = "" if ctx.hidden else f"; expected {number_text(expected)}{unit}"
         min_figs = ctx.opt("min_sigfigs")
         figs = written_sigfigs(got)
         if ctx.opt("integer"):
             ok, rule = int(got) == int(expected), "exact"
         elif ctx.opt("sigfigs"):
             n = ctx.opt("sigfigs")
-            ok = round_sig(float(got), n) == round_sig(float(expected), n) or close(
+            ok = round_sig(float(got), n) == round_sig(float(expected), n) or within(
                 got, expected, 0, 0.5 * 10 ** (_exponent(expected) - n + 1))
             rule = f"to {n} significant figures"
         elif ctx.opt("decimals") is not None:
@@ -88,20 +87,20 @@ class Number(AnswerType):
             rule = f"to {d} decimal places"
         else:
             rtol, atol = tolerances(ctx, expected)
-            ok, rule = close(got, expected, rtol, atol), tolerance_text(rtol, atol)
+            ok, rule = within(got, expected, rtol, atol), tolerance_text(rtol, atol)
         if ok:
             if min_figs and figs is not None and figs < min_figs:
-                return Verdict(0.0, f"{fmt(got)}{unit} is right but too coarse: written with {figs} "
+                return Verdict(0.0, f"{number_text(got)}{unit} is right but too coarse: written with {figs} "
                                     f"significant figure(s); give at least {min_figs}")
-            return Verdict(1.0, f"{fmt(got)}{unit} is correct ({rule})")
+            return Verdict(1.0, f"{number_text(got)}{unit} is correct ({rule})")
         if figs and not ctx.opt("integer") and figs < 15 and expected != 0 and got != 0 and \
                 round_sig(float(expected), figs) == round_sig(float(got), figs):
-            return Verdict(0.0, f"{fmt(got)}{unit} is right to the {figs} significant figure(s) you wrote, "
+            return Verdict(0.0, f"{number_text(got)}{unit} is right to the {figs} significant figure(s) you wrote, "
                                 f"but too coarse: the answer must be {rule}; give more figures")
-        return Verdict(0.0, f"{fmt(got)}{unit} is not correct ({rule}){shown}")
+        return Verdict(0.0, f"{number_text(got)}{unit} is not correct ({rule}){shown}")
 
     def show(self, value: Any, ctx: PartContext) -> str:
-        return fmt(value)
+        return number_text(value)
 
     def to_data(self, value: Any, ctx: PartContext) -> Any:
         return int(value) if isinstance(value, int) else float(value)
@@ -157,5 +156,5 @@ def _square_side(raw: Any) -> Any:
         return raw[0] if isinstance(raw, list) and len(raw) == 1 else raw
     a, b = (to_number(d) for d in dims)
     if a != b:
-        raise Invalid(f"{fmt(a)} x {fmt(b)} is not square; the answer is the side n of an n x n size")
+        raise Invalid(f"{number_text(a)} x {number_text(b)} is not square; the answer is the side n of an n x n size")
     return dims[0]

@@ -119,6 +119,7 @@ def _plain_decimal(text: str) -> bool:
 
 
 def short_text(text: str, limit: int = 40) -> str:
+    """A student's text quoted in a message, cut short so the message stays readable."""
     return repr(text if len(text) <= limit else text[: limit - 3] + "...")
 
 
@@ -134,30 +135,3 @@ def written_sigfigs(value: float) -> int | None:
     if "." not in mantissa:
         digits = digits.rstrip("0") or digits
     return max(len(digits), 1)
-
-
-def round_sig(x: float, n: int) -> float:
-    if x == 0 or not math.isfinite(x):
-        return x
-    return round(x, n - 1 - int(math.floor(math.log10(abs(x)))))
-
-
-def close(got: float, expected: float, rtol: float, atol: float) -> bool:
-    return abs(got - expected) <= atol + rtol * abs(expected)
-
-
-def fmt(x: float) -> str:
-    if isinstance(x, int) or (isinstance(x, float) and x.is_integer() and abs(x) < 1e15):
-        return str(int(x))
-    text = getattr(x, "text", None)
-    return text.strip() if text else f"{x:.10g}"
-
-
-def tolerance_text(rtol: float, atol: float) -> str:
-    if rtol == 0 and atol == 0:
-        return "exact"
-    if rtol == 0:
-        return f"within {atol:g}"
-    if atol == 0:
-        return f"within {rtol:g} relative"
-    return f"within {atol:g} + {rtol:g}·|expected|"

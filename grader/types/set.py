@@ -5,22 +5,26 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from grader.numbers import DEFAULT_ATOL, DEFAULT_RTOL, number_text, within
 from grader.types.base import AnswerType, Invalid, Option, PartContext, Verdict, describe_value, register
-from grader.types.numeric import close, fmt, to_number
+from grader.types.numeric import to_number
 
 MAX_ITEMS = 10_000
 
 
 @register
 class Set(AnswerType):
+    """Items in any order (words with synonyms, or numbers with a tolerance); partial credit
+    (Jaccard) only when the part asks for it."""
     name = "set"
+    public_options = frozenset({"case_sensitive", "numbers"})
     summary = "an unordered list of items, e.g. [\"stride\", \"dilation\"] or \"stride, dilation\""
     options = {
         "partial": Option("enum", "none", "jaccard: credit is |right| / |union|", choices=("none", "jaccard"), tier=True),
         "case_sensitive": Option("boolean", False, "compare words with their case"),
         "numbers": Option("boolean", False, "items are numbers, compared with rtol/atol"),
-        "rtol": Option("number", 1e-6, "relative tolerance for numeric items", minimum=0, tier=True),
-        "atol": Option("number", 1e-9, "absolute tolerance for numeric items", minimum=0, tier=True),
+        "rtol": Option("number", DEFAULT_RTOL, "relative tolerance for numeric items", minimum=0, tier=True),
+        "atol": Option("number", DEFAULT_ATOL, "absolute tolerance for numeric items", minimum=0, tier=True),
         "synonyms": Option("mapping", None, "{canonical item: [other spellings]}"),
     }
 
@@ -84,7 +88,7 @@ class Set(AnswerType):
 
     def _same(self, a, b, ctx: PartContext) -> bool:
         if ctx.opt("numbers"):
-            return close(a, b, ctx.opt("rtol"), ctx.opt("atol"))
+            return within(a, b, ctx.opt("rtol"), ctx.opt("atol"))
         return a == b
 
     def show(self, value, ctx: PartContext) -> str:
@@ -109,7 +113,7 @@ def _items_text(text: str, numbers: bool) -> list:
 
 
 def _show(item) -> str:
-    return fmt(item) if isinstance(item, float) else str(item)
+    return number_text(item) if isinstance(item, float) else str(item)
 
 
 def _unique(items: list, ctx: PartContext) -> list:

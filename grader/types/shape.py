@@ -53,7 +53,10 @@ def to_shape(raw: Any) -> tuple[int, ...]:
 
 @register
 class Shape(AnswerType):
+    """A tensor shape ([N, C, H, W]); dimensions may be named in messages and credited one by one."""
     name = "shape"
+    sheet = "math"
+    public_options = frozenset({"names"})
     summary = "a shape: a list of non-negative integers such as [32, 128, 26, 26]"
     options = {
         "partial": Option("enum", "none", "per_dimension: credit is the fraction of dimensions right",
@@ -83,3 +86,7 @@ class Shape(AnswerType):
 
     def to_data(self, value, ctx: PartContext) -> Any:
         return list(value)
+
+    def public_form(self, reference: Any) -> dict[str, Any]:
+        """How many dimensions: the self-check tells a student who gave too few or too many."""
+        return {"dimensions": len(reference)} if isinstance(reference, list) else {}

@@ -6,13 +6,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from grader.types.base import AnswerType, Invalid, Option, PartContext, Verdict, describe_value, register
 from grader.expr.values import math_segment, plain_text
+from grader.types.base import AnswerType, Invalid, Option, PartContext, Verdict, describe_value, register
 
 MAX_TEXT = 10_000
 
 
 def normalize(text: str, ctx: PartContext) -> str:
+    """Text as compared: white space collapsed (or removed), stripped and case-folded as the part
+    says, so spelling of spaces and case does not decide a grade unless the spec wants it to."""
     text = " ".join(text.split())
     if ctx.opt("ignore_spaces"):
         text = text.replace(" ", "")
@@ -67,7 +69,12 @@ def says(answer: str, phrase: str, ctx: PartContext) -> bool:
 
 @register
 class Text(AnswerType):
+    """A short text matched against accepted answers (or a regex), with synonyms; by default an
+    accepted phrase inside the student's sentence counts too."""
     name = "text"
+    prose = True
+    formula_like = True  # a phrase of the prose may be an accepted text
+    public_options = frozenset({"case_sensitive", "ignore_spaces", "strip"})
     summary = "a short text"
     options = {
         "accept": Option("list", None, "other accepted answers besides answer.value"),
