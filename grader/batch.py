@@ -176,7 +176,7 @@ def _first_mistakes(problem) -> dict:
     from grader.solvers import Solvers, load_solvers, resolve_params
 
     module = load_solvers(problem.folder)
-    solvers = Solvers(module, resolve_params(problem.params, problem.id, None), problem.folder)
+    solvers = Solvers(module, resolve_params(problem.params, problem.variant_key, None), problem.folder)
     out = {}
     for part in problem.parts:
         if not part.mistakes or part.type in ("manual", "code"):

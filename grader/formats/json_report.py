@@ -57,6 +57,8 @@ def compact_report(report: Report) -> str:
     for key, value in fields.items():  # the fields before and after `parts`, in their order
         if key == "parts":
             target = tail
+        elif key == "variant" and value is None:
+            continue
         elif key != "failures":  # tracebacks stay out of reports (see Report.failures)
             target[key] = value
     parts = ",".join([_part_text(p) for p in report.parts])
