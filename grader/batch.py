@@ -412,6 +412,7 @@ def write_results_folder(folder: Path, problem, part_ids: list[str], outcomes: l
                          rows) -> list[Path]:
     """gradebook.csv, one <student>.json per student and _batch.json (the index the report reads)."""
     from grader.gradebook import write_gradebook
+    from grader.templates import placeholders  # class-wide titles: [name] for a student's number
 
     target = _STATE.get("reports")
     if target is None or target[0] != folder:
@@ -426,7 +427,7 @@ def write_results_folder(folder: Path, problem, part_ids: list[str], outcomes: l
                          "total": o.total, "note": o.note})
     manifest = {
         "problem_id": problem.id, "title": problem.title, "max_score": round(problem.total + 0.0, 6),
-        "parts": [{"id": p.id, "title": p.title, "type": p.type, "max_score": p.points}
+        "parts": [{"id": p.id, "title": placeholders(p.title), "type": p.type, "max_score": p.points}
                   for p in problem.parts],
         "gradebook": GRADEBOOK, "students": students,
     }

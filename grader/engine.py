@@ -235,6 +235,8 @@ def _grade_part(part: Part, problem: Problem, sub: Submission, answers: dict, so
         except SolverError as exc:
             return _solver_failed(base, exc)
         if direct is not None:
+            if part.type == "code" and not sub.python_files:  # nothing to run: missing, not wrong
+                return PartResult(**base, score=0.0, status="missing", feedback=direct.message)
             return _result(base, part, _Mark(direct.fraction, direct.message), None, None)
         key = _memo_key(problem, part, solvers, answers.get(part.id, _ABSENT), given, hidden)
     if part.id not in answers:
