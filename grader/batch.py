@@ -263,9 +263,9 @@ def _short(feedback: str) -> str:
 def _report_text(entry: Entry, report) -> str:
     """The report as JSON; written straight into --out by the worker when there is one (in
     parallel, and nothing large crosses back to the parent), else returned."""
-    from grader.formats.json_report import compact_report
+    from grader.formats.json_report import pretty_report
 
-    text = compact_report(report)
+    text = pretty_report(report)  # indented: `diff -r` of two runs shows the change per part
     target = _STATE.get("reports")
     if target is None:
         return text
@@ -351,6 +351,10 @@ def run_batch(args: argparse.Namespace) -> int:
 
     for line in skipped:
         print(f"grader grade --batch: skipped {for_terminal(line)}", file=sys.stderr)
+    if getattr(args, "only", None):  # some students, into an existing results folder
+        from grader.regrade import run_only
+
+        return run_only(args, root, problem, entries, args.only)
     _STATE["reports"] = _report_folder(Path(args.out), entries) if args.out else None
     show = not args.no_progress and sys.stderr.isatty()
     bar = Progress(len(entries), enabled=show)
