@@ -282,8 +282,9 @@ def _report_text(entry: Entry, report) -> str:
 def error_outcome(problem, entry: Entry, reason: str) -> Outcome:
     """A student whose grading failed: no grades (blank, not 0) and the reason, in every output."""
     from grader.report import PartResult, Report
+    from grader.templates import placeholders  # no variant was graded: [name] for its numbers
 
-    parts = [PartResult(id=p.id, title=p.title, type=p.type, max_score=p.points, score=0.0,
+    parts = [PartResult(id=p.id, title=placeholders(p.title), type=p.type, max_score=p.points, score=0.0,
                         status="error", feedback=f"not graded: {reason}", visibility=p.visibility)
              for p in problem.parts]
     report = Report(problem_id=problem.id, title=problem.title, student=entry.student,

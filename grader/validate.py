@@ -199,9 +199,24 @@ def read_expected(problem: Problem) -> tuple[Path, dict[str, Any]]:
     return path, data
 
 
-def _check_examples(problem: Problem, result: Validation) -> None:
+def grade_example(problem: Problem, file: Path, student: str | None):
+    """An example submission's report, graded as the student `student` (None: the defaults)."""
     from grader.loaders import load_submission
 
+    sub = load_submission(file, student, private=[problem.folder])
+    try:
+        return grade(problem, sub)
+    finally:
+        sub.close()
+
+
+def not_full_marks(report, detail: bool = False) -> str:
+    """'2: 0 (incorrect); 3: 0.5 (partial)': the parts of a report short of full marks."""
+    return "; ".join(f"{p.id}: {p.score:g} ({p.status}" + (f": {p.feedback[:120]})" if detail else ")")
+                     for p in report.parts if p.status not in ("correct", "manual"))
+
+
+def _check_examples(problem: Problem, result: Validation) -> None:
     path, declared = read_expected(problem)
     if not declared:
         result.notes.append(f"no example submissions declared in {path}")
@@ -213,15 +228,10 @@ def _check_examples(problem: Problem, result: Validation) -> None:
         if not file.exists():
             result.errors.append(f"{path}: example '{name}' does not exist")
             continue
-        sub = load_submission(file, want.get("student"), private=[problem.folder])
-        try:
-            report = grade(problem, sub)
-        finally:
-            sub.close()
+        report = grade_example(problem, file, want.get("student"))
         score = want.get("score")
         if score is not None and not math.isclose(report.score, float(score), abs_tol=1e-6):
-            wrong = "; ".join(f"{p.id}: {p.score:g} ({p.status})" for p in report.parts
-                              if p.status not in ("correct", "manual"))
+            wrong = not_full_marks(report)
             result.errors.append(f"{path.name}: {name} scores {report.score:g}, declared {score:g} "
                                  f"[not full marks: {wrong}]")
         for pid, pscore in (want.get("parts") or {}).items():

@@ -195,19 +195,13 @@ def _error(exc: BaseException) -> str:
 
 def _check_examples(problem, student, params, examples: dict[str, Any], result: VariantCheck) -> None:
     """Examples that declare `variants: true` score what they declare in every variant."""
-    from grader.engine import grade
-    from grader.loaders import load_submission
+    from grader.validate import grade_example, not_full_marks
 
     where = _label(student, params, problem)
     for name, (file, want) in examples.items():
-        sub = load_submission(file, student, private=[problem.folder])
-        try:
-            report = grade(problem, sub)
-        finally:
-            sub.close()
+        report = grade_example(problem, file, student)
         score = want.get("score")
         if score is not None and not math.isclose(report.score, float(score), abs_tol=1e-6):
-            wrong = "; ".join(f"{p.id}: {p.score:g} ({p.status}: {p.feedback[:120]})" for p in report.parts
-                              if p.status not in ("correct", "manual"))
+            wrong = not_full_marks(report, detail=True)
             result.fail(f"example {name}", f"example {name} scores {report.score:g}, declared {float(score):g}, "
                                            f"in {where} [{wrong}]")

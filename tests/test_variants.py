@@ -289,3 +289,15 @@ def test_class_report_groups_one_mistake_across_variants(tmp_path):
     assert row.shown.startswith("3 different answers")
     code = next(p for p in stats.parts if p.id == "3")
     assert code.statuses["missing"] == 5 and not code.wrong
+
+
+def test_examples_declared_for_every_variant_are_graded_in_each(tmp_path):
+    folder = copy_problem(tmp_path, "variants-demo")
+    examples = tmp_path / "submissions_example" / "variants-demo"
+    examples.mkdir(parents=True)
+    (examples / "default-only.json").write_text(json.dumps({"1": 1.8}))  # right for eta = 0.1 only
+    (examples / "expected.yaml").write_text("default-only.json: {score: 2, variants: true}\n")
+    out = run_cli("validate", folder, "--variants", "3")
+    assert out.returncode == 2
+    assert "example default-only.json scores 0, declared 2, in the variant of student variant-001 (eta = " in out.stdout
+    assert "example default-only.json: 2/6 (as declared)" in out.stdout  # the default variant
