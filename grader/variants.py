@@ -208,3 +208,36 @@ def _check_examples(problem, student, params, examples: dict[str, Any], result: 
             wrong = not_full_marks(report, detail=True)
             result.fail(f"example {name}", f"example {name} scores {report.score:g}, declared {float(score):g}, "
                                            f"in {where} [{wrong}]")
+
+
+# ---------------------------------------------------------------- a class's variants
+
+_TEXTS: dict[str, tuple[float, dict[str, str]]] = {}
+
+
+def variant_texts(folder) -> dict[str, str]:
+    """student -> 'eta = 0.452, n = 16': the numbers each student's text showed, read from a
+    results folder's reports (for the marking views, whose prompt shows `[eta]`); cached until
+    the folder's index changes. Empty for a problem without drawn params."""
+    from pathlib import Path
+
+    index = Path(folder) / "_batch.json"
+    try:
+        stamp = index.stat().st_mtime_ns
+        cached = _TEXTS.get(str(index))
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        manifest = json.loads(index.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    out: dict[str, str] = {}
+    for entry in manifest.get("students", []):
+        try:
+            report = json.loads((Path(folder) / entry["file"]).read_text(encoding="utf-8"))
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        params = (report.get("variant") or {}).get("params") if isinstance(report, dict) else None
+        if params:
+            out[entry["student"]] = ", ".join(f"{k} = {_short(v)}" for k, v in params.items())
+    _TEXTS[str(index)] = (stamp, out)
+    return out

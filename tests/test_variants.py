@@ -301,3 +301,41 @@ def test_examples_declared_for_every_variant_are_graded_in_each(tmp_path):
     assert out.returncode == 2
     assert "example default-only.json scores 0, declared 2, in the variant of student variant-001 (eta = " in out.stdout
     assert "example default-only.json: 2/6 (as declared)" in out.stdout  # the default variant
+
+
+MANUAL_PART = '''  - id: "4"
+    title: "Why eta = {{ eta }} converges"
+    prompt: "Explain why $\\\\eta = {{ eta }}$ makes gradient descent converge here."
+    points: 1
+    type: manual
+    rubric:
+      - {item: "0 < eta < 2", points: 1}
+'''
+
+
+def test_marking_views_show_each_students_numbers_and_only_keeps_marks(tmp_path):
+    pytest.importorskip("flask", reason="the marking app's packages (the 'mark' extra) are not installed")
+    from grader.gradebook import read_gradebook
+    from grader.marking.app import create_app
+
+    folder = copy_problem(tmp_path, "variants-demo",
+                          lambda t: t.replace("total: 6", "total: 7") + MANUAL_PART)
+    answers = {s: {**a, "4": "because it is small"} for s, a in wrong_sign_class().items()}
+    subs = make_class(tmp_path / "subs", answers)
+    res = tmp_path / "res"
+    assert run_cli("grade", folder, subs, "--batch", "--out", res).returncode == 0
+    client = create_app(res, "tok", grader_name="ta").test_client()
+    view = client.get("/api/part?part=4", headers={"X-Token": "tok"}).get_json()
+    assert "[eta]" in view["part"]["prompt"] and "{{" not in view["part"]["prompt"]
+    shown = {s["student"]: s["variant"] for g in view["groups"] for s in g["students"]}
+    for student, text in shown.items():
+        p = params_of(student, folder)
+        assert text == f"eta = {p['eta']}, n = {p['n']}"
+    item = view["rubric"][0]["id"]
+    r = client.post("/api/apply?part=4", json={"students": ["s2"], "item": item, "on": True},
+                    headers={"X-Token": "tok", "X-Grader": "ta"})
+    assert r.status_code == 200, r.data
+    out = run_cli("grade", folder, subs, "--batch", "--out", res, "--only", "s1")
+    assert out.returncode == 0, out.stderr
+    rows = {r["student"]: r for r in read_gradebook(res / "gradebook.csv")}
+    assert rows["s2"]["4"] == "1"  # the mark given in the marking app is kept
