@@ -18,9 +18,21 @@ from grader.errors import UsageError
 
 
 def student_for(path: Path) -> str:
-    """The id a batch gives this file or folder: a folder's name, a file's stem."""
+    """The id a batch gives this file or folder: a folder's name, a file's stem (its full name
+    when another entry beside it has the same stem, as batch.discover does)."""
     name = path.resolve().name if path.name in ("", ".", "..") else path.name
-    return name if path.is_dir() else (Path(name).stem or name)
+    if path.is_dir():
+        return name
+    stem = Path(name).stem or name
+    from grader.batch import IGNORED_SUFFIXES, SKIP_NAMES
+
+    try:
+        twins = [p for p in path.parent.iterdir() if p.name != name and not p.name.startswith(".")
+                 and p.name not in SKIP_NAMES and not p.name.lower().endswith(IGNORED_SUFFIXES)
+                 and (p.name if p.is_dir() else (p.stem or p.name)) == stem]
+    except OSError:
+        twins = []
+    return name if twins else stem
 
 
 def run_only(args, root: Path, problem, entries: list, only: list[str]) -> int:

@@ -339,3 +339,16 @@ def test_marking_views_show_each_students_numbers_and_only_keeps_marks(tmp_path)
     assert out.returncode == 0, out.stderr
     rows = {r["student"]: r for r in read_gradebook(res / "gradebook.csv")}
     assert rows["s2"]["4"] == "1"  # the mark given in the marking app is kept
+
+
+def test_one_file_is_named_as_the_batch_names_it(tmp_path):
+    from grader.regrade import student_for
+
+    (tmp_path / "ana.json").write_text("{}")
+    (tmp_path / "bo.json").write_text("{}")
+    (tmp_path / "bo.py").write_text("")
+    (tmp_path / "cy").mkdir()
+    (tmp_path / "ana.yaml").write_text("")  # not a submission: no twin
+    assert student_for(tmp_path / "ana.json") == "ana"
+    assert student_for(tmp_path / "bo.json") == "bo.json"  # two entries named bo: full names
+    assert student_for(tmp_path / "cy") == "cy"
