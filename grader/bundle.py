@@ -246,6 +246,9 @@ def make_bundle(problem_ref: str | Path, out: str | Path, student: str | None = 
     problem = for_params(problem, solvers.params)  # this student's numbers in every text
     answers, errors = reference_answers(problem, student)
     notes = [f"reference failed: {e}" for e in errors]
+    if student is None and problem.has_draws:
+        notes.append("the default variant (the params' defaults): each student's own numbers are in "
+                     "`grader bundle --student ID`")
     has_draws = any(isinstance(v, dict) and "draw" in v for v in problem.params.values())
     parts = []
     checkable = []
