@@ -23,10 +23,10 @@ from grader.solvers import (
 from grader.spec import Part, Problem, load_problem, order_by_uses
 from grader.submission import Submission
 from grader.templates import for_params
-from grader.variants import variant_of
 from grader.timelimit import TimeLimit, answer_budget
 from grader.types import Invalid
 from grader.types.base import AnswerType
+from grader.variants import variant_of
 
 
 @dataclass

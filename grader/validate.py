@@ -16,7 +16,6 @@ from grader.submission import Submission
 from grader.types import Invalid
 
 
-
 @dataclass
 class Validation:
     problem: Problem
