@@ -352,3 +352,23 @@ def test_one_file_is_named_as_the_batch_names_it(tmp_path):
     assert student_for(tmp_path / "ana.json") == "ana"
     assert student_for(tmp_path / "bo.json") == "bo.json"  # two entries named bo: full names
     assert student_for(tmp_path / "cy") == "cy"
+
+
+def test_gradescope_worked_solutions_after_the_deadline_use_the_students_numbers():
+    import datetime as dt
+
+    from grader.engine import grade
+    from grader.gradescope.metadata import Metadata
+    from grader.gradescope.results import assemble
+    from grader.spec import load_problem
+    from grader.submission import Submission
+
+    problem = load_problem(VDEMO)
+    report = grade(problem, Submission(source="x", answers={"1": 0.0}, student_id="alice"))
+    past = dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc)
+    data = assemble(report, problem, Metadata(student_id="alice", due=past), past + dt.timedelta(days=1))
+    p = params_of("alice")
+    first = next(t for t in data["tests"] if t.get("number") == "1")
+    assert f"Worked solution:\n$w_1 = w_0 (1 - \\eta) = 2 \\times {1 - p['eta']:.12g}" in first["output"]
+    assert "{{" not in json.dumps(data)
+    assert data["output"].startswith(f"Graded with your numbers: the variant of student alice (eta = {p['eta']}")
