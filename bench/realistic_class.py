@@ -193,7 +193,7 @@ def part_pools(problem, examples: list[dict]) -> dict[str, dict[str, Any]]:
 
     right, _ = reference_answers(problem, None)
     module = load_solvers(problem.folder)
-    solvers = Solvers(module, resolve_params(problem.params, problem.id, None), problem.folder)
+    solvers = Solvers(module, resolve_params(problem.params, problem.variant_key, None), problem.folder)
     pools = {}
     for part in problem.parts:
         mistakes = []

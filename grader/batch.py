@@ -176,7 +176,7 @@ def _first_mistakes(problem) -> dict:
     from grader.solvers import Solvers, load_solvers, resolve_params
 
     module = load_solvers(problem.folder)
-    solvers = Solvers(module, resolve_params(problem.params, problem.id, None), problem.folder)
+    solvers = Solvers(module, resolve_params(problem.params, problem.variant_key, None), problem.folder)
     out = {}
     for part in problem.parts:
         if not part.mistakes or not part.kind.judges_value:
@@ -264,9 +264,9 @@ def _short(feedback: str) -> str:
 def _report_text(entry: Entry, report) -> str:
     """The report as JSON; written straight into --out by the worker when there is one (in
     parallel, and nothing large crosses back to the parent), else returned."""
-    from grader.formats.json_report import compact_report
+    from grader.formats.json_report import pretty_report
 
-    text = compact_report(report)
+    text = pretty_report(report)  # indented: `diff -r` of two runs shows the change per part
     target = _STATE.get("reports")
     if target is None:
         return text
@@ -283,8 +283,9 @@ def _report_text(entry: Entry, report) -> str:
 def error_outcome(problem, entry: Entry, reason: str) -> Outcome:
     """A student whose grading failed: no grades (blank, not 0) and the reason, in every output."""
     from grader.report import PartResult, Report
+    from grader.templates import placeholders  # no variant was graded: [name] for its numbers
 
-    parts = [PartResult(id=p.id, title=p.title, type=p.type, max_score=p.points, score=0.0,
+    parts = [PartResult(id=p.id, title=placeholders(p.title), type=p.type, max_score=p.points, score=0.0,
                         status="error", feedback=f"not graded: {reason}", visibility=p.visibility)
              for p in problem.parts]
     report = Report(problem_id=problem.id, title=problem.title, student=entry.student,
@@ -352,6 +353,10 @@ def run_batch(args: argparse.Namespace) -> int:
 
     for line in skipped:
         print(f"grader grade --batch: skipped {for_terminal(line)}", file=sys.stderr)
+    if getattr(args, "only", None):  # some students, into an existing results folder
+        from grader.regrade import run_only
+
+        return run_only(args, root, problem, entries, args.only)
     _STATE["reports"] = _report_folder(Path(args.out), entries) if args.out else None
     show = not args.no_progress and sys.stderr.isatty()
     bar = Progress(len(entries), enabled=show)
@@ -413,6 +418,7 @@ def write_results_folder(folder: Path, problem, part_ids: list[str], outcomes: l
                          rows) -> list[Path]:
     """gradebook.csv, one <student>.json per student and _batch.json (the index the report reads)."""
     from grader.gradebook import write_gradebook
+    from grader.templates import placeholders  # class-wide titles: [name] for a student's number
 
     target = _STATE.get("reports")
     if target is None or target[0] != folder:
@@ -427,7 +433,7 @@ def write_results_folder(folder: Path, problem, part_ids: list[str], outcomes: l
                          "total": o.total, "note": o.note})
     manifest = {
         "problem_id": problem.id, "title": problem.title, "max_score": round(problem.total + 0.0, 6),
-        "parts": [{"id": p.id, "title": p.title, "type": p.type, "max_score": p.points}
+        "parts": [{"id": p.id, "title": placeholders(p.title), "type": p.type, "max_score": p.points}
                   for p in problem.parts],
         "gradebook": GRADEBOOK, "students": students,
     }

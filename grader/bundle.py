@@ -104,7 +104,7 @@ def _code_entry(part, problem, solvers) -> dict[str, Any]:
 
     kind = part.kind
     ctx = part.context(str(problem.spec_file), solvers=solvers.module, params=solvers.params,
-                       seed=student_seed(problem.id, None))
+                       seed=student_seed(problem.variant_key, None))
     names = list(part.options.get("args") or [])
     function = part.options.get("function")
     reference = (part.answer or {}).get("solver")
@@ -182,9 +182,15 @@ def make_bundle(problem_ref: str | Path, out: str | Path, student: str | None = 
 
     problem = load_problem(problem_ref)
     module = load_solvers(problem.folder)
-    solvers = Solvers(module, resolve_params(problem.params, problem.id, student), problem.folder)
+    solvers = Solvers(module, resolve_params(problem.params, problem.variant_key, student), problem.folder)
+    from grader.templates import for_params
+
+    problem = for_params(problem, solvers.params)  # this student's numbers in every text
     answers, errors = reference_answers(problem, student)
     notes = [f"reference failed: {e}" for e in errors]
+    if student is None and problem.has_draws:
+        notes.append("the default variant (the params' defaults): each student's own numbers are in "
+                     "`grader bundle --student ID`")
     has_draws = any(isinstance(v, dict) and "draw" in v for v in problem.params.values())
     parts = []
     checkable = []

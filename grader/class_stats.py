@@ -22,6 +22,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from grader.templates import placeholders
+
 MANIFEST = "_batch.json"
 WRONG = ("incorrect", "partial", "invalid")
 STATUS_ORDER = ("correct", "partial", "incorrect", "invalid", "missing", "manual", "error")
@@ -188,6 +190,7 @@ def analyse(problem, folder: Path, pass_mark: str | float | None = None, copying
     if extra:
         warnings.append(f"reports have parts that are not in {problem.id}: {', '.join(extra)} "
                         f"(graded with another version of the spec?)")
+    warnings.extend(_grader_failures(problem, graded))
     parts = [_basic_stats(part, graded) for part in problem.parts]
     counted = [(part, st) for part, st in zip(problem.parts, parts) if st.counted]
     stats = ClassStats(problem.id, problem.title, float(problem.total), students, parts, warnings,
@@ -231,6 +234,21 @@ def analyse(problem, folder: Path, pass_mark: str | float | None = None, copying
     return stats
 
 
+def _grader_failures(problem, graded: list[Student]) -> list[str]:
+    """Parts the grader failed on (a reference solver that raises for some students' numbers):
+    named with their students, who are to be regraded once the spec is fixed."""
+    out = []
+    for part in problem.parts:
+        failed = [s.id for s in graded if (s.parts.get(part.id) or {}).get("status") == "error"]
+        if failed:
+            shown = ", ".join(failed[:10]) + (f" and {len(failed) - 10} more" if len(failed) > 10 else "")
+            out.append(f"part {part.id}: not graded for {len(failed)} student(s) because the grader failed "
+                       f"on it (their reports and the gradebook note say why): {shown}; fix the spec, "
+                       f"then regrade them with `grader grade {problem.id} DIR --batch --out RESULTS "
+                       f"--only ID...`")
+    return out
+
+
 def _basic_stats(part, graded: list[Student]) -> PartStats:
     entries = [s.parts.get(part.id) for s in graded]
     scores = [points(e) for e in entries]
@@ -243,7 +261,7 @@ def _basic_stats(part, graded: list[Student]) -> PartStats:
         st = (e or {}).get("status", "missing")
         statuses[st] = statuses.get(st, 0) + 1
     stats = PartStats(
-        id=part.id, title=part.title, type=part.type, max_score=float(part.points), n=n, mean=mean,
+        id=part.id, title=placeholders(part.title), type=part.type, max_score=float(part.points), n=n, mean=mean,
         std=std, correct_rate=statuses["correct"] / n if n else 0.0,
         class_credit=sum(credits) / n if n else 0.0, top_credit=None, bottom_credit=None,
         statuses=statuses,
@@ -311,33 +329,67 @@ def _shown(answer: Any) -> str:
     return text if len(text) <= 120 else text[:117] + "..."
 
 
-def _matches(part, entry: dict[str, Any]) -> str:
+def _feedback_pattern(template: str):
+    """A feedback template as a regex: its literal text, anything where a parameter goes
+    (each variant's feedback shows that student's numbers)."""
+    import re
+
+    if not template:
+        return None
+    pieces = re.split(r"\{\{.*?\}\}|\{%.*?%\}", template, flags=re.S)
+    return re.compile(".*?".join(re.escape(p) for p in pieces), re.S)
+
+
+def _which(templates: list[str], feedback: str) -> int | None:
+    """Which of these (templated) feedbacks a report's feedback begins with."""
+    for i, template in enumerate(templates):
+        pattern = _feedback_pattern(template)
+        if pattern is not None and pattern.match(feedback):
+            return i
+    return None
+
+
+def _credited(part, entry: dict[str, Any]) -> tuple[tuple, str]:
+    """(group key, what it matches): a wrong answer credited as an anticipated mistake, a tier
+    or a carried error is grouped by which one, across variants; any other by its value."""
     via = entry.get("via") or ""
     feedback = entry.get("feedback") or ""
     if via == "mistake":
-        for m in part.mistakes:
-            if m.feedback and feedback.startswith(m.feedback):
-                return f"anticipated: {m.feedback} (credit {m.credit:g})"
-        return "an anticipated mistake"
+        i = _which([m.feedback for m in part.mistakes], feedback)
+        if i is None:
+            return ("mistake", None), "an anticipated mistake"
+        m = part.mistakes[i]
+        return ("mistake", i), f"anticipated: {placeholders(m.feedback)} (credit {m.credit:g})"
     if via == "tier":
-        return "within a looser tolerance (partial credit)"
+        i = _which([t.feedback for t in part.tiers], feedback)
+        return ("tier", i), "within a looser tolerance (partial credit)"
     if via == "carry_forward":
-        return "error carried forward"
-    return ""
+        return ("carry_forward",), "error carried forward"
+    return ("answer", _shown(entry.get("answer"))), ""
+
+
+def _matches(part, entry: dict[str, Any]) -> str:
+    return _credited(part, entry)[1]
 
 
 def _wrong_answers(part, graded: list[Student], top_ids: set[str], limit: int = 5) -> list[WrongAnswer]:
-    groups: dict[str, WrongAnswer] = {}
+    groups: dict[tuple, WrongAnswer] = {}
+    values: dict[tuple, set[str]] = {}
     for s in graded:
         e = s.parts.get(part.id) or {}
         if e.get("status") not in WRONG:
             continue
-        key = _shown(e.get("answer"))
+        key, matches = _credited(part, e)
         got = groups.get(key)
         if got is None:
-            got = groups[key] = WrongAnswer(key, 0, 0, _matches(part, e), e.get("feedback") or "")
+            got = groups[key] = WrongAnswer(_shown(e.get("answer")), 0, 0, matches, e.get("feedback") or "")
+        values.setdefault(key, set()).add(_shown(e.get("answer")))
         got.count += 1
         got.top_count += s.id in top_ids
+    for key, seen in values.items():  # one mistake seen across variants: one row, its values counted
+        if len(seen) > 1:
+            groups[key].shown = f"{len(seen)} different answers (one anticipated mistake, per-student numbers)" \
+                if key[0] == "mistake" else f"{len(seen)} different answers"
     return sorted(groups.values(), key=lambda w: (-w.count, w.shown))[:limit]
 
 

@@ -23,8 +23,10 @@ from grader.solvers import (
 )
 from grader.spec import Part, Problem, load_problem, order_by_uses
 from grader.submission import Submission
+from grader.templates import for_params
 from grader.timelimit import TimeLimit, answer_budget
 from grader.types import Invalid, capabilities
+from grader.variants import variant_of
 
 
 @dataclass
@@ -59,10 +61,12 @@ def grade(problem: Problem, submission: Submission, *, reveal: bool = True) -> R
     whose `show_expected` is after_due_date give feedback without the expected answer."""
     module = load_solvers(problem.folder)
     student = submission.student_id
-    params = resolve_params(problem.params, problem.id, student)
+    params = resolve_params(problem.params, problem.variant_key, student)
     solvers = Solvers(module, params, problem.folder)
-    seed = student_seed(problem.id, student)
+    seed = student_seed(problem.variant_key, student)
     messages = list(submission.messages)
+    variant = variant_of(problem, student, params)
+    problem = for_params(problem, params)  # the student's numbers in titles and feedback
     plan = _plan(problem)
     answers = _match_ids(problem, plan, submission.answers, messages, submission.answer_files)
     rejected = _rejected(plan, submission.rejected)
@@ -101,6 +105,7 @@ def grade(problem: Problem, submission: Submission, *, reveal: bool = True) -> R
         problem_id=problem.id, title=problem.title, student=student, source=submission.source,
         score=_round(sum(p.score for p in parts)), max_score=_round(problem.total), parts=parts,
         messages=messages, fatal=submission.fatal, manual_points=_round(manual), failures=failures,
+        variant=variant,
     )
 
 
@@ -221,6 +226,8 @@ def _grade_part(part: Part, problem: Problem, sub: Submission, answers: dict, so
         except SolverError as exc:
             return _solver_failed(base, exc)
         if direct is not None:
+            if kind.runs_student_code and not sub.python_files:  # nothing to run: missing, not wrong
+                return PartResult(**base, score=0.0, status="missing", feedback=direct.message)
             return _result(base, part, _Mark(direct.fraction, direct.message), None, None)
         key = _memo_key(problem, part, solvers, answers.get(part.id, _ABSENT), given, hidden)
     if part.id not in answers:
@@ -259,8 +266,10 @@ MAX_MEMO = 50_000
 def _memo_key(problem: Problem, part: Part, solvers: Solvers, raw: Any, given: dict,
               concealed: bool) -> tuple | None:
     """Grading is a pure function of these; raw is _ABSENT for a part left blank."""
-    if raw is _ABSENT:
-        return (problem.spec_source, part.id, "missing", concealed)
+    if raw is _ABSENT:  # the params too: a title may show the student's numbers
+        if solvers.params_key is None:
+            solvers.params_key = _canonical(solvers.params)
+        return (problem.spec_source, part.id, "missing", solvers.params_key, concealed)
     try:
         carried = _carried_key(part, given)
         if solvers.params_key is None:

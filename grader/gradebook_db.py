@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
+from grader.templates import placeholders
+
 DB_NAME = "gradebook.sqlite"
 SCHEMA_VERSION = 1
 
@@ -228,8 +230,8 @@ def _record_parts(conn, problem) -> None:
     for pos, part in enumerate(problem.parts):
         manual = part.kind.by_hand
         conn.execute("INSERT INTO parts VALUES (?,?,?,?,?,?,?,?)",
-                     (part.id, pos, part.title, part.type, float(part.points), int(manual),
-                      part.prompt or "", str(part.options.get("reference") or "") if manual else ""))
+                     (part.id, pos, placeholders(part.title), part.type, float(part.points), int(manual),
+                      placeholders(part.prompt or ""), str(part.options.get("reference") or "") if manual else ""))
         if not manual:
             continue
         known = {r["text"] for r in conn.execute(

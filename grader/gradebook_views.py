@@ -123,7 +123,7 @@ def rewrite_reports(folder: Path, conn, students: list[str] | None = None) -> in
         report["score"] = round(sum(float(p.get("score") or 0) for p in report.get("parts", [])) + 0.0, 6)
         if "manual_points" in report:
             report["manual_points"] = round(pending, 6)
-        _write_text(path, dumps(report, compact=True))
+        _write_text(path, dumps(report))
         written += 1
     return written
 

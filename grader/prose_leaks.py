@@ -198,7 +198,7 @@ def formula_leaks(problem, texts: list[tuple[str, str]], *, skip=lambda part: Fa
         if len(spans) > MAX_SPANS:
             break
     module = load_solvers(problem.folder)
-    solvers = Solvers(module, resolve_params(problem.params, problem.id, None), problem.folder)
+    solvers = Solvers(module, resolve_params(problem.params, problem.variant_key, None), problem.folder)
     found: list[Leak] = []
     for part in parts:
         ctx = part.context(problem.spec_source, solvers=module, params=solvers.params)

@@ -43,11 +43,16 @@ class Report:
     # Tracebacks of parts whose grading raised (status `error`): for the instructor's log and
     # the TA's terminal, never in the report itself (a traceback is not for students).
     failures: list[str] = field(default_factory=list)
+    # Problems with drawn params: {"student": the id the variant was drawn for, "params": the
+    # drawn values the problem's text shows}; None (left out of the JSON) otherwise.
+    variant: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         # Shallow on purpose (asdict deep-copies every answer): the result is for serializing.
         data = dict(vars(self))
         data.pop("failures", None)
+        if data.get("variant") is None:
+            data.pop("variant", None)
         data["parts"] = [dict(vars(p)) for p in self.parts]
         data["messages"] = list(self.messages)
         return data

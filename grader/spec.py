@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from grader import templates
 from grader.errors import SpecError
 from grader.types import PartContext, available_types, get_type
 from grader.types.base import Option
@@ -31,6 +32,8 @@ TOP_KEYS: dict[str, Option] = {
     "due": Option("string", doc="Due date, ISO 8601; drives after_due_date visibility."),
     "defaults": Option("mapping", doc="visibility, and per answer type default options."),
     "params": Option("mapping", doc="Values passed to solvers by name; literals or seeded draws."),
+    "seed": Option("any", doc="The variant seed (a string, written once): drawn params depend on it and "
+                              "the student id only, so a renamed or copied problem keeps every variant."),
     "parts": Option("list", doc="The gradable parts, in the document's order."),
 }
 
@@ -137,6 +140,19 @@ class Problem:
     due: _dt.datetime | None = None
     defaults: dict[str, Any] = field(default_factory=dict)
     params: dict[str, Any] = field(default_factory=dict)
+    seed: str | None = None  # see variant_key
+    # per variant, the problem with its text templates rendered (grader.templates.for_params)
+    rendered: Any = field(default=None, repr=False, compare=False)
+
+    @property
+    def variant_key(self) -> str:
+        """What drawn params are seeded from, with the student id: the spec's `seed`, else (specs
+        written before it existed, whose students keep their variants) the problem id."""
+        return self.seed if self.seed is not None else self.id
+
+    @property
+    def has_draws(self) -> bool:
+        return any(isinstance(v, dict) and "draw" in v for v in self.params.values())
 
     @property
     def spec_file(self) -> Path:
@@ -263,6 +279,11 @@ def load_problem(problem: str | Path) -> Problem:
         params = {}
     for name, value in params.items():
         _check_param(name, value, lines, errors)
+    seed = data.get("seed")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (str, int)) or str(seed).strip() == ""):
+        errors.append(f"{lines.at('seed')}: seed must be a non-empty string (e.g. the problem id when it "
+                      f"was created), not {seed!r}")
+        seed = None
     due = None
     if data.get("due") is not None:
         due = _parse_due(data["due"], lines.at("due"), errors)
@@ -276,6 +297,7 @@ def load_problem(problem: str | Path) -> Problem:
         part = _load_part(raw, i, defaults, lines, errors)
         if part is None:
             continue
+        errors.extend(templates.check_part(part, params, functools.partial(lines.at, "parts", i)))
         if part.id in seen:
             errors.append(f"{lines.at('parts', i, 'id')}: duplicate part id '{part.id}' "
                           f"(first at {seen[part.id]})")
@@ -305,7 +327,7 @@ def load_problem(problem: str | Path) -> Problem:
     return Problem(
         id=pid, title=str(data.get("title") or pid), folder=folder, parts=parts, total=total,
         declared_total=declared, source=str(data.get("source") or ""), due=due,
-        defaults=defaults, params=params,
+        defaults=defaults, params=params, seed=None if seed is None else str(seed),
     )
 
 

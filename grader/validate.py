@@ -15,8 +15,6 @@ from grader.spec import Part, Problem, load_problem, order_by_uses, read_yaml
 from grader.submission import Submission
 from grader.types import Invalid
 
-TRIAL_STUDENTS = (None, "student-a", "student-b", "student-c")
-
 
 @dataclass
 class Validation:
@@ -46,17 +44,19 @@ def examples_dir(problem: Problem) -> Path:
     return problem.folder.parent.parent / "submissions_example" / problem.id
 
 
-def validate(problem_ref: str | Path) -> Validation:
+def validate(problem_ref: str | Path, variants: int | None = None) -> Validation:
+    """`variants`: how many students' drawn params to prove (default DEFAULT_VARIANTS; 0: the
+    default variant only)."""
+    from grader.variants import DEFAULT_VARIANTS
+
     problem = load_problem(problem_ref)
     result = Validation(problem)
     load_solvers(problem.folder)
-    has_draws = any(isinstance(v, dict) and "draw" in v for v in problem.params.values())
-    for student in TRIAL_STUDENTS if has_draws else (None,):
-        _check_reference(problem, student, result)
-        if not result.errors:
-            _check_carry_solvers(problem, student, result)
-        if result.errors:
-            break
+    _check_reference(problem, None, result)
+    if not result.errors:
+        _check_carry_solvers(problem, None, result)
+    if not result.errors:
+        _check_variants(problem, DEFAULT_VARIANTS if variants is None else variants, result)
     _check_examples(problem, result)
     _check_prose(problem, result)
     if result.ok:
@@ -66,10 +66,29 @@ def validate(problem_ref: str | Path) -> Validation:
     return result
 
 
+def _check_variants(problem: Problem, n: int, result: Validation) -> None:
+    """Every solver and code reference under n students' params (grader.variants)."""
+    from grader.variants import check_variants
+
+    path, declared = read_expected(problem)
+    examples = {str(name): (path.parent / str(name), want) for name, want in declared.items()
+                if isinstance(want, dict) and want.get("variants") is True and (path.parent / str(name)).exists()}
+    check = check_variants(problem, n, examples)
+    result.errors.extend(f"variants: {e}" for e in check.summary())
+    if problem.has_draws:
+        result.notes.append(f"variants: {check.variants} distinct parameter set(s) checked"
+                            + (f" ({len(examples)} example(s) graded in each)" if examples else ""))
+        if problem.seed is None:
+            result.notes.append(
+                f"warning: {problem.spec_file}: params are drawn per student but the spec has no `seed:`; "
+                f"add `seed: {problem.id}` (top level) so that renaming or copying the problem keeps "
+                f"every student's variant (with that value they stay what they are today)")
+
+
 def reference_answers(problem: Problem, student: str | None) -> tuple[dict[str, Any], list[str]]:
     """The reference answer of every auto-graded part, as a student would submit it."""
     module = load_solvers(problem.folder)
-    solvers = Solvers(module, resolve_params(problem.params, problem.id, student), problem.folder)
+    solvers = Solvers(module, resolve_params(problem.params, problem.variant_key, student), problem.folder)
     answers: dict[str, Any] = {}
     errors: list[str] = []
     for part in order_by_uses(problem.parts):
@@ -105,7 +124,7 @@ def _check_carry_solvers(problem: Problem, student: str | None, result: Validati
     """A carry_forward solver fed the reference answers of the parts it uses must give the part's
     reference answer; else students' carried errors would be judged by another key than theirs."""
     module = load_solvers(problem.folder)
-    solvers = Solvers(module, resolve_params(problem.params, problem.id, student), problem.folder)
+    solvers = Solvers(module, resolve_params(problem.params, problem.variant_key, student), problem.folder)
     who = f" (variant of student {student})" if student else ""
     for part in problem.parts:
         if part.carry_answer is None:
@@ -142,7 +161,7 @@ def _carry_of_reference(part: Part, problem: Problem, solvers: Solvers, ctx) -> 
 
 def _check_mistakes(problem: Problem, answers: dict[str, Any], result: Validation) -> None:
     module = load_solvers(problem.folder)
-    solvers = Solvers(module, resolve_params(problem.params, problem.id, None), problem.folder)
+    solvers = Solvers(module, resolve_params(problem.params, problem.variant_key, None), problem.folder)
     for part in problem.parts:
         if part.id not in answers:
             continue
@@ -179,9 +198,24 @@ def read_expected(problem: Problem) -> tuple[Path, dict[str, Any]]:
     return path, data
 
 
-def _check_examples(problem: Problem, result: Validation) -> None:
+def grade_example(problem: Problem, file: Path, student: str | None):
+    """An example submission's report, graded as the student `student` (None: the defaults)."""
     from grader.loaders import load_submission
 
+    sub = load_submission(file, student, private=[problem.folder])
+    try:
+        return grade(problem, sub)
+    finally:
+        sub.close()
+
+
+def not_full_marks(report, detail: bool = False) -> str:
+    """'2: 0 (incorrect); 3: 0.5 (partial)': the parts of a report short of full marks."""
+    return "; ".join(f"{p.id}: {p.score:g} ({p.status}" + (f": {p.feedback[:120]})" if detail else ")")
+                     for p in report.parts if p.status not in ("correct", "manual"))
+
+
+def _check_examples(problem: Problem, result: Validation) -> None:
     path, declared = read_expected(problem)
     if not declared:
         result.notes.append(f"no example submissions declared in {path}")
@@ -193,15 +227,10 @@ def _check_examples(problem: Problem, result: Validation) -> None:
         if not file.exists():
             result.errors.append(f"{path}: example '{name}' does not exist")
             continue
-        sub = load_submission(file, want.get("student"), private=[problem.folder])
-        try:
-            report = grade(problem, sub)
-        finally:
-            sub.close()
+        report = grade_example(problem, file, want.get("student"))
         score = want.get("score")
         if score is not None and not math.isclose(report.score, float(score), abs_tol=1e-6):
-            wrong = "; ".join(f"{p.id}: {p.score:g} ({p.status})" for p in report.parts
-                              if p.status not in ("correct", "manual"))
+            wrong = not_full_marks(report)
             result.errors.append(f"{path.name}: {name} scores {report.score:g}, declared {score:g} "
                                  f"[not full marks: {wrong}]")
         for pid, pscore in (want.get("parts") or {}).items():

@@ -10,7 +10,7 @@ GOOD = {"answers": {"1": 26, "2": [0.8, 0.4], "5": "B", "9.a": 6, "9.b": 12}}
 
 
 def test_table_output(write_json):
-    out = run_cli("grade", DEMO, write_json(GOOD))
+    out = run_cli("grade", DEMO, write_json(GOOD), "--default-variant")  # GOOD answers size 28
     assert out.returncode == 0
     assert "total: 7 / 13" in out.stdout and "26 is correct" in out.stdout
     assert "1 point(s) await manual grading" in out.stdout
@@ -18,8 +18,8 @@ def test_table_output(write_json):
 
 def test_json_output_is_deterministic(write_json):
     path = write_json(GOOD)
-    a = run_cli("grade", DEMO, path, "--format", "json")
-    b = run_cli("grade", DEMO, path, "--format", "json")
+    a = run_cli("grade", DEMO, path, "--format", "json", "--default-variant")
+    b = run_cli("grade", DEMO, path, "--format", "json", "--default-variant")
     assert a.stdout == b.stdout
     report = json.loads(a.stdout)
     assert report["score"] == 7 and len(report["parts"]) == 11
@@ -27,7 +27,7 @@ def test_json_output_is_deterministic(write_json):
 
 def test_gradescope_output_one_test_per_part(write_json, tmp_path):
     out_file = tmp_path / "results.json"
-    out = run_cli("grade", DEMO, write_json(GOOD), "--format", "gradescope", "--out", out_file)
+    out = run_cli("grade", DEMO, write_json(GOOD), "--format", "gradescope", "--out", out_file, "--default-variant")
     assert out.returncode == 0 and out.stdout == ""
     data = json.loads(out_file.read_text())
     assert data["score"] == 7
@@ -35,7 +35,8 @@ def test_gradescope_output_one_test_per_part(write_json, tmp_path):
     hidden = next(t for t in data["tests"] if t["number"] == "10")
     assert hidden["visibility"] == "hidden"
     assert "execution_time" not in data
-    timed = json.loads(run_cli("grade", DEMO, write_json(GOOD), "--format", "gradescope", "--timing").stdout)
+    timed = json.loads(run_cli("grade", DEMO, write_json(GOOD), "--format", "gradescope", "--timing",
+                               "--default-variant").stdout)
     assert timed["execution_time"] >= 0
 
 

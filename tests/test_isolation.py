@@ -214,7 +214,8 @@ def test_scaled_identities_evaluate_as_identities():
 def test_grade_reports_the_failed_part_and_grades_the_rest(fault, write_json):
     fault("3")
     sub = write_json({"answers": GOOD})
-    proc = run_cli("grade", DEMO, sub, "--format", "json")
+    # GOOD answers the default variant (a file's stem is otherwise the student id)
+    proc = run_cli("grade", DEMO, sub, "--format", "json", "--default-variant")
     assert proc.returncode == 0, proc.stderr  # the submission was graded (contract: 1 = not at all)
     report = json.loads(proc.stdout)
     parts = {p["id"]: p for p in report["parts"]}
@@ -224,7 +225,7 @@ def test_grade_reports_the_failed_part_and_grades_the_rest(fault, write_json):
     assert report["score"] == 11 and report["fatal"] is None and "failures" not in report
     assert "part 3: Traceback" in proc.stderr and "injected" in proc.stderr
     assert "1 part(s) not graded because the grader failed on them" in proc.stderr
-    table = run_cli("grade", DEMO, sub)
+    table = run_cli("grade", DEMO, sub, "--default-variant")
     assert table.returncode == 0 and "error" in table.stdout and "11 / 13" in table.stdout
 
 

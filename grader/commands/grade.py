@@ -14,7 +14,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("table", "json", "gradescope"), default="table",
                         help="output format (default: table)")
     parser.add_argument("--out", metavar="FILE", help="write the output to FILE (with --batch: a folder)")
-    parser.add_argument("--student", metavar="ID", help="student id (selects the student's variant)")
+    parser.add_argument("--student", metavar="ID",
+                        help="student id (selects the student's variant; default: the file's stem or the "
+                             "folder's name, as --batch names it)")
+    parser.add_argument("--default-variant", action="store_true",
+                        help="grade the params' default values (no student), as before a student is known")
     parser.add_argument("--timing", action="store_true",
                         help="include execution_time in Gradescope output (makes output vary run to run)")
     batch = parser.add_argument_group("class grading")
@@ -24,6 +28,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     batch.add_argument("--timeout", type=float, default=None, metavar="S",
                        help="seconds allowed per student in --batch (default 600)")
     batch.add_argument("--no-progress", action="store_true", help="no progress bar")
+    batch.add_argument("--only", nargs="+", metavar="ID",
+                       help="regrade only these students (ids as in the gradebook) into the existing "
+                            "results folder --out RESULTS, in place")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -44,11 +51,24 @@ def run(args: argparse.Namespace) -> int:
     path = Path(args.submission)
     if not path.exists():
         raise UsageError(f"{path}: no such file or folder")
-    sub = load_submission(path, args.student, private=[problem.folder])
+    if args.only:
+        raise UsageError("--only needs --batch (and --out RESULTS)")
+    from grader.regrade import student_for
+
+    # the id the batch gives this file or folder, so that a regrade grades the same variant
+    student = args.student if args.student is not None else (
+        None if args.default_variant else student_for(path))
+    sub = load_submission(path, student, private=[problem.folder])
     try:
         report = grade(problem, sub)
     finally:
         sub.close()
+    if problem.has_draws:
+        from grader.variants import describe
+
+        how = ("" if student is None else " (id from --student)" if args.student is not None
+               else " (id from the file's stem or folder's name, as --batch names it; --student ID for another)")
+        sys.stderr.write(f"grader grade: graded {describe(report.variant)}{how}\n")
     for failure in report.failures:  # the report says which part and why; the TA gets the traceback
         sys.stderr.write(f"grader grade: {failure}\n")
     if report.failures:

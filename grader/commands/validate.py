@@ -9,6 +9,9 @@ import argparse
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("problem", nargs="*", help="problem folders or ids (default with --all: every problem)")
     parser.add_argument("--all", action="store_true", help="validate every problem under problems/")
+    parser.add_argument("--variants", type=int, default=None, metavar="N",
+                        help="problems with drawn params: prove N students' variants (default 25; 0: "
+                             "the default variant only)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -17,6 +20,8 @@ def run(args: argparse.Namespace) -> int:
     from grader.errors import SpecError, UsageError
     from grader.validate import validate
 
+    if args.variants is not None and args.variants < 0:
+        raise UsageError("--variants must be 0 or more")
     targets = list(args.problem)
     if args.all:
         targets += [str(p.parent) for p in sorted(Path("problems").glob("*/problem.yaml"))]
@@ -25,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     status = 0
     for target in targets:
         try:
-            result = validate(target)
+            result = validate(target, variants=args.variants)
         except SpecError as exc:
             print(f"{target}: INVALID")
             for problem in exc.problems:

@@ -37,6 +37,10 @@ def results(report: Report, *, execution_time: float | None = None) -> dict[str,
         }
         tests.append(test)
     summary = [f"{report.title}: {report.score:g} / {report.max_score:g} points graded automatically."]
+    if report.variant and report.variant.get("params"):
+        from grader.variants import describe
+
+        summary.append(f"Graded with your numbers: {describe(report.variant)}.")
     if report.manual_points:
         summary.append(f"{report.manual_points:g} more point(s) are graded by hand later "
                        "(not part of this score).")

@@ -49,6 +49,8 @@ def compact_report(report: Report) -> str:
     for key, value in fields.items():  # the fields before and after `parts`, in their order
         if key == "parts":
             target = tail
+        elif key == "variant" and value is None:
+            continue
         elif key != "failures":  # tracebacks stay out of reports (see Report.failures)
             target[key] = value
     parts = ",".join([_part_text(p) for p in report.parts])
@@ -59,3 +61,35 @@ def compact_report(report: Report) -> str:
 
 def to_json(report: Report, **_: Any) -> str:
     return dumps(report.to_dict())
+
+
+_PART_PRETTY = IdentityCache(50_000)
+
+
+def _part_pretty(part: PartResult) -> str:
+    """A part's entry as it sits, indented, in a pretty report's "parts" list."""
+    text = _PART_PRETTY.get(part)
+    if text is None:
+        text = _PART_PRETTY.put(part, "    " + _encode(vars(part), _INDENTED).replace("\n", "\n    "))
+    return text
+
+
+def pretty_report(report: Report) -> str:
+    """The same text as dumps(report.to_dict()): indented, one field per line, so `diff -r`
+    of two results folders shows the change per part; each part's text reused as in
+    compact_report."""
+    head, tail = {}, {}
+    target = head
+    for key, value in vars(report).items():
+        if key == "parts":
+            target = tail
+        elif key == "variant" and value is None:
+            continue
+        elif key != "failures":
+            target[key] = value
+    parts = ",\n".join([_part_pretty(p) for p in report.parts])
+    text = _encode(head, _INDENTED)[:-2] + "," if head else "{"
+    text += '\n  "parts": ' + (f"[\n{parts}\n  ]" if parts else "[]")
+    tail_text = _encode(tail, _INDENTED)
+    text += ("," + tail_text[1:]) if tail else "\n}"
+    return text + "\n"

@@ -19,6 +19,10 @@ def to_table(report: Report, *, width: int = 100, **_: Any) -> str:
     shown with its control characters escaped: a terminal must not obey them."""
     lines = [f"{_t(report.problem_id)}: {_t(report.title)}", f"submission: {_t(report.source)}"
              + (f" (student {_t(report.student)})" if report.student else "")]
+    if report.variant:
+        from grader.variants import describe
+
+        lines.append(f"graded: {_t(describe(report.variant))}")
     if report.fatal:
         lines.append(f"NOT GRADED: {_t(report.fatal)}")
     ids = [_t(p.id) for p in report.parts] or [""]

@@ -54,10 +54,12 @@ def manual_outline(problem, zip_name: str) -> str | None:
              f"{_pts(sum(p.points for p in manual))} together, in this order. Graders read the "
              "student's answer in the submitted file.", ""]
     for i, part in enumerate(manual, 1):
-        title = f"{part.id} {part.title}".strip()
+        from grader.templates import placeholders  # a class-wide outline: [name] per parameter
+
+        title = f"{part.id} {placeholders(part.title)}".strip()
         lines += [f"## {i}. {title} ({_pts(part.points)})", ""]
         if part.prompt.strip():
-            lines += [part.prompt.strip(), ""]
+            lines += [placeholders(part.prompt).strip(), ""]
         rubric = [r for r in part.options.get("rubric") or [] if isinstance(r, dict)]
         if rubric:
             total = sum(float(r.get("points", 0) or 0) for r in rubric)

@@ -45,15 +45,31 @@ def part_tests(report: Report, problem: Any, meta: Metadata, now: _dt.datetime) 
     by_id = {p.id: p for p in getattr(problem, "parts", [])}
     for test in tests:
         part = by_id.get(test.get("number"))
-        solution = getattr(part, "solution", "") if part is not None else ""
+        solution = _solution(part, problem, report) if part is not None else ""
         if solution and test["visibility"] != "hidden":
             test["output"] = (test.get("output") or "") + f"\n\nWorked solution:\n{solution}"
     return tests
 
 
+def _solution(part: Any, problem: Any, report: Report) -> str:
+    """A part's worked solution with the student's own numbers (templates.py)."""
+    from grader.templates import is_template, render_part
+
+    text = getattr(part, "solution", "") or ""
+    if not is_template(text):
+        return text
+    from grader.solvers import resolve_params
+
+    return render_part(part, resolve_params(problem.params, problem.variant_key, report.student)).solution
+
+
 def summary(tests: list[dict[str, Any]], report: Report | None, notes: list[str]) -> str:
     """The top-level text a student reads: only what the visible tests already show."""
     lines = []
+    if report is not None and report.variant and report.variant.get("params"):
+        from grader.variants import describe
+
+        lines.append(f"Graded with your numbers: {describe(report.variant)}.")
     if report is not None and report.fatal:
         lines.append(f"Your submission could not be read: {report.fatal}")
         lines.append("Every part scores 0. Fix the file and submit again.")

@@ -11,6 +11,8 @@ PINS = {
     "sympy": "1.14.0",
     "mpmath": "1.3.0",
     "gradescope-utils": "0.5.0",
+    "Jinja2": "3.1.6",  # parameters in a spec's text (grader/templates.py)
+    "MarkupSafe": "3.0.3",  # Jinja2's dependency
     "setuptools": "84.2.1",
     "pip": "26.3",
 }
@@ -43,7 +45,7 @@ if [ "$(id -u)" = 0 ]; then
   chmod 755 "$here/run_autograder"
 fi
 
-"$here/.venv/bin/python" -c "import grader, numpy, yaml, sympy, gradescope_utils"
+"$here/.venv/bin/python" -c "import grader, numpy, yaml, sympy, gradescope_utils, jinja2"
 "$here/.venv/bin/grader" validate "$here/$problem"
 # Refuse loudly (a failed image build) if student code would not be isolated in this container.
 "$here/.venv/bin/python" -m grader.gradescope.preflight "$here/$problem"

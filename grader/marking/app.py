@@ -177,9 +177,20 @@ def create_app(folder: str | Path, token: str, *, grader_name: str = "TA", allow
     def api_parts():
         return jsonify(parts=db.progress(conn()))
 
+    def with_variants(view: dict) -> dict:
+        """Each student's own numbers beside their name (the prompt shows `[eta]`)."""
+        from grader.variants import variant_texts
+
+        texts = variant_texts(folder)
+        if texts:
+            for g in view["groups"]:
+                for s in g["students"]:
+                    s["variant"] = texts.get(s["student"], "")
+        return view
+
     @app.get("/api/part")
     def api_part():
-        view = db.part_view(conn(), part_id())
+        view = with_variants(db.part_view(conn(), part_id()))
         for g in view["groups"]:
             g["pieces"] = render.pieces(g.pop("answer"))
         return jsonify(view)
@@ -187,7 +198,7 @@ def create_app(folder: str | Path, token: str, *, grader_name: str = "TA", allow
     @app.get("/api/part/marks")
     def api_part_marks():
         """Only the marks (no answers): what the page polls to show other TAs' work."""
-        view = db.part_view(conn(), part_id())
+        view = with_variants(db.part_view(conn(), part_id()))
         return jsonify(progress=view["progress"], rubric=view["rubric"],
                        groups=[{"key": g["key"], "students": g["students"]} for g in view["groups"]])
 

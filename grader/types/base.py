@@ -115,6 +115,9 @@ class AnswerType:
     # student's functions), not from an answer value under the part's id. Such a type decides
     # itself what to reveal (public and hidden cases), and answer sheets ask for a function.
     whole_submission: ClassVar[bool] = False
+    # Graded by running the student's Python: with no Python file submitted there is nothing to
+    # run, and the part is `missing` (not a wrong answer).
+    runs_student_code: ClassVar[bool] = False
     # May be graded offline from a bundle's expected answer (`grader check`) when the spec
     # allows it; False: never (a person must read it).
     self_checkable: ClassVar[bool] = True

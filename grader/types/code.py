@@ -40,6 +40,7 @@ class Code(AnswerType):
     by another answer type (``compare``); graded from the whole submission."""
     name = "code"
     whole_submission = True
+    runs_student_code = True
     sheet = "function"
     summary = "a Python function in your .py submission"
     options = {

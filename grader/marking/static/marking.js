@@ -121,7 +121,7 @@
     for (const s of g.students) {
       tbl.append(el("tr", { class: (S.student === s.student ? "current" : "") + (s.graded ? " graded" : ""), "data-student": s.student,
         onclick: () => { S.student = S.student === s.student ? null : s.student; render(); } },
-        el("td", {}, s.student), el("td", {}, s.graded ? fmt(s.score) : "ungraded"), el("td", {}, s.graded_by), el("td", {}, s.comment)));
+        el("td", {}, s.student + (s.variant ? ` (${s.variant})` : "")), el("td", {}, s.graded ? fmt(s.score) : "ungraded"), el("td", {}, s.graded_by), el("td", {}, s.comment)));
     }
     main.append(el("h3", {}, S.student ? `Marking ${S.student} only (click again for the whole group)` : "Marking the whole group (click a student to mark one)"), tbl);
     const one = ms.length === 1 ? ms[0] : null;

@@ -1,0 +1,130 @@
+"""Regrading some students of a class into its results folder, in place.
+
+`grader grade PROBLEM DIR --batch --out RESULTS --only ID...` grades the named students as the
+whole batch would (same ids, same variants, same report file names) and rewrites their
+reports and gradebook rows; every other student's row is rebuilt from their report and the
+index, untouched. The folder ends up byte-identical to a full re-run with the same inputs.
+And `grader grade PROBLEM FILE` names the student as the batch does (see student_for).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from grader.errors import UsageError
+
+
+def student_for(path: Path) -> str:
+    """The id a batch gives this file or folder: a folder's name, a file's stem (its full name
+    when another entry beside it has the same stem, as batch.discover does)."""
+    name = path.resolve().name if path.name in ("", ".", "..") else path.name
+    if path.is_dir():
+        return name
+    stem = Path(name).stem or name
+    from grader.batch import IGNORED_SUFFIXES, SKIP_NAMES
+
+    try:
+        twins = [p for p in path.parent.iterdir() if p.name != name and not p.name.startswith(".")
+                 and p.name not in SKIP_NAMES and not p.name.lower().endswith(IGNORED_SUFFIXES)
+                 and (p.name if p.is_dir() else (p.stem or p.name)) == stem]
+    except OSError:
+        twins = []
+    return name if twins else stem
+
+
+def run_only(args, root: Path, problem, entries: list, only: list[str]) -> int:
+    """Regrade the students `only` names; the rest of the results folder stays as it is."""
+    from grader import batch
+
+    if not args.out:
+        raise UsageError("--only regrades into an existing results folder: give it with --out RESULTS")
+    folder = Path(args.out)
+    try:
+        manifest = json.loads((folder / batch.MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"{folder}: not a results folder of `grader grade --batch --out` "
+                         f"({batch.MANIFEST} unreadable: {exc}); grade the whole class first") from None
+    ids = [p.id for p in problem.parts]
+    old_ids = [p.get("id") for p in manifest.get("parts", [])]
+    if manifest.get("problem_id") != problem.id or old_ids != ids:
+        raise UsageError(f"{folder}: graded with another problem or another version of its parts "
+                         f"({manifest.get('problem_id')}: {', '.join(map(str, old_ids))}); re-run the "
+                         f"whole batch instead of --only")
+    by_id = {e.student: e for e in entries}
+    unknown = [s for s in only if s not in by_id]
+    if unknown:
+        raise UsageError(f"--only: no submission for {', '.join(unknown)} in {root} "
+                         f"(ids are file stems or folder names)")
+    kept = {s["student"]: s for s in manifest.get("students", []) if s.get("student") not in set(only)}
+    gone = sorted(set(kept) - set(by_id))
+    if gone:
+        raise UsageError(f"{folder}: student(s) {', '.join(gone[:10])} are in the results but not in {root}; "
+                         f"re-run the whole batch")
+    missing = sorted(set(by_id) - set(kept) - set(only))
+    if missing:
+        raise UsageError(f"{root}: student(s) {', '.join(missing[:10])} were never graded into {folder}; "
+                         f"add them to --only or re-run the whole batch")
+    names = _names(entries)
+    for sid, entry in kept.items():
+        if entry.get("file") != names[sid]:
+            raise UsageError(f"{folder}: {sid}'s report is {entry.get('file')}, not {names[sid]}; "
+                             f"re-run the whole batch")
+    batch._STATE["reports"] = (folder, names)
+    chosen = [by_id[s] for s in sorted(set(only))]
+    jobs = args.jobs if args.jobs and args.jobs > 0 else batch.default_jobs()
+    timeout = float(getattr(args, "timeout", None) or batch.DEFAULT_TIMEOUT)
+    fresh = {o.student: o for o in batch.grade_class(str(args.problem), chosen, jobs=jobs, timeout=timeout)}
+    outcomes = [fresh[e.student] if e.student in fresh else _kept(folder, kept[e.student], problem)
+                for e in entries]
+    written = batch.write_outputs(problem, ids, outcomes, csv_path=args.csv, out_dir=str(folder))
+    regraded = [fresh[s] for s in sorted(fresh)]
+    from grader.gradebook import format_score
+
+    told = ", ".join(f"{o.student} ({format_score(o.total) or o.status})" for o in regraded)
+    summary = f"regraded {len(regraded)} of {len(outcomes)} student(s): {told}"
+    partly = batch.part_failures(regraded)
+    if partly:
+        summary += "; " + partly
+    print(f"grader grade --batch --only: {summary}; wrote {', '.join(map(str, written))}", file=sys.stderr)
+    return 0
+
+
+def _names(entries: list) -> dict[str, str]:
+    """Report file names exactly as a full run gives them (they depend on the whole class)."""
+    from grader.batch import GRADEBOOK, report_filename
+
+    taken: set[str] = {GRADEBOOK.lower()}
+    return {e.student: report_filename(e.student, taken) for e in entries}
+
+
+def _kept(folder: Path, entry: dict[str, Any], problem):
+    """A student not regraded: their gradebook row rebuilt from their report and the index."""
+    from grader.batch import Outcome
+
+    status = entry.get("status")
+    try:
+        report = json.loads((folder / entry["file"]).read_text(encoding="utf-8"))
+    except (OSError, ValueError, KeyError) as exc:
+        raise UsageError(f"{folder}: {entry.get('student')}'s report cannot be read ({exc}); "
+                         f"re-run the whole batch") from None
+    parts = {p.get("id"): p for p in report.get("parts", [])}
+    scores: list[float | None] = []
+    for part in problem.parts:
+        p = parts.get(part.id) or {}
+        if status == "error" or (status == "graded" and p.get("status") == "error"):
+            scores.append(None)
+        else:
+            scores.append(p.get("score"))
+    extra: dict[str, Any] = {"manual": {p.id: (parts.get(p.id, {}).get("answer"), parts.get(p.id, {}).get("status"),
+                                               parts.get(p.id, {}).get("feedback"))
+                                        for p in problem.parts if p.type == "manual"}}
+    failed = [p.id for p in problem.parts if status == "graded" and (parts.get(p.id) or {}).get("status") == "error"]
+    if failed:
+        extra["failed_parts"] = failed
+    if status == "error":
+        extra = {}
+    return Outcome(student=entry["student"], status=status, scores=scores, total=entry.get("total"),
+                   note=entry.get("note") or "", report_json="", extra=extra)

@@ -1,0 +1,4 @@
+def steps(w, eta, n):
+    for _ in range(n):
+        w -= eta * w
+    return w
