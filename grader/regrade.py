@@ -120,7 +120,7 @@ def _kept(folder: Path, entry: dict[str, Any], problem):
             scores.append(p.get("score"))
     extra: dict[str, Any] = {"manual": {p.id: (parts.get(p.id, {}).get("answer"), parts.get(p.id, {}).get("status"),
                                                parts.get(p.id, {}).get("feedback"))
-                                        for p in problem.parts if p.type == "manual"}}
+                                        for p in problem.parts if p.kind.by_hand}}
     failed = [p.id for p in problem.parts if status == "graded" and (parts.get(p.id) or {}).get("status") == "error"]
     if failed:
         extra["failed_parts"] = failed

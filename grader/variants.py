@@ -119,9 +119,9 @@ def _check_one(problem, module, student: str | None, params: dict[str, Any], res
         except RenderError as exc:
             result.fail(f"part {part.id} text", f"{at}: a template fails in {where}: {exc}")
         ctx = part.context(source, solvers=module, params=params, seed=seed)
-        if part.type == "manual":
+        if part.kind.by_hand:
             continue
-        if part.type == "code":
+        if part.kind.runs_student_code:
             # its cases are the same in every variant unless generated per student
             gen = part.options.get("generate")
             if student is None or (isinstance(gen, dict) and gen.get("per_student")):
