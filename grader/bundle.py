@@ -154,15 +154,15 @@ def _describe(part, options: dict[str, Any], source: str) -> str:
         return kind.summary
 
 
-def _code_entry(part, problem, solvers) -> dict[str, Any]:
+def _code_entry(part, refs) -> dict[str, Any]:
     """Signature and public cases (with expected outputs from the reference) of a code part."""
     import copy
 
     from grader.solvers import SolverError, student_seed
 
     kind = part.kind
-    ctx = part.context(str(problem.spec_file), solvers=solvers.module, params=solvers.params,
-                       seed=student_seed(problem.id, None))
+    solvers = refs.solvers
+    ctx = refs.context(part, seed=student_seed(refs.problem.id, None))
     names = list(part.options.get("args") or [])
     function = part.options.get("function")
     reference = (part.answer or {}).get("solver")
@@ -202,7 +202,7 @@ def _code_entry(part, problem, solvers) -> dict[str, Any]:
     }
 
 
-def _self_check_spec(part, answer: Any, solvers) -> dict[str, Any]:
+def _self_check_spec(part, answer: Any, refs) -> dict[str, Any]:
     """A problem.yaml part that grades like the real one, with literal values for solvers."""
     spec: dict[str, Any] = {"id": part.id, "points": part.points, "type": part.type}
     for key, value in part.options.items():
@@ -221,7 +221,7 @@ def _self_check_spec(part, answer: Any, solvers) -> dict[str, Any]:
         spec["tiers"] = tiers
     mistakes = []
     for m in part.mistakes:
-        value = solvers.call(m.solver, m.args, m.key) if m.solver else m.value
+        value = refs.mistake_value(m)
         mistakes.append({"value": _plain(value), "credit": m.credit, "feedback": m.feedback})
     if mistakes:
         spec["mistakes"] = mistakes
@@ -234,14 +234,13 @@ def _self_check_spec(part, answer: Any, solvers) -> dict[str, Any]:
 
 def make_bundle(problem_ref: str | Path, out: str | Path, student: str | None = None) -> BundleResult:
     from grader import __version__
-    from grader.solvers import Solvers, load_solvers, resolve_params
+    from grader.reference import References
+    from grader.session import GradingSession
     from grader.spec import load_problem
-    from grader.validate import reference_answers
 
     problem = load_problem(problem_ref)
-    module = load_solvers(problem.folder)
-    solvers = Solvers(module, resolve_params(problem.params, problem.id, student), problem.folder)
-    answers, errors = reference_answers(problem, student)
+    refs = References(problem, GradingSession(), student)
+    answers, errors = refs.answers()
     notes = [f"reference failed: {e}" for e in errors]
     has_draws = any(isinstance(v, dict) and "draw" in v for v in problem.params.values())
     parts = []
@@ -261,7 +260,7 @@ def make_bundle(problem_ref: str | Path, out: str | Path, student: str | None = 
         if part.type == "shape" and isinstance(reference, list):
             entry["dimensions"] = len(reference)
         if part.type == "code":
-            entry.update(_code_entry(part, problem, solvers))
+            entry.update(_code_entry(part, refs))
             entry["answer_format"] = f"a function {entry['signature']} in your .py file"
         else:
             entry["answer_format"] = _describe(part, options, str(problem.spec_file))
@@ -272,7 +271,7 @@ def make_bundle(problem_ref: str | Path, out: str | Path, student: str | None = 
             notes.append(f"part {part.id}: self_check ignored, the part is hidden")
         entry["self_check"] = graded
         if graded and part.type != "code":
-            entry["spec"] = _self_check_spec(part, answers[part.id], solvers)
+            entry["spec"] = _self_check_spec(part, answers[part.id], refs)
             if part.uses:
                 entry["note"] = "credit carried forward from earlier parts is decided by the real grader"
         if graded:

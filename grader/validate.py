@@ -8,10 +8,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from grader.engine import _expected, _raw_value, _reference_data, _transformed, grade
+from grader.engine import grade
 from grader.errors import SpecError
-from grader.solvers import STUDENT_VALUE_SECONDS, Rejected, SolverError, Solvers, load_solvers, resolve_params
-from grader.spec import Part, Problem, load_problem, order_by_uses, read_yaml
+from grader.reference import References
+from grader.session import GradingSession
+from grader.solvers import STUDENT_VALUE_SECONDS, Rejected, SolverError
+from grader.spec import Part, Problem, load_problem, read_yaml
 from grader.submission import Submission
 from grader.types import Invalid
 
@@ -29,12 +31,12 @@ class Validation:
         return not self.errors
 
 
-def _check_prose(problem: Problem, result: Validation) -> None:
+def _check_prose(problem: Problem, result: Validation, session: GradingSession) -> None:
     """Warn when a title, prompt, assumption, hint or feedback states a part's answer."""
     from grader.prose_leaks import prose_leaks
 
     try:
-        leaks = prose_leaks(problem)
+        leaks = prose_leaks(problem, session=session)
     except Exception as exc:  # noqa: BLE001 - a warning pass never sinks the validation
         result.notes.append(f"warning: the prose could not be checked for stated answers ({exc})")
         return
@@ -43,52 +45,39 @@ def _check_prose(problem: Problem, result: Validation) -> None:
 
 
 def examples_dir(problem: Problem) -> Path:
+    """submissions_example/<id>/ beside the problems folder: the examples validate grades."""
     return problem.folder.parent.parent / "submissions_example" / problem.id
 
 
-def validate(problem_ref: str | Path) -> Validation:
+def validate(problem_ref: str | Path, *, session: GradingSession | None = None) -> Validation:
+    """Prove a problem right; the reference results it computes are persisted (see
+    grader.reference_cache) when the problem validates."""
     problem = load_problem(problem_ref)
     result = Validation(problem)
-    load_solvers(problem.folder)
+    session = session if session is not None else GradingSession()
+    session.keys(problem)  # solver.py imports, or the spec error says why not
     has_draws = any(isinstance(v, dict) and "draw" in v for v in problem.params.values())
     for student in TRIAL_STUDENTS if has_draws else (None,):
-        _check_reference(problem, student, result)
+        _check_reference(problem, student, result, session)
         if not result.errors:
-            _check_carry_solvers(problem, student, result)
+            _check_carry_solvers(problem, student, result, session)
         if result.errors:
             break
-    _check_examples(problem, result)
-    _check_prose(problem, result)
+    _check_examples(problem, result, session)
+    _check_prose(problem, result, session)
     if result.ok:
-        from grader.solvers import save_reference_cache
+        from grader import reference_cache
 
-        save_reference_cache(problem.folder)
+        reference_cache.save(session.keys(problem).solver)
     return result
 
 
-def reference_answers(problem: Problem, student: str | None) -> tuple[dict[str, Any], list[str]]:
-    """The reference answer of every auto-graded part, as a student would submit it."""
-    module = load_solvers(problem.folder)
-    solvers = Solvers(module, resolve_params(problem.params, problem.id, student), problem.folder)
-    answers: dict[str, Any] = {}
-    errors: list[str] = []
-    for part in order_by_uses(problem.parts):
-        if part.type in ("manual", "code"):
-            continue
-        ctx = part.context(str(problem.spec_file), solvers=module, params=solvers.params)
-        try:
-            uses = {arg: _reference_data(other, problem, solvers) for arg, other in part.uses.items()}
-            answers[part.id] = part.kind.example(_expected(part, ctx, solvers, uses), ctx)
-        except SolverError as exc:
-            errors.append(f"part {part.id}: {exc}")
-    return answers, errors
-
-
-def _check_reference(problem: Problem, student: str | None, result: Validation) -> None:
+def _check_reference(problem: Problem, student: str | None, result: Validation, session: GradingSession) -> None:
     who = f" (variant of student {student})" if student else ""
-    answers, errors = reference_answers(problem, student)
+    answers, errors = References(problem, session, student).answers()
     result.errors.extend(e + who for e in errors)
-    report = grade(problem, Submission(source="reference", answers=dict(answers), student_id=student))
+    report = grade(problem, Submission(source="reference", answers=dict(answers), student_id=student),
+                   session=session)
     for part in report.parts:
         if part.id in answers and part.status != "correct":
             result.errors.append(f"part {part.id}: the reference answer scores {part.score:g}/{part.max_score:g}"
@@ -98,23 +87,23 @@ def _check_reference(problem: Problem, student: str | None, result: Validation) 
         result.notes.append(f"reference answers score {report.score:g} of the {auto:g} points graded "
                             f"from answers ({report.manual_points:g} manual, "
                             f"{round(problem.total - auto - report.manual_points, 6) + 0.0:g} from code parts)")
-        _check_mistakes(problem, answers, result)
+        _check_mistakes(problem, answers, result, session)
 
 
-def _check_carry_solvers(problem: Problem, student: str | None, result: Validation) -> None:
+def _check_carry_solvers(problem: Problem, student: str | None, result: Validation,
+                         session: GradingSession) -> None:
     """A carry_forward solver fed the reference answers of the parts it uses must give the part's
     reference answer; else students' carried errors would be judged by another key than theirs."""
-    module = load_solvers(problem.folder)
-    solvers = Solvers(module, resolve_params(problem.params, problem.id, student), problem.folder)
+    refs = References(problem, session, student)
     who = f" (variant of student {student})" if student else ""
     for part in problem.parts:
         if part.carry_answer is None:
             continue
         name = part.carry_answer["solver"]
         where = f"{problem.spec_file}:{part.line}: part {part.id}: carry_forward solver {name}()"
-        ctx = part.context(str(problem.spec_file), solvers=module, params=solvers.params)
+        ctx = refs.context(part)
         try:
-            got, expected = _carry_of_reference(part, problem, solvers, ctx)
+            got, expected = _carry_of_reference(part, refs, ctx)
         except (SolverError, Rejected, Invalid) as exc:
             result.errors.append(f"{where}{who}: {exc}")
             continue
@@ -127,38 +116,35 @@ def _check_carry_solvers(problem: Problem, student: str | None, result: Validati
                 f"{part.kind.show(expected, ctx)} ({verdict.message})")
 
 
-def _carry_of_reference(part: Part, problem: Problem, solvers: Solvers, ctx) -> tuple[Any, Any]:
+def _carry_of_reference(part: Part, refs: References, ctx) -> tuple[Any, Any]:
     """(what the carry_forward solver makes of the reference answers, the reference answer),
     both as the engine compares them (after the part's transform, if any)."""
-    solvers.function(part.carry_answer["solver"])  # a missing function, named as such
-    uses = {arg: _reference_data(other, problem, solvers) for arg, other in part.uses.items()}
-    expected = _expected(part, ctx, solvers, uses)
-    value = _raw_value(part.carry_answer, solvers, uses, seconds=STUDENT_VALUE_SECONDS)
-    got = part.kind.expected(value, ctx)
+    refs.solvers.function(part.carry_answer["solver"])  # a missing function, named as such
+    uses = refs.uses(part)
+    expected = refs.expected(part, ctx, uses)
+    got = part.kind.expected(refs.raw(part.carry_answer, uses, seconds=STUDENT_VALUE_SECONDS), ctx)
     if part.transform:
-        return _transformed(part, ctx, solvers, got), _transformed(part, ctx, solvers, expected)
+        return refs.transformed(part, ctx, got), refs.transformed(part, ctx, expected)
     return got, expected
 
 
-def _check_mistakes(problem: Problem, answers: dict[str, Any], result: Validation) -> None:
-    module = load_solvers(problem.folder)
-    solvers = Solvers(module, resolve_params(problem.params, problem.id, None), problem.folder)
+def _check_mistakes(problem: Problem, answers: dict[str, Any], result: Validation, session: GradingSession) -> None:
+    refs = References(problem, session)
     for part in problem.parts:
         if part.id not in answers:
             continue
-        ctx = part.context(str(problem.spec_file), solvers=module, params=solvers.params)
+        ctx = refs.context(part)
         for i, mistake in enumerate(part.mistakes):
             label = f"part {part.id}, mistake {i + 1}"
             try:
-                value = solvers.call(mistake.solver, mistake.args, mistake.key) if mistake.solver else mistake.value
-                data = part.kind.example(part.kind.expected(value, ctx), ctx)
+                data = part.kind.example(part.kind.expected(refs.mistake_value(mistake), ctx), ctx)
             except Exception as exc:  # the instructor's spec: report, don't crash
                 result.errors.append(f"{label}: cannot be computed: {exc}")
                 continue
             trial = dict(answers)
             trial[part.id] = data
             # Parts that carry this one forward would shift too: grade only this part's mark.
-            report = grade(problem, Submission(source="mistake", answers=trial))
+            report = grade(problem, Submission(source="mistake", answers=trial), session=session)
             mark = next(p for p in report.parts if p.id == part.id)
             want = round(part.points * mistake.credit, 6)
             if mark.status == "correct" and mistake.credit < 1:
@@ -179,7 +165,7 @@ def read_expected(problem: Problem) -> tuple[Path, dict[str, Any]]:
     return path, data
 
 
-def _check_examples(problem: Problem, result: Validation) -> None:
+def _check_examples(problem: Problem, result: Validation, session: GradingSession) -> None:
     from grader.loaders import load_submission
 
     path, declared = read_expected(problem)
@@ -195,7 +181,7 @@ def _check_examples(problem: Problem, result: Validation) -> None:
             continue
         sub = load_submission(file, want.get("student"), private=[problem.folder])
         try:
-            report = grade(problem, sub)
+            report = grade(problem, sub, session=session)
         finally:
             sub.close()
         score = want.get("score")

@@ -28,34 +28,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.batch:
-        from grader.batch import run_batch
-
-        return run_batch(args)
+        return _run_batch(args)
     import time
 
-    from grader.engine import grade
-    from grader.errors import UsageError
-    from grader.formats import FORMATS
-    from grader.loaders import load_submission
-    from grader.spec import load_problem
+    from grader import api
 
     start = time.monotonic()
-    problem = load_problem(args.problem)
-    path = Path(args.submission)
-    if not path.exists():
-        raise UsageError(f"{path}: no such file or folder")
-    sub = load_submission(path, args.student, private=[problem.folder])
-    try:
-        report = grade(problem, sub)
-    finally:
-        sub.close()
+    report = api.grade(args.problem, args.submission, student=args.student)
     for failure in report.failures:  # the report says which part and why; the TA gets the traceback
         sys.stderr.write(f"grader grade: {failure}\n")
     if report.failures:
         sys.stderr.write(f"grader grade: {len(report.failures)} part(s) not graded because the grader "
                          f"failed on them (status error); the other parts were graded\n")
-    extra = {"execution_time": time.monotonic() - start} if args.timing else {}
-    text = FORMATS[args.format](report, **extra)
+    text = api.render(report, args.format, execution_time=time.monotonic() - start if args.timing else None)
     # backslashreplace: a lone surrogate (from a file name or an argument) is written as its
     # escape, never a UnicodeEncodeError after grading
     data = text.encode("utf-8", "backslashreplace")
@@ -68,3 +53,21 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
     return 1 if report.fatal else 0
+
+
+def _run_batch(args: argparse.Namespace) -> int:
+    """`--batch`: exit 0 when every student has a row (spec errors exit 2, from the CLI)."""
+    from grader import api
+    from grader.batch import summary_table
+    from grader.printable import for_terminal
+
+    result = api.grade_class(args.problem, args.submission, jobs=args.jobs, timeout=args.timeout, out=args.out,
+                             csv=args.csv, progress=not args.no_progress and sys.stderr.isatty())
+    for line in result.skipped:
+        print(f"grader grade --batch: skipped {for_terminal(line)}", file=sys.stderr)
+    if result.written:
+        print(f"grader grade --batch: {result.summary}; wrote {', '.join(map(str, result.written))}",
+              file=sys.stderr)
+    else:
+        sys.stdout.write(summary_table(result.problem, result.outcomes) + result.summary + "\n")  # escaped
+    return 0

@@ -39,18 +39,17 @@ def dumps(data: Any, compact: bool = False) -> str:
     return _encode(data, _COMPACT if compact else _INDENTED) + "\n"
 
 
-# A class repeats answers, and the engine hands out the same (frozen) PartResult for a repeated
-# one: its text is encoded once.
-_PART_TEXT = IdentityCache(50_000)
+def _part_text(part: PartResult, texts: IdentityCache | None) -> str:
+    if texts is None:
+        return _encode(vars(part), _COMPACT)
+    text = texts.get(part)
+    return text if text is not None else texts.put(part, _encode(vars(part), _COMPACT))
 
 
-def _part_text(part: PartResult) -> str:
-    text = _PART_TEXT.get(part)
-    return text if text is not None else _PART_TEXT.put(part, _encode(vars(part), _COMPACT))
-
-
-def compact_report(report: Report) -> str:
-    """The same text as dumps(report.to_dict(), compact=True), with each part's text reused."""
+def compact_report(report: Report, texts: IdentityCache | None = None) -> str:
+    """The same text as dumps(report.to_dict(), compact=True). A class repeats answers, and the
+    engine hands out the same (frozen) PartResult for a repeated one: with `texts` (a grading
+    session's report_texts) each part's text is encoded once."""
     fields = vars(report)
     head, tail = {}, {}
     target = head
@@ -59,7 +58,7 @@ def compact_report(report: Report) -> str:
             target = tail
         elif key != "failures":  # tracebacks stay out of reports (see Report.failures)
             target[key] = value
-    parts = ",".join([_part_text(p) for p in report.parts])
+    parts = ",".join([_part_text(p, texts) for p in report.parts])
     head_text, tail_text = _encode(head, _COMPACT), _encode(tail, _COMPACT)
     return (f'{head_text[:-1]}{"," if head else ""}"parts":[{parts}]'
             f'{"," if tail else ""}{tail_text[1:]}\n')

@@ -110,7 +110,7 @@ class Expression(AnswerType):
     def table(self, ctx: PartContext):
         from grader.expr import scalar_table
 
-        return scalar_table(ctx.opt("variables"))
+        return scalar_table(ctx.opt("variables"), ctx.expr_cache)
 
     def _read(self, text: str, ctx: PartContext):
         from grader.expr import ExprError, read

@@ -16,7 +16,7 @@ def _field_ctx(ctx: PartContext, name: str, spec: dict) -> tuple[AnswerType, Par
     options.update({k: v for k, v in spec.items() if k in kind.options})
     sub = PartContext(part_id=f"{ctx.part_id}.{name}", options=options, source=ctx.source,
                       answer=ctx.answer, solvers=ctx.solvers, params=ctx.params, seed=ctx.seed,
-                      hidden=ctx.hidden, extra=dict(ctx.extra))
+                      hidden=ctx.hidden, extra=dict(ctx.extra), expr_cache=ctx.expr_cache)
     return kind, sub
 
 

@@ -35,7 +35,7 @@ class MatrixExpression(AnswerType):
     def space(self, ctx: PartContext):
         from grader.expr import matrix_space
 
-        return matrix_space(ctx.opt("variables"), ctx.opt("dims"))
+        return matrix_space(ctx.opt("variables"), ctx.opt("dims"), ctx.expr_cache)
 
     def table(self, ctx: PartContext):
         return self.space(ctx).table
