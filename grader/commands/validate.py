@@ -14,8 +14,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from grader import api
     from grader.errors import SpecError, UsageError
-    from grader.validate import validate
 
     targets = list(args.problem)
     if args.all:
@@ -25,7 +25,7 @@ def run(args: argparse.Namespace) -> int:
     status = 0
     for target in targets:
         try:
-            result = validate(target)
+            result = api.validate(target)
         except SpecError as exc:
             print(f"{target}: INVALID")
             for problem in exc.problems:
