@@ -14,7 +14,6 @@ import json
 import os
 import re
 import signal
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -337,6 +336,7 @@ def _worker_init() -> None:
 
 
 def default_jobs() -> int:
+    """The cores this process may use: one worker each."""
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except (AttributeError, OSError):

@@ -183,6 +183,7 @@ class Solvers:
         return pickle.dumps(self.params, protocol=5)
 
     def function(self, name: str):
+        """The solver function `name`; a SolverError naming solver.py when there is none."""
         if self.module is None:
             raise SolverError(f"{self.folder / 'solver.py'}: file not found (needed for solver '{name}')")
         fn = getattr(self.module, name, None)
@@ -192,6 +193,9 @@ class Solvers:
 
     def call(self, name: str, args: dict[str, Any] | None = None, key: Any = None,
              seconds: float = SOLVER_SECONDS) -> Any:
+        """`name(**params it accepts, **args)`, entry `key` of its dict result, as plain data;
+        cached per distinct call (a class needs each reference once). Calls given the full
+        SOLVER_SECONDS are reference calls, which the reference cache keeps on disk."""
         fn = self.function(name)
         kwargs = self._kwargs(fn, args or {})
         cache_key = repr((name, sorted(kwargs.items(), key=lambda kv: kv[0])))

@@ -22,6 +22,8 @@ TRIAL_STUDENTS = (None, "student-a", "student-b", "student-c")
 
 @dataclass
 class Validation:
+    """What validating a problem found: errors make it invalid, notes are for the instructor."""
+
     problem: Problem
     errors: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -155,6 +157,7 @@ def _check_mistakes(problem: Problem, answers: dict[str, Any], result: Validatio
 
 
 def read_expected(problem: Problem) -> tuple[Path, dict[str, Any]]:
+    """(expected.yaml's path, the score it declares per example file), {} when there is none."""
     folder = examples_dir(problem)
     path = folder / "expected.yaml"
     if not path.exists():
