@@ -2,7 +2,9 @@
 
 For each part the engine asks the answer type for a verdict against the reference, then tries
 the part's looser tiers, its anticipated mistakes and, where declared, the error carried forward
-from earlier parts, and keeps the best mark with the reason for it.
+from earlier parts, and keeps the best mark with the reason for it. What it compares with comes
+from grader.reference; what it remembers between submissions (answers graded before, reference
+answers) lives in the GradingSession it is handed (grader.session), nowhere else.
 """
 
 from __future__ import annotations

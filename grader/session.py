@@ -81,6 +81,8 @@ class GradingSession:
         if found is not None:
             return found
         solver = self.solver_file(problem.folder)
+        if getattr(problem, "tables", None) is not None:
+            self.expr.adopt(problem.tables)
         from grader.spec import order_by_uses
 
         parts: dict[str, bytes] = {}

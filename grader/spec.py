@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from grader.errors import SpecError
+from grader.expr.memo import ExprCache
 from grader.types import PartContext, available_types, get_type
 from grader.types.base import Option
 
@@ -136,6 +137,9 @@ class Problem:
     due: _dt.datetime | None = None
     defaults: dict[str, Any] = field(default_factory=dict)
     params: dict[str, Any] = field(default_factory=dict)
+    # The symbol tables built while the spec was checked: a grading session adopts them
+    # (content-keyed, see grader.expr.memo) rather than building them again.
+    tables: ExprCache | None = field(default=None, repr=False, compare=False)
 
     @property
     def spec_file(self) -> Path:
@@ -283,8 +287,9 @@ def _build_problem(data: Any, lines: _Lines, folder: Path) -> Problem:
         errors.append(f"{lines.at('parts')}: parts must be a non-empty list")
         raw_parts = []
     seen: dict[str, str] = {}
+    tables = ExprCache()  # the parts' symbol tables, built once per declaration for the checks
     for i, raw in enumerate(raw_parts):
-        part = _load_part(raw, i, defaults, lines, errors)
+        part = _load_part(raw, i, defaults, lines, errors, tables)
         if part is None:
             continue
         if part.id in seen:
@@ -316,7 +321,7 @@ def _build_problem(data: Any, lines: _Lines, folder: Path) -> Problem:
     return Problem(
         id=pid, title=str(data.get("title") or pid), folder=folder, parts=parts, total=total,
         source=str(data.get("source") or ""), due=due,
-        defaults=defaults, params=params,
+        defaults=defaults, params=params, tables=tables,
     )
 
 
@@ -410,7 +415,7 @@ def _parse_due(value: Any, where: str, errors: list) -> _dt.datetime | None:
     return due
 
 
-def _load_part(raw: Any, i: int, defaults: dict, lines: _Lines, errors: list) -> Part | None:
+def _load_part(raw: Any, i: int, defaults: dict, lines: _Lines, errors: list, tables: ExprCache) -> Part | None:
     """One entry of `parts:` -> a Part, every problem found appended to `errors` (a part that
     cannot be read at all, with no id or an unknown type, is None)."""
     where = lines.at("parts", i)
@@ -467,7 +472,7 @@ def _load_part(raw: Any, i: int, defaults: dict, lines: _Lines, errors: list) ->
         solution=str(raw.get("solution") or ""), self_check=raw.get("self_check") is True,
         section=str(raw.get("section") or ""), line=lines.by_path.get(("parts", i), 0),
     )
-    for problem in kind.check_spec(part.context()):
+    for problem in kind.check_spec(part.context(expr_cache=tables)):
         errors.append(f"{where}: {label}: {problem}")
     return part
 

@@ -48,6 +48,7 @@ class ExprCache:
         self.by_text: dict[str, Any] = {}  # serialized declaration -> table or space
 
     def get(self, kind: str, variables: Any, dims: Any, build) -> Any:
+        """The table or space of this declaration, made by `build()` the first time."""
         found = self.by_object.get(variables, kind, id(dims))
         if found is not None:
             return found
@@ -57,3 +58,9 @@ class ExprCache:
                 self.by_text.clear()
             self.by_text[key] = build()
         return self.by_object.put(variables, self.by_text[key], kind, id(dims), hold=(dims,))
+
+    def adopt(self, other: "ExprCache") -> None:
+        """Take the tables `other` built (a spec's, while it was checked) for declarations this
+        cache has none for yet: they are keyed by content, so either is as good."""
+        for key, value in other.by_text.items():
+            self.by_text.setdefault(key, value)
