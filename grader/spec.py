@@ -119,6 +119,7 @@ class Part:
         return get_type(self.type)
 
     def context(self, source: str = "", options: dict | None = None, **fields: Any) -> PartContext:
+        """What the answer type may read of this part (`options`: a tier's, else the part's)."""
         return PartContext(
             part_id=self.id, options=self.options if options is None else options, source=source,
             answer=self.answer, hidden=self.visibility == "hidden", extra={"points": self.points},
@@ -206,6 +207,7 @@ def resolve_problem_dir(problem: str | Path) -> Path:
 
 
 def read_yaml(path: Path) -> tuple[Any, _Lines]:
+    """(the document, where each node is): errors can then name the file and line."""
     name = str(path)
     try:
         text = path.read_text(encoding="utf-8")
