@@ -29,13 +29,13 @@ def main(argv: list[str] | None = None) -> int:
     from grader import batch
 
     start = time.perf_counter()
-    batch.prepare(args.problem, batch.DEFAULT_TIMEOUT)
+    job = batch.ClassJob(args.problem).prepare()
     entries, _ = batch.discover(Path(args.folder))
     ready = time.perf_counter()
     prof = cProfile.Profile()
     if not args.no_profile:
         prof.enable()
-    outcomes = [batch.grade_entry(e) for e in entries]
+    outcomes = [job.grade(e) for e in entries]
     prof.disable()
     done = time.perf_counter()
     lost = sum(o.status == "error" for o in outcomes)

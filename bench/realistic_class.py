@@ -187,21 +187,18 @@ def prose_variant(text: str, rng: random.Random) -> str:
 
 def part_pools(problem, examples: list[dict]) -> dict[str, dict[str, Any]]:
     """Per part: the reference answer, the declared mistakes' values, the examples' answers."""
-    from grader.engine import _raw_value
-    from grader.solvers import Solvers, load_solvers, resolve_params
-    from grader.validate import reference_answers
+    from grader.reference import References
+    from grader.session import GradingSession
 
-    right, _ = reference_answers(problem, None)
-    module = load_solvers(problem.folder)
-    solvers = Solvers(module, resolve_params(problem.params, problem.variant_key, None), problem.folder)
+    refs = References(problem, GradingSession())
+    right, _ = refs.answers()
     pools = {}
     for part in problem.parts:
         mistakes = []
         for m in part.mistakes:
             try:
-                value = _raw_value({"solver": m.solver, "args": m.args, "key": m.key} if m.solver
-                                   else {"value": m.value}, solvers)
-                ctx = part.context(problem.spec_source, solvers=module, params=solvers.params)
+                value = refs.mistake_value(m)
+                ctx = refs.context(part)
                 mistakes.append(part.kind.example(part.kind.expected(value, ctx), ctx))
             except Exception:  # noqa: BLE001 - a mistake we cannot write is left out
                 continue

@@ -8,14 +8,12 @@ timestamps), so re-running gives the same bytes.
 
 from __future__ import annotations
 
-import argparse
 import gc
 import hashlib
 import json
 import os
 import re
 import signal
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,7 +51,7 @@ class Outcome:
     scores: list[float | None]
     total: float | None
     note: str
-    report_json: str
+    report_json: str | None  # the JSON report; None when the worker wrote it into the results folder
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -131,108 +129,143 @@ def report_filename(student: str, taken: set[str]) -> str:
 
 # ---------------------------------------------------------------- grading, in a worker
 
-_STATE: dict[str, Any] = {}
+@dataclass(frozen=True)
+class ReportFolder:
+    """The results folder (--out) and the file name of each student's report in it."""
+
+    path: Path
+    names: dict[str, str]
+
+    @classmethod
+    def make(cls, folder: Path, students) -> "ReportFolder":
+        """Make the folder ready (an earlier run's reports removed) and name every report."""
+        folder.mkdir(parents=True, exist_ok=True)
+        taken: set[str] = {GRADEBOOK.lower()}
+        names = {s.student: report_filename(s.student, taken) for s in students}
+        _remove_stale(folder, keep=set(names.values()))
+        return cls(folder, names)
+
+    def write(self, student: str, text: str) -> bool:
+        """Write a student's report; False for a student outside the class it was made for.
+        Plain write, not tmp+rename: a run that dies is re-run; the index (_batch.json), written
+        last and atomically, lists only the reports of a finished run."""
+        name = self.names.get(student)
+        if name is None:
+            return False
+        with open(self.path / name, "wb") as fh:
+            fh.write(text.encode("utf-8", "backslashreplace"))  # a file name's undecodable bytes
+        return True
 
 
-def prepare(problem_path: str, timeout: float) -> None:
-    """Load the problem and its solvers once per process (before forking, or in each worker)."""
-    from grader.engine import grade  # noqa: F401  (imported now so forked workers start warm)
-    from grader.loaders import load_submission  # noqa: F401
-    from grader.solvers import load_solvers
-    from grader.spec import load_problem
+@dataclass
+class ClassJob:
+    """Everything grading one student of a class needs, handed to each worker explicitly.
 
-    if _STATE.get("path") != problem_path:
-        problem = load_problem(problem_path)
-        load_solvers(problem.folder)
-        for part in problem.parts:
-            part.kind  # noqa: B018  (loads the answer type's module)
-        _warm(problem)
-        _STATE.update(path=problem_path, problem=problem)
-    _STATE["timeout"] = timeout
+    Forked workers inherit the prepared job (problem, warm grading session); a spawned worker
+    gets it pickled without them and prepares its own (see __getstate__)."""
+
+    problem_path: str
+    timeout: float = DEFAULT_TIMEOUT
+    private: tuple[str, ...] = ()  # folders student code must not read (the class, the results)
+    reports: ReportFolder | None = None  # where workers write reports (else they return them)
+    problem: Any = None
+    session: Any = None
+
+    def prepare(self) -> "ClassJob":
+        """Load the problem and its solvers, and warm the session up (once, before forking)."""
+        if self.problem is None:
+            from grader.session import GradingSession
+            from grader.spec import load_problem
+
+            self.problem = load_problem(self.problem_path)
+            self.session = self.session if self.session is not None else GradingSession()
+            self.session.keys(self.problem)  # solver.py imported: a broken one stops here (exit 2)
+            for part in self.problem.parts:
+                part.kind  # noqa: B018  (loads the answer type's module)
+            _warm(self.problem, self.session)
+        return self
+
+    def __getstate__(self) -> dict:
+        return {**vars(self), "problem": None, "session": None}
+
+    def grade(self, entry: Entry) -> Outcome:
+        """Grade one student; any failure becomes that student's error row, never an exception."""
+        from grader import engine
+        from grader.loaders import load_submission
+        from grader.timelimit import TimeLimit, time_limit
+
+        self.prepare()
+        problem, timeout = self.problem, self.timeout
+        try:
+            with time_limit(timeout):
+                if entry.refused:  # never opened: it gets its row, every part 0, and the reason
+                    from grader.submission import Submission
+
+                    sub = Submission(source=entry.shown, student_id=entry.student, fatal=entry.refused)
+                else:
+                    sub = load_submission(entry.path, entry.student, private=[problem.folder], hide=self.private)
+                try:
+                    report = engine.grade(problem, sub, session=self.session)
+                finally:
+                    sub.close()
+        except TimeLimit:
+            return self.error(entry, f"grading took longer than {timeout:g} s and was stopped")
+        except RecursionError:
+            return self.error(entry, "grading failed: the submission is nested too deeply")
+        except MemoryError:
+            return self.error(entry, "grading failed: out of memory")
+        except Exception as exc:  # the grader's bug, not the student's: keep the row, say what broke
+            return self.error(entry, f"grading failed (internal error): {type(exc).__name__}: {exc}")
+        report.source = entry.shown  # relative: the same bytes wherever the class folder lives
+        report.student = entry.student
+        return _outcome(report, entry, self._report_text(entry, report))
+
+    def error(self, entry: Entry, reason: str) -> Outcome:
+        """A student whose grading failed: no grades (blank, not 0) and the reason, in every output."""
+        report = error_report(self.prepare().problem, entry, reason)
+        note = f"{entry.note}; {reason}" if entry.note else reason
+        return Outcome(student=entry.student, status="error", scores=[None] * len(report.parts), total=None,
+                       note=note, report_json=self._report_text(entry, report))
+
+    def _report_text(self, entry: Entry, report) -> str | None:
+        """The report as JSON, or None once written into the results folder (by the worker, in
+        parallel: nothing large crosses back to the parent)."""
+        from grader.formats.json_report import pretty_report
+
+        # indented: `diff -r` of two runs shows the change per part
+        text = pretty_report(report, self.session.report_texts if self.session is not None else None)
+        if self.reports is not None and self.reports.write(entry.student, text):
+            return None
+        return text
 
 
-def _warm(problem) -> None:
+def _warm(problem, session) -> None:
     """Grade the reference answers once before forking, so every worker starts with the solver
     results and the common right answers already computed (each would otherwise redo them)."""
     from grader.engine import grade
+    from grader.reference import References
     from grader.submission import Submission
-    from grader.validate import reference_answers
 
     import encodings.utf_8_sig  # noqa: F401  (every worker reads submissions, writes reports)
 
     import grader.formats.json_report  # noqa: F401
+    import grader.loaders  # noqa: F401
 
     try:
-        answers, _ = reference_answers(problem, None)
-        grade(problem, Submission(source="reference", answers=answers))
+        refs = References(problem, session)
+        answers, _ = refs.answers()
+        grade(problem, Submission(source="reference", answers=answers), session=session)
         # and each part's first anticipated mistake: a wrong answer has every comparison set up
         # (the mistakes read, the random instances drawn, the reference evaluated there)
-        grade(problem, Submission(source="mistakes", answers={**answers, **_first_mistakes(problem)}))
+        grade(problem, Submission(source="mistakes", answers={**answers, **refs.first_mistakes()}),
+              session=session)
     except Exception:  # noqa: BLE001 - a broken solver shows up in each student's row instead
         pass
 
 
-def _first_mistakes(problem) -> dict:
-    from grader.solvers import Solvers, load_solvers, resolve_params
-
-    module = load_solvers(problem.folder)
-    solvers = Solvers(module, resolve_params(problem.params, problem.variant_key, None), problem.folder)
-    out = {}
-    for part in problem.parts:
-        if not part.mistakes or not part.kind.judges_value:
-            continue
-        mistake = part.mistakes[0]
-        try:
-            ctx = part.context(problem.spec_source, solvers=module, params=solvers.params)
-            value = solvers.call(mistake.solver, mistake.args, mistake.key) if mistake.solver else mistake.value
-            out[part.id] = part.kind.example(part.kind.expected(value, ctx), ctx)
-        except Exception:  # noqa: BLE001 - validate reports it; warming up skips it
-            continue
-    return out
-
-
-def _worker_init(problem_path: str, timeout: float) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    prepare(problem_path, timeout)
-
-
-def grade_entry(entry: Entry) -> Outcome:
-    """Grade one student; any failure becomes that student's error row, never an exception."""
-    from grader.engine import grade
-    from grader.loaders import load_submission
-    from grader.timelimit import TimeLimit, time_limit
-
-    problem = _STATE["problem"]
-    timeout = _STATE.get("timeout", DEFAULT_TIMEOUT)
-    try:
-        with time_limit(timeout):
-            if entry.refused:  # never opened: it gets its row, every part 0, and the reason
-                from grader.submission import Submission
-
-                sub = Submission(source=entry.shown, student_id=entry.student, fatal=entry.refused)
-            else:
-                sub = load_submission(entry.path, entry.student, private=[problem.folder],
-                                      hide=_STATE.get("private", ()))
-            try:
-                report = grade(problem, sub)
-            finally:
-                sub.close()
-    except TimeLimit:
-        return error_outcome(problem, entry, f"grading took longer than {timeout:g} s and was stopped")
-    except RecursionError:
-        return error_outcome(problem, entry, "grading failed: the submission is nested too deeply")
-    except MemoryError:
-        return error_outcome(problem, entry, "grading failed: out of memory")
-    except Exception as exc:  # the grader's bug, not the student's: keep the row, say what broke
-        return error_outcome(problem, entry, f"grading failed (internal error): {type(exc).__name__}: {exc}")
-    return _outcome(report, entry)
-
-
-def _outcome(report, entry: Entry) -> Outcome:
+def _outcome(report, entry: Entry, report_json: str | None) -> Outcome:
     from grader.types import capabilities
 
-    report.source = entry.shown  # relative: the same bytes wherever the class folder lives
-    report.student = entry.student
     failed: list[str] = []
     if report.fatal:
         status, note = "unreadable", report.fatal
@@ -252,7 +285,7 @@ def _outcome(report, entry: Entry) -> Outcome:
     if failed:
         extra["failed_parts"] = failed
     return Outcome(student=entry.student, status=status, scores=scores, total=report.score, note=note,
-                   report_json=_report_text(entry, report), extra=extra)
+                   report_json=report_json, extra=extra)
 
 
 def _short(feedback: str) -> str:
@@ -261,122 +294,125 @@ def _short(feedback: str) -> str:
     return head if len(head) <= 200 else head[:197] + "..."
 
 
-def _report_text(entry: Entry, report) -> str:
-    """The report as JSON; written straight into --out by the worker when there is one (in
-    parallel, and nothing large crosses back to the parent), else returned."""
-    from grader.formats.json_report import pretty_report
-
-    text = pretty_report(report)  # indented: `diff -r` of two runs shows the change per part
-    target = _STATE.get("reports")
-    if target is None:
-        return text
-    folder, names = target
-    if entry.student not in names:  # graded outside run_batch's class: the caller writes it
-        return text
-    # Plain write, not tmp+rename: a run that dies is re-run; the index (_batch.json), written
-    # last and atomically, lists only the reports of a finished run.
-    with open(folder / names[entry.student], "wb") as fh:
-        fh.write(text.encode("utf-8", "backslashreplace"))  # a file name's undecodable bytes
-    return ""
-
-
-def error_outcome(problem, entry: Entry, reason: str) -> Outcome:
-    """A student whose grading failed: no grades (blank, not 0) and the reason, in every output."""
+def error_report(problem, entry: Entry, reason: str):
+    """The report of a student whose grading failed: every part `error`, with the reason."""
     from grader.report import PartResult, Report
     from grader.templates import placeholders  # no variant was graded: [name] for its numbers
 
     parts = [PartResult(id=p.id, title=placeholders(p.title), type=p.type, max_score=p.points, score=0.0,
                         status="error", feedback=f"not graded: {reason}", visibility=p.visibility)
              for p in problem.parts]
-    report = Report(problem_id=problem.id, title=problem.title, student=entry.student,
-                    source=entry.shown, score=0.0, max_score=round(problem.total + 0.0, 6),
-                    parts=parts, fatal=reason)
-    note = f"{entry.note}; {reason}" if entry.note else reason
-    return Outcome(student=entry.student, status="error", scores=[None] * len(parts), total=None,
-                   note=note, report_json=_report_text(entry, report))
+    return Report(problem_id=problem.id, title=problem.title, student=entry.student,
+                  source=entry.shown, score=0.0, max_score=round(problem.total + 0.0, 6),
+                  parts=parts, fatal=reason)
 
 
 # ---------------------------------------------------------------- the whole class
 
-def grade_class(problem_path: str, entries: list[Entry], *, jobs: int, timeout: float = DEFAULT_TIMEOUT,
+def grade_class(job: ClassJob | str, entries: list[Entry], *, jobs: int, timeout: float = DEFAULT_TIMEOUT,
                 progress=None) -> list[Outcome]:
-    """Every entry graded in `jobs` worker processes; outcomes sorted by student id."""
+    """Every entry graded in `jobs` worker processes; outcomes sorted by student id. `job` is a
+    ClassJob, or a problem path (graded with `timeout`, reports returned in the outcomes)."""
     from grader.batch_pool import Lost, mp_context, run_all
 
-    prepare(problem_path, timeout)
+    if not isinstance(job, ClassJob):
+        job = ClassJob(str(job), timeout=timeout)
+    job.prepare()
     forked = mp_context().get_start_method() == "fork"
     if forked:  # what the workers inherit stays out of their garbage collections: no copy-on-write
         gc.freeze()
     results = run_all(
-        entries, key=lambda e: e.student, work=grade_entry, jobs=jobs,
-        hard_timeout=timeout + 30.0, on_done=(progress.advance if progress else lambda: None),
-        initializer=None if forked else _worker_init, initargs=() if forked else (problem_path, timeout),
+        entries, key=lambda e: e.student, work=job.grade, jobs=jobs,
+        hard_timeout=job.timeout + 30.0, on_done=(progress.advance if progress else lambda: None),
+        initializer=None if forked else _worker_init,
     )
-    problem = _STATE["problem"]
     outcomes = []
     for entry in entries:
         got = results.get(entry.student, Lost("not graded (internal error)"))
         if isinstance(got, Lost):
-            got = error_outcome(problem, entry, got.reason)
+            got = job.error(entry, got.reason)
         outcomes.append(got)
     return outcomes
 
 
+def _worker_init() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+
+
 def default_jobs() -> int:
+    """The cores this process may use: one worker each."""
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except (AttributeError, OSError):
         return max(1, os.cpu_count() or 1)
 
 
-def run_batch(args: argparse.Namespace) -> int:
-    """`grader grade PROBLEM DIR --batch`: exit 0 when every student has a row, 2 on spec errors."""
+@dataclass
+class ClassResult:
+    """What grading a class gave: a row per student, the files written, what was skipped."""
+
+    problem: Any
+    outcomes: list[Outcome]
+    written: list[Path]
+    skipped: list[str]
+    regraded: list[Outcome] | None = None  # with `only`: the students regraded
+
+    @property
+    def summary(self) -> str:
+        """'N student(s): ... graded, ... unreadable, ... not graded (errors)[; parts not graded]',
+        or for a regrade 'regraded K of N student(s): id (score), ...'."""
+        if self.regraded is not None:
+            from grader.numbers import fixed
+
+            told = ", ".join(f"{o.student} ({fixed(o.total) or o.status})" for o in self.regraded)
+            partly = part_failures(self.regraded)
+            return (f"regraded {len(self.regraded)} of {len(self.outcomes)} student(s): {told}"
+                    + ("; " + partly if partly else ""))
+        counts = {s: sum(1 for o in self.outcomes if o.status == s) for s in ("graded", "unreadable", "error")}
+        text = (f"{len(self.outcomes)} student(s): {counts['graded']} graded, {counts['unreadable']} unreadable, "
+                f"{counts['error']} not graded (errors)")
+        partly = part_failures(self.outcomes)
+        return text + ("; " + partly if partly else "")
+
+
+def run_batch(problem: str | Path, submissions: str | Path, *, jobs: int = 0, timeout: float | None = None,
+              out: str | Path | None = None, csv: str | Path | None = None, progress: bool = False,
+              only: list[str] | None = None, session=None) -> ClassResult:
+    """Grade every student under `submissions` into the gradebook files asked for (`out`: the
+    results folder; `csv`: a gradebook CSV). Spec errors raise SpecError before any worker starts.
+    With `only`, regrade just those students into the existing results folder `out`, in place
+    (see grader.regrade)."""
     from grader.errors import UsageError
     from grader.progress import Progress
 
-    root = Path(args.submission)
+    root = Path(submissions)
     if not root.exists():
         raise UsageError(f"{root}: no such folder")
     if not root.is_dir():
         raise UsageError(f"{root}: --batch needs a folder holding one file or sub-folder per student")
-    jobs = args.jobs if args.jobs and args.jobs > 0 else default_jobs()
-    timeout = float(getattr(args, "timeout", None) or DEFAULT_TIMEOUT)
-    problem_path = str(args.problem)
-    prepare(problem_path, timeout)  # spec errors stop here, before any worker starts (exit 2)
-    problem = _STATE["problem"]
-    outputs = tuple(Path(p) for p in (args.out, args.csv) if p)
+    jobs = jobs if jobs and jobs > 0 else default_jobs()
     # Classmates' files and their reports are as private as the problem: where student code
     # gets no whitelist root (root without CAP_SYS_ADMIN) these folders lose "other" access.
-    _STATE["private"] = tuple(str(p) for p in (root, args.out) if p)
+    job = ClassJob(str(problem), timeout=float(timeout or DEFAULT_TIMEOUT),
+                   private=tuple(str(p) for p in (root, out) if p), session=session)
+    job.prepare()  # spec errors stop here, before any worker starts (exit 2)
+    outputs = tuple(Path(p) for p in (out, csv) if p)
     entries, skipped = discover(root, outputs)
-    from grader.printable import for_terminal
+    if only:
+        from grader.regrade import regrade_only
 
-    for line in skipped:
-        print(f"grader grade --batch: skipped {for_terminal(line)}", file=sys.stderr)
-    if getattr(args, "only", None):  # some students, into an existing results folder
-        from grader.regrade import run_only
-
-        return run_only(args, root, problem, entries, args.only)
-    _STATE["reports"] = _report_folder(Path(args.out), entries) if args.out else None
-    show = not args.no_progress and sys.stderr.isatty()
-    bar = Progress(len(entries), enabled=show)
+        return regrade_only(job, root, entries, skipped, only, out=out, csv=csv, jobs=jobs)
+    if out:
+        job.reports = ReportFolder.make(Path(out), entries)
+    bar = Progress(len(entries), enabled=progress)
     try:
-        outcomes = grade_class(problem_path, entries, jobs=jobs, timeout=timeout, progress=bar)
+        outcomes = grade_class(job, entries, jobs=jobs, progress=bar)
     finally:
         bar.close()
-    part_ids = [p.id for p in problem.parts]
-    written = write_outputs(problem, part_ids, outcomes, csv_path=args.csv, out_dir=args.out)
-    counts = {s: sum(1 for o in outcomes if o.status == s) for s in ("graded", "unreadable", "error")}
-    summary = (f"{len(outcomes)} student(s): {counts['graded']} graded, {counts['unreadable']} unreadable, "
-               f"{counts['error']} not graded (errors)")
-    partly = part_failures(outcomes)
-    if partly:
-        summary += "; " + partly
-    if written:
-        print(f"grader grade --batch: {summary}; wrote {', '.join(map(str, written))}", file=sys.stderr)
-    else:
-        sys.stdout.write(summary_table(problem, outcomes) + summary + "\n")  # escaped: no surrogate
-    return 0
+    job.session.save_reference_cache()
+    part_ids = [p.id for p in job.problem.parts]
+    written = write_outputs(job.problem, part_ids, outcomes, csv_path=csv, out_dir=out, reports=job.reports)
+    return ClassResult(job.problem, outcomes, written, skipped)
 
 
 def part_failures(outcomes: list[Outcome]) -> str:
@@ -395,8 +431,9 @@ def part_failures(outcomes: list[Outcome]) -> str:
             f"grader failed on them, left blank: {listed} (see the note column)")
 
 
-def write_outputs(problem, part_ids: list[str], outcomes: list[Outcome], *, csv_path: str | None,
-                  out_dir: str | None) -> list[Path]:
+def write_outputs(problem, part_ids: list[str], outcomes: list[Outcome], *, csv_path: str | Path | None,
+                  out_dir: str | Path | None, reports: ReportFolder | None = None) -> list[Path]:
+    """The gradebook CSV and the results folder, as asked for."""
     from grader.gradebook import write_gradebook
 
     rows = [_row(o) for o in outcomes]
@@ -404,7 +441,7 @@ def write_outputs(problem, part_ids: list[str], outcomes: list[Outcome], *, csv_
     if csv_path:
         written.append(write_gradebook(csv_path, part_ids, rows))
     if out_dir:
-        written.extend(write_results_folder(Path(out_dir), problem, part_ids, outcomes, rows))
+        written.extend(write_results_folder(Path(out_dir), problem, part_ids, outcomes, rows, reports))
     return written
 
 
@@ -415,19 +452,18 @@ def _row(o: Outcome):
 
 
 def write_results_folder(folder: Path, problem, part_ids: list[str], outcomes: list[Outcome],
-                         rows) -> list[Path]:
+                         rows, reports: ReportFolder | None = None) -> list[Path]:
     """gradebook.csv, one <student>.json per student and _batch.json (the index the report reads)."""
     from grader.gradebook import write_gradebook
     from grader.templates import placeholders  # class-wide titles: [name] for a student's number
 
-    target = _STATE.get("reports")
-    if target is None or target[0] != folder:
-        target = _report_folder(folder, outcomes)
-    names = target[1]
+    if reports is None or reports.path != folder:
+        reports = ReportFolder.make(folder, outcomes)
+    names = reports.names
     students = []
     for o in outcomes:
         name = names[o.student]
-        if o.report_json:  # not already written by the worker
+        if o.report_json is not None:  # not already written by the worker
             _write_text(folder / name, o.report_json)
         students.append({"student": o.student, "file": name, "status": o.status,
                          "total": o.total, "note": o.note})
@@ -445,15 +481,6 @@ def write_results_folder(folder: Path, problem, part_ids: list[str], outcomes: l
 
     after_batch(folder, problem, outcomes)  # the database; manual marks laid back over the new files
     return written
-
-
-def _report_folder(folder: Path, students) -> tuple[Path, dict[str, str]]:
-    """Make the --out folder ready (an earlier run's reports removed) and name every report."""
-    folder.mkdir(parents=True, exist_ok=True)
-    taken: set[str] = {GRADEBOOK.lower()}
-    names = {s.student: report_filename(s.student, taken) for s in students}
-    _remove_stale(folder, keep=set(names.values()))
-    return folder, names
 
 
 def _remove_stale(folder: Path, keep: set[str]) -> None:

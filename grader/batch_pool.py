@@ -62,7 +62,22 @@ def run_all(items: Sequence[Any], key: Callable[[Any], Hashable], work: Callable
 MAX_CHUNK = 32
 
 
-def _run_chunk(work: Callable[[Any], Any], chunk: list) -> list:
+class _Worker:
+    """The work function of a worker process, installed once when the worker starts: chunks then
+    cross to it without the function. (Forked workers inherit it with everything it holds, a
+    warm grading session say; spawned ones get it pickled once.) Exists only in workers."""
+
+    work: Callable[[Any], Any] | None = None
+
+
+def _install(work: Callable[[Any], Any], initializer: Callable | None, initargs: tuple) -> None:
+    _Worker.work = work
+    if initializer is not None:
+        initializer(*initargs)
+
+
+def _run_chunk(chunk: list) -> list:
+    work = _Worker.work
     return [work(item) for item in chunk]
 
 
@@ -72,13 +87,13 @@ def _round(items, key, work, jobs, hard_timeout, on_done, initializer, initargs,
     lost: list[Any] = []
     why = ""
     pool = ProcessPoolExecutor(max_workers=max(1, min(jobs, len(items))), mp_context=mp_context(),
-                               initializer=initializer, initargs=initargs)
+                               initializer=_install, initargs=(work, initializer, initargs))
     try:
         finished: queue.Queue = queue.Queue()
         futures = {}
         for start in range(0, len(items), chunk):
             group = list(items[start:start + chunk])
-            fut = pool.submit(_run_chunk, work, group)
+            fut = pool.submit(_run_chunk, group)
             futures[fut] = group
             fut.add_done_callback(finished.put)
         remaining = len(futures)

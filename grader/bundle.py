@@ -96,15 +96,15 @@ def _describe(part, options: dict[str, Any], source: str) -> str:
         return kind.summary
 
 
-def _code_entry(part, problem, solvers) -> dict[str, Any]:
+def _code_entry(part, refs) -> dict[str, Any]:
     """Signature and public cases (with expected outputs from the reference) of a code part."""
     import copy
 
     from grader.solvers import SolverError, student_seed
 
     kind = part.kind
-    ctx = part.context(str(problem.spec_file), solvers=solvers.module, params=solvers.params,
-                       seed=student_seed(problem.variant_key, None))
+    solvers = refs.solvers
+    ctx = refs.context(part, seed=student_seed(refs.problem.variant_key, None))
     names = list(part.options.get("args") or [])
     function = part.options.get("function")
     reference = (part.answer or {}).get("solver")
@@ -144,7 +144,7 @@ def _code_entry(part, problem, solvers) -> dict[str, Any]:
     }
 
 
-def _self_check_spec(part, answer: Any, solvers) -> dict[str, Any]:
+def _self_check_spec(part, answer: Any, refs) -> dict[str, Any]:
     """A problem.yaml part that grades like the real one, with literal values for solvers."""
     spec: dict[str, Any] = {"id": part.id, "points": part.points, "type": part.type}
     for key, value in part.options.items():
@@ -163,7 +163,7 @@ def _self_check_spec(part, answer: Any, solvers) -> dict[str, Any]:
         spec["tiers"] = tiers
     mistakes = []
     for m in part.mistakes:
-        value = solvers.call(m.solver, m.args, m.key) if m.solver else m.value
+        value = refs.mistake_value(m)
         mistakes.append({"value": _plain(value), "credit": m.credit, "feedback": m.feedback})
     if mistakes:
         spec["mistakes"] = mistakes
@@ -176,17 +176,16 @@ def _self_check_spec(part, answer: Any, solvers) -> dict[str, Any]:
 
 def make_bundle(problem_ref: str | Path, out: str | Path, student: str | None = None) -> BundleResult:
     from grader import __version__
-    from grader.solvers import Solvers, load_solvers, resolve_params
+    from grader.reference import References
+    from grader.session import GradingSession
     from grader.spec import load_problem
-    from grader.validate import reference_answers
 
     problem = load_problem(problem_ref)
-    module = load_solvers(problem.folder)
-    solvers = Solvers(module, resolve_params(problem.params, problem.variant_key, student), problem.folder)
     from grader.templates import for_params
 
-    problem = for_params(problem, solvers.params)  # this student's numbers in every text
-    answers, errors = reference_answers(problem, student)
+    refs = References(problem, GradingSession(), student)
+    problem = for_params(problem, refs.solvers.params)  # this student's numbers in every text
+    answers, errors = refs.answers()
     notes = [f"reference failed: {e}" for e in errors]
     if student is None and problem.has_draws:
         notes.append("the default variant (the params' defaults): each student's own numbers are in "
@@ -205,7 +204,7 @@ def make_bundle(problem_ref: str | Path, out: str | Path, student: str | None = 
         options = part.kind.public(part.options, plain)  # never what gives the answer away
         entry.update(part.kind.public_form(plain))
         if part.kind.whole_submission:
-            entry.update(_code_entry(part, problem, solvers))
+            entry.update(_code_entry(part, refs))
             entry["answer_format"] = f"a function {entry['signature']} in your .py file"
         else:
             entry["answer_format"] = _describe(part, options, str(problem.spec_file))
@@ -216,7 +215,7 @@ def make_bundle(problem_ref: str | Path, out: str | Path, student: str | None = 
             notes.append(f"part {part.id}: self_check ignored, the part is hidden")
         entry["self_check"] = graded
         if graded and not part.kind.whole_submission:
-            entry["spec"] = _self_check_spec(part, answers[part.id], solvers)
+            entry["spec"] = _self_check_spec(part, answers[part.id], refs)
             if part.uses:
                 entry["note"] = "credit carried forward from earlier parts is decided by the real grader"
         if graded:

@@ -2,25 +2,24 @@
 
 For each part the engine asks the answer type for a verdict against the reference, then tries
 the part's looser tiers, its anticipated mistakes and, where declared, the error carried forward
-from earlier parts, and keeps the best mark with the reason for it.
+from earlier parts, and keeps the best mark with the reason for it. What it compares with comes
+from grader.reference; what it remembers between submissions (answers graded before, reference
+answers) lives in the GradingSession it is handed (grader.session), nowhere else.
 """
 
 from __future__ import annotations
 
 import difflib
-import math
-import pickle
 import traceback
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from grader.identity_cache import IdentityCache
 from grader.part_ids import key_index, match_part_ids, part_key
+from grader.reference import References, canonical, degenerate
 from grader.report import PartResult, Report
-from grader.solvers import (
-    SOLVER_SECONDS, STUDENT_VALUE_SECONDS, Rejected, SolverError, Solvers, load_solvers, resolve_params, student_seed, to_plain,
-)
+from grader.session import GradingSession
+from grader.solvers import Rejected, SolverError, resolve_params, student_seed, to_plain
 from grader.spec import Part, Problem, load_problem, order_by_uses
 from grader.submission import Submission
 from grader.templates import for_params
@@ -45,29 +44,35 @@ class _Given:
     correct: bool
 
 
-def grade_path(problem: str | Path, submission: str | Path, student_id: str | None = None) -> Report:
+def grade_path(problem: str | Path, submission: str | Path, student_id: str | None = None, *,
+               session: GradingSession | None = None) -> Report:
+    """Load the problem and the submission, then grade (the problem is read as it is now)."""
     from grader.loaders import load_submission
 
     prob = load_problem(problem)
     sub = load_submission(submission, student_id, private=[prob.folder])
     try:
-        return grade(prob, sub)
+        return grade(prob, sub, session=session)
     finally:
         sub.close()
 
 
-def grade(problem: Problem, submission: Submission, *, reveal: bool = True) -> Report:
+def grade(problem: Problem, submission: Submission, *, reveal: bool = True,
+          session: GradingSession | None = None) -> Report:
     """Grade a submission. `reveal=False` is the students' view before the due date: parts
-    whose `show_expected` is after_due_date give feedback without the expected answer."""
-    module = load_solvers(problem.folder)
+    whose `show_expected` is after_due_date give feedback without the expected answer.
+
+    `session` holds what grading remembers (reference answers, answers graded before); without
+    one nothing is kept from one call to the next."""
+    session = session if session is not None else GradingSession()
     student = submission.student_id
     params = resolve_params(problem.params, problem.variant_key, student)
-    solvers = Solvers(module, params, problem.folder)
+    refs = References(problem, session, student, params=params)
     seed = student_seed(problem.variant_key, student)
     messages = list(submission.messages)
     variant = variant_of(problem, student, params)
     problem = for_params(problem, params)  # the student's numbers in titles and feedback
-    plan = _plan(problem)
+    plan = _plan(problem, session)
     answers = _match_ids(problem, plan, submission.answers, messages, submission.answer_files)
     rejected = _rejected(plan, submission.rejected)
     given: dict[str, _Given] = {}
@@ -83,16 +88,15 @@ def grade(problem: Problem, submission: Submission, *, reveal: bool = True) -> R
         try:
             key = None
             if not submission.fatal and not whole:  # whole-submission parts get their key once graded
-                key = _memo_key(problem, part, solvers, answers.get(part.id, _ABSENT), given, hidden)
-                hit = _MEMO.get(key) if key is not None else None
+                key = _memo_key(refs, part, answers.get(part.id, _ABSENT), given, hidden)
+                hit = session.results.get(key) if key is not None else None
                 if hit is not None:  # the common case in a class: an answer graded before
                     results[part.id] = _located(hit[0], submission)
                     if hit[1] is not None:
                         given[part.id] = hit[1]
                     continue
             with answer_budget():  # sympy's time is counted per answer, over every comparison
-                results[part.id] = _grade_part(part, problem, submission, answers, solvers, seed,
-                                               given, hidden, whole, key)
+                results[part.id] = _grade_part(part, refs, submission, answers, seed, given, hidden, whole, key)
         except (Exception, SystemExit) as exc:  # noqa: BLE001 - one part never sinks another (a
             # solver's sys.exit() included; a batch's own time limit and Ctrl-C still stop all)
             given.pop(part.id, None)  # nothing half-graded is carried forward
@@ -149,12 +153,9 @@ class _Plan:
     by_norm: dict[str, str]
 
 
-_PLANS = IdentityCache(64)
-
-
-def _plan(problem: Problem) -> _Plan:
+def _plan(problem: Problem, session: GradingSession) -> _Plan:
     # keyed by the parts too: a problem whose parts were swapped gets a new plan
-    plan = _PLANS.get(problem, tuple(map(id, problem.parts)))
+    plan = session.plans.get(problem, tuple(map(id, problem.parts)))
     if plan is not None:
         return plan
     ids = [p.id for p in problem.parts]
@@ -162,7 +163,7 @@ def _plan(problem: Problem) -> _Plan:
     steps = [(p, p.kind.whole_submission, p.visibility == "hidden",
               p.show_expected != "always" and not p.kind.whole_submission) for p in order_by_uses(problem.parts)]
     plan = _Plan(steps=steps, ids=frozenset(ids), id_list=ids, by_norm=key_index(ids))
-    return _PLANS.put(problem, plan, tuple(map(id, problem.parts)), hold=tuple(problem.parts))
+    return session.plans.put(problem, plan, tuple(map(id, problem.parts)), hold=tuple(problem.parts))
 
 
 def _round(x: float) -> float:
@@ -207,12 +208,11 @@ def _match_ids(problem: Problem, plan: _Plan, answers: dict[str, Any], messages:
 _ABSENT = object()
 
 
-def _grade_part(part: Part, problem: Problem, sub: Submission, answers: dict, solvers: Solvers,
-                seed: int, given: dict[str, _Given], hidden: bool, whole: bool,
-                key: tuple | None) -> PartResult:
+def _grade_part(part: Part, refs: References, sub: Submission, answers: dict, seed: int,
+                given: dict[str, _Given], hidden: bool, whole: bool, key: tuple | None) -> PartResult:
     """A part not in the memo: graded, and memoized under `key` when it has one."""
     kind = part.kind
-    ctx = part.context(problem.spec_source, solvers=solvers.module, params=solvers.params, seed=seed)
+    ctx = refs.context(part, seed=seed)
     ctx.hidden = hidden
     base = dict(id=part.id, title=part.title, type=part.type, max_score=part.points,
                 visibility=part.visibility, revealed=not hidden)
@@ -229,15 +229,13 @@ def _grade_part(part: Part, problem: Problem, sub: Submission, answers: dict, so
             if kind.runs_student_code and not sub.python_files:  # nothing to run: missing, not wrong
                 return PartResult(**base, score=0.0, status="missing", feedback=direct.message)
             return _result(base, part, _Mark(direct.fraction, direct.message), None, None)
-        key = _memo_key(problem, part, solvers, answers.get(part.id, _ABSENT), given, hidden)
+        key = _memo_key(refs, part, answers.get(part.id, _ABSENT), given, hidden)
     if part.id not in answers:
         result = _missing(part, ctx, base, rubric)
     else:
-        result = _grade_answer(part, kind, ctx, base, rubric, answers[part.id], problem, solvers, given)
-    if key is not None:
-        if len(_MEMO) >= MAX_MEMO:
-            _MEMO.clear()
-        _MEMO[key] = (result, given.get(part.id))  # results are frozen: safe to hand out again
+        result = _grade_answer(part, kind, ctx, base, rubric, answers[part.id], refs, given)
+    if key is not None:  # results are frozen: safe to hand out again
+        refs.session.results.put(key, (result, given.get(part.id)))
     return _located(result, sub)
 
 
@@ -258,40 +256,25 @@ def _located(result: PartResult, sub: Submission) -> PartResult:
 
 
 # Grading is a pure function of (part, params, answer, the answers it carries forward), and a
-# class repeats answers a lot: a repeated answer is graded once per process.
-_MEMO: dict[tuple, tuple[PartResult, "_Given | None"]] = {}
-MAX_MEMO = 50_000
-
-
-def _memo_key(problem: Problem, part: Part, solvers: Solvers, raw: Any, given: dict,
-              concealed: bool) -> tuple | None:
+# class repeats answers a lot: a repeated answer is graded once per session.
+def _memo_key(refs: References, part: Part, raw: Any, given: dict, concealed: bool) -> tuple | None:
     """Grading is a pure function of these; raw is _ABSENT for a part left blank."""
     if raw is _ABSENT:  # the params too: a title may show the student's numbers
-        if solvers.params_key is None:
-            solvers.params_key = _canonical(solvers.params)
-        return (problem.spec_source, part.id, "missing", solvers.params_key, concealed)
+        return (refs.key(part), "missing", refs.solvers.params_key, concealed)
     try:
-        carried = _carried_key(part, given)
-        if solvers.params_key is None:
-            solvers.params_key = _canonical(solvers.params)
-        return (problem.spec_source, part.id, solvers.params_key, _canonical(raw), carried, concealed)
+        return (refs.key(part), refs.solvers.params_key, canonical(raw), _carried_key(part, given), concealed)
     except Exception:  # noqa: BLE001 - the memo is an optimization: no key, no memo
         return None
 
 
 def _carried_key(part: Part, given: dict[str, _Given]) -> tuple:
     """What a part's grade depends on of the earlier answers it uses."""
-    return tuple((arg, _canonical(given[o].data), given[o].correct) if o in given else (arg, None)
+    return tuple((arg, canonical(given[o].data), given[o].correct) if o in given else (arg, None)
                  for arg, o in sorted(part.uses.items())) if part.uses else ()
 
 
-def _canonical(value: Any) -> bytes:
-    """A key for plain data that keeps how numbers were written (WrittenFloat pickles its text)."""
-    return pickle.dumps(value, protocol=5)
-
-
-def _grade_answer(part: Part, kind, ctx, base: dict, rubric: list, raw: Any, problem: Problem,
-                  solvers: Solvers, given: dict[str, _Given]) -> PartResult:
+def _grade_answer(part: Part, kind, ctx, base: dict, rubric: list, raw: Any, refs: References,
+                  given: dict[str, _Given]) -> PartResult:
     try:
         got = kind.parse(raw, ctx)
     except Invalid as exc:
@@ -304,45 +287,37 @@ def _grade_answer(part: Part, kind, ctx, base: dict, rubric: list, raw: Any, pro
         return PartResult(**base, score=0.0, status="manual", answer=_plain_answer(kind.to_data(got, ctx)),
                           feedback=verdict.message, rubric=rubric)
     # Answers written differently that read the same (aliases, \left(, spacing...) are graded once.
-    same = _value_key(part, kind, ctx, got, problem, solvers, given)
-    hit = _BY_VALUE.get(same) if same is not None else None
+    same = _value_key(part, kind, ctx, got, refs, given)
+    memo = refs.session.by_value
+    hit = memo.get(same) if same is not None else None
     if hit is not None:
         if hit[1] is not None:
             given[part.id] = hit[1]
         return hit[0]
-    result = _graded_value(part, kind, ctx, base, got, problem, solvers, given)
+    result = _graded_value(part, kind, ctx, base, got, refs, given)
     if same is not None:
-        if len(_BY_VALUE) >= MAX_MEMO:
-            _BY_VALUE.clear()
-        _BY_VALUE[same] = (result, given.get(part.id))
+        memo.put(same, (result, given.get(part.id)))
     return result
 
 
-_BY_VALUE: dict[tuple, tuple[PartResult, "_Given | None"]] = {}
-
-
-def _value_key(part: Part, kind, ctx, got: Any, problem: Problem, solvers: Solvers,
-               given: dict[str, _Given]) -> tuple | None:
+def _value_key(part: Part, kind, ctx, got: Any, refs: References, given: dict[str, _Given]) -> tuple | None:
     """The memo key of a parsed answer, for types whose result depends on the value alone."""
     try:
-        canonical = kind.canonical_key(got, ctx)
-        if canonical is None:
+        key = kind.canonical_key(got, ctx)
+        if key is None:
             return None
-        if solvers.params_key is None:
-            solvers.params_key = _canonical(solvers.params)
-        return (problem.spec_source, part.id, solvers.params_key, ctx.hidden, _carried_key(part, given),
-                canonical)
+        return (refs.key(part), refs.solvers.params_key, ctx.hidden, _carried_key(part, given), key)
     except Exception:  # noqa: BLE001 - an optimization: no key, no memo
         return None
 
 
-def _graded_value(part: Part, kind, ctx, base: dict, got: Any, problem: Problem, solvers: Solvers,
+def _graded_value(part: Part, kind, ctx, base: dict, got: Any, refs: References,
                   given: dict[str, _Given]) -> PartResult:
     shown_answer = _plain_answer(kind.to_data(got, ctx))
     try:
-        ref_uses = {arg: _reference_data(other, problem, solvers) for arg, other in part.uses.items()}
-        expected = _expected(part, ctx, solvers, ref_uses)
-        mark = _best_mark(part, ctx, solvers, got, expected, given, ref_uses)
+        ref_uses = refs.uses(part)
+        expected = refs.expected(part, ctx, ref_uses)
+        mark = _best_mark(part, ctx, refs, got, expected, given, ref_uses)
     except Rejected as exc:
         return PartResult(**base, score=0.0, status="invalid", answer=shown_answer, feedback=str(exc))
     except SolverError as exc:
@@ -392,72 +367,12 @@ def _plain_answer(raw: Any) -> Any:
     return to_plain(raw)
 
 
-def _reference_data(part_id: str, problem: Problem, solvers: Solvers) -> Any:
-    """The reference answer of a used part, as plain data for a solver argument."""
-    if solvers.params_key is None:
-        solvers.params_key = _canonical(solvers.params)
-    key = (problem.spec_source, part_id, solvers.params_key)
-    if key not in _REFERENCE_DATA:
-        used = problem.part(part_id)
-        ctx = used.context(problem.spec_source, solvers=solvers.module, params=solvers.params)
-        uses = {arg: _reference_data(other, problem, solvers) for arg, other in used.uses.items()}
-        if len(_REFERENCE_DATA) >= MAX_MEMO:
-            _REFERENCE_DATA.clear()
-        _REFERENCE_DATA[key] = used.kind.to_data(_expected(used, ctx, solvers, uses), ctx)
-    return _REFERENCE_DATA[key]
-
-
-_REFERENCE_DATA: dict[tuple, Any] = {}
-
-
-def _expected(part: Part, ctx, solvers: Solvers, uses: dict[str, Any]) -> Any:
-    value = _raw_value(part.answer, solvers, uses)
-    try:
-        return _canonical_reference(part, ctx, value)
-    except Invalid as exc:
-        raise SolverError(f"part {part.id}: the reference answer is malformed: {exc}") from None
-
-
-def _canonical_reference(part: Part, ctx, value: Any) -> Any:
-    """kind.expected(value), once per process for each distinct value: a reference or mistake
-    (a formula to parse, say) is otherwise read again for every distinct student answer."""
-    try:
-        key = (ctx.source, part.id, ctx.hidden, _canonical(value))
-    except Exception:  # noqa: BLE001 - not picklable: no memo
-        return part.kind.expected(value, ctx)
-    if key not in _REFERENCES:
-        if len(_REFERENCES) >= MAX_MEMO:
-            _REFERENCES.clear()
-        _REFERENCES[key] = part.kind.expected(value, ctx)
-    return _REFERENCES[key]
-
-
-_REFERENCES: dict[tuple, Any] = {}
-
-
-def _raw_value(source: dict[str, Any], solvers: Solvers, uses: dict[str, Any] | None = None,
-               seconds: float = SOLVER_SECONDS) -> Any:
-    if "solver" in source and source["solver"]:
-        args = dict(source.get("args") or {})
-        args.update(uses or {})
-        return solvers.call(source["solver"], args, source.get("key"), seconds=seconds)
-    return source.get("value")
-
-
-def _transformed(part: Part, ctx, solvers: Solvers, value: Any) -> Any:
-    """Apply the part's trusted `transform` to a canonical value: grade what it does, not its form."""
-    fn = part.transform["solver"]
-    data = part.kind.to_data(value, ctx)
-    out = solvers.call_with(fn, data, part.transform.get("args") or {})
-    return part.kind.expected(out, ctx)
-
-
-def _best_mark(part: Part, ctx, solvers: Solvers, got: Any, expected: Any, given: dict[str, _Given],
+def _best_mark(part: Part, ctx, refs: References, got: Any, expected: Any, given: dict[str, _Given],
                ref_uses: dict[str, Any]) -> _Mark:
     kind = part.kind
     if part.transform:
-        got_cmp = _transformed(part, ctx, solvers, got)
-        expected_cmp = _transformed(part, ctx, solvers, expected)
+        got_cmp = refs.transformed(part, ctx, got)
+        expected_cmp = refs.transformed(part, ctx, expected)
     else:
         got_cmp, expected_cmp = got, expected
     verdict = kind.compare(got_cmp, expected_cmp, ctx)
@@ -465,13 +380,14 @@ def _best_mark(part: Part, ctx, solvers: Solvers, got: Any, expected: Any, given
     if best.fraction >= 1:
         return best
     for tier in part.tiers:
-        tctx = part.context(ctx.source, options=tier.options, solvers=ctx.solvers, params=ctx.params, seed=ctx.seed)
+        tctx = part.context(ctx.source, options=tier.options, solvers=ctx.solvers, params=ctx.params, seed=ctx.seed,
+                            expr_cache=ctx.expr_cache)
         v = kind.compare(got_cmp, expected_cmp, tctx)
         fraction = tier.credit * v.fraction
         if fraction > best.fraction:
             best = _Mark(fraction, tier.feedback or f"{v.message} (partial credit {tier.credit:.4g})", "tier")
     matched: list = []
-    for mistake, wrong in _mistake_references(part, ctx, solvers):
+    for mistake, wrong in refs.mistakes(part, ctx):
         v = kind.compare(got_cmp, wrong, ctx)
         if v.fraction >= 1:
             matched.append((mistake, v))
@@ -483,65 +399,13 @@ def _best_mark(part: Part, ctx, solvers: Solvers, got: Any, expected: Any, given
         if mistake.credit >= best.fraction or best.via == "tier":
             best = _Mark(mistake.credit, mistake.feedback, "mistake")
     if part.carry_forward is not None and best.fraction < part.carry_forward:
-        carried = _carried(part, ctx, solvers, got_cmp, given, ref_uses)
+        carried = _carried(part, ctx, refs, got_cmp, given, ref_uses)
         if carried is not None and carried.fraction > best.fraction:
             best = carried
     return best
 
 
-def _mistake_references(part: Part, ctx, solvers: Solvers) -> list:
-    """The part's anticipated mistakes in canonical form, computed once per process and
-    variant (not once per wrong answer)."""
-    if solvers.params_key is None:
-        solvers.params_key = _canonical(solvers.params)
-    key = (ctx.source, part.id, solvers.params_key, ctx.hidden)
-    found = _MISTAKES.get(key)
-    if found is not None:
-        return found
-    out = []
-    for mistake in part.mistakes:
-        if mistake.solver:
-            value = solvers.call(mistake.solver, mistake.args, mistake.key)
-        else:
-            value = mistake.value
-        try:
-            wrong = _canonical_reference(part, ctx, value)
-            if part.transform:
-                wrong = _transformed(part, ctx, solvers, wrong)
-        except Invalid as exc:
-            raise SolverError(f"part {part.id}: an anticipated mistake is malformed: {exc}") from None
-        out.append((mistake, wrong))
-    if len(_MISTAKES) >= MAX_MEMO:
-        _MISTAKES.clear()
-    _MISTAKES[key] = out
-    return out
-
-
-_MISTAKES: dict[tuple, list] = {}
-
-
-def degenerate(value: Any) -> bool:
-    """Values that carry nothing forward: blank, zero, all zeros, non-finite."""
-    if value is None or value == "" or value == [] or isinstance(value, bool):
-        return True
-    if isinstance(value, (int, float)):
-        return value == 0 or not math.isfinite(value)
-    if isinstance(value, str):
-        return value.strip() in ("", "0")
-    if isinstance(value, list):
-        flat = []
-        stack = [value]
-        while stack:
-            item = stack.pop()
-            if isinstance(item, list):
-                stack.extend(item)
-            else:
-                flat.append(item)
-        return all(isinstance(x, (int, float)) and (x == 0 or not math.isfinite(x)) for x in flat)
-    return False
-
-
-def _carried(part: Part, ctx, solvers: Solvers, got: Any, given: dict[str, _Given],
+def _carried(part: Part, ctx, refs: References, got: Any, given: dict[str, _Given],
              ref_uses: dict[str, Any]) -> _Mark | None:
     uses: dict[str, Any] = dict(ref_uses)
     carried_from = []
@@ -554,12 +418,9 @@ def _carried(part: Part, ctx, solvers: Solvers, got: Any, given: dict[str, _Give
         return None
     try:
         # a carry_forward solver of its own (e.g. a fast one, for students' values) or the answer's
-        value = _raw_value(part.carry_answer or part.answer, solvers, uses, seconds=STUDENT_VALUE_SECONDS)
-        if degenerate(to_plain(value)):
+        expected = refs.carried(part, ctx, uses)
+        if expected is None:
             return None
-        expected = part.kind.expected(value, ctx)
-        if part.transform:
-            expected = _transformed(part, ctx, solvers, expected)
     except (SolverError, Rejected, Invalid, ArithmeticError, ValueError, TypeError):
         return None
     verdict = part.kind.compare(got, expected, ctx)

@@ -183,10 +183,11 @@ def formula_spans(text: str) -> list[str]:
     return spans
 
 
-def formula_leaks(problem, texts: list[tuple[str, str]], *, skip=lambda part: False) -> list[Leak]:
+def formula_leaks(problem, texts: list[tuple[str, str]], *, skip=lambda part: False, session=None) -> list[Leak]:
     """Formula parts whose reference is equivalent (by the part's own comparison) to a span."""
-    from grader.engine import _expected, _reference_data
-    from grader.solvers import SolverError, Solvers, load_solvers, resolve_params
+    from grader.reference import References
+    from grader.session import GradingSession
+    from grader.solvers import SolverError
     from grader.types import Invalid
 
     parts = [p for p in problem.parts if p.kind.formula_like and not skip(p)]
@@ -197,14 +198,12 @@ def formula_leaks(problem, texts: list[tuple[str, str]], *, skip=lambda part: Fa
         spans.extend((where, s) for s in formula_spans(text))
         if len(spans) > MAX_SPANS:
             break
-    module = load_solvers(problem.folder)
-    solvers = Solvers(module, resolve_params(problem.params, problem.variant_key, None), problem.folder)
+    refs = References(problem, session if session is not None else GradingSession())
     found: list[Leak] = []
     for part in parts:
-        ctx = part.context(problem.spec_source, solvers=module, params=solvers.params)
+        ctx = refs.context(part)
         try:
-            uses = {arg: _reference_data(other, problem, solvers) for arg, other in part.uses.items()}
-            expected = _expected(part, ctx, solvers, uses)
+            expected = refs.expected(part, ctx)
         except (SolverError, Invalid):
             continue
         seen: set[tuple[str, str]] = set()
@@ -222,16 +221,18 @@ def formula_leaks(problem, texts: list[tuple[str, str]], *, skip=lambda part: Fa
     return found
 
 
-def prose_leaks(problem, *, skip=None) -> list[Leak]:
+def prose_leaks(problem, *, skip=None, session=None) -> list[Leak]:
     """Every part (but self-checkable ones) whose answer its problem's prose states. An integer
     that some prompt states is taken for data of the question, not for an answer."""
     from grader.bundle import self_checkable
-    from grader.validate import reference_answers
+    from grader.reference import reference_answers
+    from grader.session import GradingSession
 
     skip = skip or self_checkable
+    session = session if session is not None else GradingSession()
     texts = [(where, " ".join(text.split())) for where, text in prose_texts(problem)]
     given = givens(problem)
-    answers, _ = reference_answers(problem, None)
+    answers, _ = reference_answers(problem, None, session=session)
     found: list[Leak] = []
     for part in problem.parts:
         if skip(part) or part.id not in answers:
@@ -250,6 +251,6 @@ def prose_leaks(problem, *, skip=None) -> list[Leak]:
             if hit:
                 found.append(Leak(part.id, where, hit))
     done = {(leak.part, leak.where) for leak in found}
-    found += [leak for leak in formula_leaks(problem, texts, skip=skip) if (leak.part, leak.where) not in done]
+    found += [leak for leak in formula_leaks(problem, texts, skip=skip, session=session) if (leak.part, leak.where) not in done]
     order = {p.id: i for i, p in enumerate(problem.parts)}
     return sorted(found, key=lambda leak: order[leak.part])

@@ -10,7 +10,6 @@ And `grader grade PROBLEM FILE` names the student as the batch does (see student
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -35,13 +34,16 @@ def student_for(path: Path) -> str:
     return name if twins else stem
 
 
-def run_only(args, root: Path, problem, entries: list, only: list[str]) -> int:
-    """Regrade the students `only` names; the rest of the results folder stays as it is."""
+def regrade_only(job, root: Path, entries: list, skipped: list[str], only: list[str], *,
+                 out, csv, jobs: int):
+    """Regrade the students `only` names; the rest of the results folder stays as it is. Returns
+    the batch's ClassResult (every row, the files written, the students regraded)."""
     from grader import batch
 
-    if not args.out:
+    problem = job.problem
+    if not out:
         raise UsageError("--only regrades into an existing results folder: give it with --out RESULTS")
-    folder = Path(args.out)
+    folder = Path(out)
     try:
         manifest = json.loads((folder / batch.MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
@@ -72,24 +74,14 @@ def run_only(args, root: Path, problem, entries: list, only: list[str]) -> int:
         if entry.get("file") != names[sid]:
             raise UsageError(f"{folder}: {sid}'s report is {entry.get('file')}, not {names[sid]}; "
                              f"re-run the whole batch")
-    batch._STATE["reports"] = (folder, names)
+    job.reports = batch.ReportFolder(folder, names)  # not make(): the other reports stay
     chosen = [by_id[s] for s in sorted(set(only))]
-    jobs = args.jobs if args.jobs and args.jobs > 0 else batch.default_jobs()
-    timeout = float(getattr(args, "timeout", None) or batch.DEFAULT_TIMEOUT)
-    fresh = {o.student: o for o in batch.grade_class(str(args.problem), chosen, jobs=jobs, timeout=timeout)}
+    fresh = {o.student: o for o in batch.grade_class(job, chosen, jobs=jobs)}
     outcomes = [fresh[e.student] if e.student in fresh else _kept(folder, kept[e.student], problem)
                 for e in entries]
-    written = batch.write_outputs(problem, ids, outcomes, csv_path=args.csv, out_dir=str(folder))
-    regraded = [fresh[s] for s in sorted(fresh)]
-    from grader.gradebook import format_score
-
-    told = ", ".join(f"{o.student} ({format_score(o.total) or o.status})" for o in regraded)
-    summary = f"regraded {len(regraded)} of {len(outcomes)} student(s): {told}"
-    partly = batch.part_failures(regraded)
-    if partly:
-        summary += "; " + partly
-    print(f"grader grade --batch --only: {summary}; wrote {', '.join(map(str, written))}", file=sys.stderr)
-    return 0
+    job.session.save_reference_cache()
+    written = batch.write_outputs(problem, ids, outcomes, csv_path=csv, out_dir=str(folder), reports=job.reports)
+    return batch.ClassResult(problem, outcomes, written, skipped, regraded=[fresh[s] for s in sorted(fresh)])
 
 
 def _names(entries: list) -> dict[str, str]:
@@ -127,4 +119,4 @@ def _kept(folder: Path, entry: dict[str, Any], problem):
     if status == "error":
         extra = {}
     return Outcome(student=entry["student"], status=status, scores=scores, total=entry.get("total"),
-                   note=entry.get("note") or "", report_json="", extra=extra)
+                   note=entry.get("note") or "", report_json=None, extra=extra)

@@ -56,8 +56,3 @@ class Report:
         data["parts"] = [dict(vars(p)) for p in self.parts]
         data["messages"] = list(self.messages)
         return data
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Report":
-        parts = [PartResult(**p) for p in data.get("parts", [])]
-        return cls(**{**data, "parts": parts})

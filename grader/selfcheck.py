@@ -208,13 +208,11 @@ def _function_exists(p: dict, sub) -> CheckLine:
 
 def _grade_checkable(doc: dict, parts: list[dict], sub, answers: dict[str, Any]) -> dict[str, CheckLine]:
     """Grade the self-checkable parts and code parts' public cases with the real engine, on a
-    throw-away problem built from the bundle's literal expected answers (no solver exists)."""
+    problem built in memory from the bundle's literal expected answers (no solver exists)."""
     import dataclasses
 
-    import yaml
-
     from grader.engine import grade
-    from grader.spec import load_problem
+    from grader.spec import problem_from_data
 
     specs, kinds = [], {}
     for p in parts:
@@ -235,14 +233,13 @@ def _grade_checkable(doc: dict, parts: list[dict], sub, answers: dict[str, Any])
     if not specs:
         return {}
     pid_name = "selfcheck"
+    # An empty folder of its own: code parts hide the problem's folder from student code.
     scratch = Path(tempfile.mkdtemp(prefix="grader-check-"))
     try:
         folder = scratch / pid_name
         folder.mkdir()
-        (folder / "problem.yaml").write_text(
-            yaml.safe_dump({"id": pid_name, "title": "self-check", "parts": specs}, sort_keys=False),
-            encoding="utf-8")
-        problem = load_problem(folder)
+        problem = problem_from_data({"id": pid_name, "title": "self-check", "parts": specs}, folder,
+                                    f"{BUNDLE_FILE} (self-check)")
         trimmed = dataclasses.replace(sub, answers={k: v for k, v in answers.items() if k in kinds},
                                       messages=[])
         result = grade(problem, trimmed)

@@ -7,10 +7,11 @@ data (numpy arrays to nested lists) so answer types see one kind of value, whoev
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
-import importlib.machinery
 import importlib.util
 import inspect
+import pickle
 import sys
 import traceback
 from pathlib import Path
@@ -34,45 +35,51 @@ class Rejected(Exception):
     """A trusted transform refused a student's value; the message is for the student."""
 
 
-class _FreshSourceLoader(importlib.machinery.SourceFileLoader):
-    """Compiles from the source every time: no stale bytecode, no __pycache__ in the problem."""
-
-    def get_code(self, fullname):
-        return compile(self.get_data(self.path), self.path, "exec", dont_inherit=True)
+def solver_digest(source: bytes) -> str:
+    """The content key of a solver.py: results computed by one text are never used for another."""
+    return hashlib.sha256(source).hexdigest()
 
 
-def load_solvers(folder: Path) -> ModuleType | None:
-    """Import solver.py from its source (never a cached .pyc: an edit within the same second
-    and of the same size must not be missed, and the problem folder gets no __pycache__)."""
-    name = f"_grader_solver_{hashlib.sha1(_folder_key(folder).encode()).hexdigest()[:12]}"
-    if name in sys.modules:  # once per student in a batch: no file-system calls
-        return sys.modules[name]
-    path = folder / "solver.py"
-    if not path.exists():
+def read_solver(folder: Path) -> bytes | None:
+    """solver.py's bytes, or None when the problem has no solver."""
+    try:
+        return (Path(folder) / "solver.py").read_bytes()
+    except FileNotFoundError:
         return None
-    loader = _FreshSourceLoader(name, str(path))
-    spec = importlib.util.spec_from_file_location(name, path, loader=loader)
+
+
+def exec_solver(path: Path, source: bytes, name: str) -> ModuleType:
+    """Run solver.py's text (the bytes that were hashed, so module and hash always agree) as a
+    module named `name`, registered in sys.modules (dataclasses and pickle look modules up
+    there). Compiled from the source every time: no stale bytecode, no __pycache__ in the problem."""
+    spec = importlib.util.spec_from_loader(name, loader=None, origin=str(path))
     module = importlib.util.module_from_spec(spec)
+    module.__file__ = str(path)
     sys.modules[name] = module
     try:
-        loader.exec_module(module)
+        exec(compile(source, str(path), "exec", dont_inherit=True), module.__dict__)  # noqa: S102 - trusted
     except Exception as exc:  # the instructor's error: report it with their traceback line
-        del sys.modules[name]
+        sys.modules.pop(name, None)
         tb = traceback.extract_tb(exc.__traceback__)
         line = next((f"{path}:{f.lineno}" for f in reversed(tb) if f.filename == str(path)), str(path))
         raise SpecError(f"{line}: solver.py failed to import: {type(exc).__name__}: {exc}") from None
     return module
 
 
-def _folder_key(folder: Path) -> str:
-    """The folder's real path, resolved once per spelling (students of a class share it)."""
-    key = _RESOLVED.get(str(folder))
-    if key is None:
-        key = _RESOLVED[str(folder)] = str(folder.resolve())
-    return key
+def module_name(folder: Path, digest: str) -> str:
+    """A module name per (folder, content): an edited solver.py is a new module."""
+    where = hashlib.sha1(str(Path(folder).resolve()).encode("utf-8", "surrogatepass")).hexdigest()[:12]
+    return f"_grader_solver_{where}_{digest[:12]}"
 
 
-_RESOLVED: dict[str, str] = {}
+def load_solvers(folder: Path) -> ModuleType | None:
+    """Import solver.py from its source, as it is now (no cache: a grading session keeps the
+    modules it loads, see grader.session). None when the problem has no solver.py."""
+    folder = Path(folder)
+    source = read_solver(folder)
+    if source is None:
+        return None
+    return exec_solver(folder / "solver.py", source, module_name(folder, solver_digest(source)))
 
 
 def student_seed(problem_id: str, student_id: str | None) -> int:
@@ -121,84 +128,45 @@ def draw(spec: dict[str, Any], rng) -> Any:
     return to_plain(value)
 
 
-_SHARED_CACHE: dict[str, dict[str, Any]] = {}
-_SIGNATURES = IdentityCache(1000)
-_REFERENCE_KEYS: dict[str, set] = {}  # per folder: cache keys of reference calls (persisted)
 MAX_CACHED_CALLS = 20_000
 CACHE_FILE = ".reference-cache.json"
 
 
-def _solver_digest(folder: Path) -> str | None:
-    try:
-        return hashlib.sha256((folder / "solver.py").read_bytes()).hexdigest()
-    except OSError:
-        return None
+class SolverFile:
+    """One solver.py as loaded: its module, the hash of its text, and the results of its
+    reference calls, shared by every variant and student graded with it. An edited solver.py is
+    read into a new SolverFile, so no result of the old text is ever used for the new one."""
 
-
-def _load_persisted(folder: Path, cache: dict[str, Any]) -> None:
-    """Reference answers written by `grader validate` for this exact solver.py (see save)."""
-    import json
-
-    path = folder / CACHE_FILE
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return
-    if not isinstance(doc, dict) or doc.get("solver_sha256") != _solver_digest(folder):
-        return
-    entries = doc.get("calls")
-    if isinstance(entries, dict):
-        cache.update(entries)
-
-
-def save_reference_cache(folder: Path) -> Path | None:
-    """Persist this process's reference solver results, so a cold `grader grade` (one student on
-    Gradescope) does not recompute them. Keyed by solver.py's hash and each call's arguments."""
-    import json
-
-    folder = Path(folder)
-    key = str(folder.resolve())
-    cache = _SHARED_CACHE.get(key, {})
-    calls = {}
-    for name in sorted(_REFERENCE_KEYS.get(key, ())):
-        if name not in cache:
-            continue
-        try:
-            text = json.dumps(cache[name], allow_nan=False)
-        except (TypeError, ValueError):
-            continue
-        if json.loads(text) == cache[name]:  # only values that survive the round trip exactly
-            calls[name] = cache[name]
-    digest = _solver_digest(folder)
-    if not calls or digest is None:
-        return None
-    path = folder / CACHE_FILE
-    try:
-        path.write_text(json.dumps({"solver_sha256": digest, "calls": calls}, sort_keys=True,
-                                   allow_nan=False) + "\n", encoding="utf-8")
-    except OSError:
-        return None
-    return path
+    def __init__(self, folder: Path, module: ModuleType | None, digest: str | None):
+        self.folder = Path(folder)
+        self.module = module
+        self.digest = digest
+        self.calls: dict[str, Any] = {}  # call key -> plain result
+        self.reference_keys: set[str] = set()  # calls made with the reference time limit: persisted
+        self.saved: set[str] = set()  # keys already in the persisted file (nothing new: no write)
 
 
 class Solvers:
     """Calls solver functions with the right keyword arguments, caching results per call."""
 
-    def __init__(self, module: ModuleType | None, params: dict[str, Any], folder: Path):
-        self.module = module
+    def __init__(self, file: SolverFile, params: dict[str, Any], signatures: IdentityCache | None = None):
+        self.file = file
+        self.module = file.module
         self.params = params
-        self.params_key: str | None = None  # canonical text of params, for the engine's memo
-        self.folder = folder
-        # Shared by every submission graded in this process: reference answers are computed
+        self.folder = file.folder
+        # Shared by every submission graded with this solver.py: reference answers are computed
         # once per distinct call, not once per student.
-        key = _folder_key(folder)
-        if key not in _SHARED_CACHE:
-            _SHARED_CACHE[key] = {}
-            _load_persisted(folder, _SHARED_CACHE[key])
-        self._cache: dict[str, Any] = _SHARED_CACHE[key]
-        self._reference_keys = _REFERENCE_KEYS.setdefault(key, set())
+        self._cache = file.calls
+        self._reference_keys = file.reference_keys
+        self._signatures = signatures if signatures is not None else IdentityCache(1000)
+
+    @functools.cached_property
+    def params_key(self) -> bytes:
+        """The parameters as bytes, a memo key (pickle keeps how numbers were written)."""
+        return pickle.dumps(self.params, protocol=5)
 
     def function(self, name: str):
+        """The solver function `name`; a SolverError naming solver.py when there is none."""
         if self.module is None:
             raise SolverError(f"{self.folder / 'solver.py'}: file not found (needed for solver '{name}')")
         fn = getattr(self.module, name, None)
@@ -208,6 +176,9 @@ class Solvers:
 
     def call(self, name: str, args: dict[str, Any] | None = None, key: Any = None,
              seconds: float = SOLVER_SECONDS) -> Any:
+        """`name(**params it accepts, **args)`, entry `key` of its dict result, as plain data;
+        cached per distinct call (a class needs each reference once). Calls given the full
+        SOLVER_SECONDS are reference calls, which the reference cache keeps on disk."""
         fn = self.function(name)
         kwargs = self._kwargs(fn, args or {})
         cache_key = repr((name, sorted(kwargs.items(), key=lambda kv: kv[0])))
@@ -246,9 +217,9 @@ class Solvers:
 
     def _kwargs(self, fn, args: dict[str, Any]) -> dict[str, Any]:
         try:
-            sig = _SIGNATURES.get(fn)
+            sig = self._signatures.get(fn)
             if sig is None:  # a part's mistakes call their solvers for every wrong answer
-                sig = _SIGNATURES.put(fn, inspect.signature(fn))
+                sig = self._signatures.put(fn, inspect.signature(fn))
         except (TypeError, ValueError):
             return {**self.params, **args}
         accepts_any = any(p.kind is p.VAR_KEYWORD for p in sig.parameters.values())

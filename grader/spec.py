@@ -17,6 +17,7 @@ import yaml
 
 from grader import templates
 from grader.errors import SpecError
+from grader.expr.memo import ExprCache
 from grader.types import PartContext, available_types, get_type
 from grader.types.base import Option
 
@@ -121,6 +122,7 @@ class Part:
         return get_type(self.type)
 
     def context(self, source: str = "", options: dict | None = None, **fields: Any) -> PartContext:
+        """What the answer type may read of this part (`options`: a tier's, else the part's)."""
         return PartContext(
             part_id=self.id, options=self.options if options is None else options, source=source,
             answer=self.answer, hidden=self.visibility == "hidden", extra={"points": self.points},
@@ -135,7 +137,6 @@ class Problem:
     folder: Path
     parts: list[Part]
     total: float
-    declared_total: float | None = None
     source: str = ""
     due: _dt.datetime | None = None
     defaults: dict[str, Any] = field(default_factory=dict)
@@ -153,6 +154,9 @@ class Problem:
     @property
     def has_draws(self) -> bool:
         return any(isinstance(v, dict) and "draw" in v for v in self.params.values())
+    # The symbol tables built while the spec was checked: a grading session adopts them
+    # (content-keyed, see grader.expr.memo) rather than building them again.
+    tables: ExprCache | None = field(default=None, repr=False, compare=False)
 
     @property
     def spec_file(self) -> Path:
@@ -219,6 +223,7 @@ def resolve_problem_dir(problem: str | Path) -> Path:
 
 
 def read_yaml(path: Path) -> tuple[Any, _Lines]:
+    """(the document, where each node is): errors can then name the file and line."""
     name = str(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -244,8 +249,20 @@ def read_yaml(path: Path) -> tuple[Any, _Lines]:
 
 
 def load_problem(problem: str | Path) -> Problem:
+    """Read a problem folder's problem.yaml (a folder, the file, or an id under ./problems/);
+    SpecError lists every problem found, by file and line."""
     folder = resolve_problem_dir(problem)
     data, lines = read_yaml(folder / "problem.yaml")
+    return _build_problem(data, lines, folder)
+
+
+def problem_from_data(data: Any, folder: Path, source: str) -> Problem:
+    """A problem from a spec already in memory (the self-check's, from a bundle), checked as a
+    problem.yaml would be; `source` names it in errors. `folder` is where solver.py would be."""
+    return _build_problem(data, _Lines(source), Path(folder))
+
+
+def _build_problem(data: Any, lines: _Lines, folder: Path) -> Problem:
     errors = list(lines.duplicates)
     if not isinstance(data, dict):
         raise SpecError(f"{lines.at()}: the spec must be a mapping with id, title and parts")
@@ -293,8 +310,9 @@ def load_problem(problem: str | Path) -> Problem:
         errors.append(f"{lines.at('parts')}: parts must be a non-empty list")
         raw_parts = []
     seen: dict[str, str] = {}
+    tables = ExprCache()  # the parts' symbol tables, built once per declaration for the checks
     for i, raw in enumerate(raw_parts):
-        part = _load_part(raw, i, defaults, lines, errors)
+        part = _load_part(raw, i, defaults, lines, errors, tables)
         if part is None:
             continue
         errors.extend(templates.check_part(part, params, functools.partial(lines.at, "parts", i)))
@@ -326,8 +344,8 @@ def load_problem(problem: str | Path) -> Problem:
         raise SpecError(errors)
     return Problem(
         id=pid, title=str(data.get("title") or pid), folder=folder, parts=parts, total=total,
-        declared_total=declared, source=str(data.get("source") or ""), due=due,
-        defaults=defaults, params=params, seed=None if seed is None else str(seed),
+        source=str(data.get("source") or ""), due=due,
+        defaults=defaults, params=params, seed=None if seed is None else str(seed), tables=tables,
     )
 
 
@@ -421,30 +439,15 @@ def _parse_due(value: Any, where: str, errors: list) -> _dt.datetime | None:
     return due
 
 
-def _load_part(raw: Any, i: int, defaults: dict, lines: _Lines, errors: list) -> Part | None:
+def _load_part(raw: Any, i: int, defaults: dict, lines: _Lines, errors: list, tables: ExprCache) -> Part | None:
+    """One entry of `parts:` -> a Part, every problem found appended to `errors` (a part that
+    cannot be read at all, with no id or an unknown type, is None)."""
     where = lines.at("parts", i)
-    if not isinstance(raw, dict):
-        errors.append(f"{where}: part #{i + 1} must be a mapping with id, points and type")
+    head = _part_head(raw, i, lines, errors)
+    if head is None:
         return None
-    pid = raw.get("id")
-    if isinstance(pid, (int, float)) and not isinstance(pid, bool):
-        errors.append(f"{lines.at('parts', i, 'id')}: part id {pid!r} is a number; quote it "
-                      f"(id: \"{pid}\") so that e.g. 3.10 is not read as 3.1")
-        return None
-    if not isinstance(pid, str) or not pid.strip():
-        errors.append(f"{where}: part #{i + 1} needs an id (a string such as \"2.2.3\")")
-        return None
+    pid, type_name, kind = head
     label = f"part {pid}"
-    type_name = raw.get("type")
-    if type_name not in available_types():
-        errors.append(f"{lines.at('parts', i, 'type')}: {label}: type must be one of "
-                      f"{', '.join(available_types())}, not {type_name!r}")
-        return None
-    try:
-        kind = get_type(type_name)
-    except (ImportError, KeyError) as exc:
-        errors.append(f"{lines.at('parts', i, 'type')}: {label}: answer type '{type_name}' is not available ({exc})")
-        return None
     allowed = dict(PART_KEYS)
     allowed.update(kind.options)
     _check_keys(raw, allowed, lines, ("parts", i), label, errors)
@@ -457,6 +460,79 @@ def _load_part(raw: Any, i: int, defaults: dict, lines: _Lines, errors: list) ->
         points = 0
     elif not _is_number(points) or points < 0:
         points = 0
+    options = _part_options(raw, i, kind, type_name, defaults, lines, label, errors)
+    answer = raw.get("answer") or {}
+    if isinstance(answer, dict):
+        _check_answer(answer, ANSWER_KEYS, lines, ("parts", i, "answer"), label, errors)
+    if kind.needs_answer and not answer:
+        errors.append(f"{where}: {label} ({type_name}) needs an answer: {{solver: name}} or {{value: ...}}")
+    tiers = _part_tiers(raw, i, kind, type_name, options, lines, label, errors)
+    mistakes = _part_mistakes(raw, i, lines, label, errors)
+    uses = raw.get("uses") or {}
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in uses.items()):
+        errors.append(f"{lines.at('parts', i, 'uses')}: {label}: uses must map solver argument names "
+                      f"to part ids (strings)")
+        uses = {}
+    carry = raw.get("carry_forward")
+    carry_credit, carry_answer = None, None
+    if carry is not None:
+        carry_credit, carry_answer = _carry_forward(
+            carry, answer if isinstance(answer, dict) else {}, uses, lines, ("parts", i, "carry_forward"),
+            label, errors)
+    transform = raw.get("transform")
+    if transform is not None and (not isinstance(transform, dict) or "solver" not in transform
+                                  or set(transform) - {"solver", "args"}):
+        errors.append(f"{lines.at('parts', i, 'transform')}: {label}: transform must be {{solver: name, args: {{...}}}}")
+    feedback = _part_feedback(raw, i, lines, label, errors)
+    visibility = raw.get("visibility", defaults.get("visibility", "visible"))
+    part = Part(
+        id=pid, type=type_name, points=float(points), title=str(raw.get("title") or ""),
+        prompt=str(raw.get("prompt") or ""), assumptions=str(raw.get("assumptions") or ""),
+        answer=answer if isinstance(answer, dict) else {}, transform=transform, options=options,
+        tiers=tiers, mistakes=mistakes, uses=uses, carry_forward=carry_credit,
+        carry_answer=carry_answer, visibility=visibility if visibility in VISIBILITIES else "visible",
+        show_expected=raw.get("show_expected", defaults.get("show_expected", "after_due_date")),
+        feedback=feedback, hint=str(raw.get("hint") or ""),
+        solution=str(raw.get("solution") or ""), self_check=raw.get("self_check") is True,
+        section=str(raw.get("section") or ""), line=lines.by_path.get(("parts", i), 0),
+    )
+    for problem in kind.check_spec(part.context(expr_cache=tables)):
+        errors.append(f"{where}: {label}: {problem}")
+    return part
+
+
+def _part_head(raw: Any, i: int, lines: _Lines, errors: list) -> tuple[str, str, Any] | None:
+    """(id, type name, answer type) of a part, or None when the entry cannot be a part."""
+    where = lines.at("parts", i)
+    if not isinstance(raw, dict):
+        errors.append(f"{where}: part #{i + 1} must be a mapping with id, points and type")
+        return None
+    pid = raw.get("id")
+    if isinstance(pid, (int, float)) and not isinstance(pid, bool):
+        errors.append(f"{lines.at('parts', i, 'id')}: part id {pid!r} is a number; quote it "
+                      f"(id: \"{pid}\") so that e.g. 3.10 is not read as 3.1")
+        return None
+    if not isinstance(pid, str) or not pid.strip():
+        errors.append(f"{where}: part #{i + 1} needs an id (a string such as \"2.2.3\")")
+        return None
+    type_name = raw.get("type")
+    if type_name not in available_types():
+        errors.append(f"{lines.at('parts', i, 'type')}: part {pid}: type must be one of "
+                      f"{', '.join(available_types())}, not {type_name!r}")
+        return None
+    try:
+        kind = get_type(type_name)
+    except (ImportError, KeyError) as exc:
+        errors.append(f"{lines.at('parts', i, 'type')}: part {pid}: answer type '{type_name}' is not "
+                      f"available ({exc})")
+        return None
+    return pid, type_name, kind
+
+
+def _part_options(raw: dict, i: int, kind, type_name: str, defaults: dict, lines: _Lines, label: str,
+                  errors: list) -> dict[str, Any]:
+    """The answer type's options: the part's own, else the spec's defaults for the type, else
+    the type's defaults (each checked, and named by where it was set)."""
     options: dict[str, Any] = {}
     type_defaults = defaults.get(type_name) if isinstance(defaults.get(type_name), dict) else {}
     for key in type_defaults:
@@ -468,11 +544,12 @@ def _load_part(raw: Any, i: int, defaults: dict, lines: _Lines, errors: list) ->
         source = lines.at("parts", i, name) if name in raw else lines.at("defaults", type_name, name)
         _check_option(name, opt, value, source + f": {label}", errors)
         options[name] = value
-    answer = raw.get("answer") or {}
-    if isinstance(answer, dict):
-        _check_answer(answer, ANSWER_KEYS, lines, ("parts", i, "answer"), label, errors)
-    if kind.needs_answer and not answer:
-        errors.append(f"{where}: {label} ({type_name}) needs an answer: {{solver: name}} or {{value: ...}}")
+    return options
+
+
+def _part_tiers(raw: dict, i: int, kind, type_name: str, options: dict, lines: _Lines, label: str,
+                errors: list) -> list[Tier]:
+    """`tiers:`, each the part's options with the looser ones it overrides."""
     tiers = []
     for j, tier in enumerate(raw.get("tiers") or []):
         tw = lines.at("parts", i, "tiers", j)
@@ -494,6 +571,11 @@ def _load_part(raw: Any, i: int, defaults: dict, lines: _Lines, errors: list) ->
         credit = _credit(tier.get("credit"), tw, label, errors)
         tiers.append(Tier(credit=credit, options={**options, **overrides},
                           feedback=str(tier.get("feedback") or "")))
+    return tiers
+
+
+def _part_mistakes(raw: dict, i: int, lines: _Lines, label: str, errors: list) -> list[Mistake]:
+    """`mistakes:`, each a value or a solver call with its credit and feedback."""
     mistakes = []
     for j, m in enumerate(raw.get("mistakes") or []):
         mw = lines.at("parts", i, "mistakes", j)
@@ -507,42 +589,18 @@ def _load_part(raw: Any, i: int, defaults: dict, lines: _Lines, errors: list) ->
             credit=_credit(m.get("credit", 0), mw, label, errors), feedback=str(m.get("feedback") or ""),
             value=m.get("value"), solver=m.get("solver"), args=m.get("args") or {}, key=m.get("key"),
         ))
-    uses = raw.get("uses") or {}
-    if not all(isinstance(k, str) and isinstance(v, str) for k, v in uses.items()):
-        errors.append(f"{lines.at('parts', i, 'uses')}: {label}: uses must map solver argument names "
-                      f"to part ids (strings)")
-        uses = {}
-    carry = raw.get("carry_forward")
-    carry_credit, carry_answer = None, None
-    if carry is not None:
-        carry_credit, carry_answer = _carry_forward(
-            carry, answer if isinstance(answer, dict) else {}, uses, lines, ("parts", i, "carry_forward"),
-            label, errors)
-    transform = raw.get("transform")
-    if transform is not None and (not isinstance(transform, dict) or "solver" not in transform
-                                  or set(transform) - {"solver", "args"}):
-        errors.append(f"{lines.at('parts', i, 'transform')}: {label}: transform must be {{solver: name, args: {{...}}}}")
+    return mistakes
+
+
+def _part_feedback(raw: dict, i: int, lines: _Lines, label: str, errors: list) -> dict[str, str]:
     feedback = raw.get("feedback") or {}
-    if isinstance(feedback, dict):
-        for key in feedback:
-            if key not in ("correct", "incorrect", "partial"):
-                errors.append(f"{lines.at('parts', i, 'feedback', key)}: {label}: feedback keys are "
-                              f"correct, incorrect, partial (not '{key}')")
-    visibility = raw.get("visibility", defaults.get("visibility", "visible"))
-    part = Part(
-        id=pid, type=type_name, points=float(points), title=str(raw.get("title") or ""),
-        prompt=str(raw.get("prompt") or ""), assumptions=str(raw.get("assumptions") or ""),
-        answer=answer if isinstance(answer, dict) else {}, transform=transform, options=options,
-        tiers=tiers, mistakes=mistakes, uses=uses, carry_forward=carry_credit, carry_answer=carry_answer,
-        visibility=visibility if visibility in VISIBILITIES else "visible",
-        show_expected=raw.get("show_expected", defaults.get("show_expected", "after_due_date")),
-        feedback=feedback if isinstance(feedback, dict) else {}, hint=str(raw.get("hint") or ""),
-        solution=str(raw.get("solution") or ""), self_check=raw.get("self_check") is True,
-        section=str(raw.get("section") or ""), line=lines.by_path.get(("parts", i), 0),
-    )
-    for problem in kind.check_spec(part.context()):
-        errors.append(f"{where}: {label}: {problem}")
-    return part
+    if not isinstance(feedback, dict):
+        return {}
+    for key in feedback:
+        if key not in ("correct", "incorrect", "partial"):
+            errors.append(f"{lines.at('parts', i, 'feedback', key)}: {label}: feedback keys are "
+                          f"correct, incorrect, partial (not '{key}')")
+    return feedback
 
 
 def _check_answer(answer: dict, allowed: set, lines: _Lines, path: tuple, label: str, errors: list) -> None:

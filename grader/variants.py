@@ -75,13 +75,15 @@ def trial_students(n: int) -> list[str | None]:
     return [None] + [f"variant-{i:03d}" for i in range(1, n + 1)]
 
 
-def check_variants(problem, n: int = DEFAULT_VARIANTS, examples: dict[str, Any] | None = None) -> VariantCheck:
+def check_variants(problem, n: int = DEFAULT_VARIANTS, examples: dict[str, Any] | None = None, *,
+                   session=None) -> VariantCheck:
     """Every solver, template and code reference under the default and n drawn variants
     (just the default one when nothing is drawn)."""
-    from grader.solvers import load_solvers, resolve_params
+    from grader.session import GradingSession
+    from grader.solvers import resolve_params
 
     result = VariantCheck()
-    module = load_solvers(problem.folder)
+    session = session if session is not None else GradingSession()
     seen: set[str] = set()
     for student in trial_students(n if problem.has_draws else 0):
         params = resolve_params(problem.params, problem.variant_key, student)
@@ -90,9 +92,9 @@ def check_variants(problem, n: int = DEFAULT_VARIANTS, examples: dict[str, Any] 
             continue
         seen.add(key)
         result.variants += 1
-        _check_one(problem, module, student, params, result)
+        _check_one(problem, session, student, params, result)
         if examples:
-            _check_examples(problem, student, params, examples, result)
+            _check_examples(problem, student, params, examples, result, session)
     return result
 
 
@@ -101,24 +103,24 @@ def _label(student: str | None, params: dict[str, Any], problem) -> str:
     return describe({"student": student, "params": drawn}) if drawn else "the default variant"
 
 
-def _check_one(problem, module, student: str | None, params: dict[str, Any], result: VariantCheck) -> None:
-    from grader.engine import _expected, _mistake_references, _reference_data, _transformed, grade
-    from grader.solvers import Solvers, student_seed
+def _check_one(problem, session, student: str | None, params: dict[str, Any], result: VariantCheck) -> None:
+    from grader.engine import grade
+    from grader.reference import References
+    from grader.solvers import student_seed
     from grader.spec import order_by_uses
     from grader.submission import Submission
     from grader.templates import RenderError, render_part
 
-    solvers = Solvers(module, params, problem.folder)
+    refs = References(problem, session, student, params=params)
     seed = student_seed(problem.variant_key, student)
     where = _label(student, params, problem)
-    source = problem.spec_source
     for part in order_by_uses(problem.parts):
         at = f"{problem.spec_file}:{part.line}: part {part.id}"
         try:
             render_part(part, params, strict=True)
         except RenderError as exc:
             result.fail(f"part {part.id} text", f"{at}: a template fails in {where}: {exc}")
-        ctx = part.context(source, solvers=module, params=params, seed=seed)
+        ctx = refs.context(part, seed=seed)
         if part.kind.by_hand:
             continue
         if part.kind.runs_student_code:
@@ -129,23 +131,21 @@ def _check_one(problem, module, student: str | None, params: dict[str, Any], res
             continue
         step = "reference"
         try:
-            uses = {arg: _reference_data(other, problem, solvers) for arg, other in part.uses.items()}
-            expected = _expected(part, ctx, solvers, uses)
+            expected = refs.expected(part, ctx)
             step = "anticipated mistakes"
-            _mistake_references(part, ctx, solvers)
+            refs.mistakes(part, ctx)
             if part.transform:
                 step = f"transform {part.transform['solver']}()"
-                _transformed(part, ctx, solvers, expected)
+                refs.transformed(part, ctx, expected)
             if part.carry_answer is not None:
                 step = f"carry_forward solver {part.carry_answer['solver']}()"
-                _check_carry(part, problem, solvers, ctx)
+                _check_carry(part, refs, ctx)
         except Exception as exc:  # noqa: BLE001 - the instructor's code: name it, never crash
             result.fail(f"part {part.id} {step}", f"{at}: {step} fails in {where}: {_error(exc)}")
     # the reference answers, graded as a student's, score full marks
-    from grader.validate import reference_answers
-
-    answers, _ = reference_answers(problem, student)
-    report = grade(problem, Submission(source="reference", answers=dict(answers), student_id=student))
+    answers, _ = refs.answers()
+    report = grade(problem, Submission(source="reference", answers=dict(answers), student_id=student),
+                   session=session)
     for mark in report.parts:
         if mark.id in answers and mark.status != "correct":
             result.fail(f"part {mark.id} full marks",
@@ -153,10 +153,10 @@ def _check_one(problem, module, student: str | None, params: dict[str, Any], res
                         f"in {where}: {mark.feedback}")
 
 
-def _check_carry(part, problem, solvers, ctx) -> None:
+def _check_carry(part, refs, ctx) -> None:
     from grader.validate import _carry_of_reference
 
-    got, expected = _carry_of_reference(part, problem, solvers, ctx)
+    got, expected = _carry_of_reference(part, refs, ctx)
     verdict = part.kind.compare(got, expected, ctx)
     if verdict.fraction < 1:
         raise ValueError(f"fed the reference answers of part(s) {', '.join(dict.fromkeys(part.uses.values()))}, "
@@ -196,13 +196,13 @@ def _error(exc: BaseException) -> str:
     return f"{name}: {text}" if text else name
 
 
-def _check_examples(problem, student, params, examples: dict[str, Any], result: VariantCheck) -> None:
+def _check_examples(problem, student, params, examples: dict[str, Any], result: VariantCheck, session) -> None:
     """Examples that declare `variants: true` score what they declare in every variant."""
     from grader.validate import grade_example, not_full_marks
 
     where = _label(student, params, problem)
     for name, (file, want) in examples.items():
-        report = grade_example(problem, file, student)
+        report = grade_example(problem, file, student, session)
         score = want.get("score")
         if score is not None and not math.isclose(report.score, float(score), abs_tol=1e-6):
             wrong = not_full_marks(report, detail=True)
@@ -212,21 +212,14 @@ def _check_examples(problem, student, params, examples: dict[str, Any], result: 
 
 # ---------------------------------------------------------------- a class's variants
 
-_TEXTS: dict[str, tuple[float, dict[str, str]]] = {}
-
-
 def variant_texts(folder) -> dict[str, str]:
     """student -> 'eta = 0.452, n = 16': the numbers each student's text showed, read from a
-    results folder's reports (for the marking views, whose prompt shows `[eta]`); cached until
-    the folder's index changes. Empty for a problem without drawn params."""
+    results folder's reports (for the marking views, whose prompt shows `[eta]`). Empty for a
+    problem without drawn params. The caller caches it (see the marking app's VariantTexts)."""
     from pathlib import Path
 
     index = Path(folder) / "_batch.json"
     try:
-        stamp = index.stat().st_mtime_ns
-        cached = _TEXTS.get(str(index))
-        if cached is not None and cached[0] == stamp:
-            return cached[1]
         manifest = json.loads(index.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
@@ -239,5 +232,4 @@ def variant_texts(folder) -> dict[str, str]:
         params = (report.get("variant") or {}).get("params") if isinstance(report, dict) else None
         if params:
             out[entry["student"]] = ", ".join(f"{k} = {_short(v)}" for k, v in params.items())
-    _TEXTS[str(index)] = (stamp, out)
     return out

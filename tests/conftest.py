@@ -34,8 +34,9 @@ def grade_answers():
     from grader.spec import load_problem
     from grader.submission import Submission
 
-    def run(answers: dict, problem: Path = DEMO, student=None):
-        report = grade(load_problem(problem), Submission(source="test", answers=answers, student_id=student))
+    def run(answers: dict, problem: Path = DEMO, student=None, session=None):
+        report = grade(load_problem(problem), Submission(source="test", answers=answers, student_id=student),
+                       session=session)
         return {p.id: p for p in report.parts}, report
 
     return run

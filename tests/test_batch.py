@@ -237,14 +237,14 @@ def test_a_crashing_or_hanging_student_does_not_lose_the_others(tmp_path, monkey
 
     real = engine.grade
 
-    def fake(problem, sub):
+    def fake(problem, sub, **kwargs):
         if sub.student_id == "crash":
             os._exit(9)
         if sub.student_id == "slow":
             time.sleep(30)
         if sub.student_id == "bug":
             raise KeyError("oops")
-        return real(problem, sub)
+        return real(problem, sub, **kwargs)
 
     monkeypatch.setattr(engine, "grade", fake)  # forked workers inherit the patch
     folder = tmp_path / "c"
@@ -340,6 +340,6 @@ def test_a_rerun_takes_the_old_index_away_first(tmp_path):
     out = tmp_path / "res"
     assert run_cli("grade", DEMO, folder, "--batch", "--jobs", "1", "--out", out).returncode == 0
     entries, _ = batch.discover(folder)
-    batch._report_folder(out, entries)
+    batch.ReportFolder.make(out, entries)
     assert not (out / "_batch.json").exists()
     assert (out / "s001.json").is_file()  # kept, to be overwritten

@@ -47,14 +47,15 @@ def self_check_demo(tmp_path: Path) -> Path:
 def secrets_of(problem_dir: Path) -> dict[str, set]:
     """Every reference value of every part a student may not check, by part id."""
     from grader.bundle import self_checkable
-    from grader.solvers import Solvers, load_solvers, resolve_params, student_seed
+    from grader.reference import References
+    from grader.session import GradingSession
+    from grader.solvers import student_seed
     from grader.spec import load_problem
-    from grader.validate import reference_answers
 
     problem = load_problem(problem_dir)
-    answers, _ = reference_answers(problem, None)
-    solvers = Solvers(load_solvers(problem.folder), resolve_params(problem.params, problem.id, None),
-                      problem.folder)
+    refs = References(problem, GradingSession())
+    answers, _ = refs.answers()
+    solvers = refs.solvers
     out: dict[str, set] = {}
     for part in problem.parts:
         if self_checkable(part):

@@ -85,9 +85,9 @@ def test_carried_forward_solver_that_hangs_is_cut_off(tmp_path, monkeypatch):
     from grader.submission import Submission
 
     monkeypatch.setattr(solvers_module, "STUDENT_VALUE_SECONDS", 0.5)
-    import grader.engine as engine_module
+    import grader.reference as reference_module
 
-    monkeypatch.setattr(engine_module, "STUDENT_VALUE_SECONDS", 0.5)
+    monkeypatch.setattr(reference_module, "STUDENT_VALUE_SECONDS", 0.5)
     folder = tmp_path / "h"
     folder.mkdir()
     (folder / "solver.py").write_text(

@@ -58,10 +58,9 @@ def _assert_part_error(feedback: str) -> None:
 # ---------------------------------------------------------------- in the engine
 
 @pytest.fixture
-def fresh_memo(monkeypatch):
+def fresh_memo():
     import grader.engine as engine
 
-    monkeypatch.setattr(engine, "_MEMO", {})
     return engine
 
 
@@ -79,8 +78,11 @@ def test_a_failing_part_is_an_error_and_the_others_are_graded(fresh_memo, monkey
             raise exc
         return real(part, *args, **kwargs)
 
+    from grader.session import GradingSession
+
+    session = GradingSession()  # one session: what it remembers must not include the error
     monkeypatch.setattr(fresh_memo, "_best_mark", broken)
-    parts, report = grade_answers(GOOD)
+    parts, report = grade_answers(GOOD, session=session)
     assert parts["3"].status == "error" and parts["3"].score == 0 and parts["3"].max_score == 1
     _assert_part_error(parts["3"].feedback)
     assert cause in parts["3"].feedback
@@ -92,7 +94,7 @@ def test_a_failing_part_is_an_error_and_the_others_are_graded(fresh_memo, monkey
     assert "failures" not in report.to_dict()  # tracebacks are for the instructor's log only
     # an error is not remembered: once fixed, the same answer is graded
     monkeypatch.setattr(fresh_memo, "_best_mark", real)
-    parts, report = grade_answers(GOOD)
+    parts, report = grade_answers(GOOD, session=session)
     assert parts["3"].status == "correct" and not report.failures
 
 

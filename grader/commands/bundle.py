@@ -14,9 +14,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from grader.bundle import make_bundle
+    from grader import api
 
-    result = make_bundle(args.problem, args.out, args.student)
+    result = api.bundle(args.problem, args.out, student=args.student)
     files = sorted(p.name for p in result.folder.iterdir() if p.is_file())
     print(f"wrote {result.folder}: {', '.join(files)}")
     print("self-checkable parts: " + (", ".join(result.self_checkable) or "none (code parts still run "

@@ -18,11 +18,12 @@ def run(args: argparse.Namespace) -> int:
     import sys
 
     from grader.formats.json_report import dumps
-    from grader.selfcheck import check, render
+    from grader import api
+    from grader.selfcheck import render
 
     from grader.printable import for_terminal
 
-    report = check(args.target, args.submission, args.student)
+    report = api.check(args.target, args.submission, student=args.student)
     # The table with control characters shown escaped (never obeyed by the terminal); either
     # format with undecodable file-name bytes written as escapes, not a UnicodeEncodeError.
     text = dumps(report.to_dict()) if args.format == "json" else for_terminal(render(report), keep_newlines=True)

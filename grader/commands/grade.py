@@ -35,35 +35,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.batch:
-        from grader.batch import run_batch
-
-        return run_batch(args)
+        return _run_batch(args)
     import time
 
-    from grader.engine import grade
+    from grader import api
     from grader.errors import UsageError
-    from grader.formats import FORMATS
-    from grader.loaders import load_submission
-    from grader.spec import load_problem
-
-    start = time.monotonic()
-    problem = load_problem(args.problem)
-    path = Path(args.submission)
-    if not path.exists():
-        raise UsageError(f"{path}: no such file or folder")
-    if args.only:
-        raise UsageError("--only needs --batch (and --out RESULTS)")
     from grader.regrade import student_for
 
+    start = time.monotonic()
+    if args.only:
+        raise UsageError("--only needs --batch (and --out RESULTS)")
+    path = Path(args.submission)
     # the id the batch gives this file or folder, so that a regrade grades the same variant
     student = args.student if args.student is not None else (
-        None if args.default_variant else student_for(path))
-    sub = load_submission(path, student, private=[problem.folder])
-    try:
-        report = grade(problem, sub)
-    finally:
-        sub.close()
-    if problem.has_draws:
+        None if args.default_variant or not path.exists() else student_for(path))
+    report = api.grade(args.problem, path, student=student)
+    if report.variant is not None:
         from grader.variants import describe
 
         how = ("" if student is None else " (id from --student)" if args.student is not None
@@ -74,8 +61,7 @@ def run(args: argparse.Namespace) -> int:
     if report.failures:
         sys.stderr.write(f"grader grade: {len(report.failures)} part(s) not graded because the grader "
                          f"failed on them (status error); the other parts were graded\n")
-    extra = {"execution_time": time.monotonic() - start} if args.timing else {}
-    text = FORMATS[args.format](report, **extra)
+    text = api.render(report, args.format, execution_time=time.monotonic() - start if args.timing else None)
     # backslashreplace: a lone surrogate (from a file name or an argument) is written as its
     # escape, never a UnicodeEncodeError after grading
     data = text.encode("utf-8", "backslashreplace")
@@ -88,3 +74,25 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
     return 1 if report.fatal else 0
+
+
+def _run_batch(args: argparse.Namespace) -> int:
+    """`--batch`: exit 0 when every student has a row (spec errors exit 2, from the CLI)."""
+    from grader import api
+    from grader.batch import summary_table
+    from grader.printable import for_terminal
+
+    result = api.grade_class(args.problem, args.submission, jobs=args.jobs, timeout=args.timeout, out=args.out,
+                             csv=args.csv, progress=not args.no_progress and sys.stderr.isatty(),
+                             only=args.only)
+    for line in result.skipped:
+        print(f"grader grade --batch: skipped {for_terminal(line)}", file=sys.stderr)
+    if result.regraded is not None:
+        print(f"grader grade --batch --only: {result.summary}; wrote {', '.join(map(str, result.written))}",
+              file=sys.stderr)
+    elif result.written:
+        print(f"grader grade --batch: {result.summary}; wrote {', '.join(map(str, result.written))}",
+              file=sys.stderr)
+    else:
+        sys.stdout.write(summary_table(result.problem, result.outcomes) + result.summary + "\n")  # escaped
+    return 0

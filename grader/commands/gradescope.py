@@ -19,20 +19,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from grader.gradescope.build import build_zip
-    from grader.validate import validate
+    from grader import api
 
     if not args.no_validate:
-        result = validate(args.problem)
+        result = api.validate(args.problem)
         if not result.ok:
             print(f"grader gradescope: {result.problem.id} does not validate (use --no-validate to build anyway):")
             for err in result.errors:
                 print(f"  error: {err}")
             return 2
-    built = build_zip(Path(args.problem) if Path(args.problem).exists() else args.problem, Path(args.out),
-                      tests=Path(args.tests) if args.tests else None, unittest_timeout=args.unittest_timeout)
+    built = api.gradescope(args.problem, args.out, tests=args.tests, unittest_timeout=args.unittest_timeout)
     tests = [f for f in built.files if f.startswith(f"problems/{built.problem_id}/tests/")]
     print(f"wrote {built.path}: autograder for {built.problem_id} ({len(built.files)} files"
           + (f", {len(tests)} instructor test file(s)" if tests else "") + ")")

@@ -42,14 +42,11 @@ def run(args: argparse.Namespace) -> int:
     except ImportError:
         raise UsageError("grader report needs scipy for its statistics: install the 'report' extra "
                          "(pip install 'answer-grader[report]', or ./setup.sh --report)") from None
-    from grader.class_report import build_data, write_report
-    from grader.spec import load_problem
+    from grader import api
 
-    problem = load_problem(args.problem)
+    out = api.report(args.problem, results, out=args.out, format=args.format, pass_mark=args.pass_mark)
     if args.format == "json" and not args.out:
-        sys.stdout.write(build_data(problem, results, args.pass_mark))
+        sys.stdout.write(out)
         return 0
-    default = results / "report.html"
-    out = write_report(problem, results, Path(args.out) if args.out else default, args.pass_mark, args.format)
     print(f"grader report: wrote {out}", file=sys.stderr)
     return 0

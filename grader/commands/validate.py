@@ -17,8 +17,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from grader import api
     from grader.errors import SpecError, UsageError
-    from grader.validate import validate
 
     if args.variants is not None and args.variants < 0:
         raise UsageError("--variants must be 0 or more")
@@ -30,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     status = 0
     for target in targets:
         try:
-            result = validate(target, variants=args.variants)
+            result = api.validate(target, variants=args.variants)
         except SpecError as exc:
             print(f"{target}: INVALID")
             for problem in exc.problems:

@@ -7,7 +7,6 @@ Public entry points: :func:`scalar_table`, :func:`matrix_space`, :func:`read`, :
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -16,7 +15,7 @@ from grader.expr.errors import ExprError, ShapeError
 from grader.expr.nodes import Node, to_text
 from grader.expr.parser import parse
 from grader.expr.symbols import SymbolTable
-from grader.identity_cache import IdentityCache
+from grader.expr.memo import MAX_READ, ExprCache, memo_of
 
 
 @dataclass(frozen=True)
@@ -32,24 +31,31 @@ class Formula:
 
 
 def read(text: str, table: SymbolTable) -> Formula:
-    """Parse once per process for each (text, table): the spec check, the reference graded
-    before forking and every student who writes the same text share one parse."""
-    formula = _READ.get(table, text)
+    """Parse once for each (text, table) (the table's memo): the spec check, the reference
+    graded before forking and every student who writes the same text share one parse."""
+    done = memo_of(table).read
+    formula = done.get(text)
     if formula is None:
         # Students write one formula many ways that scan to the same tokens: runs of spaces, `$`,
         # spacing commands (\, \;), \left( \right), \dfrac for \frac. A text that differs from
         # one already read only there is the same formula. (Errors are never cached: their
         # positions always refer to the text as written.)
         spaced = _SPACES.sub(" ", _SPELLING.sub(_respell, text)).strip(" ")
-        formula = _READ.get(table, spaced) if spaced != text else None
+        formula = done.get(spaced) if spaced != text else None
         if formula is None:
             node = parse(text, table)
-            formula = _READ.put(table, Formula(node, to_text(node)), spaced)
-        _READ.put(table, formula, text)
+            formula = Formula(node, to_text(node))
+            _remember(done, spaced, formula)
+        _remember(done, text, formula)
     return formula
 
 
-_READ = IdentityCache()
+def _remember(done: dict, text: str, formula: Formula) -> None:
+    if len(done) >= MAX_READ:
+        done.clear()
+    done[text] = formula
+
+
 _SPACES = re.compile(r"(?<!\\)[ \t\r\n]+")
 # each one scans exactly as a space, or (\dfrac, \tfrac) as \frac; none after a backslash
 _SPELLING = re.compile(r"(?<!\\)(?:\\(?:left|right)(?![A-Za-z])|\\[dt]frac(?![A-Za-z])|\\[,;:! ]|\$)")
@@ -59,60 +65,41 @@ def _respell(match: re.Match) -> str:
     return "\\frac" if match.group(0).endswith("frac") else " "
 
 
-_CACHE: dict[str, Any] = {}
+def scalar_table(variables: Any, cache: ExprCache | None = None) -> SymbolTable:
+    """The symbol table of an `expression` part; one per declaration in `cache` (a grading
+    session's), a new one without."""
+    if cache is None:
+        return SymbolTable.build(variables)
+    return cache.get("scalar", variables, None, lambda: SymbolTable.build(variables))
 
 
-def _key(*parts: Any) -> str:
-    return json.dumps(parts, sort_keys=True, default=repr)
-
-
-def scalar_table(variables: Any) -> SymbolTable:
-    """The (cached) symbol table of an `expression` part."""
-    table = _BY_OBJECT.get(variables, "scalar")  # the spec's own mapping: no need to serialize it
-    if table is not None:
-        return table
-    key = _key("scalar", variables)
-    if key not in _CACHE:
-        _CACHE[key] = SymbolTable.build(variables)
-    return _BY_OBJECT.put(variables, _CACHE[key], "scalar")
-
-
-# Specs' option mappings are read-only once loaded: a table or space is found by the mapping's
-# identity first, by its serialized value (equal mappings share one) only the first time.
-_BY_OBJECT = IdentityCache(1000)
-
-
-def matrix_space(variables: Any, dims: Any):
-    """The (cached) MatrixSpace of a `matrix_expression` part: table, shorthands, shapes."""
-    space = _BY_OBJECT.get(variables, "matrix", id(dims))
-    if space is not None:
-        return space
-    space = _matrix_space(variables, dims)
-    return _BY_OBJECT.put(variables, space, "matrix", id(dims), hold=(dims,))
+def matrix_space(variables: Any, dims: Any, cache: ExprCache | None = None):
+    """The MatrixSpace of a `matrix_expression` part (table, shorthands, shapes); one per
+    declaration in `cache`, a new one without."""
+    if cache is None:
+        return _matrix_space(variables, dims)
+    return cache.get("matrix", variables, dims, lambda: _matrix_space(variables, dims))
 
 
 def _matrix_space(variables: Any, dims: Any):
-    key = _key("matrix", variables, dims)
-    if key not in _CACHE:
-        from grader.expr.matrix import MatrixSpace
+    from grader.expr.matrix import MatrixSpace
 
-        table = SymbolTable.build(variables, dims, matrix=True)
-        defines = {}
-        for var in table.vars.values():
-            if var.define is not None:
-                try:
-                    defines[var.name] = parse(var.define, table)
-                except ExprError as e:
-                    table.problems.append(f"variable {var.name!r}: define {var.define!r}: {e.message}")
-        space = MatrixSpace(table, defines)
-        for name in defines:
+    table = SymbolTable.build(variables, dims, matrix=True)
+    defines = {}
+    for var in table.vars.values():
+        if var.define is not None:
             try:
-                space.checker.sym(name)
+                defines[var.name] = parse(var.define, table)
             except ExprError as e:
-                table.problems.append(f"variable {name!r}: define {table.vars[name].define!r}: {e.message}")
-        _CACHE[key] = space
-    return _CACHE[key]
+                table.problems.append(f"variable {var.name!r}: define {var.define!r}: {e.message}")
+    space = MatrixSpace(table, defines)
+    for name in defines:
+        try:
+            space.checker.sym(name)
+        except ExprError as e:
+            table.problems.append(f"variable {name!r}: define {table.vars[name].define!r}: {e.message}")
+    return space
 
 
-__all__ = ["ExprError", "ShapeError", "Formula", "Node", "SymbolTable", "read", "scalar_table",
+__all__ = ["ExprCache", "ExprError", "ShapeError", "Formula", "Node", "SymbolTable", "read", "scalar_table",
            "matrix_space", "to_text", "parse"]

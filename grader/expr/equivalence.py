@@ -26,7 +26,7 @@ from grader.expr.limits import (
 from grader.expr.numeric import constant_value, evaluate
 from grader.expr.rounding import error_bound
 from grader.expr.symbols import SymbolTable
-from grader.identity_cache import IdentityCache
+from grader.expr.memo import TableMemo, memo_of
 from grader.numbers import within
 from grader.timelimit import budget_left
 
@@ -69,7 +69,8 @@ def _reference_samples(reference: N.Node, table: SymbolTable, seed_text: str,
                        samples: int) -> list[tuple[dict, float]]:
     """The sample points with the reference's value there. Drawn once per reference object:
     every student's formula for a part is checked at the same points."""
-    points = _SAMPLES.get(reference, id(table), seed_text, samples)
+    memo = memo_of(table)
+    points = memo.samples.get(reference, seed_text, samples)
     if points is not None:
         return points
     points = []
@@ -80,18 +81,16 @@ def _reference_samples(reference: N.Node, table: SymbolTable, seed_text: str,
             points.append((env, value))
             if len(points) == samples:
                 break
-    return _SAMPLES.put(reference, points, id(table), seed_text, samples, hold=(table,))
-
-
-_SAMPLES = IdentityCache()
+    return memo.samples.put(reference, points, seed_text, samples)
 
 
 def _point(table: SymbolTable, seed_text: str, i: int) -> dict:
     """The i-th random point of a part's domains (seeded by the part): the reference, every
     anticipated mistake and every student's formula are evaluated at the same points."""
-    drawn = _POINTS.get(table, seed_text)
+    points = memo_of(table).points
+    drawn = points.get(seed_text)
     if drawn is None:
-        drawn = _POINTS.put(table, ([], random.Random(seed_for(seed_text, "points"))), seed_text)
+        drawn = points[seed_text] = ([], random.Random(seed_for(seed_text, "points")))
     envs, rng = drawn
     scalars = table.scalar_vars()
     while len(envs) <= i:
@@ -99,16 +98,14 @@ def _point(table: SymbolTable, seed_text: str, i: int) -> dict:
     return envs[i]
 
 
-def _student_at(student: N.Node, env: dict) -> float:
+def _student_at(student: N.Node, env: dict, memo: TableMemo) -> float:
     """A student's formula at a point, once per point (shared by the reference and the mistakes)."""
-    value = _VALUES.get(student, id(env))
+    value = memo.values.get(student, id(env))
     if value is None:
-        value = _VALUES.put(student, evaluate(student, env), id(env), hold=(env,))
+        value = memo.values.put(student, evaluate(student, env), id(env), hold=(env,))
     return value
 
 
-_POINTS = IdentityCache(1000)
-_VALUES = IdentityCache(50_000)
 
 
 def _sample_compare(student: N.Node, reference: N.Node, table: SymbolTable, *, seed_text: str,
@@ -116,19 +113,20 @@ def _sample_compare(student: N.Node, reference: N.Node, table: SymbolTable, *, s
     """The verdict of sampling, whether the values were nearly equal everywhere, and whether
     they prove the formulas differ (a point where both are defined and clearly disagree)."""
     samples_at = _reference_samples(reference, table, seed_text, samples)
+    memo = memo_of(table)
     points = [env for env, _ in samples_at]
     if len(points) < max(2, samples // 2):
         return Outcome(False, "could not be checked: the expected formula is undefined on most "
                               "of the declared domain (tell your instructor)"), True, False
     pairs, undefined = [], None
     for env, r in samples_at:
-        s = _student_at(student, env)
+        s = _student_at(student, env, memo)
         if not math.isfinite(s):
             undefined = undefined or env
         pairs.append((s, r))
     if undefined is None and all(within(s, r, rtol, atol) for s, r in pairs):
         return Outcome(True), True, False
-    refuted = _refuted(student, reference, points, pairs, rtol, atol)
+    refuted = _refuted(student, reference, points, pairs, rtol, atol, memo)
     message = "not equivalent to the expected answer"
     if undefined is not None:
         used = N.symbols(student) | N.symbols(reference)
@@ -141,7 +139,7 @@ def _sample_compare(student: N.Node, reference: N.Node, table: SymbolTable, *, s
 
 
 def _refuted(student: N.Node, reference: N.Node, points: list[dict],
-             pairs: list[tuple[float, float]], rtol: float, atol: float) -> bool:
+             pairs: list[tuple[float, float]], rtol: float, atol: float, memo: TableMemo) -> bool:
     """A point where both formulas are defined and their exact values differ beyond the
     tolerance: the gap must exceed what round-off could account for. Points where the
     student's formula is undefined prove nothing here (sympy may still show it equal)."""
@@ -150,20 +148,17 @@ def _refuted(student: N.Node, reference: N.Node, points: list[dict],
             continue
         if within(s, r, rtol, atol):
             continue
-        if abs(s - r) > _bound_at(student, env) + _bound_at(reference, env):
+        if abs(s - r) > _bound_at(student, env, memo) + _bound_at(reference, env, memo):
             return True
     return False
 
 
-def _bound_at(node: N.Node, env: dict) -> float:
+def _bound_at(node: N.Node, env: dict, memo: TableMemo) -> float:
     """error_bound once per (formula, point): the points are shared by a part's formulas."""
-    bound = _BOUNDS.get(node, id(env))
+    bound = memo.bounds.get(node, id(env))
     if bound is None:
-        bound = _BOUNDS.put(node, error_bound(node, env), id(env), hold=(env,))
+        bound = memo.bounds.put(node, error_bound(node, env), id(env), hold=(env,))
     return bound
-
-
-_BOUNDS = IdentityCache(50_000)
 
 
 def _hint(pairs: list[tuple[float, float]], rtol: float, atol: float) -> str:
@@ -195,7 +190,8 @@ def symbolic_equal(student: N.Node, reference: N.Node, table: SymbolTable, thoro
     already settled for the same two formulas is not attempted again."""
     if N.size(student) + N.size(reference) > SYMBOLIC_MAX_NODES:
         return False
-    known = _PROVED.get(student, id(reference), id(table), thorough)
+    proved_memo = memo_of(table).proved
+    known = proved_memo.get(student, id(reference), thorough)
     if known is not None:
         return known
     _import_sympy()
@@ -204,7 +200,7 @@ def symbolic_equal(student: N.Node, reference: N.Node, table: SymbolTable, thoro
         return False
     settled, proved = _symbolic(student, reference, table, thorough, seconds)
     if settled:  # a time-out is not a verdict: never remembered
-        _PROVED.put(student, proved, id(reference), id(table), thorough, hold=(reference, table))
+        proved_memo.put(student, proved, id(reference), thorough, hold=(reference,))
     return proved
 
 
@@ -226,8 +222,6 @@ def _import_sympy() -> None:
     import grader.expr.to_sympy  # noqa: F401
     extend_budget(time.monotonic() - start)
 
-
-_PROVED = IdentityCache(10_000)
 
 
 def _symbolic(student: N.Node, reference: N.Node, table: SymbolTable, thorough: bool,

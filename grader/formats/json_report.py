@@ -31,18 +31,17 @@ def dumps(data: Any, compact: bool = False) -> str:
     return _encode(data, _COMPACT if compact else _INDENTED) + "\n"
 
 
-# A class repeats answers, and the engine hands out the same (frozen) PartResult for a repeated
-# one: its text is encoded once.
-_PART_TEXT = IdentityCache(50_000)
+def _part_text(part: PartResult, texts: IdentityCache | None) -> str:
+    if texts is None:
+        return _encode(vars(part), _COMPACT)
+    text = texts.get(part)
+    return text if text is not None else texts.put(part, _encode(vars(part), _COMPACT))
 
 
-def _part_text(part: PartResult) -> str:
-    text = _PART_TEXT.get(part)
-    return text if text is not None else _PART_TEXT.put(part, _encode(vars(part), _COMPACT))
-
-
-def compact_report(report: Report) -> str:
-    """The same text as dumps(report.to_dict(), compact=True), with each part's text reused."""
+def compact_report(report: Report, texts: IdentityCache | None = None) -> str:
+    """The same text as dumps(report.to_dict(), compact=True). A class repeats answers, and the
+    engine hands out the same (frozen) PartResult for a repeated one: with `texts` (a grading
+    session's report_texts) each part's text is encoded once."""
     fields = vars(report)
     head, tail = {}, {}
     target = head
@@ -53,7 +52,7 @@ def compact_report(report: Report) -> str:
             continue
         elif key != "failures":  # tracebacks stay out of reports (see Report.failures)
             target[key] = value
-    parts = ",".join([_part_text(p) for p in report.parts])
+    parts = ",".join([_part_text(p, texts) for p in report.parts])
     head_text, tail_text = _encode(head, _COMPACT), _encode(tail, _COMPACT)
     return (f'{head_text[:-1]}{"," if head else ""}"parts":[{parts}]'
             f'{"," if tail else ""}{tail_text[1:]}\n')
@@ -63,21 +62,20 @@ def to_json(report: Report, **_: Any) -> str:
     return dumps(report.to_dict())
 
 
-_PART_PRETTY = IdentityCache(50_000)
-
-
-def _part_pretty(part: PartResult) -> str:
+def _part_pretty(part: PartResult, texts: IdentityCache | None) -> str:
     """A part's entry as it sits, indented, in a pretty report's "parts" list."""
-    text = _PART_PRETTY.get(part)
+    text = texts.get(part) if texts is not None else None
     if text is None:
-        text = _PART_PRETTY.put(part, "    " + _encode(vars(part), _INDENTED).replace("\n", "\n    "))
+        text = "    " + _encode(vars(part), _INDENTED).replace("\n", "\n    ")
+        if texts is not None:
+            texts.put(part, text)
     return text
 
 
-def pretty_report(report: Report) -> str:
+def pretty_report(report: Report, texts: IdentityCache | None = None) -> str:
     """The same text as dumps(report.to_dict()): indented, one field per line, so `diff -r`
-    of two results folders shows the change per part; each part's text reused as in
-    compact_report."""
+    of two results folders shows the change per part. With `texts` (a grading session's
+    report_texts) each part's text is encoded once, as in compact_report."""
     head, tail = {}, {}
     target = head
     for key, value in vars(report).items():
@@ -87,7 +85,7 @@ def pretty_report(report: Report) -> str:
             continue
         elif key != "failures":
             target[key] = value
-    parts = ",\n".join([_part_pretty(p) for p in report.parts])
+    parts = ",\n".join([_part_pretty(p, texts) for p in report.parts])
     text = _encode(head, _INDENTED)[:-2] + "," if head else "{"
     text += '\n  "parts": ' + (f"[\n{parts}\n  ]" if parts else "[]")
     tail_text = _encode(tail, _INDENTED)

@@ -177,11 +177,20 @@ def create_app(folder: str | Path, token: str, *, grader_name: str = "TA", allow
     def api_parts():
         return jsonify(parts=db.progress(conn()))
 
+    variants: dict[str, tuple[int, dict[str, str]]] = {}  # this app's: the texts per index stamp
+
     def with_variants(view: dict) -> dict:
-        """Each student's own numbers beside their name (the prompt shows `[eta]`)."""
+        """Each student's own numbers beside their name (the prompt shows `[eta]`); read again
+        when the results folder's index changes (a batch re-run)."""
         from grader.variants import variant_texts
 
-        texts = variant_texts(folder)
+        try:
+            stamp = (Path(folder) / "_batch.json").stat().st_mtime_ns
+        except OSError:
+            stamp = -1
+        if variants.get("texts", (None,))[0] != stamp:
+            variants["texts"] = (stamp, variant_texts(folder))
+        texts = variants["texts"][1]
         if texts:
             for g in view["groups"]:
                 for s in g["students"]:

@@ -86,6 +86,7 @@ class PartContext:
     seed: int = 0  # per (problem, student): for seeded draws such as random test cases
     hidden: bool = False  # never reveal expected values in messages
     extra: dict = field(default_factory=dict)
+    expr_cache: Any = None  # the grading session's symbol tables (grader.expr.ExprCache); None: none kept
 
     def opt(self, name: str) -> Any:
         """An option of the part (None when unset and without default): types read options only here."""

@@ -127,7 +127,8 @@ class Code(AnswerType):
         for case in cases:
             hidden = case.hidden or ctx.hidden
             sub = PartContext(part_id=ctx.part_id, options=sub_options, source=ctx.source,
-                              solvers=ctx.solvers, params=ctx.params, seed=ctx.seed, hidden=hidden)
+                              solvers=ctx.solvers, params=ctx.params, seed=ctx.seed, hidden=hidden,
+                              expr_cache=ctx.expr_cache)
             expected = self._expected(reference, case, ctype, sub, ctx)
             if stop is None:
                 try:

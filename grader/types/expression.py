@@ -120,7 +120,7 @@ class Expression(AnswerType):
         """The part's symbol table (variables, aliases, domains): what a formula may use."""
         from grader.expr import scalar_table
 
-        return scalar_table(ctx.opt("variables"))
+        return scalar_table(ctx.opt("variables"), ctx.expr_cache)
 
     def _read(self, text: str, ctx: PartContext):
         from grader.expr import ExprError, read

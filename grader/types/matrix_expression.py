@@ -42,7 +42,7 @@ class MatrixExpression(AnswerType):
         """The part's matrix variables and dimensions: shapes are checked before values."""
         from grader.expr import matrix_space
 
-        return matrix_space(ctx.opt("variables"), ctx.opt("dims"))
+        return matrix_space(ctx.opt("variables"), ctx.opt("dims"), ctx.expr_cache)
 
     def table(self, ctx: PartContext):
         """The symbol table of the part's matrix space (see :meth:`space`)."""
