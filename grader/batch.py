@@ -362,9 +362,9 @@ class ClassResult:
         """'N student(s): ... graded, ... unreadable, ... not graded (errors)[; parts not graded]',
         or for a regrade 'regraded K of N student(s): id (score), ...'."""
         if self.regraded is not None:
-            from grader.numbers import fixed
+            from grader.gradebook import format_score
 
-            told = ", ".join(f"{o.student} ({fixed(o.total) or o.status})" for o in self.regraded)
+            told = ", ".join(f"{o.student} ({format_score(o.total) or o.status})" for o in self.regraded)
             partly = part_failures(self.regraded)
             return (f"regraded {len(self.regraded)} of {len(self.outcomes)} student(s): {told}"
                     + ("; " + partly if partly else ""))
