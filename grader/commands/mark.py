@@ -23,6 +23,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the session token (default: a new random one; share the URL with co-TAs)")
     parser.add_argument("--canvas-id", default=None, choices=("SIS Login ID", "SIS User ID", "ID"),
                         help="the Canvas column that holds the student id in canvas.csv (default: SIS Login ID)")
+    parser.add_argument("--canvas-assignment", default=None, metavar="NAME",
+                        help="the assignment column's header in canvas.csv: an existing Canvas assignment "
+                             "as Canvas's own export names it, \"NAME (ID)\", or a name (default: the "
+                             "problem's title; a name Canvas does not know creates a new assignment)")
     parser.add_argument("--export", action="store_true",
                         help="only rewrite gradebook.csv, the reports and the exports from the database, then exit")
 
@@ -42,10 +46,17 @@ def run(args: argparse.Namespace) -> int:
         pid = conn.execute("SELECT value FROM meta WHERE key='problem_id'").fetchone()
         if pid and pid[0] != problem.id:
             raise UsageError(f"{results} holds the class of problem '{pid[0]}', not '{problem.id}'")
-        if args.canvas_id:
-            from grader.exports import set_canvas_id_column
+        from grader import exports
 
-            set_canvas_id_column(conn, args.canvas_id)
+        if args.canvas_id:
+            exports.set_canvas_id_column(conn, args.canvas_id)
+        if args.canvas_assignment is not None:
+            try:
+                exports.set_canvas_assignment(conn, args.canvas_assignment)
+            except ValueError as exc:
+                raise UsageError(f"--canvas-assignment: {exc}") from None
+        for warning in exports.canvas_warnings(conn):
+            print(f"grader mark: warning: {warning}", file=sys.stderr)
         written = refresh(results, conn, everything=True)
         if args.export:
             print(f"grader mark: wrote {', '.join(str(p) for p in written)}", file=sys.stderr)
