@@ -52,7 +52,9 @@ def _browser(paths):
         pytest.skip(f"headless Chromium did not start: {type(exc).__name__}: {str(exc).splitlines()[0]}")
 
 
-def _wait(driver, cond, timeout=15.0, what="condition"):
+def _wait(driver, cond, timeout=90.0, what="condition"):
+    """Poll `cond` until it holds. The timeout is only a ceiling for a loaded machine: every wait
+    is on something the page shows, and returns as soon as it is there."""
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         try:
@@ -98,6 +100,23 @@ def _click(driver, selector):
     _wait(driver, attempt, what=f"a click on {selector}")
 
 
+def _alert(driver):
+    """The page's prompt() once it is open (it opens after the click's handler runs)."""
+    from selenium.common.exceptions import NoAlertPresentException
+
+    def attempt(d):
+        try:
+            return d.switch_to.alert
+        except NoAlertPresentException:
+            return None
+
+    return _wait(driver, attempt, what="the prompt")
+
+
+def _current_group(driver):
+    return driver.find_element("css selector", "li.group.current")
+
+
 def _keys(driver, keys):
     from selenium.webdriver.common.action_chains import ActionChains
 
@@ -135,9 +154,8 @@ def test_a_ta_marks_a_part_in_the_browser(app, paths):
         _wait(driver, lambda d: "Answer group 3 of" in d.find_element(By.TAG_NAME, "h3").text, what="group 3")
         # change item 1's points in the page: everyone in group 0 is re-scored
         _click(driver, "#rubric li.item button.edit")
-        alert = driver.switch_to.alert
-        alert.accept()  # keep the text
-        alert = driver.switch_to.alert
+        _alert(driver).accept()  # keep the text
+        alert = _alert(driver)
         alert.send_keys("0.5")
         alert.accept()
         _wait(driver, lambda d: "re-scored" in d.find_element(By.ID, "status").text, what="the edit")
@@ -230,14 +248,19 @@ def test_a_ta_marks_every_hand_graded_part_with_the_keyboard_and_the_imports_fol
         for part in MANUAL:
             _click(driver, f'button.part[data-part="{part}"]')
             _wait(driver, lambda d, p=part: f"Part {p}:" in d.find_element(By.TAG_NAME, "h2").text)
-            for _ in range(20):
+            groups = len(driver.find_elements(By.CSS_SELECTOR, "li.group"))
+            for _ in range(groups):
                 if driver.find_element(By.ID, "part-progress").text.startswith("8 of 8"):
                     break
-                before = driver.find_element(By.ID, "part-progress").text
+                # the current group is one nobody marked: 1 marks all of it, then n moves on
+                assert "done" not in _current_group(driver).get_attribute("class").split(), part
                 _keys(driver, "1")
-                _wait(driver, lambda d, b=before: d.find_element(By.ID, "part-progress").text != b,
-                      what=f"a mark on {part}")
+                _wait(driver, lambda d: "done" in _current_group(d).get_attribute("class").split(),
+                      what=f"the group marked on {part}")
                 _keys(driver, "n")
+                _wait(driver, lambda d: "done" not in _current_group(d).get_attribute("class").split()
+                      or d.find_element(By.ID, "part-progress").text.startswith("8 of 8"),
+                      what=f"the next unmarked group of {part}")
             assert driver.find_element(By.ID, "part-progress").text.startswith("8 of 8"), part
         _wait(driver, lambda d: all(b.get_attribute("class").endswith("done")
                                     for b in d.find_elements(By.CSS_SELECTOR, "button.part")), what="all done")
