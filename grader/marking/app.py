@@ -315,7 +315,8 @@ PAGE = """<!doctype html>
 <header><h1>{title}</h1>
 <label>Grader <input id="who" value="{name}" maxlength="80" autocomplete="off"></label>
 <span id="downloads"><a href="export/gradebook.csv">gradebook.csv</a>
-<a href="export/canvas.csv">Canvas</a> <a href="export/gradescope.csv">Gradescope</a></span>
+<a href="export/canvas.csv" title="Canvas: Grades, Import">canvas.csv</a>
+<a href="export/gradescope.csv" title="the columns of Gradescope's score export (Gradescope has no score import)">gradescope.csv</a></span>
 </header>
 <main>
 <nav id="parts" aria-label="hand-graded parts"></nav>
