@@ -307,6 +307,16 @@ def test_the_page_and_its_assets_are_served_locally(client):
     assert "MIT License" in lic
 
 
+def test_each_answer_says_how_long_the_server_took(client):
+    """Server-Timing (what bench_marking.py reads): the handler's wall time and its CPU time."""
+    import re
+
+    timing = client.get("/api/part?part=3.1", headers=H).headers["Server-Timing"]
+    wall, cpu = (float(x) for x in re.fullmatch(r"app;dur=([0-9.]+), cpu;dur=([0-9.]+)", timing).groups())
+    assert 0 < cpu <= wall + 1  # thread CPU time never much exceeds wall time
+    assert "Server-Timing" in client.get("/api/parts").headers  # a refused request too (403)
+
+
 # ---------------------------------------------------------------- the real server, two TAs
 
 @pytest.fixture
