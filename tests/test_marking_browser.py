@@ -163,6 +163,8 @@ def test_a_ta_marks_a_part_in_the_browser(app, paths):
         # a comment for one student of group 1
         _keys(driver, "k")
         _click(driver, f'tr[data-student="{group1[0]}"]')
+        _wait(driver, lambda d: f"marking {group1[0]} only" in d.find_element(By.ID, "whom").text,
+              what="the page to say whom the marks go to")
         box = driver.find_element(By.ID, "comment")
         box.send_keys("Good, but <b>why</b>?")
         _click(driver, "#save-feedback")

@@ -134,7 +134,8 @@
         el("b", { class: "pts" }, (item.points > 0 ? "+" : "") + fmt(item.points)), " ", text),
         " ", el("button", { class: "small edit", onclick: () => editItem(item) }, "edit")));
     });
-    main.append(el("h3", {}, "Rubric"), rub,
+    main.append(el("h3", {}, "Rubric ", el("span", { class: "whom", id: "whom" }, S.student
+      ? `marking ${S.student} only (click the student again for the whole group)` : `marking the whole group (${g.size} student(s))`)), rub,
       el("button", { class: "small", id: "add-item", onclick: addItem }, "add item"));
     // comment, adjustment and the mark buttons right under the rubric (a group can be hundreds of
     // students: the table of who is in it comes last, in its own scrolling box)
@@ -153,7 +154,7 @@
         onclick: () => { S.student = S.student === s.student ? null : s.student; render(); } },
         el("td", {}, s.student), el("td", {}, s.graded ? fmt(s.score) : "ungraded"), el("td", {}, s.graded_by), el("td", {}, s.comment)));
     }
-    main.append(el("h3", {}, S.student ? `Marking ${S.student} only (click again for the whole group)` : "Marking the whole group (click a student to mark one)"),
+    main.append(el("h3", {}, "Students in this group ", el("span", { class: "whom" }, "(click one to mark only them)")),
       el("div", { class: "students-box" }, tbl));
   }
 
