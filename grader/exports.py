@@ -54,12 +54,14 @@ def set_canvas_id_column(conn, column: str) -> None:
 
 def set_canvas_assignment(conn, header: str) -> None:
     """The assignment column's header: an existing Canvas assignment as Canvas's own export names
-    it (`Exam (4711)`: matched by the id), or a name (matched exactly, or a new assignment)."""
+    it (`Exam (4711)`: matched by the id), or a name (matched exactly, or a new assignment);
+    an empty one goes back to the problem's title."""
     header = " ".join(str(header).split())
-    if not header:
-        raise ValueError("the Canvas assignment needs a name")
-    with db.write(conn):
-        conn.execute("INSERT OR REPLACE INTO meta VALUES ('canvas_assignment', ?)", (header,))
+    with db.write(conn):  # remembered by the results folder; "" goes back to the problem's title
+        if header:
+            conn.execute("INSERT OR REPLACE INTO meta VALUES ('canvas_assignment', ?)", (header,))
+        else:
+            conn.execute("DELETE FROM meta WHERE key='canvas_assignment'")
 
 
 def canvas_assignment(conn) -> str:

@@ -139,6 +139,12 @@ def test_canvas_assignment_can_name_an_existing_assignment_by_id(results):
     got = canvas_import(text, known={4711: "Resit exam", 12: "Midterm"})
     assert [(a["title"], a["id"]) for a in got["assignments"]] == [("Resit exam", 4711)]
     assert {s["sis_login_id"]: s["scores"]["Resit exam"] for s in got["students"]}["s0000"] == "52.25"
+    # remembered by the folder; "" goes back to the problem's title
+    assert main(["mark", str(PROBLEM), str(results), "--export"]) == 0
+    assert "Resit exam (4711)" in (results / "canvas.csv").read_text(encoding="utf-8")
+    assert main(["mark", str(PROBLEM), str(results), "--export", "--canvas-assignment", ""]) == 0
+    assert canvas_import((results / "canvas.csv").read_text(encoding="utf-8"))["assignments"][0]["title"] == \
+        "Deep Learning 1 (UvA, 52041DEL6Y) 2022/23 - resit exam"
 
 
 @pytest.mark.parametrize("title,chosen,expected", [

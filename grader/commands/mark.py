@@ -51,10 +51,7 @@ def run(args: argparse.Namespace) -> int:
         if args.canvas_id:
             exports.set_canvas_id_column(conn, args.canvas_id)
         if args.canvas_assignment is not None:
-            try:
-                exports.set_canvas_assignment(conn, args.canvas_assignment)
-            except ValueError as exc:
-                raise UsageError(f"--canvas-assignment: {exc}") from None
+            exports.set_canvas_assignment(conn, args.canvas_assignment)
         for warning in exports.canvas_warnings(conn):
             print(f"grader mark: warning: {warning}", file=sys.stderr)
         written = refresh(results, conn, everything=True)
