@@ -192,6 +192,40 @@ def test_manual_marks_survive_a_batch_rerun(results, tmp_path):
     assert [h["action"] for h in db.history(conn)][:2] == ["batch", "apply"]
 
 
+def test_a_spec_fix_rerun_keeps_marks_and_app_edits_and_adds_new_rubric_items(results, tmp_path):
+    """The issue's case: the spec is fixed (here: 7.1's rubric gains an item) and the class is
+    graded again into the same folder. Marks, and an item's points edited in the app, stay; the
+    new item appears; the files show the marks."""
+    import shutil
+
+    from grader.cli import main
+    from tests.marking_class import PROBLEM  # noqa: F811
+
+    conn = db.connect(results)
+    first = db.rubric(conn, "7.1")[0]
+    db.set_item(conn, "7.1", ["s0001"], first.id, True, "ta")
+    db.edit_item(conn, first.id, text=None, points=1.5, version=first.version, who="ta")
+    conn.close()
+    fixed = tmp_path / "uva-dl1-resit-2022"
+    shutil.copytree(PROBLEM, fixed)
+    spec = fixed / "problem.yaml"
+    line = '      - {item: "Initialization with constant init. Better: kaiming/Xavier", points: 2}\n'
+    text = spec.read_text(encoding="utf-8")
+    assert line in text
+    spec.write_text(text.replace(line, line + '      - {item: "Names the missing validation plot", points: 1}\n'),
+                    encoding="utf-8")
+    subs = tmp_path / "subs"
+    write_class(subs, 60, seed=3)
+    assert main(["grade", str(fixed), str(subs), "--batch", "--out", str(results), "--jobs", "2",
+                 "--no-progress"]) == 0
+    conn = db.connect(results)
+    items = db.rubric(conn, "7.1")
+    assert [i.text for i in items][-1] == "Names the missing validation plot"
+    assert items[0].points == 1.5  # the app's edit wins over the spec's 2
+    assert db.mark_state(conn, "s0001", "7.1")["score"] == 1.5
+    assert {r["student"]: r for r in read_gradebook(results / "gradebook.csv")}["s0001"]["7.1"] == "1.5"
+
+
 def test_an_unmarked_database_is_rebuilt_so_reruns_stay_byte_identical(graded, tmp_path):
     subs = write_class(tmp_path / "subs", 60, seed=3)
     again = grade_class(subs, tmp_path / "again")
