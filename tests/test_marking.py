@@ -417,6 +417,21 @@ def test_the_server_refuses_other_hosts(server):
         assert resp.status == 200
 
 
+def test_export_warns_while_answers_are_unmarked_and_stops_when_all_are(results, capsys):
+    from grader.cli import main
+
+    assert main(["mark", str(PROBLEM), str(results), "--export"]) == 0
+    err = capsys.readouterr().err
+    assert "warning: 1020 hand-graded answer(s) not marked yet, counted as 0" in err  # 60 x 17
+    assert "part (unmarked) 3.1 (60), 3.2 (60)" in err and "canvas.csv" in err
+    conn = db.connect(results)
+    for p in db.parts(conn, manual_only=True):
+        db.set_graded(conn, p["id"], [f"s{i:04d}" for i in range(60)], "ta")
+    conn.close()
+    assert main(["mark", str(PROBLEM), str(results), "--export"]) == 0
+    assert "not marked yet" not in capsys.readouterr().err
+
+
 def test_cli_export_rewrites_the_files_from_the_database(results):
     from grader.cli import main
 

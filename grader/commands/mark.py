@@ -57,6 +57,9 @@ def run(args: argparse.Namespace) -> int:
         written = refresh(results, conn, everything=True)
         if args.export:
             print(f"grader mark: wrote {', '.join(str(p) for p in written)}", file=sys.stderr)
+            unmarked = unmarked_note(db.progress(conn))
+            if unmarked:
+                print(f"grader mark: warning: {unmarked}", file=sys.stderr)
             return 0
         if not db.parts(conn, manual_only=True):
             print(f"grader mark: {problem.id} has no hand-graded parts (type: manual): nothing to mark",
@@ -72,6 +75,17 @@ def run(args: argparse.Namespace) -> int:
     token = args.token or secrets.token_urlsafe(24)
     name = args.name or _login()
     return serve(results, token=token, host=args.host, port=args.port, grader_name=name)
+
+
+def unmarked_note(progress: list[dict]) -> str:
+    """What the files hold as 0 because nobody has marked it yet (a TA about to import should
+    know), or "" when every hand-graded answer is marked."""
+    left = [(p["id"], p["total"] - p["graded"]) for p in progress if p["graded"] < p["total"]]
+    if not left:
+        return ""
+    shown = ", ".join(f"{pid} ({n})" for pid, n in left[:8]) + (" ..." if len(left) > 8 else "")
+    return (f"{sum(n for _, n in left)} hand-graded answer(s) not marked yet, counted as 0 in "
+            f"gradebook.csv, canvas.csv and gradescope.csv: part (unmarked) {shown}")
 
 
 def _login() -> str:
