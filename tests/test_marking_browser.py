@@ -251,19 +251,25 @@ def test_a_ta_marks_every_hand_graded_part_with_the_keyboard_and_the_imports_fol
             _click(driver, f'button.part[data-part="{part}"]')
             _wait(driver, lambda d, p=part: f"Part {p}:" in d.find_element(By.TAG_NAME, "h2").text)
             groups = len(driver.find_elements(By.CSS_SELECTOR, "li.group"))
+            here = lambda d, p=part: f"Part {p}:" in d.find_element(By.TAG_NAME, "h2").text  # noqa: E731
             for _ in range(groups):
                 if driver.find_element(By.ID, "part-progress").text.startswith("8 of 8"):
                     break
-                # the current group is one nobody marked: 1 marks all of it, then n moves on
+                # the current group is one nobody marked: 1 marks all of it, then n moves on (to
+                # the next unmarked group, or once the part is done, to the next part)
                 assert "done" not in _current_group(driver).get_attribute("class").split(), part
                 _keys(driver, "1")
                 _wait(driver, lambda d: "done" in _current_group(d).get_attribute("class").split(),
                       what=f"the group marked on {part}")
                 _keys(driver, "n")
-                _wait(driver, lambda d: "done" not in _current_group(d).get_attribute("class").split()
-                      or d.find_element(By.ID, "part-progress").text.startswith("8 of 8"),
-                      what=f"the next unmarked group of {part}")
-            assert driver.find_element(By.ID, "part-progress").text.startswith("8 of 8"), part
+                _wait(driver, lambda d: not here(d) or "done" not in _current_group(d).get_attribute("class").split()
+                      or "every answer of every part" in d.find_element(By.ID, "status").text,
+                      what=f"the next unmarked group after {part}")
+                if not here(driver):
+                    break
+            _wait(driver, lambda d, p=part: d.find_element(
+                By.CSS_SELECTOR, f'button.part[data-part="{p}"] .progress').text.startswith("8/8 marked"),
+                what=f"part {part} shown as marked")
         _wait(driver, lambda d: all(b.get_attribute("class").endswith("done")
                                     for b in d.find_elements(By.CSS_SELECTOR, "button.part")), what="all done")
         driver.save_screenshot(str(tmp_path / "all-marked.png"))

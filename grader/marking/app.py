@@ -331,7 +331,7 @@ PAGE = """<!doctype html>
 <section id="part"><p class="hint">Choose a part on the left.</p></section>
 </main>
 <footer id="keys">Keys: <kbd>1</kbd>&ndash;<kbd>9</kbd> toggle rubric item, <kbd>0</kbd> graded with no item,
-<kbd>j</kbd>/<kbd>&darr;</kbd> next, <kbd>k</kbd>/<kbd>&uarr;</kbd> previous, <kbd>n</kbd> next ungraded,
+<kbd>j</kbd>/<kbd>&darr;</kbd> next, <kbd>k</kbd>/<kbd>&uarr;</kbd> previous, <kbd>n</kbd> next ungraded (then next part),
 <kbd>c</kbd> comment, <kbd>Esc</kbd> leave a field. <span id="status" role="status"></span></footer>
 </body></html>
 """

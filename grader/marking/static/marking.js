@@ -231,7 +231,11 @@
       const i = (S.group + k) % n;
       if (S.view.groups[i].graded < S.view.groups[i].size) { S.group = i; S.student = null; render(); return; }
     }
-    say("every answer of this part is marked");
+    // this part is done: on to the next part with unmarked answers
+    const k = S.parts.findIndex((p) => p.id === S.part);
+    const next = [...S.parts.slice(k + 1), ...S.parts.slice(0, k)].find((p) => p.graded < p.total);
+    if (next) { const done = S.part; openPart(next.id).then(() => say(`part ${done} is marked: on to part ${next.id}`)); return; }
+    say("every answer of every part is marked");
   }
 
   document.addEventListener("keydown", (ev) => {
