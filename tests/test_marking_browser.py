@@ -113,8 +113,14 @@ def _alert(driver):
     return _wait(driver, attempt, what="the prompt")
 
 
-def _current_group(driver):
-    return driver.find_element("css selector", "li.group.current")
+def _current_group(driver) -> list[str]:
+    """The current answer group's classes, read again if the page re-rendered under the read."""
+    return _wait(driver, lambda d: d.find_element("css selector", "li.group.current").get_attribute("class").split(),
+                 what="the current answer group")
+
+
+def _text(driver, element_id) -> str:
+    return _wait(driver, lambda d: d.find_element("id", element_id).text or None, what=f"#{element_id}")
 
 
 def _keys(driver, keys):
@@ -139,7 +145,7 @@ def test_a_ta_marks_a_part_in_the_browser(app, paths):
         _wait(driver, lambda d: "applied item 1" in d.find_element(By.ID, "status").text, what="the mark")
         driver.save_screenshot(str(shots / "1-group-marked.png"))
         assert {r[0] for r in conn.execute("SELECT student FROM applied WHERE part='3.3'")} == set(group0)
-        progress = driver.find_element(By.ID, "part-progress").text
+        progress = _text(driver, "part-progress")
         assert progress.startswith(f"{len(group0)} of 40 students marked")
         # j moves to the next group, 2 and 4 apply items there; n jumps to the next ungraded group
         _keys(driver, "j")
@@ -248,24 +254,24 @@ def test_a_ta_marks_every_hand_graded_part_with_the_keyboard_and_the_imports_fol
     try:
         _open(driver, running.url, MANUAL[0])
         for part in MANUAL:
-            _click(driver, f'button.part[data-part="{part}"]')
-            _wait(driver, lambda d, p=part: f"Part {p}:" in d.find_element(By.TAG_NAME, "h2").text)
-            groups = len(driver.find_elements(By.CSS_SELECTOR, "li.group"))
             here = lambda d, p=part: f"Part {p}:" in d.find_element(By.TAG_NAME, "h2").text  # noqa: E731
+            if not _wait(driver, lambda d: [here(d)], what="the heading")[0]:  # n may have brought us here
+                _click(driver, f'button.part[data-part="{part}"]')
+                _wait(driver, here, what=f"part {part}")
+            groups = len(driver.find_elements(By.CSS_SELECTOR, "li.group"))
             for _ in range(groups):
-                if driver.find_element(By.ID, "part-progress").text.startswith("8 of 8"):
+                if _text(driver, "part-progress").startswith("8 of 8"):
                     break
                 # the current group is one nobody marked: 1 marks all of it, then n moves on (to
                 # the next unmarked group, or once the part is done, to the next part)
-                assert "done" not in _current_group(driver).get_attribute("class").split(), part
+                assert "done" not in _current_group(driver), part
                 _keys(driver, "1")
-                _wait(driver, lambda d: "done" in _current_group(d).get_attribute("class").split(),
-                      what=f"the group marked on {part}")
+                _wait(driver, lambda d: "done" in _current_group(d), what=f"the group marked on {part}")
                 _keys(driver, "n")
-                _wait(driver, lambda d: not here(d) or "done" not in _current_group(d).get_attribute("class").split()
+                _wait(driver, lambda d: not here(d) or "done" not in _current_group(d)
                       or "every answer of every part" in d.find_element(By.ID, "status").text,
                       what=f"the next unmarked group after {part}")
-                if not here(driver):
+                if not _wait(driver, lambda d: [here(d)], what="the heading")[0]:
                     break
             _wait(driver, lambda d, p=part: d.find_element(
                 By.CSS_SELECTOR, f'button.part[data-part="{p}"] .progress').text.startswith("8/8 marked"),
