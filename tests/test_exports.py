@@ -2,8 +2,8 @@
 `validate`'s check that a manual part's rubric fits its points.
 
 Canvas, sources: Instructure's guide "How do I import grades in the Gradebook?"
-(https://community.canvaslms.com/t5/Instructor-Guide/How-do-I-import-grades-in-the-Gradebook/ta-p/807;
-PrairieLearn's maintainers tested it against a real Canvas in
+(https://community.canvaslms.com/t5/Instructor-Guide/How-do-I-import-grades-in-the-Gradebook/ta-p/807,
+cited, its text not available to us; PrairieLearn's maintainers tested it against a real Canvas in
 https://github.com/PrairieLearn/PrairieLearn/issues/4547: Student, SIS Login ID and Section must
 be there, Section may be blank, an assignment is matched by its exact name) and the importer's
 code, Canvas LMS app/models/gradebook_importer.rb, whose rules `canvas_import` below follows:
