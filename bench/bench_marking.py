@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import statistics
 import sys
 import tempfile
@@ -26,14 +27,21 @@ from tests.marking_class import grade_class, write_class  # noqa: E402
 TOKEN = "bench-token"
 
 
-def _req(port: int, path: str, body=None) -> tuple[float, dict]:
+CPU: dict[str, list[float]] = {}  # request kind -> the server thread's CPU ms (Server-Timing)
+
+
+def _req(port: int, path: str, body=None, kind: str | None = None) -> tuple[float, dict]:
     data = None if body is None else json.dumps(body).encode()
     req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=data,
                                  headers={"X-Token": TOKEN, "X-Grader": "bench", "Content-Type": "application/json"})
     t0 = time.perf_counter()
     with urllib.request.urlopen(req, timeout=60) as resp:
         payload = resp.read()
+        timing = resp.headers.get("Server-Timing", "")
     elapsed = (time.perf_counter() - t0) * 1000
+    if kind:
+        cpu = re.search(r"cpu;dur=([0-9.]+)", timing)
+        CPU.setdefault(kind, []).append(float(cpu.group(1)) if cpu else float("nan"))
     return elapsed, json.loads(payload)
 
 
@@ -64,22 +72,24 @@ def main() -> int:
             parts = ["3.1", "3.3", "4.3", "5.2", "7.1", "8.4"]
             for i in range(args.reps):
                 part = parts[i % len(parts)]
-                ms, view = _req(port, f"/api/part?part={part}")
+                ms, view = _req(port, f"/api/part?part={part}", kind="open")
                 open_ms.append(ms)
-                ms, _ = _req(port, f"/api/part/marks?part={part}")
+                ms, _ = _req(port, f"/api/part/marks?part={part}", kind="poll")
                 open_marks_ms.append(ms)
                 item = view["rubric"][0]
                 big = view["groups"][0]
                 ms, _ = _req(port, f"/api/apply?part={part}",
-                             {"students": [s["student"] for s in big["students"]], "item": item["id"], "on": i % 2 == 0})
+                             {"students": [s["student"] for s in big["students"]], "item": item["id"], "on": i % 2 == 0},
+                             kind="big")
                 big_ms.append(ms)
                 one = view["groups"][-1]["students"][0]["student"]
-                ms, _ = _req(port, f"/api/apply?part={part}", {"students": [one], "item": item["id"], "on": True})
+                ms, _ = _req(port, f"/api/apply?part={part}", {"students": [one], "item": item["id"], "on": True},
+                             kind="one")
                 one_ms.append(ms)
                 _, fresh = _req(port, f"/api/part/marks?part={part}")
                 cur = next(r for r in fresh["rubric"] if r["id"] == item["id"])
                 ms, _ = _req(port, f"/api/item?part={part}", {"id": item["id"], "points": cur["points"],
-                                                              "version": cur["version"]})
+                                                              "version": cur["version"]}, kind="edit")
                 edit_ms.append(ms)
             sizes = [len(_req(port, f"/api/part?part={p}")[1]["groups"]) for p in parts]
             print(f"answer groups per part: {sizes}; largest group {len(big['students'])} students")
@@ -88,6 +98,10 @@ def main() -> int:
             print(f"apply an item to the largest group     {_stats(big_ms)}")
             print(f"apply an item to one student           {_stats(one_ms)}")
             print(f"edit an item (re-scores who has it)    {_stats(edit_ms)}")
+            print("server thread CPU time per request (Server-Timing; what load does not inflate):")
+            for kind, label in (("open", "open a part"), ("poll", "poll marks"), ("big", "apply to largest group"),
+                                ("one", "apply to one student"), ("edit", "edit an item")):
+                print(f"  {label:<24} {_stats(CPU.get(kind, [float('nan')]))}")
             t0 = time.perf_counter()
             running.refresher.flush()
             from grader.gradebook_views import refresh

@@ -192,6 +192,40 @@ def test_manual_marks_survive_a_batch_rerun(results, tmp_path):
     assert [h["action"] for h in db.history(conn)][:2] == ["batch", "apply"]
 
 
+def test_a_spec_fix_rerun_keeps_marks_and_app_edits_and_adds_new_rubric_items(results, tmp_path):
+    """The issue's case: the spec is fixed (here: 7.1's rubric gains an item) and the class is
+    graded again into the same folder. Marks, and an item's points edited in the app, stay; the
+    new item appears; the files show the marks."""
+    import shutil
+
+    from grader.cli import main
+    from tests.marking_class import PROBLEM  # noqa: F811
+
+    conn = db.connect(results)
+    first = db.rubric(conn, "7.1")[0]
+    db.set_item(conn, "7.1", ["s0001"], first.id, True, "ta")
+    db.edit_item(conn, first.id, text=None, points=1.5, version=first.version, who="ta")
+    conn.close()
+    fixed = tmp_path / "uva-dl1-resit-2022"
+    shutil.copytree(PROBLEM, fixed)
+    spec = fixed / "problem.yaml"
+    line = '      - {item: "Initialization with constant init. Better: kaiming/Xavier", points: 2}\n'
+    text = spec.read_text(encoding="utf-8")
+    assert line in text
+    spec.write_text(text.replace(line, line + '      - {item: "Names the missing validation plot", points: 1}\n'),
+                    encoding="utf-8")
+    subs = tmp_path / "subs"
+    write_class(subs, 60, seed=3)
+    assert main(["grade", str(fixed), str(subs), "--batch", "--out", str(results), "--jobs", "2",
+                 "--no-progress"]) == 0
+    conn = db.connect(results)
+    items = db.rubric(conn, "7.1")
+    assert [i.text for i in items][-1] == "Names the missing validation plot"
+    assert items[0].points == 1.5  # the app's edit wins over the spec's 2
+    assert db.mark_state(conn, "s0001", "7.1")["score"] == 1.5
+    assert {r["student"]: r for r in read_gradebook(results / "gradebook.csv")}["s0001"]["7.1"] == "1.5"
+
+
 def test_an_unmarked_database_is_rebuilt_so_reruns_stay_byte_identical(graded, tmp_path):
     subs = write_class(tmp_path / "subs", 60, seed=3)
     again = grade_class(subs, tmp_path / "again")
@@ -307,6 +341,16 @@ def test_the_page_and_its_assets_are_served_locally(client):
     assert "MIT License" in lic
 
 
+def test_each_answer_says_how_long_the_server_took(client):
+    """Server-Timing (what bench_marking.py reads): the handler's wall time and its CPU time."""
+    import re
+
+    timing = client.get("/api/part?part=3.1", headers=H).headers["Server-Timing"]
+    wall, cpu = (float(x) for x in re.fullmatch(r"app;dur=([0-9.]+), cpu;dur=([0-9.]+)", timing).groups())
+    assert 0 < cpu <= wall + 1  # thread CPU time never much exceeds wall time
+    assert "Server-Timing" in client.get("/api/parts").headers  # a refused request too (403)
+
+
 # ---------------------------------------------------------------- the real server, two TAs
 
 @pytest.fixture
@@ -371,6 +415,21 @@ def test_the_server_refuses_other_hosts(server):
     with urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{server.port}/api/parts",
                                                        headers=H), timeout=10) as resp:
         assert resp.status == 200
+
+
+def test_export_warns_while_answers_are_unmarked_and_stops_when_all_are(results, capsys):
+    from grader.cli import main
+
+    assert main(["mark", str(PROBLEM), str(results), "--export"]) == 0
+    err = capsys.readouterr().err
+    assert "warning: 1020 hand-graded answer(s) not marked yet, counted as 0" in err  # 60 x 17
+    assert "part (unmarked) 3.1 (60), 3.2 (60)" in err and "canvas.csv" in err
+    conn = db.connect(results)
+    for p in db.parts(conn, manual_only=True):
+        db.set_graded(conn, p["id"], [f"s{i:04d}" for i in range(60)], "ta")
+    conn.close()
+    assert main(["mark", str(PROBLEM), str(results), "--export"]) == 0
+    assert "not marked yet" not in capsys.readouterr().err
 
 
 def test_cli_export_rewrites_the_files_from_the_database(results):

@@ -52,7 +52,9 @@ def _browser(paths):
         pytest.skip(f"headless Chromium did not start: {type(exc).__name__}: {str(exc).splitlines()[0]}")
 
 
-def _wait(driver, cond, timeout=15.0, what="condition"):
+def _wait(driver, cond, timeout=90.0, what="condition"):
+    """Poll `cond` until it holds. The timeout is only a ceiling for a loaded machine: every wait
+    is on something the page shows, and returns as soon as it is there."""
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         try:
@@ -98,6 +100,29 @@ def _click(driver, selector):
     _wait(driver, attempt, what=f"a click on {selector}")
 
 
+def _alert(driver):
+    """The page's prompt() once it is open (it opens after the click's handler runs)."""
+    from selenium.common.exceptions import NoAlertPresentException
+
+    def attempt(d):
+        try:
+            return d.switch_to.alert
+        except NoAlertPresentException:
+            return None
+
+    return _wait(driver, attempt, what="the prompt")
+
+
+def _current_group(driver) -> list[str]:
+    """The current answer group's classes, read again if the page re-rendered under the read."""
+    return _wait(driver, lambda d: d.find_element("css selector", "li.group.current").get_attribute("class").split(),
+                 what="the current answer group")
+
+
+def _text(driver, element_id) -> str:
+    return _wait(driver, lambda d: d.find_element("id", element_id).text or None, what=f"#{element_id}")
+
+
 def _keys(driver, keys):
     from selenium.webdriver.common.action_chains import ActionChains
 
@@ -120,7 +145,7 @@ def test_a_ta_marks_a_part_in_the_browser(app, paths):
         _wait(driver, lambda d: "applied item 1" in d.find_element(By.ID, "status").text, what="the mark")
         driver.save_screenshot(str(shots / "1-group-marked.png"))
         assert {r[0] for r in conn.execute("SELECT student FROM applied WHERE part='3.3'")} == set(group0)
-        progress = driver.find_element(By.ID, "part-progress").text
+        progress = _text(driver, "part-progress")
         assert progress.startswith(f"{len(group0)} of 40 students marked")
         # j moves to the next group, 2 and 4 apply items there; n jumps to the next ungraded group
         _keys(driver, "j")
@@ -135,9 +160,8 @@ def test_a_ta_marks_a_part_in_the_browser(app, paths):
         _wait(driver, lambda d: "Answer group 3 of" in d.find_element(By.TAG_NAME, "h3").text, what="group 3")
         # change item 1's points in the page: everyone in group 0 is re-scored
         _click(driver, "#rubric li.item button.edit")
-        alert = driver.switch_to.alert
-        alert.accept()  # keep the text
-        alert = driver.switch_to.alert
+        _alert(driver).accept()  # keep the text
+        alert = _alert(driver)
         alert.send_keys("0.5")
         alert.accept()
         _wait(driver, lambda d: "re-scored" in d.find_element(By.ID, "status").text, what="the edit")
@@ -145,6 +169,8 @@ def test_a_ta_marks_a_part_in_the_browser(app, paths):
         # a comment for one student of group 1
         _keys(driver, "k")
         _click(driver, f'tr[data-student="{group1[0]}"]')
+        _wait(driver, lambda d: f"marking {group1[0]} only" in d.find_element(By.ID, "whom").text,
+              what="the page to say whom the marks go to")
         box = driver.find_element(By.ID, "comment")
         box.send_keys("Good, but <b>why</b>?")
         _click(driver, "#save-feedback")
@@ -228,17 +254,28 @@ def test_a_ta_marks_every_hand_graded_part_with_the_keyboard_and_the_imports_fol
     try:
         _open(driver, running.url, MANUAL[0])
         for part in MANUAL:
-            _click(driver, f'button.part[data-part="{part}"]')
-            _wait(driver, lambda d, p=part: f"Part {p}:" in d.find_element(By.TAG_NAME, "h2").text)
-            for _ in range(20):
-                if driver.find_element(By.ID, "part-progress").text.startswith("8 of 8"):
+            here = lambda d, p=part: f"Part {p}:" in d.find_element(By.TAG_NAME, "h2").text  # noqa: E731
+            if not _wait(driver, lambda d: [here(d)], what="the heading")[0]:  # n may have brought us here
+                _click(driver, f'button.part[data-part="{part}"]')
+                _wait(driver, here, what=f"part {part}")
+            groups = len(driver.find_elements(By.CSS_SELECTOR, "li.group"))
+            for _ in range(groups):
+                if _text(driver, "part-progress").startswith("8 of 8"):
                     break
-                before = driver.find_element(By.ID, "part-progress").text
+                # the current group is one nobody marked: 1 marks all of it, then n moves on (to
+                # the next unmarked group, or once the part is done, to the next part)
+                assert "done" not in _current_group(driver), part
                 _keys(driver, "1")
-                _wait(driver, lambda d, b=before: d.find_element(By.ID, "part-progress").text != b,
-                      what=f"a mark on {part}")
+                _wait(driver, lambda d: "done" in _current_group(d), what=f"the group marked on {part}")
                 _keys(driver, "n")
-            assert driver.find_element(By.ID, "part-progress").text.startswith("8 of 8"), part
+                _wait(driver, lambda d: not here(d) or "done" not in _current_group(d)
+                      or "every answer of every part" in d.find_element(By.ID, "status").text,
+                      what=f"the next unmarked group after {part}")
+                if not _wait(driver, lambda d: [here(d)], what="the heading")[0]:
+                    break
+            _wait(driver, lambda d, p=part: d.find_element(
+                By.CSS_SELECTOR, f'button.part[data-part="{p}"] .progress').text.startswith("8/8 marked"),
+                what=f"part {part} shown as marked")
         _wait(driver, lambda d: all(b.get_attribute("class").endswith("done")
                                     for b in d.find_elements(By.CSS_SELECTOR, "button.part")), what="all done")
         driver.save_screenshot(str(tmp_path / "all-marked.png"))

@@ -23,6 +23,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the session token (default: a new random one; share the URL with co-TAs)")
     parser.add_argument("--canvas-id", default=None, choices=("SIS Login ID", "SIS User ID", "ID"),
                         help="the Canvas column that holds the student id in canvas.csv (default: SIS Login ID)")
+    parser.add_argument("--canvas-assignment", default=None, metavar="NAME",
+                        help="the assignment column's header in canvas.csv: an existing Canvas assignment "
+                             "as Canvas's own export names it, \"NAME (ID)\", or a name (default: the "
+                             "problem's title; a name Canvas does not know creates a new assignment)")
     parser.add_argument("--export", action="store_true",
                         help="only rewrite gradebook.csv, the reports and the exports from the database, then exit")
 
@@ -42,13 +46,20 @@ def run(args: argparse.Namespace) -> int:
         pid = conn.execute("SELECT value FROM meta WHERE key='problem_id'").fetchone()
         if pid and pid[0] != problem.id:
             raise UsageError(f"{results} holds the class of problem '{pid[0]}', not '{problem.id}'")
-        if args.canvas_id:
-            from grader.exports import set_canvas_id_column
+        from grader import exports
 
-            set_canvas_id_column(conn, args.canvas_id)
+        if args.canvas_id:
+            exports.set_canvas_id_column(conn, args.canvas_id)
+        if args.canvas_assignment is not None:
+            exports.set_canvas_assignment(conn, args.canvas_assignment)
+        for warning in exports.canvas_warnings(conn):
+            print(f"grader mark: warning: {warning}", file=sys.stderr)
         written = refresh(results, conn, everything=True)
         if args.export:
             print(f"grader mark: wrote {', '.join(str(p) for p in written)}", file=sys.stderr)
+            unmarked = unmarked_note(db.progress(conn))
+            if unmarked:
+                print(f"grader mark: warning: {unmarked}", file=sys.stderr)
             return 0
         if not db.parts(conn, manual_only=True):
             print(f"grader mark: {problem.id} has no hand-graded parts (type: manual): nothing to mark",
@@ -64,6 +75,17 @@ def run(args: argparse.Namespace) -> int:
     token = args.token or secrets.token_urlsafe(24)
     name = args.name or _login()
     return serve(results, token=token, host=args.host, port=args.port, grader_name=name)
+
+
+def unmarked_note(progress: list[dict]) -> str:
+    """What the files hold as 0 because nobody has marked it yet (a TA about to import should
+    know), or "" when every hand-graded answer is marked."""
+    left = [(p["id"], p["total"] - p["graded"]) for p in progress if p["graded"] < p["total"]]
+    if not left:
+        return ""
+    shown = ", ".join(f"{pid} ({n})" for pid, n in left[:8]) + (" ..." if len(left) > 8 else "")
+    return (f"{sum(n for _, n in left)} hand-graded answer(s) not marked yet, counted as 0 in "
+            f"gradebook.csv, canvas.csv and gradescope.csv: part (unmarked) {shown}")
 
 
 def _login() -> str:

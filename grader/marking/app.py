@@ -12,6 +12,7 @@ from __future__ import annotations
 import hmac
 import json
 import threading
+import time
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -71,7 +72,7 @@ class Refresher:
 
 def create_app(folder: str | Path, token: str, *, grader_name: str = "TA", allowed_hosts: set[str] | None = None,
                refresher: Refresher | None = None):
-    from flask import Flask, Response, abort, jsonify, make_response, request, send_from_directory
+    from flask import Flask, Response, abort, g, jsonify, make_response, request, send_from_directory
 
     folder = Path(folder)
     db.connect(folder).close()  # fails early, with the reason, when there is no database
@@ -93,6 +94,10 @@ def create_app(folder: str | Path, token: str, *, grader_name: str = "TA", allow
         return bool(value) and hmac.compare_digest(value.encode(), token.encode())
 
     @app.before_request
+    def _clock():
+        g.started = (time.perf_counter(), time.thread_time())
+
+    @app.before_request
     def _guard():
         host = (request.host or "").lower()
         if allowed_hosts is not None and host not in allowed_hosts:
@@ -111,6 +116,9 @@ def create_app(folder: str | Path, token: str, *, grader_name: str = "TA", allow
 
     @app.after_request
     def _headers(resp):
+        if "started" in g:  # Server-Timing (W3C): the handler's wall time and its thread's CPU time
+            wall, cpu = time.perf_counter() - g.started[0], time.thread_time() - g.started[1]
+            resp.headers["Server-Timing"] = f"app;dur={wall * 1000:.1f}, cpu;dur={cpu * 1000:.1f}"
         resp.headers["Content-Security-Policy"] = CSP
         resp.headers["X-Content-Type-Options"] = "nosniff"
         resp.headers["Referrer-Policy"] = "no-referrer"
@@ -335,14 +343,15 @@ PAGE = """<!doctype html>
 <header><h1>{title}</h1>
 <label>Grader <input id="who" value="{name}" maxlength="80" autocomplete="off"></label>
 <span id="downloads"><a href="export/gradebook.csv">gradebook.csv</a>
-<a href="export/canvas.csv">Canvas</a> <a href="export/gradescope.csv">Gradescope</a></span>
+<a href="export/canvas.csv" title="Canvas: Grades, Import">canvas.csv</a>
+<a href="export/gradescope.csv" title="the columns of Gradescope's score export (Gradescope has no score import)">gradescope.csv</a></span>
 </header>
 <main>
 <nav id="parts" aria-label="hand-graded parts"></nav>
 <section id="part"><p class="hint">Choose a part on the left.</p></section>
 </main>
 <footer id="keys">Keys: <kbd>1</kbd>&ndash;<kbd>9</kbd> toggle rubric item, <kbd>0</kbd> graded with no item,
-<kbd>j</kbd>/<kbd>&darr;</kbd> next, <kbd>k</kbd>/<kbd>&uarr;</kbd> previous, <kbd>n</kbd> next ungraded,
+<kbd>j</kbd>/<kbd>&darr;</kbd> next, <kbd>k</kbd>/<kbd>&uarr;</kbd> previous, <kbd>n</kbd> next ungraded (then next part),
 <kbd>c</kbd> comment, <kbd>Esc</kbd> leave a field. <span id="status" role="status"></span></footer>
 </body></html>
 """

@@ -82,4 +82,18 @@ def serve(folder: Path, *, token: str, host: str, port: int, grader_name: str) -
         running.stop()
         print("grader mark: stopped; gradebook.csv, canvas.csv and gradescope.csv are up to date",
               file=sys.stderr)
+        _say_unmarked(folder)
     return 0
+
+
+def _say_unmarked(folder: Path) -> None:
+    from grader import gradebook_db as db
+    from grader.commands.mark import unmarked_note
+
+    conn = db.connect(folder)
+    try:
+        note = unmarked_note(db.progress(conn))
+    finally:
+        conn.close()
+    if note:
+        print(f"grader mark: warning: {note}", file=sys.stderr)

@@ -9,7 +9,9 @@
     history.replaceState(null, "", location.pathname);  // the token leaves the address bar
   }
   const token = sessionStorage.getItem("grader-token") || "";
-  const S = { parts: [], part: null, view: null, group: 0, student: null };
+  // gen: bumped when a write starts or ends and when a part is (re)loaded; busy: writes in flight.
+  // A poll that overlaps either is dropped: its marks may be older than what the page shows.
+  const S = { parts: [], part: null, view: null, group: 0, student: null, gen: 0, busy: 0 };
   const $ = (sel) => document.querySelector(sel);
   const el = (tag, attrs, ...kids) => {
     const e = document.createElement(tag);
@@ -25,13 +27,29 @@
   const say = (text, bad) => { const s = $("#status"); s.textContent = text; s.className = bad ? "bad" : ""; };
 
   async function api(method, path, body) {
-    const r = await fetch(path, {
-      method, headers: { "X-Token": token, "X-Grader": who(), "Content-Type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body), credentials: "same-origin",
+    const write = method !== "GET";
+    if (write) { S.busy++; S.gen++; }
+    try {
+      const r = await fetch(path, {
+        method, headers: { "X-Token": token, "X-Grader": who(), "Content-Type": "application/json" },
+        body: body === undefined ? undefined : JSON.stringify(body), credentials: "same-origin",
+      });
+      const data = await r.json().catch(() => ({}));
+      if (!r.ok) { const e = new Error(data.error || ("HTTP " + r.status)); e.status = r.status; e.data = data; throw e; }
+      return data;
+    } finally {
+      if (write) { S.busy--; S.gen++; }
+    }
+  }
+
+  // The spec's texts (rubric items, question, model answer) use **bold**: shown as <b> nodes
+  // holding text, never parsed as markup.
+  function rich(text) {
+    const out = document.createDocumentFragment();
+    String(text).split(/\*\*(.+?)\*\*/s).forEach((piece, i) => {
+      if (piece) out.append(i % 2 ? el("b", {}, piece) : document.createTextNode(piece));
     });
-    const data = await r.json().catch(() => ({}));
-    if (!r.ok) { const e = new Error(data.error || ("HTTP " + r.status)); e.status = r.status; e.data = data; throw e; }
-    return data;
+    return out;
   }
 
   function math(node) {
@@ -58,7 +76,9 @@
 
   async function openPart(pid) {
     const t0 = performance.now();
+    S.gen++;
     S.view = await api("GET", "api/part?part=" + encodeURIComponent(pid));
+    S.gen++;
     if (S.part !== pid) { S.group = 0; S.student = null; }
     S.part = pid;
     if (S.group >= S.view.groups.length) S.group = 0;
@@ -78,8 +98,8 @@
     const prog = v.progress;
     sec.append(el("h2", {}, `Part ${v.part.id}: ${v.part.title} (${fmt(v.part.max_score)} pt)`),
       el("p", { class: "progress", id: "part-progress" }, `${prog.graded} of ${prog.total} students marked · ${v.groups.length} answer groups`));
-    if (v.part.prompt) { const pr = el("details", { class: "prompt" }, el("summary", {}, "Question")); pr.append(el("div", {}, v.part.prompt)); sec.append(pr); math(pr); }
-    if (v.part.reference) { const rf = el("details", { class: "prompt" }, el("summary", {}, "Model answer")); rf.append(el("div", {}, v.part.reference)); sec.append(rf); math(rf); }
+    if (v.part.prompt) { const pr = el("details", { class: "prompt" }, el("summary", {}, "Question")); pr.append(el("div", {}, rich(v.part.prompt))); sec.append(pr); math(pr); }
+    if (v.part.reference) { const rf = el("details", { class: "prompt" }, el("summary", {}, "Model answer")); rf.append(el("div", {}, rich(v.part.reference))); sec.append(rf); math(rf); }
     const wrap = el("div", { class: "cols" }); sec.append(wrap);
     const list = el("ol", { id: "groups", class: "groups" });
     v.groups.forEach((g, i) => {
@@ -109,21 +129,16 @@
       const box = el("input", { type: "checkbox", "data-item": String(item.id) });
       box.checked = n > 0 && n === ms.length; box.indeterminate = n > 0 && n < ms.length;
       box.addEventListener("change", () => toggle(i));
-      const text = el("span", { class: "itemtext" }, item.text); math(text);
+      const text = el("span", { class: "itemtext" }, rich(item.text)); math(text);
       rub.append(el("li", { class: "item" }, el("label", {}, el("kbd", {}, String(i + 1)), " ", box, " ",
         el("b", { class: "pts" }, (item.points > 0 ? "+" : "") + fmt(item.points)), " ", text),
         " ", el("button", { class: "small edit", onclick: () => editItem(item) }, "edit")));
     });
-    main.append(el("h3", {}, "Rubric"), rub,
+    main.append(el("h3", {}, "Rubric ", el("span", { class: "whom", id: "whom" }, S.student
+      ? `marking ${S.student} only (click the student again for the whole group)` : `marking the whole group (${g.size} student(s))`)), rub,
       el("button", { class: "small", id: "add-item", onclick: addItem }, "add item"));
-    // who is in the group, and their marks
-    const tbl = el("table", { class: "students" }, el("tr", {}, el("th", {}, "student"), el("th", {}, "score"), el("th", {}, "by"), el("th", {}, "comment")));
-    for (const s of g.students) {
-      tbl.append(el("tr", { class: (S.student === s.student ? "current" : "") + (s.graded ? " graded" : ""), "data-student": s.student,
-        onclick: () => { S.student = S.student === s.student ? null : s.student; render(); } },
-        el("td", {}, s.student + (s.variant ? ` (${s.variant})` : "")), el("td", {}, s.graded ? fmt(s.score) : "ungraded"), el("td", {}, s.graded_by), el("td", {}, s.comment)));
-    }
-    main.append(el("h3", {}, S.student ? `Marking ${S.student} only (click again for the whole group)` : "Marking the whole group (click a student to mark one)"), tbl);
+    // comment, adjustment and the mark buttons right under the rubric (a group can be hundreds of
+    // students: the table of who is in it comes last, in its own scrolling box)
     const one = ms.length === 1 ? ms[0] : null;
     const comment = el("textarea", { id: "comment", rows: "3", placeholder: "comment for " + (one ? one.student : "every student in the group") });
     comment.value = one ? one.comment : "";
@@ -133,6 +148,14 @@
       el("button", { id: "save-feedback", onclick: saveFeedback }, "save comment and adjustment"),
       el("button", { id: "mark-zero", onclick: markGraded }, "graded, no item (0)"),
       el("button", { id: "clear", onclick: clearMark }, "back to ungraded")));
+    const tbl = el("table", { class: "students" }, el("tr", {}, el("th", {}, "student"), el("th", {}, "score"), el("th", {}, "by"), el("th", {}, "comment")));
+    for (const s of g.students) {
+      tbl.append(el("tr", { class: (S.student === s.student ? "current" : "") + (s.graded ? " graded" : ""), "data-student": s.student,
+        onclick: () => { S.student = S.student === s.student ? null : s.student; render(); } },
+        el("td", {}, s.student + (s.variant ? ` (${s.variant})` : "")), el("td", {}, s.graded ? fmt(s.score) : "ungraded"), el("td", {}, s.graded_by), el("td", {}, s.comment)));
+    }
+    main.append(el("h3", {}, "Students in this group ", el("span", { class: "whom" }, "(click one to mark only them)")),
+      el("div", { class: "students-box" }, tbl));
   }
 
   function merge(states, progress) {
@@ -208,7 +231,11 @@
       const i = (S.group + k) % n;
       if (S.view.groups[i].graded < S.view.groups[i].size) { S.group = i; S.student = null; render(); return; }
     }
-    say("every answer of this part is marked");
+    // this part is done: on to the next part with unmarked answers
+    const k = S.parts.findIndex((p) => p.id === S.part);
+    const next = [...S.parts.slice(k + 1), ...S.parts.slice(0, k)].find((p) => p.graded < p.total);
+    if (next) { const done = S.part; openPart(next.id).then(() => say(`part ${done} is marked: on to part ${next.id}`)); return; }
+    say("every answer of every part is marked");
   }
 
   document.addEventListener("keydown", (ev) => {
@@ -226,9 +253,11 @@
 
   // other TAs' marks: poll the marks (not the answers) every few seconds
   setInterval(async () => {
-    if (!S.part || document.hidden) return;
+    if (!S.part || document.hidden || S.busy) return;
+    const gen = S.gen, part = S.part;
     try {
-      const m = await api("GET", "api/part/marks?part=" + encodeURIComponent(S.part));
+      const m = await api("GET", "api/part/marks?part=" + encodeURIComponent(part));
+      if (gen !== S.gen || S.busy || part !== S.part) return;  // overtaken by our own marks: stale
       const byKey = new Map(m.groups.map((g) => [g.key, g.students]));
       let changed = JSON.stringify(m.rubric) !== JSON.stringify(S.view.rubric);
       for (const g of S.view.groups) {
