@@ -465,6 +465,15 @@ def answer_key(part, problem, entry: dict[str, Any] | None) -> str | None:
 def _copying(problem, graded: list[Student], total, groups: dict[str, set[str]]):
     from grader.copying import copying_signals
 
+    names, answers, right = copying_items(problem, graded, groups)
+    return copying_signals([s.id for s in graded], names, answers, right, total)
+
+
+def copying_items(problem, graded: list[Student], groups: dict[str, set[str]] | None = None):
+    """The class as the copying check compares it: item names (parts tied by `uses` are one
+    item), each student's answer key per item (None: blank) and whether it earned full marks
+    (None: not marked)."""
+    groups = groups or _linked_groups(problem)
     seen: set[str] = set()
     items: list[list] = []
     for part in problem.parts:
@@ -492,7 +501,7 @@ def _copying(problem, graded: list[Student], total, groups: dict[str, set[str]])
                 row_r.append(all(e.get("status") == "correct" for e in entries))
         answers.append(row_a)
         right.append(row_r)
-    return copying_signals([s.id for s in graded], names, answers, right, total)
+    return names, answers, right
 
 
 def to_data(stats: ClassStats) -> dict[str, Any]:
