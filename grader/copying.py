@@ -135,9 +135,10 @@ def _tails(p: np.ndarray, w: np.ndarray, observed: np.ndarray) -> np.ndarray:
 
 def copying_signals(ids: list[str], items: list[str], answers: list[list[str | None]],
                     right: list[list[bool | None]], totals: np.ndarray, alpha: float = ALPHA,
-                    designs: tuple[float, ...] = DESIGNS) -> CopyingResult:
+                    designs: tuple[float, ...] | None = None) -> CopyingResult:
     """answers[s][i]: student s's normalized answer to item i (None: blank); right[s][i]: whether
     it earned full marks (None: not marked, e.g. hand-graded text)."""
+    designs = designs or DESIGNS
     n, k = len(ids), len(items)
     ordered = n * (n - 1)
     result = CopyingResult(n, k, ordered, alpha, alpha / ordered if ordered else 1.0, 1)

@@ -328,3 +328,40 @@ def test_report_page_lists_a_planted_copier_as_evidence_not_a_finding(tmp_path):
     assert "cheat" not in html.lower() and "guilty" not in html.lower()
     assert "17 hand-graded part(s) (49 points) are not marked yet" in html
     assert "pass rate <b>" in html and html.count('src="data:image/png;base64,') == 4
+
+
+TIERED = """\
+id: tiered
+title: Partial credit tiers and anticipated mistakes
+parts:
+  - id: M
+    points: 2
+    type: multi
+    scoring: all_or_nothing
+    options: [{label: X, correct: true}, {label: Y, correct: true}, {label: Z}]
+    tiers:
+      - {credit: 0.5, scoring: net_correct, feedback: "nearly"}
+  - id: S
+    points: 1
+    type: choice
+    options: [{label: A, correct: true}, {label: B}, {label: C}, {label: D}]
+    mistakes:
+      - {value: B, credit: 0.5, feedback: "B is the answer for the other loss"}
+"""
+
+
+def test_random_guess_counts_partial_credit_tiers_and_anticipated_mistakes(tmp_path):
+    from grader.class_stats import random_guess
+    from grader.spec import load_problem
+
+    folder = tmp_path / "tiered"
+    folder.mkdir()
+    (folder / "problem.yaml").write_text(TIERED, encoding="utf-8")
+    problem = load_problem(folder)
+    parts = {p.id: p for p in problem.parts}
+    # M, all or nothing: only {X, Y} earns 1. The tier (half credit, net correct = (right - wrong)
+    # / 2): {X} and {Y} 1/2 -> 1/4 each, {X, Y, Z} (2 - 1) / 2 -> 1/4; {Z}, {X, Z}, {Y, Z} 0.
+    # (1 + 3/4) / 7 selections; without the tier it would be 1/7.
+    assert random_guess(parts["M"], problem) == pytest.approx(1.75 / 7)
+    # S: A earns 1, the anticipated mistake B earns 1/2: 1.5 / 4 options (not Moodle's 1/4).
+    assert random_guess(parts["S"], problem) == pytest.approx(1.5 / 4)
