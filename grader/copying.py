@@ -23,18 +23,19 @@ class's share of that text.
 
 The evidence of an ordered pair is the log likelihood ratio of copying a share g of the
 source's answers against independence: L = sum over shared answers of ln(1 + g / ((1 - g) P(x))),
-the most powerful statistic for that share (Neyman-Pearson; g = 1 gives the surprise -ln P(x)
+the most powerful statistic for that share (Neyman-Pearson; g -> 1 gives the surprise -ln P(x)
 of the K-index family, g -> 0 the count of shared answers of the generalized binomial test).
-Two designs are tested, g = 1/2 (partial copying) and g = 1 (a whole paper). Under the null
-model L is a sum of independent weighted Bernoulli variables (a generalized binomial); its
+The design is g = 1/2: on the benchmark's classes it finds as many partial and whole copies as
+g = 1 or g = 0.3 (bench/RESULTS.md), and testing two designs would cost a factor 2. Under the
+null model L is a sum of independent weighted Bernoulli variables (a generalized binomial); its
 exact upper tail is computed by dynamic programming on a grid of GRID nats (weights rounded up,
-so the p-value errs high). A pair is reported when its smaller p-value, doubled (two designs),
-is below alpha / (n (n - 1)): Bonferroni over every ordered pair, so a class of independent
-students reports a pair with a chance of at most alpha (0.001). Only pairs that could pass get
-the exact tail: P(L >= l) >= P(the copier gives every one of these answers) (so a pair whose
-shared answers are not that unlikely together cannot pass), and pairs within SCREEN_SD standard
-deviations of their expected L are skipped too (a screen that can only miss a pair, never flag
-one).
+so the p-value errs high; with equal weights it is the Poisson-binomial tail). A pair is
+reported when its p-value is below alpha / (n (n - 1)): Bonferroni over every ordered pair (each
+student as the source of each other), so a class of independent students reports a pair with a
+chance of at most alpha (0.001). Only pairs that could pass get the exact tail: P(L >= l) >=
+P(the copier gives every one of these answers) (so a pair whose shared answers are not that
+unlikely together cannot pass), and pairs within SCREEN_SD standard deviations of their
+expected L are skipped too (a screen that can only miss a pair, never flag one).
 
 Blanks never count as shared answers.
 """
@@ -47,7 +48,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 ALPHA = 0.001
-DESIGNS = (0.5, 1.0)  # copying shares the test is most powerful for
+DESIGNS = (0.5,)  # copying shares the test is most powerful for (p-values x their number)
 GRID = 0.01  # nats: resolution of the exact tail
 SCREEN_SD = 3.0  # pairs closer than this to their expected evidence get no exact tail
 FLOOR = 1e-12  # smallest chance of an answer
@@ -70,7 +71,7 @@ class Pair:
     identical: int
     expected_identical: float  # under the null model, given the first student's answers
     surprise: float  # sum of -ln P(x) over the shared answers, nats
-    p_value: float  # the smaller tail probability of the designs, doubled
+    p_value: float  # P(L >= observed) under the null model (the smallest over DESIGNS, times their number)
     shared: list[Shared] = field(default_factory=list)
 
 

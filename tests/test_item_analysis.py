@@ -297,7 +297,7 @@ def test_planted_copier_is_listed_with_the_shared_answers_and_independent_studen
 def test_tail_of_the_weighted_matches_is_exact_on_a_small_case():
     import numpy as np
 
-    from grader.copying import _tail
+    from grader.copying import tail_probability as _tail
 
     p = np.array([0.5, 0.1, 0.2])
     w = -np.log(p)
@@ -365,3 +365,49 @@ def test_random_guess_counts_partial_credit_tiers_and_anticipated_mistakes(tmp_p
     assert random_guess(parts["M"], problem) == pytest.approx(1.75 / 7)
     # S: A earns 1, the anticipated mistake B earns 1/2: 1.5 / 4 options (not Moodle's 1/4).
     assert random_guess(parts["S"], problem) == pytest.approx(1.5 / 4)
+
+
+def test_copying_chances_and_tail_match_a_hand_computed_class(monkeypatch):
+    """Six students, three items, one score band. For the copier s2 the class is counted
+    without s2 (leave-one-out): item 1, 2 of the other 5 are wrong, so P(wrong) = (2 + 1) /
+    (5 + 2) = 3/7, and 'a' is 1 of those 2 wrong answers: 3/14. Item 2 likewise: 3/14. Item 3:
+    4 of 5 right, P(right) = 5/7, and all 4 wrote 'R': 5/7. Sharing all three has a chance of
+    3/14 x 3/14 x 5/7, and no smaller set of them weighs as much, so that is the exact tail."""
+    import grader.copying as copying
+
+    monkeypatch.setattr(copying, "SCREEN_SD", 0.0)  # the screen is for large classes
+    rows = {"s1": ("a", "p", "R"), "s2": ("a", "p", "R"), "s3": ("R1", "q", "R"),
+            "s4": ("R1", "R2", "x"), "s5": ("R1", "R2", "R"), "s6": ("b", "R2", "R")}
+    wrong = {"a", "b", "p", "q", "x"}
+    ids = sorted(rows)
+    answers = [list(rows[s]) for s in ids]
+    right = [[x not in wrong for x in rows[s]] for s in ids]
+    totals = [sum(r) for r in right]
+    import numpy as np
+
+    result = copying.copying_signals(ids, ["1", "2", "3"], answers, right, np.array(totals, dtype=float),
+                                     alpha=3.0)  # threshold 3 / 30 = 0.1: a tiny class cannot reach 0.001
+    assert result.threshold == pytest.approx(0.1) and result.bands == 1
+    assert [(p.first, p.second) for p in result.pairs] in ([("s1", "s2")], [("s2", "s1")])
+    pair = result.pairs[0]
+    assert [(s.item, s.answer, s.right) for s in pair.shared] == [("1", "a", False), ("2", "p", False),
+                                                                    ("3", "R", True)]
+    assert [s.chance for s in pair.shared] == pytest.approx([3 / 14, 3 / 14, 5 / 7])
+    assert [s.given_by for s in pair.shared] == [2, 2, 5]
+    assert pair.p_value == pytest.approx(3 / 14 * 3 / 14 * 5 / 7)
+    assert pair.expected_identical == pytest.approx(3 / 14 + 3 / 14 + 5 / 7)
+    assert pair.identical == 3 and pair.both_answered == 3
+
+
+def test_tail_with_equal_weights_is_scipys_poisson_binomial():
+    """With every weight equal the evidence counts shared answers: the generalized binomial test
+    of van der Linden and Sotaridona, whose tail scipy computes exactly."""
+    import numpy as np
+    from scipy.stats import poisson_binom
+
+    from grader.copying import tail_probability
+
+    p = np.array([0.9, 0.7, 0.5, 0.3, 0.2, 0.05, 0.01, 0.6])
+    for shared in range(1, 9):
+        assert tail_probability(p, np.ones(8), float(shared)) == pytest.approx(
+            poisson_binom.sf(shared - 1, p), rel=1e-9, abs=1e-15)
