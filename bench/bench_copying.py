@@ -54,6 +54,26 @@ def run_class(pop, n: int, seed: int, shares: list[float], novel: float, oracle:
     return len(planted & flagged), len(planted), len(flagged - planted), found_oracle
 
 
+def legacy_class(n: int, seed: int, shares: list[float]):
+    """The earlier model (bench/synthetic_exam.py: a two-parameter logistic per part, wrong
+    answers from the distractors and typical mistakes, 15 % of one's own), every part one item:
+    (planted pairs flagged, planted pairs, other pairs flagged)."""
+    import json
+
+    from synthetic_exam import draw_students, part_models
+
+    models = part_models(PROBLEM)
+    drawn = draw_students(models, n, seed, copy_share=shares)
+    ids = sorted(drawn.answers)
+    answers = [[json.dumps(drawn.answers[s][m.id], sort_keys=True) if m.id in drawn.answers[s] else None
+                for m in models] for s in ids]
+    right = [[drawn.right[s][m.id] for m in models] for s in ids]
+    result = copying_signals(ids, [m.id for m in models], answers, right, np.array([drawn.score[s] for s in ids]))
+    planted = {frozenset(p) for p in drawn.copied}
+    flagged = {frozenset((p.first, p.second)) for p in result.pairs}
+    return len(planted & flagged), len(planted), len(flagged - planted)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--population", type=Path, default=POPULATION)
@@ -64,7 +84,15 @@ def main() -> None:
     ap.add_argument("--shares", type=float, nargs="+", default=[0.3, 0.5, 1.0])
     ap.add_argument("--novel", type=float, nargs="+", default=[0.0, 0.5],
                     help="share of free-form wrong answers turned into answers of one's own")
+    ap.add_argument("--legacy", type=int, default=0, metavar="CLASSES",
+                    help="also the earlier model's figures: this many null classes, and classes per share")
     args = ap.parse_args()
+    if args.legacy:
+        false = sum(legacy_class(args.n, 10_000 + s, [])[2] for s in range(args.legacy))
+        print(f"legacy model: null: {args.legacy} classes of {args.n}: {false} pair(s) flagged", flush=True)
+        for share in args.shares:
+            found = sum(legacy_class(args.n, 30_000 + s, [share])[0] for s in range(args.legacy))
+            print(f"legacy model: detect: {share:.0%} copied: {found}/{args.legacy} flagged", flush=True)
     pop = population(ensure_population(args.population))
     print(f"population: {len(pop.codes)} students, {len(pop.items)} items ({int(pop.free_form.sum())} free-form)")
     for novel in args.novel:

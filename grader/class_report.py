@@ -417,8 +417,8 @@ def _copying_section(stats: ClassStats) -> str:
     out = ["<h2 id=\"copying\">Answers shared far beyond chance</h2>",
            f"<p>Each of the {c.students * (c.students - 1) // 2:,} pairs of students was compared on "
            f"{c.items} question(s): identical answers count by how unlikely a student of the same score "
-           f"band ({c.bands} band(s)) would give that answer alone, so a shared rare wrong answer counts "
-           f"most and a shared right answer least. A pair is listed only when the chance of sharing this "
+           f"band ({c.bands} band(s)) would give that answer alone (the class counted without that "
+           f"student), so a shared rare wrong answer counts most and a shared right answer least. A pair is listed only when the chance of sharing this "
            f"much by chance is below {_chance(c.threshold)} (0.1% divided by the number of comparisons): "
            f"in a class of students who all worked alone, a list of any pair appears less than once in "
            f"1,000 such reports.</p>",
