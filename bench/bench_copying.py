@@ -39,11 +39,12 @@ def ensure_population(folder: Path, n: int = 2000, seed: int = 11) -> Path:
     return results
 
 
-def run_class(pop, n: int, seed: int, shares: list[float], novel: float, oracle: bool = False):
+def run_class(pop, n: int, seed: int, shares: list[float], novel: float, oracle: bool = False,
+              alpha: float = 0.001):
     """(planted pairs flagged, planted pairs, other pairs flagged, planted pairs the oracle finds)."""
     klass = draw_class(pop, n, np.random.default_rng(seed), shares, novel)
     answers, right, totals = klass.as_report()
-    result = copying_signals(klass.ids, pop.items, answers, right, totals)
+    result = copying_signals(klass.ids, pop.items, answers, right, totals, alpha=alpha)
     planted = {frozenset((klass.ids[c], klass.ids[s])) for c, s, _ in klass.copied}
     flagged = {frozenset((p.first, p.second)) for p in result.pairs}
     found_oracle = 0
@@ -84,6 +85,8 @@ def main() -> None:
     ap.add_argument("--shares", type=float, nargs="+", default=[0.3, 0.5, 1.0])
     ap.add_argument("--novel", type=float, nargs="+", default=[0.0, 0.5],
                     help="share of free-form wrong answers turned into answers of one's own")
+    ap.add_argument("--calibration", type=int, default=0, metavar="CLASSES",
+                    help="null classes run at alpha = 1, to see how far below the bound the p-values stay")
     ap.add_argument("--legacy", type=int, default=0, metavar="CLASSES",
                     help="also the earlier model's figures: this many null classes, and classes per share")
     args = ap.parse_args()
@@ -96,6 +99,11 @@ def main() -> None:
     pop = population(ensure_population(args.population))
     print(f"population: {len(pop.codes)} students, {len(pop.items)} items ({int(pop.free_form.sum())} free-form)")
     for novel in args.novel:
+        if args.calibration:  # alpha 1: exactly calibrated p-values list 1 pair per class on average
+            listed = sum(run_class(pop, args.n, 40_000 + s, [], novel, alpha=1.0)[2] for s in range(args.calibration))
+            print(f"novel {novel:g}: calibration: {args.calibration} classes of {args.n}, alpha 1 (Bonferroni "
+                  f"bound: 1 pair per class): {listed} pair(s) listed, {listed / args.calibration:.3f} per class",
+                  flush=True)
         start = time.perf_counter()
         false = sum(run_class(pop, args.n, 10_000 + s, [], novel)[2] for s in range(args.null))
         print(f"novel {novel:g}: null: {args.null} classes of {args.n}: {false} pair(s) flagged "

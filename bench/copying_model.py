@@ -6,10 +6,12 @@ The model (what the false-positive and detection figures in bench/RESULTS.md ass
   bench/realistic_class.py, graded by `grader grade --batch`), read as the class report reads
   it (grader/class_stats.copying_items: one item per part, parts tied by `uses` joined, the
   answer key the report compares, full marks or not, the points).
-- The population is cut into `bands` equal bands by total score (ability). A synthetic student
-  picks a band at random; for each item they give the answer of a random member of that band,
-  independently item by item (students are independent given their ability band: the null
-  hypothesis of every answer-copying index).
+- The population is cut into `bands` (20) equal bands by total score (ability). A synthetic
+  student picks a band at random; for each item, a random member of that band decides whether
+  they answer it right, not right or leave it blank, and a random member of the population
+  with that outcome gives the answer's text (as in bench/realistic_class.py, which answer is
+  written depends on ability only through being right). Item by item independently: students
+  are independent given their ability band, the null hypothesis of every answer-copying index.
 - An answer that only one member of the population gave (an answer of one's own: a slip, a
   notation nobody else used) becomes one of `pool` (200) answers of one's own for that item,
   drawn at random, so two students who worked alone share such an answer with a chance of
@@ -53,20 +55,27 @@ class Population:
 
     def chance(self, novel: float = 0.0, pool: int = 200) -> list[np.ndarray]:
         """Per item: bands x codes, the true chance of each answer in each band under
-        draw_class(novel, pool); the last column: one given answer of one's own."""
+        draw_class(novel, pool): P(right, or not | band) x P(the answer | right, or not); the last
+        column: one given answer of one's own."""
         out = []
-        size = np.bincount(self.band, minlength=self.bands)[:, None]
+        size = np.bincount(self.band, minlength=self.bands)
         for i in range(len(self.items)):
-            col = self.codes[:, i]
+            col, ok_right = self.codes[:, i], self.right[:, i]
             top = max(int(col[col < FRESH].max(initial=-1)) + 1, 1)
             table = np.zeros((self.bands, top + 1))
-            ok = (col >= 0) & (col < FRESH)
             turned = novel if self.free_form[i] else 0.0
-            weight = np.where(self.right[:, i], 1.0, 1.0 - turned)
-            np.add.at(table, (self.band[ok], col[ok]), weight[ok])
-            own = (col == FRESH) | (ok & ~self.right[:, i])
-            np.add.at(table[:, top], self.band[own], np.where(col[own] == FRESH, 1.0, turned) / pool)
-            out.append(table / size)
+            for status in (True, False):
+                mine = (col >= 0) & (ok_right == status)
+                if not mine.any():
+                    continue
+                given = np.bincount(self.band[mine], minlength=self.bands) / size  # P(status | band)
+                known = mine & (col < FRESH)
+                keep = 1.0 - (0.0 if status else turned)
+                text = np.bincount(col[known], minlength=top + 1).astype(float) * keep
+                own = (col[mine] == FRESH).sum() + (0.0 if status else turned * (col[known] >= 0).sum())
+                text[top] = own / pool
+                table += given[:, None] * (text / mine.sum())[None, :]
+            out.append(table)
         return out
 
 
@@ -132,9 +141,20 @@ def draw_class(pop: Population, n: int, rng: np.random.Generator, shares: list[f
         rows = np.nonzero(band == b)[0]
         donors[rows] = members[b][rng.integers(0, len(members[b]), (len(rows), k))]
     cols = np.arange(k)[None, :]
-    codes = pop.codes[donors, cols].copy()
-    right = pop.right[donors, cols].copy()
-    pts = pop.points[donors, cols].copy()
+    # The band gives right, not right or blank; the answer itself comes from the population's
+    # answers of that status (a rare answer is not confined to the band that happened to give it).
+    status_right = pop.right[donors, cols]
+    blank = pop.codes[donors, cols] < 0
+    writers = donors.copy()
+    for i in range(k):
+        for status in (True, False):
+            pool_i = np.nonzero((pop.codes[:, i] >= 0) & (pop.right[:, i] == status))[0]
+            rows = np.nonzero(~blank[:, i] & (status_right[:, i] == status))[0]
+            if len(pool_i) and len(rows):
+                writers[rows, i] = pool_i[rng.integers(0, len(pool_i), len(rows))]
+    codes = pop.codes[writers, cols].copy()
+    right = pop.right[writers, cols].copy()
+    pts = pop.points[writers, cols].copy()
     if novel > 0:
         own = (codes >= 0) & ~right & pop.free_form[None, :] & (rng.random((n, k)) < novel)
         codes[own] = FRESH
