@@ -16,8 +16,10 @@ the first factor from the copier's band, the second from the whole class, both c
 *without the copier* (leave-one-out: the copier's own answer is what is being explained), the
 first Laplace-smoothed. So a shared right answer of a strong student is cheap, a shared wrong
 answer costs more, and a wrong answer (or a notation of a formula) that nobody but the two gave
-costs most: its chance is 1 in the number of such answers in the rest of the class, the
-Good-Turing estimate of an answer seen once. Parts linked by `uses` (carried-forward errors)
+costs most. Such an answer, seen once in the rest of the class, counts as 2 (N2 + 1) / N1 of a
+student (at most 1): Good-Turing's estimate, N1 and N2 the numbers of distinct answers of that
+kind (right, not right) given once and twice in the item. Where students' own wrong numbers
+and formulas seldom coincide (many seen once, few twice) a shared one counts for more. Parts linked by `uses` (carried-forward errors)
 form one item, their joint answer; hand-graded parts are compared by their text, with the
 class's share of that text.
 
@@ -52,6 +54,7 @@ DESIGNS = (0.5,)  # copying shares the test is most powerful for (p-values x the
 GRID = 0.01  # nats: resolution of the exact tail
 SCREEN_SD = 3.0  # pairs closer than this to their expected evidence get no exact tail
 FLOOR = 1e-12  # smallest chance of an answer
+GOOD_TURING = True  # answers seen once: Good-Turing's estimate instead of a count of 1
 
 
 @dataclass
@@ -182,6 +185,15 @@ def copying_signals(ids: list[str], items: list[str], answers: list[list[str | N
     src_class = np.maximum(answer_class, 0)
     src_count = np.where(answered, count[rows, safe], 0.0)
     src_total = class_total[rows, src_class]
+    # Good-Turing per item and kind of answer: an answer seen once stands for 2 N2 / N1 of a
+    # student, N_r the number of distinct answers r students gave (in the whole class, the pair
+    # included, so a pair's shared answer makes it larger: the estimate errs towards chance),
+    # N2 + 1 so that it never claims an answer is impossible; at most 1.
+    seen_once = np.ones((k, 3))
+    for c in range(3):
+        mine = np.where(klass == c, count, 0)
+        n1, n2 = (mine == 1).sum(axis=1), (mine == 2).sum(axis=1)
+        seen_once[:, c] = np.minimum(1.0, 2 * (n2 + 1) / np.maximum(n1, 1))
     log_limit = math.log(result.threshold / len(designs))
     best: dict[tuple[int, int], Pair] = {}
     for c in range(n):
@@ -193,10 +205,13 @@ def copying_signals(ids: list[str], items: list[str], answers: list[list[str | N
         cls = (per_band[g] - own + 1) / (size[g] - 1 + 2)
         match = answered & (codes == codes[c][None, :])
         same_class = src_class == np.where(mine >= 0, mine, -9)[None, :]
-        share = (src_count - match) / np.maximum(src_total - same_class, 1.0)
+        rest = src_count - match  # students other than the copier who gave the source's answer
+        if GOOD_TURING:  # an answer only the source gave (of the rest): Good-Turing's count
+            rest = np.where(rest == 1, seen_once[rows, src_class], rest)
+        share = rest / np.maximum(src_total - same_class, 1.0)
         prob = cls[rows, src_class] * share
         unmarked = src_class == 2
-        prob = np.where(unmarked, (src_count - match) / max(n - 1, 1), prob)
+        prob = np.where(unmarked, rest / max(n - 1, 1), prob)
         prob = np.where(answered, np.clip(prob, FLOOR, 1.0), 0.0)
         prob[c] = 0.0
         # The cheapest way to reach the evidence: the copier giving every shared answer.

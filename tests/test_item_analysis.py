@@ -411,3 +411,28 @@ def test_tail_with_equal_weights_is_scipys_poisson_binomial():
     for shared in range(1, 9):
         assert tail_probability(p, np.ones(8), float(shared)) == pytest.approx(
             poisson_binom.sf(shared - 1, p), rel=1e-9, abs=1e-15)
+
+
+def test_an_answer_only_the_pair_gave_counts_by_good_turing(monkeypatch):
+    """Twelve students, one item: s1 and s2 wrote the wrong answer 'a', eight others a wrong
+    answer of their own each, two the right one. In the class, N1 = 8 wrong answers were given
+    once and N2 = 1 twice ('a'), so an answer the rest of the class gave once stands for
+    2 (N2 + 1) / N1 = 1/2 of a student (Good-Turing, N2 + 1 so it is never impossible). For
+    the copier s2: P(not right) = (9 + 1) / (11 + 2) without s2, and 'a' is 1/2 of the 10 - 1
+    wrong answers of the rest: 10/13 x 1/18."""
+    import numpy as np
+
+    import grader.copying as copying
+
+    monkeypatch.setattr(copying, "SCREEN_SD", 0.0)
+    column = ["a", "a"] + [f"own{i}" for i in range(8)] + ["R", "R"]
+    ids = [f"s{i + 1:02d}" for i in range(12)]
+    answers = [[x] for x in column]
+    right = [[x == "R"] for x in column]
+    totals = np.array([float(x == "R") for x in column])
+    result = copying.copying_signals(ids, ["1"], answers, right, totals, alpha=13.2)  # threshold 0.1
+    assert result.threshold == pytest.approx(0.1)
+    assert [{p.first, p.second} for p in result.pairs] == [{"s01", "s02"}]
+    pair = result.pairs[0]
+    assert pair.shared[0].chance == pytest.approx(10 / 13 / 18)
+    assert pair.p_value == pytest.approx(10 / 13 / 18)
