@@ -55,6 +55,26 @@ def run_class(pop, n: int, seed: int, shares: list[float], novel: float, oracle:
     return len(planted & flagged), len(planted), len(flagged - planted), found_oracle
 
 
+def evidence(pop, n: int, classes: int, shares: list[float], novels: list[float]) -> None:
+    """How far the most powerful test's p-value of a planted pair is from the threshold."""
+    import math
+
+    limit = math.log10(0.001 / (n * (n - 1) / 2))
+    for novel in novels:
+        table = pop.chance(novel)
+        for share in shares:
+            logs, copied = [], []
+            for s in range(classes):
+                klass = draw_class(pop, n, np.random.default_rng(50_000 + s), [share], novel)
+                c, src, _ = klass.copied[0]
+                logs.append(math.log10(max(oracle_p(pop, table, klass, c, src, share, 0), 1e-300)))
+                copied.append(max(1, round(share * int((klass.codes[src] >= 0).sum()))))
+            q = np.percentile(logs, [25, 50, 75]).round(1)
+            print(f"novel {novel:g}: {share:.0%} copied: {np.median(copied):.0f} answers copied (median); oracle "
+                  f"log10 p quartiles {q[0]}, {q[1]}, {q[2]}; needed {limit:.1f}; found "
+                  f"{np.mean(np.array(logs) <= limit):.0%}", flush=True)
+
+
 def legacy_class(n: int, seed: int, shares: list[float]):
     """The earlier model (bench/synthetic_exam.py: a two-parameter logistic per part, wrong
     answers from the distractors and typical mistakes, 15 % of one's own), every part one item:
@@ -87,6 +107,8 @@ def main() -> None:
                     help="share of free-form wrong answers turned into answers of one's own")
     ap.add_argument("--calibration", type=int, default=0, metavar="CLASSES",
                     help="null classes run at alpha = 1, to see how far below the bound the p-values stay")
+    ap.add_argument("--evidence", type=int, default=0, metavar="CLASSES",
+                    help="only the oracle's p-values of planted pairs (quartiles) over this many classes per share")
     ap.add_argument("--legacy", type=int, default=0, metavar="CLASSES",
                     help="also the earlier model's figures: this many null classes, and classes per share")
     args = ap.parse_args()
@@ -97,6 +119,9 @@ def main() -> None:
             found = sum(legacy_class(args.n, 30_000 + s, [share])[0] for s in range(args.legacy))
             print(f"legacy model: detect: {share:.0%} copied: {found}/{args.legacy} flagged", flush=True)
     pop = population(ensure_population(args.population))
+    if args.evidence:
+        evidence(pop, args.n, args.evidence, args.shares, args.novel)
+        return
     print(f"population: {len(pop.codes)} students, {len(pop.items)} items ({int(pop.free_form.sum())} free-form)")
     for novel in args.novel:
         if args.calibration:  # alpha 1: exactly calibrated p-values list 1 pair per class on average
