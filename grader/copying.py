@@ -18,17 +18,18 @@ first Laplace-smoothed. So a shared right answer of a strong student is cheap, a
 answer costs more, and a wrong answer (or a notation of a formula) that nobody but the two gave
 costs most. Such an answer, seen once in the rest of the class, counts as 2 (N2 + 1) / N1 of a
 student (at most 1): Good-Turing's estimate, N1 and N2 the numbers of distinct answers of that
-kind (right, not right) given once and twice in the item. Where students' own wrong numbers
-and formulas seldom coincide (many seen once, few twice) a shared one counts for more. Parts linked by `uses` (carried-forward errors)
-form one item, their joint answer; hand-graded parts are compared by their text, with the
-class's share of that text.
+kind (right, not right, unmarked) given once and twice in the item. Where students' own wrong
+numbers and formulas seldom coincide (many seen once, few twice) a shared one counts for more.
+Parts linked by `uses` (carried-forward errors) form one item, their joint answer; hand-graded
+parts are compared by their text, with the class's share of that text.
 
 The evidence of an ordered pair is the log likelihood ratio of copying a share g of the
 source's answers against independence: L = sum over shared answers of ln(1 + g / ((1 - g) P(x))),
 the most powerful statistic for that share (Neyman-Pearson; g -> 1 gives the surprise -ln P(x)
 of the K-index family, g -> 0 the count of shared answers of the generalized binomial test).
-The design is g = 1/2: on the benchmark's classes it finds as many partial and whole copies as
-g = 1 or g = 0.3 (bench/RESULTS.md), and testing two designs would cost a factor 2. Under the
+The design is g = 1/2: in a trial on the benchmark's classes it found as many planted copies
+as g = 1, and one more than testing two designs (g = 1/2 and 1, or 0.3 and 1), whose p-values
+are doubled (bench/RESULTS.md). Under the
 null model L is a sum of independent weighted Bernoulli variables (a generalized binomial); its
 exact upper tail is computed by dynamic programming on a grid of GRID nats (weights rounded up,
 so the p-value errs high; with equal weights it is the Poisson-binomial tail). A pair is
