@@ -416,8 +416,9 @@ def _copying_section(stats: ClassStats) -> str:
     out = ["<h2 id=\"copying\">Answers shared far beyond chance</h2>",
            f"<p>Each of the {c.students * (c.students - 1) // 2:,} pairs of students was compared on "
            f"{c.items} question(s): identical answers count by how unlikely a student of the same score "
-           f"band ({c.bands} band(s)) would give that answer alone, so a shared rare wrong answer counts "
-           f"most and a shared right answer least. A pair is listed only when the chance of sharing this "
+           f"band ({c.bands} band(s)) would give that answer alone (the class counted without that "
+           f"student; an answer nobody else gave by how often this part's one-off answers recur), so a "
+           f"shared rare wrong answer counts most and a shared right answer least. A pair is listed only when the chance of sharing this "
            f"much by chance is below {_chance(c.threshold)} (0.1% divided by the number of comparisons): "
            f"in a class of students who all worked alone, a list of any pair appears less than once in "
            f"1,000 such reports.</p>",
@@ -452,7 +453,8 @@ def _definitions() -> str:
         ("SD", "standard deviation of the marks (n &minus; 1), as a share of the points"),
         ("random guess", "the mean share a student picking at random would earn: every option of a choice "
                          "part equally likely; every non-empty selection of a multiple-response part equally "
-                         "likely, scored by the part's own rules (negative points included)"),
+                         "likely, scored by the part's own rules (negative points included), its partial-credit tiers "
+                         "and anticipated mistakes"),
         ("discrimination index", "the correlation of the part's marks with the score on the other parts "
                                  "(corrected item-total correlation); below 0.2 is poor, negative means "
                                  "weaker students do better"),

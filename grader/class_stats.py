@@ -298,7 +298,8 @@ def _linked_groups(problem) -> dict[str, set[str]]:
 def random_guess(part, problem) -> float | None:
     """The mean fraction of the points a student picking at random earns: every option of a
     choice part equally likely (Moodle's definition), every non-empty selection of a multi part
-    equally likely (scored by the part's own scoring)."""
+    equally likely, each pick marked as the engine marks it (the part's scoring, then its
+    partial-credit tiers and anticipated mistakes)."""
     if not part.kind.selects:
         return None
     from grader.types.labels import choices
@@ -316,9 +317,30 @@ def random_guess(part, problem) -> float | None:
             picks = [frozenset(c) for r in range(1, len(labels) + 1) for c in itertools.combinations(labels, r)]
         else:
             return None
-        return sum(kind.compare(p, expected, ctx).fraction for p in picks) / len(picks)
+        tiers = [(t.credit, part.context(problem.spec_source, options=t.options)) for t in part.tiers]
+        mistakes = [(m.credit, kind.expected(m.value, ctx)) for m in part.mistakes
+                    if m.value is not None and not m.solver]
+        return sum(_pick_credit(kind, ctx, p, expected, tiers, mistakes) for p in picks) / len(picks)
     except Exception:  # an invalid spec is validate's business; the report just has no figure
         return None
+
+
+def _pick_credit(kind, ctx, pick, expected, tiers, mistakes) -> float:
+    """A pick's fraction as grader/engine.py's _best_mark gives it: the part's own scoring; else
+    the best tier (its credit times the tier's scoring); an anticipated mistake it matches
+    replaces a tier's credit, or a lower one (carried-forward errors do not apply to a guess)."""
+    best = kind.compare(pick, expected, ctx).fraction
+    if best >= 1:
+        return best
+    via_tier = False
+    for credit, tctx in tiers:
+        fraction = credit * kind.compare(pick, expected, tctx).fraction
+        if fraction > best:
+            best, via_tier = fraction, True
+    for credit, wrong in mistakes:
+        if kind.compare(pick, wrong, ctx).fraction >= 1 and (credit >= best or via_tier):
+            best, via_tier = credit, False
+    return best
 
 
 def _shown(answer: Any) -> str:
@@ -517,6 +539,15 @@ def answer_key(part, problem, entry: dict[str, Any] | None) -> str | None:
 def _copying(problem, graded: list[Student], total, groups: dict[str, set[str]]):
     from grader.copying import copying_signals
 
+    names, answers, right = copying_items(problem, graded, groups)
+    return copying_signals([s.id for s in graded], names, answers, right, total)
+
+
+def copying_items(problem, graded: list[Student], groups: dict[str, set[str]] | None = None):
+    """The class as the copying check compares it: item names (parts tied by `uses` are one
+    item), each student's answer key per item (None: blank) and whether it earned full marks
+    (None: not marked)."""
+    groups = groups or _linked_groups(problem)
     seen: set[str] = set()
     items: list[list] = []
     for part in problem.parts:
@@ -544,7 +575,7 @@ def _copying(problem, graded: list[Student], total, groups: dict[str, set[str]])
                 row_r.append(all(e.get("status") == "correct" for e in entries))
         answers.append(row_a)
         right.append(row_r)
-    return copying_signals([s.id for s in graded], names, answers, right, total)
+    return names, answers, right
 
 
 def to_data(stats: ClassStats) -> dict[str, Any]:

@@ -1,34 +1,44 @@
 """Pairs of students whose identical answers are far beyond chance: evidence for a human to
 look at, never a verdict.
 
-The statistic is of the kind of Wollack's omega and the ETS K-index: it conditions on the
-answers of one student (the source) and asks how likely another student (the copier) of the
-same ability would give the same answers by themselves.
+The statistic is of the kind of Wollack's omega, van der Linden and Sotaridona's generalized
+binomial test and the ETS K-index: it conditions on the answers of one student (the source)
+and asks how likely another student (the copier) of the same ability would give the same
+answers by themselves, answer by answer.
 
 Null model (students answer independently, given their score). Students are put in score bands
-(deciles of the total, or fewer bands in small classes). For part i and an answer x of the
-source, the chance that the copier gives x is
+(deciles of the total, or fewer bands in small classes). For item i and an answer x of the
+source, the chance that the copier gives x alone is
 
-    P(x) = P(the copier's band gets part i right, or not right) x P(x | right, or not right)
+    P(x) = P(the copier's band gets item i right, or not right) x P(x | right, or not right)
 
-the first factor from the copier's band (Laplace-smoothed counts), the second from the whole
-class (the share of x among the class's right, or not right, answers, the pair itself
-included, which errs towards chance). So a shared right answer of a strong student is cheap, a
-shared wrong answer costs more, and a shared rare wrong answer costs most. Parts linked by
-`uses` (carried-forward errors) form one item, their joint answer, since they depend on each
-other by construction; hand-graded parts are compared by their text, with the class's share
-of that text.
+the first factor from the copier's band, the second from the whole class, both counted
+*without the copier* (leave-one-out: the copier's own answer is what is being explained), the
+first Laplace-smoothed. So a shared right answer of a strong student is cheap, a shared wrong
+answer costs more, and a wrong answer (or a notation of a formula) that nobody but the two gave
+costs most. Such an answer, seen once in the rest of the class, counts as 2 (N2 + 1) / N1 of a
+student (at most 1): Good-Turing's estimate, N1 and N2 the numbers of distinct answers of that
+kind (right, not right, unmarked) given once and twice in the item. Where students' own wrong
+numbers and formulas seldom coincide (many seen once, few twice) a shared one counts for more.
+Parts linked by `uses` (carried-forward errors) form one item, their joint answer; hand-graded
+parts are compared by their text, with the class's share of that text.
 
-The evidence of an ordered pair is W = sum over shared answers of -ln P(x), the surprise of
-the shared answers. Under the null model W is a sum of independent weighted Bernoulli
-variables; its exact upper tail is computed by dynamic programming on a grid (weights rounded
-up, so the p-value errs high). A pair is reported when its p-value, in the more surprising
-direction, is below alpha / (n (n - 1)): Bonferroni over every ordered pair of the class, so
-a class of independent students reports a pair with a chance of at most alpha (0.001).
-Only pairs that could pass get the exact tail: P(W >= w) >= exp(-w) (the copier giving every
-one of the shared answers), so a pair with W below ln(n (n - 1) / alpha) cannot; and pairs
-within 3 standard deviations of their expected W are skipped too (a screen that can only miss
-a pair, never flag one).
+The evidence of an ordered pair is the log likelihood ratio of copying a share g of the
+source's answers against independence: L = sum over shared answers of ln(1 + g / ((1 - g) P(x))),
+the most powerful statistic for that share (Neyman-Pearson; g -> 1 gives the surprise -ln P(x)
+of the K-index family, g -> 0 the count of shared answers of the generalized binomial test).
+The design is g = 1/2: in a trial on the benchmark's classes it found as many planted copies
+as g = 1, and one more than testing two designs (g = 1/2 and 1, or 0.3 and 1), whose p-values
+are doubled (bench/RESULTS.md). Under the
+null model L is a sum of independent weighted Bernoulli variables (a generalized binomial); its
+exact upper tail is computed by dynamic programming on a grid of GRID nats (weights rounded up,
+so the p-value errs high; with equal weights it is the Poisson-binomial tail). A pair is
+reported when its p-value is below alpha / (n (n - 1)): Bonferroni over every ordered pair (each
+student as the source of each other), so a class of independent students reports a pair with a
+chance of at most alpha (0.001). Only pairs that could pass get the exact tail: P(L >= l) >=
+P(the copier gives every one of these answers) (so a pair whose shared answers are not that
+unlikely together cannot pass), and pairs within SCREEN_SD standard deviations of their
+expected L are skipped too (a screen that can only miss a pair, never flag one).
 
 Blanks never count as shared answers.
 """
@@ -41,8 +51,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 ALPHA = 0.001
-GRID = 0.05  # nats: resolution of the exact tail
-SCREEN_SD = 3.0  # pairs closer than this to their expected surprise get no exact tail
+DESIGNS = (0.5,)  # copying shares the test is most powerful for (p-values x their number)
+GRID = 0.01  # nats: resolution of the exact tail
+SCREEN_SD = 3.0  # pairs closer than this to their expected evidence get no exact tail
+FLOOR = 1e-12  # smallest chance of an answer
+GOOD_TURING = True  # answers seen once: Good-Turing's estimate instead of a count of 1
 
 
 @dataclass
@@ -61,8 +74,8 @@ class Pair:
     both_answered: int
     identical: int
     expected_identical: float  # under the null model, given the first student's answers
-    surprise: float  # W, nats
-    p_value: float  # P(W >= observed) under the null model
+    surprise: float  # sum of -ln P(x) over the shared answers, nats
+    p_value: float  # P(L >= observed) under the null model (the smallest over DESIGNS, times their number)
     shared: list[Shared] = field(default_factory=list)
 
 
@@ -88,7 +101,15 @@ def _bands(totals: np.ndarray, ids: list[str]) -> tuple[np.ndarray, int]:
     return band, bands
 
 
-def _tail(p: np.ndarray, w: np.ndarray, observed: float) -> float:
+def evidence_weights(p: np.ndarray, share: float) -> np.ndarray:
+    """ln LR of a shared answer of chance p when a share of the answers is copied."""
+    p = np.clip(p, FLOOR, 1.0)
+    if share >= 1:
+        return -np.log(p)
+    return np.log1p(share / ((1 - share) * p))
+
+
+def tail_probability(p: np.ndarray, w: np.ndarray, observed: float) -> float:
     """P(sum B_i w_i >= observed), B_i ~ Bernoulli(p_i) independent; weights rounded up to GRID."""
     return float(_tails(p[None, :], w[None, :], np.array([observed]))[0])
 
@@ -118,9 +139,11 @@ def _tails(p: np.ndarray, w: np.ndarray, observed: np.ndarray) -> np.ndarray:
 
 
 def copying_signals(ids: list[str], items: list[str], answers: list[list[str | None]],
-                    right: list[list[bool | None]], totals: np.ndarray, alpha: float = ALPHA) -> CopyingResult:
+                    right: list[list[bool | None]], totals: np.ndarray, alpha: float = ALPHA,
+                    designs: tuple[float, ...] | None = None) -> CopyingResult:
     """answers[s][i]: student s's normalized answer to item i (None: blank); right[s][i]: whether
     it earned full marks (None: not marked, e.g. hand-graded text)."""
+    designs = designs or DESIGNS
     n, k = len(ids), len(items)
     ordered = n * (n - 1)
     result = CopyingResult(n, k, ordered, alpha, alpha / ordered if ordered else 1.0, 1)
@@ -148,66 +171,68 @@ def copying_signals(ids: list[str], items: list[str], answers: list[list[str | N
                 count[i, c] += 1
                 r = right[s][i]
                 klass[i, c] = 2 if r is None else int(bool(r))
-    # P(x | class) over the whole class, and P(class | band) smoothed.
     class_total = np.zeros((k, 3))
     for c in range(3):
         class_total[:, c] = np.where(klass == c, count, 0).sum(axis=1)
-    share = np.zeros((k, width))
-    for i in range(k):
-        for c in range(len(names[i])):
-            share[i, c] = count[i, c] / class_total[i, klass[i, c]]
-    # Each student's answer class per item (-1: blank), counted per band.
-    answer_class = np.where(codes >= 0, klass[np.arange(k)[None, :], np.maximum(codes, 0)], -1)
-    per_band = np.zeros((bands, k, 3))
-    for c in range(3):
-        hits = (answer_class == c).astype(float)
-        np.add.at(per_band[:, :, c], band, hits)
-    size = np.bincount(band, minlength=bands).astype(float)
-    # P(x | band) = P(the answer's class | band), Laplace-smoothed, x P(x | class) in the class;
-    # unmarked text: the class's share of everyone.
-    cls_prob = (per_band + 1) / (size[:, None, None] + 2)
-    rows = np.arange(k)[:, None]
-    prob = cls_prob[:, rows, np.minimum(klass, 2)] * share[None, :, :]
-    unmarked = klass == 2
-    prob[:, unmarked] = (count / n)[unmarked][None, :]
-    prob = np.clip(prob, 1e-12, 1.0)
-    weight = -np.log(prob)
-    log_limit = math.log(result.threshold)
-    item_idx = np.arange(k)[None, :]
     answered = codes >= 0
     safe = np.maximum(codes, 0)
-    # Per band: every source's P(x) and weight -ln P(x) for each of its answers.
-    band_p, band_w, band_mean, band_sd = [], [], [], []
-    for g in range(bands):
-        pg = np.where(answered, prob[g][item_idx, safe], 0.0)
-        wg = np.where(answered, weight[g][item_idx, safe], 0.0)
-        band_p.append(pg)
-        band_w.append(wg)
-        band_mean.append((pg * wg).sum(axis=1))
-        band_sd.append(np.sqrt((pg * (1 - pg) * wg * wg).sum(axis=1)))
+    rows = np.arange(k)[None, :]
+    answer_class = np.where(answered, klass[rows, safe], -1)  # per student and item
+    per_band = np.zeros((bands, k, 3))
+    for c in range(3):
+        np.add.at(per_band[:, :, c], band, (answer_class == c).astype(float))
+    size = np.bincount(band, minlength=bands).astype(float)
+    # Per source and item, the answer's class and class-wide count (the copier's removed below).
+    src_class = np.maximum(answer_class, 0)
+    src_count = np.where(answered, count[rows, safe], 0.0)
+    src_total = class_total[rows, src_class]
+    # Good-Turing per item and kind of answer: an answer seen once stands for 2 N2 / N1 of a
+    # student, N_r the number of distinct answers r students gave (in the whole class, the pair
+    # included, so a pair's shared answer makes it larger: the estimate errs towards chance),
+    # N2 + 1 so that it never claims an answer is impossible; at most 1.
+    seen_once = np.ones((k, 3))
+    for c in range(3):
+        mine = np.where(klass == c, count, 0)
+        n1, n2 = (mine == 1).sum(axis=1), (mine == 2).sum(axis=1)
+        seen_once[:, c] = np.minimum(1.0, 2 * (n2 + 1) / np.maximum(n1, 1))
+    log_limit = math.log(result.threshold / len(designs))
     best: dict[tuple[int, int], Pair] = {}
     for c in range(n):
         g = band[c]
-        p, w = band_p[g], band_w[g]
+        mine = answer_class[c]  # the copier's classes, -1 blank
+        # P(class | copier's band), without the copier, Laplace-smoothed over right / not right.
+        own = np.zeros((k, 3))
+        own[np.arange(k)[mine >= 0], mine[mine >= 0]] = 1.0
+        cls = (per_band[g] - own + 1) / (size[g] - 1 + 2)
         match = answered & (codes == codes[c][None, :])
-        obs = (w * match).sum(axis=1)
-        obs[c] = 0.0
-        # P(W >= obs) >= P(the copier gives every one of these answers) = exp(-obs): a pair
-        # with exp(-obs) above the threshold cannot pass. Nor, in practice, can a pair within
-        # SCREEN_SD standard deviations of its expected W (a tail of order 1e-3, not 1e-8): on a
-        # long exam most pairs pass the first test, and skipping them can only miss a pair,
-        # never flag one.
-        near = obs <= band_mean[g] + SCREEN_SD * band_sd[g]
-        candidates = np.nonzero((obs >= -log_limit - 1e-9) & ~near)[0]
-        candidates = candidates[candidates != c]
-        if not len(candidates):
-            continue
-        result.screened += len(candidates)
-        tails = _tails(p[candidates], w[candidates], obs[candidates])
-        for s, pv in zip(candidates, tails):
-            pv = float(pv)
-            if pv > result.threshold:
+        same_class = src_class == np.where(mine >= 0, mine, -9)[None, :]
+        rest = src_count - match  # students other than the copier who gave the source's answer
+        if GOOD_TURING:  # an answer only the source gave (of the rest): Good-Turing's count
+            rest = np.where(rest == 1, seen_once[rows, src_class], rest)
+        share = rest / np.maximum(src_total - same_class, 1.0)
+        prob = cls[rows, src_class] * share
+        unmarked = src_class == 2
+        prob = np.where(unmarked, rest / max(n - 1, 1), prob)
+        prob = np.where(answered, np.clip(prob, FLOOR, 1.0), 0.0)
+        prob[c] = 0.0
+        # The cheapest way to reach the evidence: the copier giving every shared answer.
+        log_all = np.where(match, np.log(np.maximum(prob, FLOOR)), 0.0).sum(axis=1)
+        log_all[c] = 0.0
+        keep = log_all <= log_limit + 1e-9
+        tails = np.ones(n)
+        for design in designs:
+            w = np.where(answered, evidence_weights(prob, design), 0.0)
+            obs = (w * match).sum(axis=1)
+            mean = (prob * w).sum(axis=1)
+            sd = np.sqrt((prob * (1 - prob) * w * w).sum(axis=1))
+            candidates = np.nonzero(keep & (obs > mean + SCREEN_SD * sd))[0]
+            candidates = candidates[candidates != c]
+            if not len(candidates):
                 continue
+            result.screened += len(candidates)
+            tails[candidates] = np.minimum(tails[candidates], _tails(prob[candidates], w[candidates], obs[candidates]))
+        for s in np.nonzero(tails * len(designs) <= result.threshold)[0]:
+            pv = float(tails[s] * len(designs))
             key = (min(c, s), max(c, s))
             if key in best and best[key].p_value <= pv:
                 continue
@@ -216,10 +241,10 @@ def copying_signals(ids: list[str], items: list[str], answers: list[list[str | N
                 code = codes[s, i]
                 kc = klass[i, code]
                 shared.append(Shared(items[i], names[i][code], None if kc == 2 else bool(kc),
-                                     float(prob[g, i, code]), int(count[i, code])))
+                                     float(prob[s, i]), int(count[i, code])))
             shared.sort(key=lambda x: (x.chance, x.item))
-            both = int((answered[s] & (codes[c] >= 0)).sum())
-            best[key] = Pair(ids[s], ids[c], both, int(match[s].sum()), float(p[s].sum()),
-                             float(obs[s]), pv, shared)
+            both = int((answered[s] & answered[c]).sum())
+            best[key] = Pair(ids[s], ids[c], both, int(match[s].sum()), float(prob[s].sum()),
+                             float(-log_all[s]), pv, shared)
     result.pairs = sorted(best.values(), key=lambda x: (x.p_value, x.first, x.second))
     return result

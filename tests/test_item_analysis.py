@@ -297,7 +297,7 @@ def test_planted_copier_is_listed_with_the_shared_answers_and_independent_studen
 def test_tail_of_the_weighted_matches_is_exact_on_a_small_case():
     import numpy as np
 
-    from grader.copying import _tail
+    from grader.copying import tail_probability as _tail
 
     p = np.array([0.5, 0.1, 0.2])
     w = -np.log(p)
@@ -328,3 +328,111 @@ def test_report_page_lists_a_planted_copier_as_evidence_not_a_finding(tmp_path):
     assert "cheat" not in html.lower() and "guilty" not in html.lower()
     assert "17 hand-graded part(s) (49 points) are not marked yet" in html
     assert "pass rate <b>" in html and html.count('src="data:image/png;base64,') == 4
+
+
+TIERED = """\
+id: tiered
+title: Partial credit tiers and anticipated mistakes
+parts:
+  - id: M
+    points: 2
+    type: multi
+    scoring: all_or_nothing
+    options: [{label: X, correct: true}, {label: Y, correct: true}, {label: Z}]
+    tiers:
+      - {credit: 0.5, scoring: net_correct, feedback: "nearly"}
+  - id: S
+    points: 1
+    type: choice
+    options: [{label: A, correct: true}, {label: B}, {label: C}, {label: D}]
+    mistakes:
+      - {value: B, credit: 0.5, feedback: "B is the answer for the other loss"}
+"""
+
+
+def test_random_guess_counts_partial_credit_tiers_and_anticipated_mistakes(tmp_path):
+    from grader.class_stats import random_guess
+    from grader.spec import load_problem
+
+    folder = tmp_path / "tiered"
+    folder.mkdir()
+    (folder / "problem.yaml").write_text(TIERED, encoding="utf-8")
+    problem = load_problem(folder)
+    parts = {p.id: p for p in problem.parts}
+    # M, all or nothing: only {X, Y} earns 1. The tier (half credit, net correct = (right - wrong)
+    # / 2): {X} and {Y} 1/2 -> 1/4 each, {X, Y, Z} (2 - 1) / 2 -> 1/4; {Z}, {X, Z}, {Y, Z} 0.
+    # (1 + 3/4) / 7 selections; without the tier it would be 1/7.
+    assert random_guess(parts["M"], problem) == pytest.approx(1.75 / 7)
+    # S: A earns 1, the anticipated mistake B earns 1/2: 1.5 / 4 options (not Moodle's 1/4).
+    assert random_guess(parts["S"], problem) == pytest.approx(1.5 / 4)
+
+
+def test_copying_chances_and_tail_match_a_hand_computed_class(monkeypatch):
+    """Six students, three items, one score band. For the copier s2 the class is counted
+    without s2 (leave-one-out): item 1, 2 of the other 5 are wrong, so P(wrong) = (2 + 1) /
+    (5 + 2) = 3/7, and 'a' is 1 of those 2 wrong answers: 3/14. Item 2 likewise: 3/14. Item 3:
+    4 of 5 right, P(right) = 5/7, and all 4 wrote 'R': 5/7. Sharing all three has a chance of
+    3/14 x 3/14 x 5/7, and no smaller set of them weighs as much, so that is the exact tail."""
+    import grader.copying as copying
+
+    monkeypatch.setattr(copying, "SCREEN_SD", 0.0)  # the screen is for large classes
+    rows = {"s1": ("a", "p", "R"), "s2": ("a", "p", "R"), "s3": ("R1", "q", "R"),
+            "s4": ("R1", "R2", "x"), "s5": ("R1", "R2", "R"), "s6": ("b", "R2", "R")}
+    wrong = {"a", "b", "p", "q", "x"}
+    ids = sorted(rows)
+    answers = [list(rows[s]) for s in ids]
+    right = [[x not in wrong for x in rows[s]] for s in ids]
+    totals = [sum(r) for r in right]
+    import numpy as np
+
+    result = copying.copying_signals(ids, ["1", "2", "3"], answers, right, np.array(totals, dtype=float),
+                                     alpha=3.0)  # threshold 3 / 30 = 0.1: a tiny class cannot reach 0.001
+    assert result.threshold == pytest.approx(0.1) and result.bands == 1
+    assert [(p.first, p.second) for p in result.pairs] in ([("s1", "s2")], [("s2", "s1")])
+    pair = result.pairs[0]
+    assert [(s.item, s.answer, s.right) for s in pair.shared] == [("1", "a", False), ("2", "p", False),
+                                                                    ("3", "R", True)]
+    assert [s.chance for s in pair.shared] == pytest.approx([3 / 14, 3 / 14, 5 / 7])
+    assert [s.given_by for s in pair.shared] == [2, 2, 5]
+    assert pair.p_value == pytest.approx(3 / 14 * 3 / 14 * 5 / 7)
+    assert pair.expected_identical == pytest.approx(3 / 14 + 3 / 14 + 5 / 7)
+    assert pair.identical == 3 and pair.both_answered == 3
+
+
+def test_tail_with_equal_weights_is_scipys_poisson_binomial():
+    """With every weight equal the evidence counts shared answers: the generalized binomial test
+    of van der Linden and Sotaridona, whose tail scipy computes exactly."""
+    import numpy as np
+    from scipy.stats import poisson_binom
+
+    from grader.copying import tail_probability
+
+    p = np.array([0.9, 0.7, 0.5, 0.3, 0.2, 0.05, 0.01, 0.6])
+    for shared in range(1, 9):
+        assert tail_probability(p, np.ones(8), float(shared)) == pytest.approx(
+            poisson_binom.sf(shared - 1, p), rel=1e-9, abs=1e-15)
+
+
+def test_an_answer_only_the_pair_gave_counts_by_good_turing(monkeypatch):
+    """Twelve students, one item: s1 and s2 wrote the wrong answer 'a', eight others a wrong
+    answer of their own each, two the right one. In the class, N1 = 8 wrong answers were given
+    once and N2 = 1 twice ('a'), so an answer the rest of the class gave once stands for
+    2 (N2 + 1) / N1 = 1/2 of a student (Good-Turing, N2 + 1 so it is never impossible). For
+    the copier s2: P(not right) = (9 + 1) / (11 + 2) without s2, and 'a' is 1/2 of the 10 - 1
+    wrong answers of the rest: 10/13 x 1/18."""
+    import numpy as np
+
+    import grader.copying as copying
+
+    monkeypatch.setattr(copying, "SCREEN_SD", 0.0)
+    column = ["a", "a"] + [f"own{i}" for i in range(8)] + ["R", "R"]
+    ids = [f"s{i + 1:02d}" for i in range(12)]
+    answers = [[x] for x in column]
+    right = [[x == "R"] for x in column]
+    totals = np.array([float(x == "R") for x in column])
+    result = copying.copying_signals(ids, ["1"], answers, right, totals, alpha=13.2)  # threshold 0.1
+    assert result.threshold == pytest.approx(0.1)
+    assert [{p.first, p.second} for p in result.pairs] == [{"s01", "s02"}]
+    pair = result.pairs[0]
+    assert pair.shared[0].chance == pytest.approx(10 / 13 / 18)
+    assert pair.p_value == pytest.approx(10 / 13 / 18)
