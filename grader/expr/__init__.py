@@ -8,13 +8,12 @@ Public entry points: :func:`scalar_table`, :func:`matrix_space`, :func:`read`, :
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from grader.expr.errors import ExprError, ShapeError
 from grader.expr.nodes import Node, to_text
-from grader.expr.parser import parse
+from grader.expr.parser import parse, parse_tokens, token_key, tokenize
 from grader.expr.symbols import SymbolTable
 from grader.identity_cache import IdentityCache
 
@@ -36,27 +35,21 @@ def read(text: str, table: SymbolTable) -> Formula:
     before forking and every student who writes the same text share one parse."""
     formula = _READ.get(table, text)
     if formula is None:
-        # Students write one formula many ways that scan to the same tokens: runs of spaces, `$`,
-        # spacing commands (\, \;), \left( \right), \dfrac for \frac. A text that differs from
-        # one already read only there is the same formula. (Errors are never cached: their
-        # positions always refer to the text as written.)
-        spaced = _SPACES.sub(" ", _SPELLING.sub(_respell, text)).strip(" ")
-        formula = _READ.get(table, spaced) if spaced != text else None
+        # Students write one formula many ways that scan to the same tokens: spaces, `$`, spacing
+        # commands (\, \;), \left( \right), \dfrac for \frac, \mathbf{w} for w. A text whose
+        # tokens are those of one already read is the same formula. (Errors are never shared:
+        # their positions always refer to the text as written.)
+        tokens = tokenize(text)
+        key = token_key(tokens)
+        formula = _READ.get(table, key)
         if formula is None:
-            node = parse(text, table)
-            formula = _READ.put(table, Formula(node, to_text(node)), spaced)
+            node = parse_tokens(tokens, table)
+            formula = _READ.put(table, Formula(node, to_text(node)), key)
         _READ.put(table, formula, text)
     return formula
 
 
 _READ = IdentityCache()
-_SPACES = re.compile(r"(?<!\\)[ \t\r\n]+")
-# each one scans exactly as a space, or (\dfrac, \tfrac) as \frac; none after a backslash
-_SPELLING = re.compile(r"(?<!\\)(?:\\(?:left|right)(?![A-Za-z])|\\[dt]frac(?![A-Za-z])|\\[,;:! ]|\$)")
-
-
-def _respell(match: re.Match) -> str:
-    return "\\frac" if match.group(0).endswith("frac") else " "
 
 
 _CACHE: dict[str, Any] = {}

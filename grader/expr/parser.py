@@ -20,9 +20,27 @@ CLOSERS = {"(": ")", "[": "]", "{": "}"}
 
 def parse(text: str, table: SymbolTable) -> N.Node:
     """Parse untrusted ``text`` using the part's names. Raises ExprError with a clear message."""
+    return parse_tokens(tokenize(text), table)
+
+
+def tokenize(text: str) -> list[Token]:
+    """The normalized tokens of a formula (LaTeX commands read, subscripts glued on)."""
     if not isinstance(text, str):
         raise ExprError("a formula must be written as text")
-    tokens = normalize(scan(text))
+    return normalize(scan(text))
+
+
+def token_key(tokens: list[Token]) -> tuple:
+    """What parsing a token list depends on besides the part's names: each token's kind and
+    text, and for a name holding a ``T`` whether it was written plainly (``X^Ta`` is X^T a,
+    ``X^\\mathrm{Ta}`` is not). Positions only go into messages and spans, so texts with
+    one key parse alike (and \\mathbf{w}_0, w_{0} and w_0 share one)."""
+    return tuple([(t.kind, t.text, t.end - t.pos == len(t.text)) if t.kind == "name" and "T" in t.text
+                  else (t.kind, t.text) for t in tokens])
+
+
+def parse_tokens(tokens: list[Token], table: SymbolTable) -> N.Node:
+    """The AST of :func:`tokenize`'s tokens."""
     tokens = strip_label(tokens)
     tokens = split_names(tokens, table)
     node = Parser(tokens, table).parse_all()
@@ -80,7 +98,7 @@ def split_names(tokens: list[Token], table: SymbolTable) -> list[Token]:
 
 class Parser:
     def __init__(self, tokens: list[Token], table: SymbolTable):
-        self.toks = tokens
+        self.toks = tokens + tokens[-1:] * 3  # peek(k) past the end sees the end token
         self.i = 0
         self.table = table
         self.depth = 0
@@ -91,7 +109,10 @@ class Parser:
 
     # -- helpers ----------------------------------------------------------------------------
     def peek(self, k: int = 0) -> Token:
-        return self.toks[min(self.i + k, len(self.toks) - 1)]
+        try:
+            return self.toks[self.i + k]
+        except IndexError:
+            return self.toks[-1]
 
     def take(self) -> Token:
         t = self.peek()
@@ -100,7 +121,10 @@ class Parser:
         return t
 
     def at_op(self, chars: str, k: int = 0) -> bool:
-        t = self.peek(k)
+        try:
+            t = self.toks[self.i + k]
+        except IndexError:
+            return False  # the end token
         return t.kind == "op" and t.text in chars and t.text != ""
 
     def enter(self, t: Token) -> None:
@@ -178,33 +202,32 @@ class Parser:
         start = self.peek()
         node = self.atom()
         while True:
-            span = lambda: (start.pos, self.last_end)  # noqa: E731
             if self.at_op("'"):
                 self.take()
-                node = N.Transpose(node, span=span())
+                node = N.Transpose(node, span=(start.pos, self.last_end))
             elif self.at_op("."):
                 dot = self.take()
                 nxt = self.peek()
                 if nxt.kind == "name" and nxt.text == "T":
                     self.take()
-                    node = N.Transpose(node, span=span())
+                    node = N.Transpose(node, span=(start.pos, self.last_end))
                 else:
                     raise ExprError(f"'.' {dot.where()} is only allowed in numbers and in '.T' (transpose)",
                                     dot.pos)
             elif self.at_op("^"):
                 caret = self.take()
                 if self.transpose_mark():
-                    node = N.Transpose(node, span=span())
+                    node = N.Transpose(node, span=(start.pos, self.last_end))
                     continue
                 if self.pinv_mark(caret):
-                    node = N.Call("pinv", (node,), span=span())
+                    node = N.Call("pinv", (node,), span=(start.pos, self.last_end))
                     continue
                 self.enter(caret)
                 if self.peek().kind == "end":
                     raise self.fail(self.peek(), "'^' needs an exponent")
                 exp = self.unary()
                 self.depth -= 1
-                node = N.Pow(node, exp, span=span())
+                node = N.Pow(node, exp, span=(start.pos, self.last_end))
             else:
                 return node
 
