@@ -108,23 +108,19 @@ class Parser:
         self.bar_nodes: dict[int, N.Node] = {}  # nodes written with bars (to read ||x|| as one norm)
 
     # -- helpers ----------------------------------------------------------------------------
+    # take() is only ever called on a token that is not the end, so self.i never passes the
+    # end token and self.toks[self.i + k] (k <= 2, three end tokens at the end) is the token.
     def peek(self, k: int = 0) -> Token:
-        try:
-            return self.toks[self.i + k]
-        except IndexError:
-            return self.toks[-1]
+        return self.toks[self.i + k]
 
     def take(self) -> Token:
-        t = self.peek()
+        t = self.toks[self.i]
         self.i += 1
         self.last_end = t.end
         return t
 
     def at_op(self, chars: str, k: int = 0) -> bool:
-        try:
-            t = self.toks[self.i + k]
-        except IndexError:
-            return False  # the end token
+        t = self.toks[self.i + k]
         return t.kind == "op" and t.text in chars and t.text != ""
 
     def enter(self, t: Token) -> None:
@@ -160,21 +156,24 @@ class Parser:
         return node
 
     def sum(self) -> N.Node:
-        start = self.peek()
+        start = self.toks[self.i]
         node = self.term()
-        while self.at_op("+-"):
-            op = self.take().text
-            node = N.Bin(op, node, self.term(), span=(start.pos, self.last_end))
-        return node
+        while True:
+            t = self.toks[self.i]
+            if not (t.kind == "op" and (t.text == "+" or t.text == "-")):
+                return node
+            self.take()
+            node = N.Bin(t.text, node, self.term(), span=(start.pos, self.last_end))
 
     def term(self) -> N.Node:
-        start = self.peek()
+        start = self.toks[self.i]
         node = self.unary()
         while True:
-            if self.at_op("*/@⊙"):
-                op = self.take().text
-                node = N.Bin(op, node, self.unary(), span=(start.pos, self.last_end))
-            elif self.starts_atom(self.peek()):
+            t = self.toks[self.i]
+            if t.kind == "op" and t.text in "*/@⊙" and t.text != "":
+                self.take()
+                node = N.Bin(t.text, node, self.unary(), span=(start.pos, self.last_end))
+            elif self.starts_atom(t):
                 node = N.Bin("*", node, self.power(), span=(start.pos, self.last_end))
             else:
                 return node
@@ -189,8 +188,8 @@ class Parser:
         return False
 
     def unary(self) -> N.Node:
-        t = self.peek()
-        if self.at_op("+-"):
+        t = self.toks[self.i]
+        if t.kind == "op" and (t.text == "+" or t.text == "-"):
             self.take()
             self.enter(t)
             arg = self.unary()
@@ -199,13 +198,16 @@ class Parser:
         return self.power()
 
     def power(self) -> N.Node:
-        start = self.peek()
+        start = self.toks[self.i]
         node = self.atom()
         while True:
-            if self.at_op("'"):
+            t = self.toks[self.i]
+            if t.kind != "op":
+                return node
+            if t.text == "'":
                 self.take()
                 node = N.Transpose(node, span=(start.pos, self.last_end))
-            elif self.at_op("."):
+            elif t.text == ".":
                 dot = self.take()
                 nxt = self.peek()
                 if nxt.kind == "name" and nxt.text == "T":
@@ -214,7 +216,7 @@ class Parser:
                 else:
                     raise ExprError(f"'.' {dot.where()} is only allowed in numbers and in '.T' (transpose)",
                                     dot.pos)
-            elif self.at_op("^"):
+            elif t.text == "^":
                 caret = self.take()
                 if self.transpose_mark():
                     node = N.Transpose(node, span=(start.pos, self.last_end))

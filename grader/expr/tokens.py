@@ -89,6 +89,7 @@ def scan(text: str) -> list[Token]:
     out: list[Token] = []
     append = out.append
     fast = _FAST.match
+    new = tuple.__new__  # Token(...) without the call of its Python-level __new__
     i, n = 0, len(text)
     while i < n:
         if len(out) > MAX_TOKENS:
@@ -98,34 +99,32 @@ def scan(text: str) -> list[Token]:
             i = _step(text, i, out)
             continue
         kind, j = m.lastgroup, m.end()
-        if kind == "space":
-            pass
-        elif kind == "op":
+        if kind == "op":
             if text.startswith(".", i) and not text[j:j + 1].isascii():
                 i = _step(text, i, out)  # `.` before a Unicode digit
                 continue
-            append(Token("op", m.group(), i, j))
+            append(new(Token, ("op", m.group(), i, j)))
         elif kind == "name":
             if not text[j:j + 1].isascii() or (text.startswith("_", j) and not text[j + 1:j + 2].isascii()):
                 i = _step(text, i, out)  # the name goes on in Unicode (λ, an accent, a subscript digit)
                 continue
-            append(Token("name", m.group(), i, j))
-        elif kind == "num":
-            if not text[j:j + 3].isascii():
-                i = _step(text, i, out)  # Unicode digits go on (the general step reads them)
-                continue
-            append(Token("num", m.group().rstrip("."), i, j))
+            append(new(Token, ("name", m.group(), i, j)))
         elif kind == "cmd":
             word = m.group(kind)
             if word == "begin" or word == "end":
                 i = _step(text, i, out)
                 continue
-            append(Token("cmd", word, i, j))
+            append(new(Token, ("cmd", word, i, j)))
+        elif kind == "num":
+            if not text[j:j + 3].isascii():
+                i = _step(text, i, out)  # Unicode digits go on (the general step reads them)
+                continue
+            append(new(Token, ("num", m.group().rstrip("."), i, j)))
         elif kind == "esc":
-            append(Token("op", _ESCAPED[m.group(kind)], i, j))
+            append(new(Token, ("op", _ESCAPED[m.group(kind)], i, j)))
         elif kind == "power":
-            append(Token("op", "^", i, j))
-        i = j  # kind == "skip": a spacing command or a \\( \\) \\[ \\] delimiter
+            append(new(Token, ("op", "^", i, j)))
+        i = j  # kind == "space" or "skip": spaces, `$`, a spacing command, \\( \\) \\[ \\]
     out.append(Token("end", "", n, n))
     return out
 

@@ -142,6 +142,12 @@ def _environments(text: str) -> str:
 
 def split_top(text: str, pattern: re.Pattern) -> list[str]:
     """Split at matches of ``pattern`` outside brackets and braces."""
+    if pattern.search(text) is None:  # most texts: nowhere to split
+        return [text]
+    ahead = _AHEAD.get(pattern)
+    if ahead is None:
+        ahead = _AHEAD[pattern] = re.compile(f"(?=(?:{pattern.pattern}))", pattern.flags)
+    can = {m.start() for m in ahead.finditer(text)}  # where a match may start
     out, depth, start, i = [], 0, 0, 0
     while i < len(text):
         c = text[i]
@@ -152,7 +158,7 @@ def split_top(text: str, pattern: re.Pattern) -> list[str]:
             depth += 1
         elif c in ")]}":
             depth -= 1
-        elif depth == 0:
+        elif depth == 0 and i in can:
             m = pattern.match(text, i)
             if m and m.end() > i:
                 out.append(text[start:i])
@@ -161,6 +167,9 @@ def split_top(text: str, pattern: re.Pattern) -> list[str]:
         i += 1
     out.append(text[start:])
     return out
+
+
+_AHEAD: dict[re.Pattern, re.Pattern] = {}  # each pattern as a lookahead: every place it matches
 
 
 def _strip_distribution(text: str) -> str:
