@@ -32,20 +32,32 @@ class Formula:
 
 def read(text: str, table: SymbolTable) -> Formula:
     """Parse once per process for each (text, table): the spec check, the reference graded
-    before forking and every student who writes the same text share one parse."""
+    before forking and every student who writes the same text share one parse (or one error:
+    a chain's leading name, ``w_1 = ...``, is read for every chain that starts with it)."""
     formula = _READ.get(table, text)
     if formula is None:
-        # Students write one formula many ways that scan to the same tokens: spaces, `$`, spacing
-        # commands (\, \;), \left( \right), \dfrac for \frac, \mathbf{w} for w. A text whose
-        # tokens are those of one already read is the same formula. (Errors are never shared:
-        # their positions always refer to the text as written.)
-        tokens = tokenize(text)
-        key = token_key(tokens)
-        formula = _READ.get(table, key)
-        if formula is None:
-            node = parse_tokens(tokens, table)
-            formula = _READ.put(table, Formula(node, to_text(node)), key)
+        try:
+            formula = _parsed(text, table)
+        except ExprError as e:
+            _READ.put(table, type(e)(e.message, e.pos), text)  # without its traceback
+            raise
         _READ.put(table, formula, text)
+    elif isinstance(formula, ExprError):
+        raise type(formula)(formula.message, formula.pos)
+    return formula
+
+
+def _parsed(text: str, table: SymbolTable) -> Formula:
+    # Students write one formula many ways that scan to the same tokens: spaces, `$`, spacing
+    # commands (\, \;), \left( \right), \dfrac for \frac, \mathbf{w} for w. A text whose
+    # tokens are those of one already read is the same formula. (An error is kept for its own
+    # text only: its position refers to the text as written.)
+    tokens = tokenize(text)
+    key = token_key(tokens)
+    formula = _READ.get(table, key)
+    if formula is None:
+        node = parse_tokens(tokens, table)
+        formula = _READ.put(table, Formula(node, to_text(node)), key)
     return formula
 
 
