@@ -67,19 +67,21 @@ def check_length(text: str, limit: int = MAX_LENGTH) -> None:
 
 
 # The common ASCII cases, one match per token: spaces and `$`, numbers, plain names (w_0, eta),
-# commands (\\frac), spacing commands, escaped braces and bars, `**`, one-character operators.
-# Anything else (Unicode, a name that goes on in Unicode, other backslashes) takes the general
-# step below, character by character, which gives the same tokens and the same messages.
+# commands (\\frac; not \\begin, \\end), spacing commands, escaped braces and bars, `**`,
+# one-character operators. Anything else (`other`: Unicode, other backslashes, characters we
+# refuse) takes the general step below, character by character, which gives the same tokens
+# and the same messages.
 _FAST = re.compile(r"""
     (?P<space>[ \t\r\n$]+)
   | (?P<num>[0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?|\.[0-9]+(?:[eE][+-]?[0-9]+)?)
   | (?P<name>[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*)
-  | \\(?P<cmd>[A-Za-z]+)
+  | \\(?P<cmd>(?!(?:begin|end)(?![A-Za-z]))[A-Za-z]+)
   | (?P<skip>\\[,;:!\ ()\[\]])
   | \\(?P<esc>[{}|])
   | (?P<power>\*\*)
   | (?P<op>[-+*/^@()\[\]{},|'=._])
-""", re.VERBOSE)
+  | (?P<other>.)
+""", re.VERBOSE | re.DOTALL)
 _ESCAPED = {"{": "(", "}": ")", "|": "‖"}
 
 
@@ -87,46 +89,55 @@ def scan(text: str) -> list[Token]:
     """Tokens of ``text``, ending with an ``end`` token. Raises ExprError on any unknown character."""
     check_length(text)
     out: list[Token] = []
-    append = out.append
-    fast = _FAST.match
-    new = tuple.__new__  # Token(...) without the call of its Python-level __new__
-    i, n = 0, len(text)
+    n = len(text)
+    i = 0
     while i < n:
         if len(out) > MAX_TOKENS:
             raise ExprError(f"the formula is too long (more than {MAX_TOKENS} symbols)")
-        m = fast(text, i)
-        if m is None:
+        fast = len(out)
+        stop = _scan_fast(text, i, out)
+        if stop == n:
+            break
+        # The general step reads text[stop]. The last tokens the regex read before it may read
+        # otherwise with it (a name goes on in Unicode: wλ, w_λ; so does a number: 1.5e+٣):
+        # those are read again.
+        i = stop
+        while len(out) > fast and out[-1].end > stop - 4:
+            i = out.pop().pos
+        while i <= stop:
+            if len(out) > MAX_TOKENS:
+                raise ExprError(f"the formula is too long (more than {MAX_TOKENS} symbols)")
             i = _step(text, i, out)
-            continue
-        kind, j = m.lastgroup, m.end()
-        if kind == "op":
-            if text.startswith(".", i) and not text[j:j + 1].isascii():
-                i = _step(text, i, out)  # `.` before a Unicode digit
-                continue
-            append(new(Token, ("op", m.group(), i, j)))
-        elif kind == "name":
-            if not text[j:j + 1].isascii() or (text.startswith("_", j) and not text[j + 1:j + 2].isascii()):
-                i = _step(text, i, out)  # the name goes on in Unicode (λ, an accent, a subscript digit)
-                continue
-            append(new(Token, ("name", m.group(), i, j)))
-        elif kind == "cmd":
-            word = m.group(kind)
-            if word == "begin" or word == "end":
-                i = _step(text, i, out)
-                continue
-            append(new(Token, ("cmd", word, i, j)))
-        elif kind == "num":
-            if not text[j:j + 3].isascii():
-                i = _step(text, i, out)  # Unicode digits go on (the general step reads them)
-                continue
-            append(new(Token, ("num", m.group().rstrip("."), i, j)))
-        elif kind == "esc":
-            append(new(Token, ("op", _ESCAPED[m.group(kind)], i, j)))
-        elif kind == "power":
-            append(new(Token, ("op", "^", i, j)))
-        i = j  # kind == "space" or "skip": spaces, `$`, a spacing command, \\( \\) \\[ \\]
     out.append(Token("end", "", n, n))
     return out
+
+
+def _scan_fast(text: str, i: int, out: list[Token]) -> int:
+    """The tokens from ``text[i]`` on, up to the first character the general step must read
+    (or the token limit); returns where that is, the text's length when there is none."""
+    append = out.append
+    new = tuple.__new__  # Token(...) without the call of its Python-level __new__
+    for m in _FAST.finditer(text, i):
+        kind = m.lastgroup
+        if kind == "op":
+            append(new(Token, ("op", m.group(), m.start(), m.end())))
+        elif kind == "name":
+            append(new(Token, ("name", m.group(), m.start(), m.end())))
+        elif kind == "cmd":
+            append(new(Token, ("cmd", m.group(kind), m.start(), m.end())))
+        elif kind == "num":
+            append(new(Token, ("num", m.group().rstrip("."), m.start(), m.end())))
+        elif kind == "space" or kind == "skip":  # spaces, `$`, \\, \\; ..., \\( \\) \\[ \\]
+            pass
+        elif kind == "esc":
+            append(new(Token, ("op", _ESCAPED[m.group(kind)], m.start(), m.end())))
+        elif kind == "power":
+            append(new(Token, ("op", "^", m.start(), m.end())))
+        else:
+            return m.start()
+        if len(out) > MAX_TOKENS:  # the general step says so, if the text goes on
+            return m.end()
+    return len(text)
 
 
 def _step(text: str, i: int, out: list[Token]) -> int:
