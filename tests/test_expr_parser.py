@@ -187,3 +187,37 @@ def test_e_and_pi_are_constants_unless_declared():
     assert canon("e^x + pi") == "e^x + pi"
     table = SymbolTable.build({"e": {}, "x": {}})
     assert to_text(parse("e x", table)) == "e*x"
+
+
+def _scanned_by_the_general_step(text):
+    """What the scanner gives when every token is read by its general (character by character) step."""
+    from grader.expr import tokens as T
+
+    out, i = [], 0
+    while i < len(text):
+        if len(out) > T.MAX_TOKENS:
+            raise ExprError(f"the formula is too long (more than {T.MAX_TOKENS} symbols)")
+        i = T._step(text, i, out)
+    return out + [T.Token("end", "", len(text), len(text))]
+
+
+@pytest.mark.parametrize("text", [
+    "(1 - \\lambda) w_0 - \\frac{2\\eta}{n} X^\\top (X w_0 - t)",
+    "w_1 = w_0 - 2*eta/n * X.T @ (X @ w0 - t)",
+    "(1 + λ)*w0 − 2η/n·Xᵀ(Xw₀ − t)",  # Unicode between ASCII tokens
+    "wλ + w_λ + x² + ŵ + w\u0302_1 + 1.5e+٣ + .٣ + 12٣",  # a name or number that goes on in Unicode
+    "\\|v\\|_2^2 + \\{a\\} \\, \\; \\left( b \\right) $c$ \\(d\\)",
+    "a \\\\ b", "x\\", "\\begin{bmatrix}1\\end{bmatrix}", "x; y", "x ! y", "a\x01b", "3 ** 2", "1.",
+    " ".join(["a+"] * 300) + "1e٣",  # the token limit, reached where a number goes on in Unicode
+    "+".join(["x"] * 300) + "λ",
+])
+def test_the_fast_scanner_reads_as_the_general_step(text):
+    from grader.expr.tokens import scan
+
+    def outcome(read):
+        try:
+            return [tuple(t) for t in read(text)]
+        except ExprError as e:
+            return (e.message, e.pos)
+
+    assert outcome(scan) == outcome(_scanned_by_the_general_step)

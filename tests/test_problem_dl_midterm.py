@@ -209,6 +209,13 @@ def test_seed_student_sees_why_the_rescaled_answer_and_the_table_lose_credit():
     assert parts["Q1.g"].status == "manual" and parts["Q7.4.b"].status == "manual"
 
 
+def test_seed_students_fix_in_their_own_words_chooses_the_right_option():
+    raw = json.loads((EXAMPLES / "seed-student.json").read_text())["answers"]["Q2.b"]
+    assert raw == "place `optim.zero_grad()` before backward pass."  # as on the sheet
+    parts = _by_id(grade_path(PROBLEM, EXAMPLES / "seed-student.json"))
+    assert parts["Q2.b"].score == 2 and parts["Q2.b"].feedback.startswith("A is correct")
+
+
 def test_kernel_feedback_names_the_behaviour(tmp_path):
     sub = tmp_path / "s.json"
     sub.write_text(json.dumps({"answers": {

@@ -200,6 +200,33 @@ def test_choice_malformed(raw, words):
     assert words in str(err.value)
 
 
+FIX_OPTS = [{"label": "A", "text": "Call optim.zero_grad() in every iteration before loss.backward()", "correct": True,
+             "accept": ["zero grad before backward", "zero grad before loss backward"]},
+            {"label": "B", "text": "Call optim.zero_grad() between loss.backward() and optim.step()"}]
+
+
+@pytest.mark.parametrize("raw", ["place `optim.zero_grad()` before backward pass.",
+                                 "Call zero_grad() before loss.backward() in the loop"])
+def test_choice_option_said_in_the_students_words(raw):
+    v = grade("choice", raw, None, options=FIX_OPTS)
+    assert v.fraction == 1 and v.message.startswith("A is correct")
+
+
+@pytest.mark.parametrize("raw", ["place optim.zero_grad() after the backward pass",
+                                 "do not place optim.zero_grad() before backward",
+                                 "zero_grad before backward or between backward and step"])
+def test_choice_words_that_do_not_say_the_option_choose_nothing(raw):
+    with pytest.raises(Invalid) as err:
+        get_type("choice").parse(raw, ctx("choice", options=FIX_OPTS))
+    assert "is not one of the options (A, B)" in str(err.value)
+
+
+def test_choice_accept_phrases_are_words():
+    bad = [{"label": "A", "accept": ["zero_grad()"]}, {"label": "B", "accept": "zero grad"}]
+    problems = get_type("choice").check_spec(ctx("choice", options=bad))
+    assert sum("accept must be a list of phrases of words" in p for p in problems) == 2
+
+
 # multi --------------------------------------------------------------------------------------
 
 MOPTS = [{"label": "A", "points": -1}, {"label": "B", "points": 1},

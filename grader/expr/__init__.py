@@ -7,13 +7,12 @@ Public entry points: :func:`scalar_table`, :func:`matrix_space`, :func:`read`, :
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from grader.expr.errors import ExprError, ShapeError
 from grader.expr.nodes import Node, to_text
-from grader.expr.parser import parse
+from grader.expr.parser import parse, parse_tokens, token_key, tokenize
 from grader.expr.symbols import SymbolTable
 from grader.expr.memo import MAX_READ, ExprCache, memo_of
 
@@ -32,37 +31,42 @@ class Formula:
 
 def read(text: str, table: SymbolTable) -> Formula:
     """Parse once for each (text, table) (the table's memo): the spec check, the reference
-    graded before forking and every student who writes the same text share one parse."""
+    graded before forking and every student who writes the same text share one parse (or one
+    error: a chain's leading name, ``w_1 = ...``, is read for every chain that starts with it)."""
     done = memo_of(table).read
     formula = done.get(text)
     if formula is None:
-        # Students write one formula many ways that scan to the same tokens: runs of spaces, `$`,
-        # spacing commands (\, \;), \left( \right), \dfrac for \frac. A text that differs from
-        # one already read only there is the same formula. (Errors are never cached: their
-        # positions always refer to the text as written.)
-        spaced = _SPACES.sub(" ", _SPELLING.sub(_respell, text)).strip(" ")
-        formula = done.get(spaced) if spaced != text else None
-        if formula is None:
-            node = parse(text, table)
-            formula = Formula(node, to_text(node))
-            _remember(done, spaced, formula)
+        try:
+            formula = _parsed(text, table, done)
+        except ExprError as e:
+            _remember(done, text, type(e)(e.message, e.pos))  # without its traceback
+            raise
         _remember(done, text, formula)
+    elif isinstance(formula, ExprError):
+        raise type(formula)(formula.message, formula.pos)
     return formula
 
 
-def _remember(done: dict, text: str, formula: Formula) -> None:
+def _parsed(text: str, table: SymbolTable, done: dict) -> Formula:
+    # Students write one formula many ways that scan to the same tokens: spaces, `$`, spacing
+    # commands (\, \;), \left( \right), \dfrac for \frac, \mathbf{w} for w. A text whose
+    # tokens are those of one already read is the same formula (keys: texts are str, token
+    # keys tuples). An error is kept for its own text only: its position refers to the text
+    # as written.
+    tokens = tokenize(text)
+    key = token_key(tokens)
+    formula = done.get(key)
+    if formula is None:
+        node = parse_tokens(tokens, table)
+        formula = Formula(node, to_text(node))
+        _remember(done, key, formula)
+    return formula
+
+
+def _remember(done: dict, key: Any, value: Any) -> None:
     if len(done) >= MAX_READ:
         done.clear()
-    done[text] = formula
-
-
-_SPACES = re.compile(r"(?<!\\)[ \t\r\n]+")
-# each one scans exactly as a space, or (\dfrac, \tfrac) as \frac; none after a backslash
-_SPELLING = re.compile(r"(?<!\\)(?:\\(?:left|right)(?![A-Za-z])|\\[dt]frac(?![A-Za-z])|\\[,;:! ]|\$)")
-
-
-def _respell(match: re.Match) -> str:
-    return "\\frac" if match.group(0).endswith("frac") else " "
+    done[key] = value
 
 
 def scalar_table(variables: Any, cache: ExprCache | None = None) -> SymbolTable:

@@ -20,7 +20,7 @@ class TableMemo:
     """The memo of one symbol table."""
 
     def __init__(self) -> None:
-        self.read: dict[str, Any] = {}  # text (or its respelling) -> Formula
+        self.read: dict[Any, Any] = {}  # text, or its token key (a tuple) -> Formula (or ExprError)
         self.samples = IdentityCache()  # (reference node, seed text, samples) -> [(point, value)]
         self.points: dict[str, Any] = {}  # seed text -> (points drawn so far, their generator)
         self.values = IdentityCache(50_000)  # (formula node, point) -> value

@@ -109,40 +109,43 @@ _PREC = {"+": 1, "-": 1, "*": 2, "/": 2, "@": 2, "⊙": 2}
 
 
 def precedence(node: Node) -> int:
-    if isinstance(node, Bin):
+    cls = node.__class__  # the node classes have no subclasses: exact types, by frequency
+    if cls is Bin:
         return _PREC[node.op]
-    if isinstance(node, Neg):
+    if cls is Neg:
         return 3
-    if isinstance(node, Pow):
+    if cls is Pow:
         return 4
-    if isinstance(node, Num) and node.text.startswith("-"):
+    if cls is Num and node.text.startswith("-"):
         return 3
     return 5
 
 
 def to_text(node: Node) -> str:
     """Canonical plain syntax; the parser reads it back to an equal AST."""
-    if isinstance(node, Num):
-        return node.text
-    if isinstance(node, (Sym, Const)):
+    cls = node.__class__
+    if cls is Sym or cls is Const:
         return node.name
-    if isinstance(node, Ident):
-        return "I" if node.size is None else f"I_{node.size}"
-    if isinstance(node, Neg):
-        return "-" + _wrap(node.arg, precedence(node.arg) < 3)
-    if isinstance(node, Bin):
-        p = _PREC[node.op]
+    if cls is Bin:
+        op = node.op
+        p = _PREC[op]
         left = _wrap(node.left, precedence(node.left) < p)
         right = _wrap(node.right, precedence(node.right) <= p)
-        if node.op in "+-":
-            return f"{left} {node.op} {right}"
-        return f"{left}{node.op}{right}" if node.op in "*/" else f"{left} {node.op} {right}"
-    if isinstance(node, Pow):
+        if op == "*" or op == "/":
+            return f"{left}{op}{right}"
+        return f"{left} {op} {right}"
+    if cls is Num:
+        return node.text
+    if cls is Pow:
         return _wrap(node.base, precedence(node.base) <= 4) + "^" + _wrap(node.exp, precedence(node.exp) < 5)
-    if isinstance(node, Call):
-        return f"{node.fn}(" + ", ".join(to_text(a) for a in node.args) + ")"
-    if isinstance(node, Transpose):
+    if cls is Call:
+        return f"{node.fn}(" + ", ".join([to_text(a) for a in node.args]) + ")"
+    if cls is Transpose:
         return _wrap(node.arg, precedence(node.arg) < 5) + ".T"
+    if cls is Neg:
+        return "-" + _wrap(node.arg, precedence(node.arg) < 3)
+    if cls is Ident:
+        return "I" if node.size is None else f"I_{node.size}"
     raise TypeError(node)
 
 

@@ -96,28 +96,29 @@ def constant_value(node: N.Node) -> float | None:
 
 def _const(node: N.Node) -> float | None:
     """Float value of a constant sub-formula (None if it depends on a symbol or is undefined)."""
-    if isinstance(node, N.Num):
-        return float(node.text)
-    if isinstance(node, N.Const):
-        return CONSTS[node.name]
-    if isinstance(node, (N.Sym, N.Ident)):
+    cls = node.__class__  # exact types (nodes have no subclasses), the common ones first
+    if cls is N.Sym or cls is N.Ident:
         return None
-    if isinstance(node, (N.Neg, N.Transpose)):
-        v = _const(node.arg)
-        return None if v is None else (-v if isinstance(node, N.Neg) else v)
-    if isinstance(node, N.Bin):
+    if cls is N.Num:
+        return float(node.text)
+    if cls is N.Bin:
         a, b = _const(node.left), _const(node.right)
         if a is None or b is None:
             return None
-        return _checked(node, lambda: _ev(N.Bin(node.op, N.Num(repr(a)), N.Num(repr(b))), {}))
-    if isinstance(node, N.Pow):
+        return _checked(node, lambda: _arith(node.op, a, b))
+    if cls is N.Const:
+        return CONSTS[node.name]
+    if cls is N.Neg or cls is N.Transpose:
+        v = _const(node.arg)
+        return None if v is None else (-v if cls is N.Neg else v)
+    if cls is N.Pow:
         base, exp = _const(node.base), _const(node.exp)
         if exp is not None and abs(exp) > MAX_EXPONENT and not (base is not None and abs(base) in (0.0, 1.0)):
             raise ExprError(f"the exponent in {_short(node)} is too large (at most {MAX_EXPONENT})")
         if base is None or exp is None:
             return None
         return _checked(node, lambda: base ** exp)
-    if isinstance(node, N.Call):
+    if cls is N.Call:
         if node.fn not in FUNCS:  # matrix functions (inv, pinv, tr...) of constants: left to the judge
             return None
         args = [_const(a) for a in node.args]
@@ -125,6 +126,17 @@ def _const(node: N.Node) -> float | None:
             return None
         return _checked(node, lambda: FUNCS[node.fn](*args))
     return None
+
+
+def _arith(op: str, a: float, b: float) -> float:
+    """``a op b`` as :func:`_ev` computes a Bin (products of any kind are ``*``)."""
+    if op == "+":
+        return a + b
+    if op == "-":
+        return a - b
+    if op == "/":
+        return a / b
+    return a * b
 
 
 def _checked(node: N.Node, compute) -> float | None:

@@ -20,9 +20,27 @@ CLOSERS = {"(": ")", "[": "]", "{": "}"}
 
 def parse(text: str, table: SymbolTable) -> N.Node:
     """Parse untrusted ``text`` using the part's names. Raises ExprError with a clear message."""
+    return parse_tokens(tokenize(text), table)
+
+
+def tokenize(text: str) -> list[Token]:
+    """The normalized tokens of a formula (LaTeX commands read, subscripts glued on)."""
     if not isinstance(text, str):
         raise ExprError("a formula must be written as text")
-    tokens = normalize(scan(text))
+    return normalize(scan(text))
+
+
+def token_key(tokens: list[Token]) -> tuple:
+    """What parsing a token list depends on besides the part's names: each token's kind and
+    text, and for a name holding a ``T`` whether it was written plainly (``X^Ta`` is X^T a,
+    ``X^\\mathrm{Ta}`` is not). Positions only go into messages and spans, so texts with
+    one key parse alike (and \\mathbf{w}_0, w_{0} and w_0 share one)."""
+    return tuple([(t.kind, t.text, t.end - t.pos == len(t.text)) if t.kind == "name" and "T" in t.text
+                  else (t.kind, t.text) for t in tokens])
+
+
+def parse_tokens(tokens: list[Token], table: SymbolTable) -> N.Node:
+    """The AST of :func:`tokenize`'s tokens."""
     tokens = strip_label(tokens)
     tokens = split_names(tokens, table)
     node = Parser(tokens, table).parse_all()
@@ -80,7 +98,7 @@ def split_names(tokens: list[Token], table: SymbolTable) -> list[Token]:
 
 class Parser:
     def __init__(self, tokens: list[Token], table: SymbolTable):
-        self.toks = tokens
+        self.toks = tokens + tokens[-1:] * 3  # peek(k) past the end sees the end token
         self.i = 0
         self.table = table
         self.depth = 0
@@ -90,17 +108,19 @@ class Parser:
         self.bar_nodes: dict[int, N.Node] = {}  # nodes written with bars (to read ||x|| as one norm)
 
     # -- helpers ----------------------------------------------------------------------------
+    # take() is only ever called on a token that is not the end, so self.i never passes the
+    # end token and self.toks[self.i + k] (k <= 2, three end tokens at the end) is the token.
     def peek(self, k: int = 0) -> Token:
-        return self.toks[min(self.i + k, len(self.toks) - 1)]
+        return self.toks[self.i + k]
 
     def take(self) -> Token:
-        t = self.peek()
+        t = self.toks[self.i]
         self.i += 1
         self.last_end = t.end
         return t
 
     def at_op(self, chars: str, k: int = 0) -> bool:
-        t = self.peek(k)
+        t = self.toks[self.i + k]
         return t.kind == "op" and t.text in chars and t.text != ""
 
     def enter(self, t: Token) -> None:
@@ -136,21 +156,24 @@ class Parser:
         return node
 
     def sum(self) -> N.Node:
-        start = self.peek()
+        start = self.toks[self.i]
         node = self.term()
-        while self.at_op("+-"):
-            op = self.take().text
-            node = N.Bin(op, node, self.term(), span=(start.pos, self.last_end))
-        return node
+        while True:
+            t = self.toks[self.i]
+            if not (t.kind == "op" and (t.text == "+" or t.text == "-")):
+                return node
+            self.take()
+            node = N.Bin(t.text, node, self.term(), span=(start.pos, self.last_end))
 
     def term(self) -> N.Node:
-        start = self.peek()
+        start = self.toks[self.i]
         node = self.unary()
         while True:
-            if self.at_op("*/@⊙"):
-                op = self.take().text
-                node = N.Bin(op, node, self.unary(), span=(start.pos, self.last_end))
-            elif self.starts_atom(self.peek()):
+            t = self.toks[self.i]
+            if t.kind == "op" and t.text in "*/@⊙" and t.text != "":
+                self.take()
+                node = N.Bin(t.text, node, self.unary(), span=(start.pos, self.last_end))
+            elif self.starts_atom(t):
                 node = N.Bin("*", node, self.power(), span=(start.pos, self.last_end))
             else:
                 return node
@@ -165,8 +188,8 @@ class Parser:
         return False
 
     def unary(self) -> N.Node:
-        t = self.peek()
-        if self.at_op("+-"):
+        t = self.toks[self.i]
+        if t.kind == "op" and (t.text == "+" or t.text == "-"):
             self.take()
             self.enter(t)
             arg = self.unary()
@@ -175,36 +198,38 @@ class Parser:
         return self.power()
 
     def power(self) -> N.Node:
-        start = self.peek()
+        start = self.toks[self.i]
         node = self.atom()
         while True:
-            span = lambda: (start.pos, self.last_end)  # noqa: E731
-            if self.at_op("'"):
+            t = self.toks[self.i]
+            if t.kind != "op":
+                return node
+            if t.text == "'":
                 self.take()
-                node = N.Transpose(node, span=span())
-            elif self.at_op("."):
+                node = N.Transpose(node, span=(start.pos, self.last_end))
+            elif t.text == ".":
                 dot = self.take()
                 nxt = self.peek()
                 if nxt.kind == "name" and nxt.text == "T":
                     self.take()
-                    node = N.Transpose(node, span=span())
+                    node = N.Transpose(node, span=(start.pos, self.last_end))
                 else:
                     raise ExprError(f"'.' {dot.where()} is only allowed in numbers and in '.T' (transpose)",
                                     dot.pos)
-            elif self.at_op("^"):
+            elif t.text == "^":
                 caret = self.take()
                 if self.transpose_mark():
-                    node = N.Transpose(node, span=span())
+                    node = N.Transpose(node, span=(start.pos, self.last_end))
                     continue
                 if self.pinv_mark(caret):
-                    node = N.Call("pinv", (node,), span=span())
+                    node = N.Call("pinv", (node,), span=(start.pos, self.last_end))
                     continue
                 self.enter(caret)
                 if self.peek().kind == "end":
                     raise self.fail(self.peek(), "'^' needs an exponent")
                 exp = self.unary()
                 self.depth -= 1
-                node = N.Pow(node, exp, span=span())
+                node = N.Pow(node, exp, span=(start.pos, self.last_end))
             else:
                 return node
 

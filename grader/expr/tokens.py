@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from grader.expr.errors import ExprError
 from grader.expr.limits import MAX_LENGTH, MAX_TOKENS
@@ -40,8 +40,9 @@ ACCENTS = {"\u0302": "hat", "\u0303": "tilde", "\u0304": "bar", "\u0305": "bar",
 NUMBER = re.compile(r"(\d+(?:\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
+    """A token: a tuple, so that making one costs little (a formula has dozens)."""
+
     kind: str  # num | name | op | cmd | sub (a norm's subscript, made by latex.py) | end
     text: str
     pos: int  # offset of the first character in the original text
@@ -65,66 +66,132 @@ def check_length(text: str, limit: int = MAX_LENGTH) -> None:
         raise ExprError(f"the formula is too long ({len(text)} characters; at most {limit})")
 
 
+# The common ASCII cases, one match per token: spaces and `$`, numbers, plain names (w_0, eta),
+# commands (\\frac; not \\begin, \\end), spacing commands, escaped braces and bars, `**`,
+# one-character operators. Anything else (`other`: Unicode, other backslashes, characters we
+# refuse) takes the general step below, character by character, which gives the same tokens
+# and the same messages.
+_FAST = re.compile(r"""
+    (?P<space>[ \t\r\n$]+)
+  | (?P<num>[0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?|\.[0-9]+(?:[eE][+-]?[0-9]+)?)
+  | (?P<name>[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*)
+  | \\(?P<cmd>(?!(?:begin|end)(?![A-Za-z]))[A-Za-z]+)
+  | (?P<skip>\\[,;:!\ ()\[\]])
+  | \\(?P<esc>[{}|])
+  | (?P<power>\*\*)
+  | (?P<op>[-+*/^@()\[\]{},|'=._])
+  | (?P<other>.)
+""", re.VERBOSE | re.DOTALL)
+_ESCAPED = {"{": "(", "}": ")", "|": "‖"}
+
+
 def scan(text: str) -> list[Token]:
     """Tokens of ``text``, ending with an ``end`` token. Raises ExprError on any unknown character."""
     check_length(text)
     out: list[Token] = []
-    i, n = 0, len(text)
+    n = len(text)
+    i = 0
     while i < n:
         if len(out) > MAX_TOKENS:
             raise ExprError(f"the formula is too long (more than {MAX_TOKENS} symbols)")
-        c = text[i]
-        if c in SPACES:
-            i += 1
-        elif c.isascii() and c.isdigit() or (c == "." and i + 1 < n and text[i + 1].isdigit()):
-            m = NUMBER.match(text, i)
-            out.append(Token("num", m.group(0).rstrip("."), i, m.end()))
-            i = m.end()
-        elif _ident_start(c) or _accented(c):
-            i = _identifier(text, i, out)
-        elif c == "\\":
-            i = _command(text, i, out)
-        elif c == "*" and text.startswith("**", i):
-            out.append(Token("op", "^", i, i + 2))
-            i += 2
-        elif c in SINGLE_OPS:
-            out.append(Token("op", c, i, i + 1))
-            i += 1
-        elif c in UNICODE_OPS:
-            out.append(Token("op", UNICODE_OPS[c], i, i + 1))
-            i += 1
-        elif c == "√":
-            out.append(Token("name", "sqrt", i, i + 1))
-            i += 1
-        elif c == "†":
-            out.append(Token("cmd", "dagger", i, i + 1))
-            i += 1
-        elif c in "ᵀ⊤":
-            out.append(Token("op", "^", i, i))
-            out.append(Token("cmd", "top", i, i + 1))
-            i += 1
-        elif c in SUBSCRIPT_DIGITS:  # after a name they are part of it; here: ‖v‖₂
-            j = i
-            while j < n and text[j] in SUBSCRIPT_DIGITS:
-                j += 1
-            out.append(Token("op", "_", i, i))
-            out.append(Token("num", "".join(SUBSCRIPT_DIGITS[ch] for ch in text[i:j]), i, j))
-            i = j
-        elif c in SUPERSCRIPTS:
-            i = _superscript(text, i, out)
-        elif c == "∞":  # refused by the parser, except as a norm's subscript (a clear message there)
-            out.append(Token("op", "∞", i, i + 1))
-            i += 1
-        elif unicodedata.combining(c):
-            raise ExprError(f"the accent {_mark_name(c)} at position {i + 1} must follow a letter", i)
-        elif len(unicodedata.normalize("NFD", c)) > 1 and _ident_start(unicodedata.normalize("NFD", c)[0]):
-            raise ExprError(f"unsupported accented letter {c!r} at position {i + 1}; "
-                            "write \\hat{x}, \\tilde{x} or \\bar{x}", i)
-        else:
-            _unknown_command(out)
-            raise ExprError(f"unexpected character {c!r} at position {i + 1}", i)
+        fast = len(out)
+        stop = _scan_fast(text, i, out)
+        if stop == n:
+            break
+        # The general step reads text[stop]. The last tokens the regex read before it may read
+        # otherwise with it (a name goes on in Unicode: wλ, w_λ; so does a number: 1.5e+٣):
+        # those are read again.
+        i = stop
+        while len(out) > fast and out[-1].end > stop - 4:
+            i = out.pop().pos
+        while i <= stop:
+            if len(out) > MAX_TOKENS:
+                raise ExprError(f"the formula is too long (more than {MAX_TOKENS} symbols)")
+            i = _step(text, i, out)
     out.append(Token("end", "", n, n))
     return out
+
+
+def _scan_fast(text: str, i: int, out: list[Token]) -> int:
+    """The tokens from ``text[i]`` on, up to the first character the general step must read
+    (or the token limit); returns where that is, the text's length when there is none."""
+    append = out.append
+    new = tuple.__new__  # Token(...) without the call of its Python-level __new__
+    for m in _FAST.finditer(text, i):
+        kind = m.lastgroup
+        if kind == "op":
+            append(new(Token, ("op", m.group(), m.start(), m.end())))
+        elif kind == "name":
+            append(new(Token, ("name", m.group(), m.start(), m.end())))
+        elif kind == "cmd":
+            append(new(Token, ("cmd", m.group(kind), m.start(), m.end())))
+        elif kind == "num":
+            append(new(Token, ("num", m.group().rstrip("."), m.start(), m.end())))
+        elif kind == "space" or kind == "skip":  # spaces, `$`, \\, \\; ..., \\( \\) \\[ \\]
+            pass
+        elif kind == "esc":
+            append(new(Token, ("op", _ESCAPED[m.group(kind)], m.start(), m.end())))
+        elif kind == "power":
+            append(new(Token, ("op", "^", m.start(), m.end())))
+        else:
+            return m.start()
+        if len(out) > MAX_TOKENS:  # the general step says so, if the text goes on
+            return m.end()
+    return len(text)
+
+
+def _step(text: str, i: int, out: list[Token]) -> int:
+    """The general case: the token(s) at ``text[i]``, appended to ``out``; returns where the next starts."""
+    n = len(text)
+    c = text[i]
+    if c in SPACES:
+        return i + 1
+    if c.isascii() and c.isdigit() or (c == "." and i + 1 < n and text[i + 1].isdigit()):
+        m = NUMBER.match(text, i)
+        out.append(Token("num", m.group(0).rstrip("."), i, m.end()))
+        return m.end()
+    if _ident_start(c) or _accented(c):
+        return _identifier(text, i, out)
+    if c == "\\":
+        return _command(text, i, out)
+    if c == "*" and text.startswith("**", i):
+        out.append(Token("op", "^", i, i + 2))
+        return i + 2
+    if c in SINGLE_OPS:
+        out.append(Token("op", c, i, i + 1))
+        return i + 1
+    if c in UNICODE_OPS:
+        out.append(Token("op", UNICODE_OPS[c], i, i + 1))
+        return i + 1
+    if c == "√":
+        out.append(Token("name", "sqrt", i, i + 1))
+        return i + 1
+    if c == "†":
+        out.append(Token("cmd", "dagger", i, i + 1))
+        return i + 1
+    if c in "ᵀ⊤":
+        out.append(Token("op", "^", i, i))
+        out.append(Token("cmd", "top", i, i + 1))
+        return i + 1
+    if c in SUBSCRIPT_DIGITS:  # after a name they are part of it; here: ‖v‖₂
+        j = i
+        while j < n and text[j] in SUBSCRIPT_DIGITS:
+            j += 1
+        out.append(Token("op", "_", i, i))
+        out.append(Token("num", "".join(SUBSCRIPT_DIGITS[ch] for ch in text[i:j]), i, j))
+        return j
+    if c in SUPERSCRIPTS:
+        return _superscript(text, i, out)
+    if c == "∞":  # refused by the parser, except as a norm's subscript (a clear message there)
+        out.append(Token("op", "∞", i, i + 1))
+        return i + 1
+    if unicodedata.combining(c):
+        raise ExprError(f"the accent {_mark_name(c)} at position {i + 1} must follow a letter", i)
+    if len(unicodedata.normalize("NFD", c)) > 1 and _ident_start(unicodedata.normalize("NFD", c)[0]):
+        raise ExprError(f"unsupported accented letter {c!r} at position {i + 1}; "
+                        "write \\hat{x}, \\tilde{x} or \\bar{x}", i)
+    _unknown_command(out)
+    raise ExprError(f"unexpected character {c!r} at position {i + 1}", i)
 
 
 def _ident_start(c: str) -> bool:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from grader.expr.errors import ExprError
+from grader.expr.tokens import check_length
 
 MAX_TEXT = 200_000
 MAX_ITEMS = 1_000_000
@@ -106,10 +107,15 @@ def math_segment(text: str) -> str:
 
 def _trim(side: str) -> str:
     side = side.strip()
-    while side and side[-1] in ".,;:" and not re.search(r"\d\.$", side):
+    while side and side[-1] in ".,;:" and not _DECIMAL_END.search(side):
         side = side[:-1].rstrip()
-    side = re.sub(r"^\\(?:therefore|because|quad|qquad)\s*", "", side)
+    if side.startswith("\\"):
+        side = _LEAD_WORD.sub("", side)
     return side.strip()
+
+
+_DECIMAL_END = re.compile(r"\d\.$")
+_LEAD_WORD = re.compile(r"^\\(?:therefore|because|quad|qquad)\s*")
 
 
 def _environments(text: str) -> str:
@@ -142,6 +148,11 @@ def _environments(text: str) -> str:
 
 def split_top(text: str, pattern: re.Pattern) -> list[str]:
     """Split at matches of ``pattern`` outside brackets and braces."""
+    if pattern.search(text) is None:  # most texts: nowhere to split
+        return [text]
+    # the pattern as a lookahead: every place it matches (re's own cache keeps it compiled)
+    ahead = re.compile(f"(?=(?:{pattern.pattern}))", pattern.flags)
+    can = {m.start() for m in ahead.finditer(text)}  # where a match may start
     out, depth, start, i = [], 0, 0, 0
     while i < len(text):
         c = text[i]
@@ -152,7 +163,7 @@ def split_top(text: str, pattern: re.Pattern) -> list[str]:
             depth += 1
         elif c in ")]}":
             depth -= 1
-        elif depth == 0:
+        elif depth == 0 and i in can:
             m = pattern.match(text, i)
             if m and m.end() > i:
                 out.append(text[start:i])
@@ -161,6 +172,8 @@ def split_top(text: str, pattern: re.Pattern) -> list[str]:
         i += 1
     out.append(text[start:])
     return out
+
+
 
 
 def _strip_distribution(text: str) -> str:
@@ -387,16 +400,15 @@ def formula_sides(text: str) -> list[str]:
     """The sides of a written formula: ``w_1 = w_0 - ... = ...`` and an ``aligned`` block
     (``&=`` and ``\\\\`` between the lines) give their sides in order; prose in ``\\text{...}`` goes."""
     body = math_segment(text.strip()) if "$" in text or "\\(" in text or "\\[" in text else text
-    body = _PROSE.sub(lambda m: " " if re.search(r"[A-Za-z]{2}|[\s.,;:]", m.group(1)) and
-                      not _is_function_word(m.group(1)) else m.group(0), body)
+    if "\\" in body:
+        body = _PROSE.sub(lambda m: " " if re.search(r"[A-Za-z]{2}|[\s.,;:]", m.group(1)) and
+                          not _is_function_word(m.group(1)) else m.group(0), body)
     steps = [st for st in split_top(body, _STEP) if st.strip()]
     if len(steps) > 1:  # a derivation: "... \\therefore y = ...", "... \\rightarrow \\tilde\\lambda = ..."
         body = steps[-1]
     if _ALIGN.search(body) or ("&" in body and "\\begin" not in body):
         body = _ALIGN.sub(" ", body).replace("&", " ")
         body = re.sub(r"\\\\(?:\[[^\]]*\])?", " ", body)
-    from grader.expr.tokens import check_length
-
     check_length(body)
     sides = [_trim(s) for s in split_top(body, _FORMULA_CHAIN)]
     if len(sides) > MAX_SIDES:

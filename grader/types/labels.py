@@ -9,7 +9,7 @@ from typing import Any
 from grader.expr.values import plain_text
 from grader.types.base import Invalid, PartContext, describe_value
 
-OPTION_KEYS = {"label", "text", "points", "correct", "feedback"}
+OPTION_KEYS = {"label", "text", "points", "correct", "feedback", "accept"}
 
 
 @dataclass(frozen=True)
@@ -20,6 +20,7 @@ class Choice:
     points: float | None = None
     correct: bool | None = None
     feedback: str = ""
+    accept: tuple = ()  # phrases that choose this option in a student's own words (never shipped)
 
 
 def choices(ctx: PartContext) -> list[Choice]:
@@ -27,8 +28,10 @@ def choices(ctx: PartContext) -> list[Choice]:
     out = []
     for item in ctx.opt("options") or []:
         if isinstance(item, dict):
+            accept = item.get("accept") or ()
             out.append(Choice(str(item.get("label", "")), str(item.get("text", "") or ""), item.get("points"),
-                              item.get("correct"), str(item.get("feedback", "") or "")))
+                              item.get("correct"), str(item.get("feedback", "") or ""),
+                              tuple(str(a) for a in accept) if isinstance(accept, list) else ()))
         else:
             out.append(Choice(str(item)))
     return out
@@ -40,7 +43,7 @@ def check_choices(ctx: PartContext) -> list[str]:
     problems = []
     raw = ctx.opt("options")
     if not isinstance(raw, list) or not raw:
-        return ["options must be a non-empty list of {label, text, points?, correct?, feedback?}"]
+        return ["options must be a non-empty list of {label, text, points?, correct?, feedback?, accept?}"]
     seen = set()
     for i, item in enumerate(raw):
         if isinstance(item, dict):
@@ -55,6 +58,11 @@ def check_choices(ctx: PartContext) -> list[str]:
             points = item.get("points")
             if points is not None and (isinstance(points, bool) or not isinstance(points, (int, float))):
                 problems.append(f"option {label}: points must be a number")
+            accept = item.get("accept")
+            if accept is not None and not (isinstance(accept, list) and all(
+                    isinstance(a, str) and re.fullmatch(r"[^\W\d_]+(?:[\s'’-]+[^\W\d_]+)*", a.strip()) for a in accept)):
+                problems.append(f"option {label}: accept must be a list of phrases of words "
+                                f"(letters and spaces), e.g. [\"zero grad before backward\"]")
         elif not isinstance(item, str):
             problems.append(f"option {i + 1}: must be a label string or a mapping")
             label = None
@@ -99,6 +107,13 @@ def pick(raw: Any, ctx: PartContext, options: list[Choice]) -> str:
     named = labels_in_prose(raw, options)
     if len(named) == 1:  # "Learning Rate A is too high!"
         return named[0]
+    if not named:  # "place `optim.zero_grad()` before backward pass": an option in the student's words
+        from grader.types.text import says
+
+        plain = plain_text(raw)
+        said = [o.label for o in options if any(says(plain, phrase, ctx) for phrase in o.accept)]
+        if len(said) == 1:
+            return said[0]
     labels = ", ".join(o.label for o in options)
     if len(named) > 1:
         raise Invalid(f"{raw[:40]!r} names {len(named)} options ({', '.join(named)}); choose one of {labels}")
