@@ -8,7 +8,6 @@ and hard links to a file of the problem folder (the same inode under another nam
 
 from __future__ import annotations
 
-import functools
 import os
 import stat
 from pathlib import Path
@@ -17,8 +16,6 @@ MAX_PRIVATE_FILES = 20_000  # a problem folder is small; a huge one is walked on
 
 _KINDS = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
           (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
-
-_PRIVATE_INODES: dict[tuple[str, ...], frozenset[tuple[int, int]]] = {}
 
 
 def special_kind(mode: int) -> str | None:
@@ -29,11 +26,9 @@ def special_kind(mode: int) -> str | None:
 
 
 def private_inodes(private: list[Path] | tuple) -> frozenset[tuple[int, int]]:
-    """(device, inode) of every file under the private (problem) folders, once per process."""
-    key = tuple(sorted(str(p) for p in private))
-    found = _PRIVATE_INODES.get(key)
-    if found is not None:
-        return found
+    """(device, inode) of every file under the private (problem) folders, walked each time it is
+    asked (only for a file with more than one link: rare), so a file added to a problem folder
+    while a long-running grader (a marking server, a watch mode) runs is protected too."""
     inodes: set[tuple[int, int]] = set()
     for folder in private:
         for dirpath, _dirs, files in os.walk(folder):
@@ -45,8 +40,7 @@ def private_inodes(private: list[Path] | tuple) -> frozenset[tuple[int, int]]:
                 inodes.add((st.st_dev, st.st_ino))
                 if len(inodes) >= MAX_PRIVATE_FILES:
                     break
-    found = _PRIVATE_INODES[key] = frozenset(inodes)
-    return found
+    return frozenset(inodes)
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -97,9 +91,9 @@ def refusal(path: Path, private: list[Path] | tuple, *, within: Path | None = No
     return None
 
 
-@functools.lru_cache(maxsize=64)
 def _real(folder: str) -> Path:
-    """A problem folder's real path, resolved once per process (a class checks it per student)."""
+    """A problem folder's real path, resolved at each check (the folder may move or be relinked
+    under a long-running grader)."""
     return Path(os.path.realpath(folder))
 
 
