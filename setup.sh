@@ -44,6 +44,14 @@ fi
 # cache it where PYTHONDONTWRITEBYTECODE is set).
 "$here/.venv/bin/python" -m compileall -q "$here/grader" >/dev/null 2>&1 || true
 
+# Warm the reference cache of the problems here (grader/reference_cache.py: beside each spec,
+# keyed by solver.py's hash, so never stale): a fresh clone's first `grader grade` reads the
+# reference answers instead of running every solver. Only a problem that validates is cached;
+# anything else is left for `grader validate` to explain.
+if [ -d "$here/problems" ]; then
+  (cd "$here" && "$here/.venv/bin/grader" validate --all --variants 0 >/dev/null 2>&1) || true
+fi
+
 if [ "$(id -u)" = 0 ]; then
   # Student code runs as this user: it cannot read the problem, the solvers or the results.
   if ! id grader-student >/dev/null 2>&1; then
