@@ -452,3 +452,54 @@ def test_random_notation_soup_only_ever_gives_invalid_or_a_value():
                     kind.compare(got, kind.expected("x" if name == "expression" else "X @ x", c), c)
             except Invalid:
                 pass
+
+
+# -- tables typed as text (tabs or Markdown pipes, row labels, blank cells) -------------------
+ONE_HOT = [[1, 0, 0], [0, 1, 0], [0, 0, 1], [0, 1, 0]]
+TAB_TABLE = "the\t1\t\t\ncat\t\t1\t\nsat\t\t\t1\ncat\t\t1\t\n"
+PIPE_TABLE = ("| word | the | cat | sat |\n| --- | --- | --- | --- |\n| the | 1 | 0 | 0 |\n"
+              "| cat | 0 | 1 | 0 |\n| sat | 0 | 0 | 1 |\n| cat | 0 | 1 | 0 |\n")
+
+
+@pytest.mark.parametrize("raw", [TAB_TABLE, PIPE_TABLE, "1\t0\t0\n0\t1\t0\n0\t0\t1\n0\t1\t0"])
+def test_a_typed_table_with_labels_and_blank_cells_is_read_as_its_numbers(raw):
+    verdict = grade("array", raw, ONE_HOT, blank=0)
+    assert verdict.fraction == 1.0, verdict.message
+
+
+def test_a_typed_table_says_it_set_the_labels_aside_and_read_blanks_as_declared():
+    verdict = grade("array", TAB_TABLE, ONE_HOT, blank=0)
+    assert "row labels ('the', 'cat', 'sat', 'cat') were set aside" in verdict.message
+    assert "8 blank cell(s) read as 0" in verdict.message
+
+
+def test_a_wrong_typed_table_is_wrong_and_a_partly_right_one_earns_its_rows():
+    wrong = "the\t\t1\t\ncat\t1\t\t\nsat\t\t\t1\ncat\t1\t\t\n"
+    assert grade("array", wrong, ONE_HOT, blank=0).fraction == 0.0
+    half = "the\t1\t\t\ncat\t\t1\t\nsat\t1\t\t\ncat\t\t\t1\n"  # rows 3 and 4 wrong
+    verdict = grade("array", half, ONE_HOT, blank=0, partial="per_element")
+    assert verdict.fraction == pytest.approx(8 / 12)
+    assert "4 of 12 element(s) wrong" in verdict.message
+
+
+def test_blank_cells_are_an_error_naming_row_and_column_unless_the_part_declares_them():
+    message = invalid("array", TAB_TABLE)
+    assert "row 1 ('the'), column 2 is blank" in message
+    assert "0 where there is nothing" in message
+
+
+def test_a_malformed_typed_table_names_the_cell():
+    message = invalid("array", "the\t1\tx\t0\ncat\t0\t1\t0\n", blank=0)
+    assert "row 1 ('the'), column 2: unknown symbol 'x'" in message
+    assert "a number is expected here" in message
+    words = invalid("array", "a\tb\nc\td\n", blank=0)  # a header, then a label and a word
+    assert "row 1 ('c'), column 1: unknown symbol 'd'" in words
+
+
+def test_the_seed_students_one_hot_table_is_graded_as_drawn():
+    from grader import api
+
+    report = api.grade(ROOT / "problems" / "dl-midterm", ROOT / "submissions_example" / "dl-midterm" / "seed-student.json")
+    q4 = next(p for p in report.parts if p.id == "Q4")
+    assert (q4.score, q4.max_score) == (2.0, 3.0)  # 4 of the 6 rows: "midterm" and the second "exam" left empty
+    assert "2 of 6 element(s) wrong" in q4.feedback

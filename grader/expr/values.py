@@ -438,3 +438,83 @@ def plain_text(text: str) -> str:
             break
         body = new
     return " ".join(body.split())
+
+
+# -- tables ---------------------------------------------------------------------------------
+_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")  # | --- | :-: |
+MAX_TABLE_CELLS = 100_000
+
+
+def is_table(text: str) -> bool:
+    """A table as students type one: two or more lines whose cells are separated by tabs or by
+    `|` (a Markdown table); a matrix written `1 2; 3 4` or as a list is not one."""
+    lines = [line for line in text.strip("\n").split("\n") if line.strip()]
+    if len(lines) < 2 or "[" in text:
+        return False
+    return all("\t" in line for line in lines) or all("|" in line for line in lines)
+
+
+def read_table(text: str, *, blank: float | None = None) -> Reading:
+    """The numbers of a typed table: rows may start with a label (the word a row encodes) and the
+    first row may be a header of column labels; labels are set aside, with a note. A blank cell
+    is `blank` where the part says what a blank means (0 in a one-hot table), else an error naming
+    the row and column; rows shorter than the widest are blank at their end."""
+    if len(text) > MAX_TEXT:
+        raise ExprError(f"the text is {len(text)} characters long; at most {MAX_TEXT} are read")
+    piped = "\t" not in text
+    rows: list[list[str]] = []
+    for line in text.strip("\n").split("\n"):
+        if not line.strip() or (piped and _TABLE_RULE.match(line)):
+            continue
+        if piped:
+            line = line.strip()
+            line = line[1:] if line.startswith("|") else line
+            line = line[:-1] if line.endswith("|") and not line.endswith("\\|") else line
+        rows.append([cell.strip() for cell in line.split("|" if piped else "\t")])
+    if sum(len(r) for r in rows) > MAX_TABLE_CELLS:
+        raise ExprError(f"the table has more than {MAX_TABLE_CELLS} cells")
+
+    def number(cell: str) -> bool:
+        try:
+            _scalar(cell)
+            return True
+        except ExprError:
+            return False
+
+    notes: list[str] = []
+    if rows and all(not number(c) for c in rows[0]):  # a header: column labels
+        notes.append("the first row was read as column labels")
+        rows = rows[1:]
+    labels = [""] * len(rows)
+    if rows and all(r and r[0] and not number(r[0]) for r in rows):
+        labels = [r[0] for r in rows]
+        notes.append("row labels (" + ", ".join(_show(x, 12) for x in labels[:6])
+                     + (", ..." if len(labels) > 6 else "") + ") were set aside")
+        rows = [r[1:] for r in rows]
+    width = max((len(r) for r in rows), default=0)
+    while width and all(len(r) < width or not r[width - 1] for r in rows):
+        width -= 1  # a trailing column blank in every row: the table's edge, not a column
+    if not rows or not width:
+        raise ExprError("the table has no numbers")
+    table: list[list[float]] = []
+    blanks = 0
+    for i, row in enumerate(rows):
+        where = f"row {i + 1}" + (f" ({_show(labels[i], 12)})" if labels[i] else "")
+        values = []
+        for j in range(width):
+            cell = row[j] if j < len(row) else ""
+            if not cell:
+                if blank is None:
+                    raise ExprError(f"{where}, column {j + 1} is blank: write a number in every cell "
+                                    f"(0 where there is nothing)")
+                blanks += 1
+                values.append(float(blank))
+                continue
+            try:
+                values.append(_scalar(cell)[0])
+            except ExprError as e:
+                raise ExprError(f"{where}, column {j + 1}: {e.message}") from None
+        table.append(values)
+    if blanks:
+        notes.append(f"{blanks} blank cell(s) read as {blank:g}")
+    return Reading(table, notes)

@@ -35,14 +35,15 @@ class NotedArray:
     """Marker base: arrays read from text carry the reader's notes (see :func:`to_array`)."""
 
 
-def to_array(raw: Any, *, what: str = "an array"):
+def to_array(raw: Any, *, what: str = "an array", blank: float | None = None):
     """A student's list, nested lists or matrix text -> a float numpy array; Invalid says what
-    was expected (ragged rows, non-numbers). Text goes through the formula reader, never eval."""
+    was expected (ragged rows, non-numbers). Text goes through the formula reader, never eval;
+    a typed table's blank cells are `blank` (None: an error)."""
     import numpy as np
 
     notes: list[str] = []
     if isinstance(raw, str):
-        raw, notes = _text_to_list(raw)
+        raw, notes = _text_to_list(raw, blank)
     if not isinstance(raw, list):
         if isinstance(raw, (int, float)) and not isinstance(raw, bool):
             raw = [raw]
@@ -84,11 +85,12 @@ def _flatten(raw: Any, out: list, path: str) -> None:
         raise Invalid(f"element {path or '[0]'}: {exc}") from None
 
 
-def _text_to_list(text: str) -> tuple[Any, list[str]]:
+def _text_to_list(text: str, blank: float | None = None) -> tuple[Any, list[str]]:
     """JSON ('[[1, 2], [3, 4]]'), rows ('1 2; 3 4'), LaTeX (bmatrix, '\\frac{1}{3}[1, 10, 100]',
-    'w_1 = [...]', '$...$'): the same reader as every other answer box (grader.expr.values)."""
+    'w_1 = [...]', '$...$'), typed tables (tab or `|` separated, row labels, blank cells): the
+    same reader as every other answer box (grader.expr.values)."""
     from grader.expr.errors import ExprError
-    from grader.expr.values import read_value
+    from grader.expr.values import is_table, read_table, read_value
 
     stripped = text.strip()
     if len(stripped) > 200_000:
@@ -101,7 +103,7 @@ def _text_to_list(text: str) -> tuple[Any, list[str]]:
         except (ValueError, RecursionError):
             pass
     try:
-        reading = read_value(stripped, what="an array")
+        reading = read_table(text, blank=blank) if is_table(text) else read_value(stripped, what="an array")
     except ExprError as e:
         raise Invalid(f"expected an array, got text that cannot be read as one ({e.message}): "
                       f"{stripped[:40]!r}") from None
@@ -129,13 +131,15 @@ class Array(AnswerType):
                           choices=("none", "per_element"), tier=True),
         "up_to": Option("enum", "none", "accept v or -v (sign), or any non-zero multiple (scale)",
                         choices=("none", "sign", "scale")),
+        "blank": Option("number", None, "a blank cell of a table typed as text counts as this number (0 for a "
+                        "one-hot table, where blank cells mean 0); default: a blank cell is an error"),
         "orientation": Option("enum", "any", "any: a column (n x 1) or a row (1 x n) is read as the vector it "
                               "is, and either for the other; strict: the shape must match",
                               choices=("any", "strict")),
     }
 
     def parse(self, raw: Any, ctx: PartContext):
-        arr = to_array(raw)
+        arr = to_array(raw, blank=ctx.opt("blank"))
         want = ctx.opt("shape")
         if want is not None and list(arr.shape) != list(want):
             arr = oriented(arr, tuple(want), ctx)
