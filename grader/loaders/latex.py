@@ -63,7 +63,7 @@ def _comment_at(line: str) -> int | None:
 
 
 def read_latex(text: str, name: str) -> Sheet:
-    """The answers of a LaTeX sheet's ``answer`` environments and ``\answerpart`` macros; problems are
+    """The answers of a LaTeX sheet's ``answer`` environments and ``\\answerpart`` macros; problems are
     line-numbered in ``sheet.problems`` for the student, never raised."""
     sheet = Sheet()
     text = strip_comments(text)
