@@ -86,6 +86,7 @@ def _options(part: dict) -> list[dict]:
 # ------------------------------------------------------------------ Markdown
 
 def markdown(doc: dict) -> str:
+    """The answers.md template of a bundle: one heading per part with its question quoted (quoted lines are not read back)."""
     out = [f"# Answers: {doc.get('title') or doc.get('id')}", "",
            f"> Problem `{doc.get('id')}`. Write each answer under its part's heading, below the quoted",
            "> question (quoted lines and <!-- comments --> are not read). LaTeX is welcome, no escaping:",
@@ -156,6 +157,8 @@ def _comment(text: str) -> list[str]:
 
 
 def latex(doc: dict) -> str:
+    """The answers.tex template of a bundle: one ``answer`` environment per part, the questions as comments,
+    compilable with grader-answers.sty into the PDF handed in."""
     title = tex_escape(str(doc.get("title") or doc.get("id")))
     out = [
         f"% Answers: {' '.join(str(doc.get('title') or '').split())}",
@@ -197,11 +200,13 @@ def latex(doc: dict) -> str:
 # ------------------------------------------------------------------ JSON and Python
 
 def json_template(doc: dict) -> str:
+    """The answers.json template: every part answered with a JSON value (code parts, which take a .py file, left out)."""
     answers = {str(p["id"]): None for p in doc.get("parts") or [] if not _kind(p).whole_submission}
     return json.dumps({"answers": answers}, indent=2) + "\n"
 
 
 def python_stub(doc: dict) -> str | None:
+    """A .py file with one function stub per code part; None when the problem has no code part."""
     code = [p for p in doc.get("parts") or [] if _kind(p).sheet == "function"]
     if not code:
         return None

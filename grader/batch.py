@@ -39,6 +39,7 @@ class Entry:
 
     @property
     def shown(self) -> str:
+        """The entry's name as messages show it (a folder with a trailing '/')."""
         return self.path.name + ("/" if self.folder else "")
 
 

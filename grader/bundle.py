@@ -34,6 +34,7 @@ BUNDLE_FILE = "bundle.yaml"
 
 @dataclass
 class BundleResult:
+    """What ``grader bundle`` wrote: the folder, the parts students can self-check, and notes for the instructor."""
     folder: Path
     self_checkable: list[str]
     notes: list[str] = field(default_factory=list)
@@ -175,6 +176,8 @@ def _self_check_spec(part, answer: Any, refs) -> dict[str, Any]:
 
 
 def make_bundle(problem_ref: str | Path, out: str | Path, student: str | None = None) -> BundleResult:
+    """Write the self-check bundle of a problem (for ``student``'s variant when params are drawn):
+    no solvers, reference answers only for self-checkable parts, hidden cases left out."""
     from grader import __version__
     from grader.reference import References
     from grader.session import GradingSession

@@ -24,10 +24,12 @@ MOODLE = "docs.moodle.org/dev/Quiz_statistics_calculations"
 
 
 def build_report(problem, results: Path, pass_mark: str | None = None) -> str:
+    """The HTML class report of a results folder, as one self-contained page."""
     return render(analyse(problem, results, pass_mark))
 
 
 def build_data(problem, results: Path, pass_mark: str | None = None) -> str:
+    """The class statistics as JSON text (NaN refused, so the output is valid JSON for other tools)."""
     return json.dumps(to_data(analyse(problem, results, pass_mark)), indent=1, ensure_ascii=False,
                       allow_nan=False) + "\n"
 
@@ -67,6 +69,8 @@ def _pyplot():
 
 
 def histogram(stats: ClassStats) -> str:
+    """The score distribution on the counted parts as an embedded PNG, with the pass mark drawn;
+    unreadable reports are stacked in as zeros so they are not silently missing."""
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(8, 3.2))
     exam = stats.exam
@@ -98,6 +102,7 @@ def histogram(stats: ClassStats) -> str:
 
 
 def status_bars(stats: ClassStats) -> str:
+    """Each part's share of correct/partial/incorrect/... answers as stacked horizontal bars (embedded PNG)."""
     plt = _pyplot()
     parts = stats.parts
     fig, ax = plt.subplots(figsize=(8, 0.8 + 0.32 * max(1, len(parts))))
@@ -200,6 +205,7 @@ img{max-width:100%;height:auto;display:block;margin:.5em 0}
 
 
 def render(stats: ClassStats) -> str:
+    """The class report's HTML from computed statistics (plots embedded, no external files)."""
     out: list[str] = []
     graded = stats.graded
     counts = {k: sum(1 for s in stats.students if s.status == k) for k in ("graded", "unreadable", "error")}
@@ -474,6 +480,8 @@ def _definitions() -> str:
 
 
 def write_report(problem, results: Path, out: Path, pass_mark: str | None = None, fmt: str = "html") -> Path:
+    """Write the report (``fmt`` "html" or "json") to ``out`` through a temporary file, so a reader
+    never sees half a report; returns ``out``."""
     text = build_data(problem, results, pass_mark) if fmt == "json" else build_report(problem, results, pass_mark)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp")

@@ -34,6 +34,7 @@ MAX_GUESS_OPTIONS = 12  # a multi part with more options gets no random guess sc
 
 @dataclass
 class Student:
+    """One student's report as the statistics read it (``total`` None for grader errors)."""
     id: str
     status: str  # graded | unreadable | error
     total: float | None
@@ -42,6 +43,7 @@ class Student:
 
 @dataclass
 class WrongAnswer:
+    """A frequent wrong answer of a part, with how many gave it and how many of those are strong students."""
     shown: str
     count: int
     top_count: int  # how many of them are in the upper group (top 27 % on the other parts)
@@ -51,6 +53,7 @@ class WrongAnswer:
 
 @dataclass
 class OptionStats:
+    """How one choice option was picked, by whom, and whether a distractor attracts strong students."""
     label: str
     text: str
     credit: float  # the option's points as a fraction of the part's (negative: a penalty)
@@ -65,6 +68,7 @@ class OptionStats:
 
 @dataclass
 class PartStats:
+    """One part's class statistics: score spread, frequent wrong answers, option use and item analysis."""
     id: str
     title: str
     type: str
@@ -89,6 +93,7 @@ class PartStats:
 
 @dataclass
 class ClassStats:
+    """Everything the class report shows about one problem's results folder."""
     problem_id: str
     title: str
     max_score: float
@@ -102,10 +107,12 @@ class ClassStats:
 
     @property
     def graded(self) -> list[Student]:
+        """Students whose reports were graded (errors and unreadable reports left out of the statistics)."""
         return [s for s in self.students if s.status == "graded"]
 
     @property
     def counted_parts(self) -> list[PartStats]:
+        """Parts included in the item analysis and the exam's statistics."""
         return [p for p in self.parts if p.counted]
 
 
@@ -179,6 +186,8 @@ def parse_pass_mark(text: str | float | None, max_points: float) -> float:
 
 
 def analyse(problem, folder: Path, pass_mark: str | float | None = None, copying: bool = True) -> ClassStats:
+    """The statistics of a results folder graded with ``problem``: students ranked by their other parts,
+    item analysis per counted part and (with ``copying``) shared unusual answers."""
     import numpy as np
 
     from grader import item_stats

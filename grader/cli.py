@@ -31,6 +31,7 @@ COMMANDS = {
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``grader`` argument parser; each command module under grader/commands supplies its own options and run."""
     parser = argparse.ArgumentParser(prog="grader", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version="grader " + _version())
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -54,6 +55,7 @@ def _command(name: str):
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command; spec and usage errors become a message on stderr and exit status 2 (no traceback)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -60,6 +60,7 @@ GOOD_TURING = True  # answers seen once: Good-Turing's estimate instead of a cou
 
 @dataclass
 class Shared:
+    """One answer two students share, with how likely a second student is to give it by chance."""
     item: str  # part id (or ids joined by " + ")
     answer: str
     right: bool | None  # None: not marked (hand-graded text)
@@ -69,6 +70,7 @@ class Shared:
 
 @dataclass
 class Pair:
+    """The evidence that ``second`` copied from ``first``: shared answers, their surprise and the p-value."""
     first: str  # the student whose answers are conditioned on (the "source" direction)
     second: str
     both_answered: int
@@ -81,6 +83,7 @@ class Pair:
 
 @dataclass
 class CopyingResult:
+    """The copying analysis of a class: the pairs flagged at the family-wise ``alpha`` and what was tested."""
     students: int
     items: int
     ordered_pairs: int

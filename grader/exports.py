@@ -46,6 +46,7 @@ def _meta(conn, key: str, default: str = "") -> str:
 
 
 def set_canvas_id_column(conn, column: str) -> None:
+    """Remember which Canvas column holds the student id (kept in the results folder's database)."""
     if column not in CANVAS_ID_COLUMNS:
         raise ValueError(f"the Canvas id column is one of {', '.join(CANVAS_ID_COLUMNS)}")
     with db.write(conn):
@@ -65,6 +66,7 @@ def set_canvas_assignment(conn, header: str) -> None:
 
 
 def canvas_assignment(conn) -> str:
+    """The assignment header for canvas.csv: the one chosen with --canvas-assignment, else the problem's title."""
     return _meta(conn, "canvas_assignment") or _meta(conn, "title") or _meta(conn, "problem_id")
 
 
@@ -93,6 +95,7 @@ def _graded(students):
 
 
 def canvas_csv(conn, final=None) -> str:
+    """The gradebook as Canvas's import CSV (Points Possible row; ids never read as spreadsheet formulas)."""
     from grader.gradebook_views import final_scores
 
     _, students = final or final_scores(conn)
@@ -112,6 +115,7 @@ def canvas_csv(conn, final=None) -> str:
 
 
 def gradescope_csv(conn, final=None) -> str:
+    """The gradebook as Gradescope's score import CSV (an id with '@' goes in Email, else SID)."""
     from grader.gradebook_views import final_scores
 
     _, students = final or final_scores(conn)
@@ -127,6 +131,7 @@ def gradescope_csv(conn, final=None) -> str:
 
 
 def write_exports(folder: Path, conn, final=None) -> list[Path]:
+    """Write canvas.csv and gradescope.csv through temporary files (a reader never sees half a file)."""
     from grader.gradebook_views import final_scores
 
     final = final or final_scores(conn)

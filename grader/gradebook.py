@@ -29,6 +29,7 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\x00",
 
 @dataclass
 class Row:
+    """One student's gradebook.csv row: status, per-part scores in spec order (None: no grade) and total."""
     student: str
     status: str  # graded | unreadable | error
     scores: list[float | None] = field(default_factory=list)  # per part, spec order; None = no grade

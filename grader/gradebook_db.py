@@ -70,11 +70,13 @@ class Conflict(Exception):
 
 
 class NotFound(Exception):
+    """A part, student or rubric item named in a request is not in the gradebook (the app answers 404)."""
     pass
 
 
 @dataclass(frozen=True)
 class RubricItem:
+    """One rubric line of a part; ``version`` grows with each edit so concurrent markers can detect conflicts."""
     id: int
     part: str
     position: int
@@ -84,10 +86,12 @@ class RubricItem:
 
 
 def db_path(folder: str | Path) -> Path:
+    """Where a class folder's gradebook database lives."""
     return Path(folder) / DB_NAME
 
 
 def now() -> str:
+    """UTC timestamp for audit fields, to the second, in ISO form (sorts as text)."""
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
@@ -250,11 +254,13 @@ def _record_parts(conn, problem) -> None:
 # ---------------------------------------------------------------- read by the app and the views
 
 def parts(conn, manual_only: bool = False) -> list[sqlite3.Row]:
+    """The parts in spec order (only the manually graded ones with ``manual_only``)."""
     sql = "SELECT * FROM parts" + (" WHERE manual=1" if manual_only else "") + " ORDER BY position"
     return conn.execute(sql).fetchall()
 
 
 def part(conn, part_id: str) -> sqlite3.Row:
+    """One part's row; raises NotFound so the app can answer with a clear message."""
     row = conn.execute("SELECT * FROM parts WHERE id=?", (part_id,)).fetchone()
     if row is None:
         raise NotFound(f"no part '{part_id}' in this gradebook")
@@ -262,6 +268,7 @@ def part(conn, part_id: str) -> sqlite3.Row:
 
 
 def rubric(conn, part_id: str) -> list[RubricItem]:
+    """A part's live rubric items in display order (deleted ones are left out but kept in the history)."""
     return [RubricItem(r["id"], r["part"], r["position"], r["text"], r["points"], r["version"])
             for r in conn.execute("SELECT * FROM rubric_items WHERE part=? AND deleted=0 ORDER BY position",
                                   (part_id,))]
@@ -349,6 +356,7 @@ def progress(conn) -> list[dict[str, Any]]:
 
 
 def part_progress(conn, part_id: str) -> dict[str, int]:
+    """How many gradable submissions (not errored) have a mark for this part, of how many."""
     total = conn.execute("SELECT COUNT(*) FROM submissions WHERE status != 'error'").fetchone()[0]
     done = conn.execute("""SELECT COUNT(*) FROM marks m JOIN submissions s ON s.student = m.student
                            WHERE m.part=? AND s.status != 'error'""", (part_id,)).fetchone()[0]
@@ -376,6 +384,7 @@ def mark_states(conn, part_id: str, students: list[str]) -> list[dict[str, Any]]
 
 
 def mark_state(conn, student: str, part_id: str) -> dict[str, Any]:
+    """One student's mark on one part as the app shows it (applied items, comment, score, version for conflicts)."""
     m = conn.execute("SELECT * FROM marks WHERE student=? AND part=?", (student, part_id)).fetchone()
     items = [r[0] for r in conn.execute("SELECT item FROM applied WHERE student=? AND part=? ORDER BY item",
                                         (student, part_id))]
@@ -498,6 +507,7 @@ def edit_item(conn, item_id: int, *, text: str | None, points: float | None, ver
 
 
 def add_item(conn, part_id: str, text: str, points: float, who: str) -> RubricItem:
+    """Append a rubric item to a part, logged in the history under ``who``; rejects NaN and absurd points."""
     if points != points or abs(points) > 1e6:
         raise ValueError("points must be a number")
     with write(conn):
@@ -533,4 +543,5 @@ def take_dirty(conn) -> list[str]:
 
 
 def history(conn, limit: int = 200) -> list[dict[str, Any]]:
+    """The latest audit entries, newest first."""
     return [dict(r) for r in conn.execute("SELECT * FROM history ORDER BY id DESC LIMIT ?", (limit,))]

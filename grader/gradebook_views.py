@@ -50,6 +50,7 @@ def final_scores(conn) -> tuple[list[str], list[dict[str, Any]]]:
 
 
 def write_gradebook_csv(folder: Path, conn, final=None) -> Path:
+    """Rewrite gradebook.csv with the final scores (automatic results plus manual marks)."""
     from grader.gradebook import Row, write_gradebook
 
     ids, students = final or final_scores(conn)
@@ -129,6 +130,7 @@ def rewrite_reports(folder: Path, conn, students: list[str] | None = None) -> in
 
 
 def rewrite_manifest_totals(folder: Path, conn, final=None) -> None:
+    """Update each student's total in the results index after marking; a missing or unreadable index is left alone."""
     path = folder / MANIFEST
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
@@ -166,6 +168,7 @@ def refresh(folder: str | Path, conn=None, *, everything: bool = False) -> list[
 
 
 def has_marks(conn) -> bool:
+    """Whether anyone has marked anything yet (if not, the batch's own files already say what the database says)."""
     return conn.execute("SELECT EXISTS (SELECT 1 FROM marks)").fetchone()[0] == 1
 
 

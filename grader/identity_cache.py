@@ -20,10 +20,12 @@ class IdentityCache:
         self._limit = limit
 
     def get(self, obj: Any, *extra: Any) -> Any | None:
+        """The value cached for this very object (and ``extra``), or None."""
         hit = self._entries.get((id(obj), *extra))
         return hit[1] if hit is not None and hit[0] is obj else None
 
     def put(self, obj: Any, value: Any, *extra: Any, hold: tuple = ()) -> Any:
+        """Cache ``value`` for ``obj`` (clearing everything when full) and return it, for ``return cache.put(...)``."""
         if len(self._entries) >= self._limit:
             self._entries.clear()
         self._entries[(id(obj), *extra)] = (obj, value, hold)

@@ -45,6 +45,7 @@ POOR = 0.2  # Ebel's bound: a discrimination below 0.2 is poor (revise or discar
 
 @dataclass
 class ItemStats:
+    """Item analysis of one part (facility, discrimination, weights, flags' p-values), as Moodle defines them."""
     facility: float | None  # mean fraction of the points
     sd: float | None  # of the points, n - 1
     sd_fraction: float | None
@@ -61,6 +62,7 @@ class ItemStats:
 
 @dataclass
 class ExamStats:
+    """Statistics of the whole test: score distribution, reliability (alpha) and pass rate."""
     n: int
     max_score: float
     mean: float | None
@@ -98,6 +100,7 @@ def holm(pvalues: list[float | None]) -> list[float | None]:
 
 @dataclass
 class Correlation:
+    """A correlation coefficient with its sample size, for Fisher-z tests and bounds."""
     r: float
     n: int
 
@@ -108,6 +111,7 @@ class Correlation:
         return float(norm.cdf(self._z() * math.sqrt(self.n - 3)))
 
     def p_greater(self) -> float:
+        """One-sided p-value of r > 0 under rho = 0 (Fisher's z)."""
         from scipy.stats import norm
 
         return float(norm.sf(self._z() * math.sqrt(self.n - 3)))
@@ -204,6 +208,8 @@ def cronbach_alpha(scores: np.ndarray) -> float | None:
 
 def exam_statistics(scores: np.ndarray, maxes: np.ndarray, pass_mark: float,
                     bins: int | None = None) -> ExamStats:
+    """Whole-test statistics of a students × parts score matrix; KR-20 when every part is all-or-nothing,
+    else Cronbach's alpha."""
     n, k = scores.shape
     top = float(maxes.sum())
     total = scores.sum(axis=1)

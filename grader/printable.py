@@ -19,6 +19,7 @@ _NAMED = {"\t": "\\t", "\n": "\\n", "\r": "\\r", "\x1b": "\\e"}
 
 
 def has_surrogate(text: str) -> bool:
+    """Whether the text holds a lone surrogate (a JSON "\\ud800" or undecodable file-name bytes), which UTF-8 cannot encode."""
     return not text.isascii() and _SURROGATE.search(text) is not None
 
 

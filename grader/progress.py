@@ -22,6 +22,7 @@ class Progress:
         self._drawn = 0.0
 
     def advance(self, n: int = 1) -> None:
+        """Count ``n`` more done; redraws at most ten times a second so the bar costs nothing noticeable."""
         self.done += n
         now = time.monotonic()
         if self.enabled and (now - self._drawn >= 0.1 or self.done >= self.total):
@@ -40,6 +41,7 @@ class Progress:
         self.stream.flush()
 
     def close(self) -> None:
+        """Draw the final state and end the line."""
         if self.enabled:
             self._draw(time.monotonic())
             self.stream.write("\n")

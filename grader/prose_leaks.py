@@ -30,6 +30,7 @@ FORMULA_WORDS = {
 
 @dataclass(frozen=True)
 class Leak:
+    """A part's answer found stated in text students can read before the deadline."""
     part: str      # the part whose answer is stated
     where: str     # which prose states it
     form: str      # what was found
@@ -117,6 +118,7 @@ def givens(problem) -> set[str]:
 
 
 def is_given(form: str, given: set[str]) -> bool:
+    """Whether a found integer or integer list is data the questions themselves state (not a leak)."""
     bare = re.sub(r"[\s\[\]()]", "", form).replace("x", ",").lstrip("-")
     return re.fullmatch(r"\d+(?:,\d+)*", bare) is not None and bare in given
 

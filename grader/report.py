@@ -30,6 +30,7 @@ class PartResult:
 
 @dataclass
 class Report:
+    """One student's graded problem: per-part results and totals, as written to the JSON report."""
     problem_id: str
     title: str
     student: str | None
@@ -48,6 +49,7 @@ class Report:
     variant: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        """Plain data for the JSON report; tracebacks (``failures``) are left out since reports reach students."""
         # Shallow on purpose (asdict deep-copies every answer): the result is for serializing.
         data = dict(vars(self))
         data.pop("failures", None)

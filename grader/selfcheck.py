@@ -28,6 +28,8 @@ REAL_GRADER = "decided by the real grader after you submit"
 
 @dataclass
 class CheckLine:
+    """One part's line in a self-check: whether it was answered, its form status and, where the self-check
+    can grade it, the score (``final`` when the real grader would give the same)."""
     id: str
     title: str
     type: str
@@ -41,6 +43,8 @@ class CheckLine:
 
 @dataclass
 class CheckReport:
+    """A whole self-check: one line per part, messages about the submission, and a fatal reason when
+    nothing could be checked."""
     mode: str  # "bundle" or "problem"
     problem_id: str
     title: str
@@ -51,14 +55,18 @@ class CheckReport:
     gradescope: dict[str, Any] | None = None  # problem mode: the results a student sees
 
     def to_dict(self) -> dict[str, Any]:
+        """Plain data for ``--json`` output."""
         return asdict(self)
 
 
 def is_bundle(target: Path) -> bool:
+    """Whether ``target`` is a student self-check bundle (the folder or its bundle file) rather than a problem."""
     return (target / BUNDLE_FILE).is_file() or (target.is_file() and target.name == BUNDLE_FILE)
 
 
 def check(target: str | Path, submission: str | Path, student: str | None = None) -> CheckReport:
+    """Self-check ``submission`` against a bundle or a problem folder, whichever ``target`` is;
+    raises UsageError naming the path when it is neither."""
     target = Path(target)
     if not Path(submission).exists():
         raise UsageError(f"{submission}: no such file or folder")
@@ -73,6 +81,7 @@ def check(target: str | Path, submission: str | Path, student: str | None = None
 # ------------------------------------------------------------------ bundles
 
 def read_bundle(folder: Path) -> dict[str, Any]:
+    """The bundle's document; raises UsageError saying how to make one when it is unreadable or another format."""
     import yaml
 
     path = folder / BUNDLE_FILE
@@ -96,6 +105,7 @@ def _match(ids: list[str], answers: dict[str, Any], messages: list[str]) -> dict
 
 
 def check_bundle(folder: Path, submission: Path) -> CheckReport:
+    """Check a submission with only what a bundle carries (no solvers, no hidden references)."""
     from grader.loaders import load_submission
 
     doc = read_bundle(folder)
@@ -339,6 +349,7 @@ def _num(x: float) -> str:
 
 
 def render(report: CheckReport, width: int = 100) -> str:
+    """The report as wrapped text for the terminal."""
     import textwrap
 
     if report.mode == "problem":

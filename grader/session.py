@@ -35,6 +35,7 @@ class Memo(dict):
         self.limit = limit
 
     def put(self, key: Any, value: Any) -> Any:
+        """Store and return ``value``, clearing the memo first when it is full."""
         if len(self) >= self.limit:
             self.clear()
         self[key] = value

@@ -77,6 +77,8 @@ DRAWS = {
 
 @dataclass
 class Tier:
+    """A partial-credit level: the part's options with looser ones overridden (a wider tolerance, say),
+    earning ``credit`` with ``feedback`` when the answer fails the strict options but passes these."""
     credit: float
     options: dict[str, Any]
     feedback: str = ""
@@ -84,6 +86,8 @@ class Tier:
 
 @dataclass
 class Mistake:
+    """An anticipated wrong answer (a literal ``value`` or a ``solver`` with ``args``) that earns ``credit``
+    and tells the student ``feedback`` instead of a bare "not correct"."""
     credit: float
     feedback: str
     value: Any = None
@@ -94,6 +98,7 @@ class Mistake:
 
 @dataclass
 class Part:
+    """One graded part as the spec declares it, checked; ``line`` is its line in problem.yaml for messages."""
     id: str
     type: str
     points: float
@@ -119,6 +124,7 @@ class Part:
 
     @property
     def kind(self):
+        """The part's answer type object (looked up by name in the type registry)."""
         return get_type(self.type)
 
     def context(self, source: str = "", options: dict | None = None, **fields: Any) -> PartContext:
@@ -132,6 +138,7 @@ class Part:
 
 @dataclass
 class Problem:
+    """A loaded, checked problem spec: its parts, total points, due date and drawn-parameter settings."""
     id: str
     title: str
     folder: Path
@@ -153,6 +160,7 @@ class Problem:
 
     @property
     def has_draws(self) -> bool:
+        """Whether any parameter is drawn per student (so variants differ and must be checked per variant)."""
         return any(isinstance(v, dict) and "draw" in v for v in self.params.values())
     # The symbol tables built while the spec was checked: a grading session adopts them
     # (content-keyed, see grader.expr.memo) rather than building them again.
@@ -160,6 +168,7 @@ class Problem:
 
     @property
     def spec_file(self) -> Path:
+        """The problem.yaml this problem was loaded from."""
         return self.folder / "problem.yaml"
 
     @functools.cached_property
@@ -169,9 +178,11 @@ class Problem:
 
     @property
     def solver_file(self) -> Path:
+        """Where the reference solver lives (it may not exist: literal answers need none)."""
         return self.folder / "solver.py"
 
     def part(self, part_id: str) -> Part:
+        """The part with ``part_id``; KeyError when there is none."""
         for part in self.parts:
             if part.id == part_id:
                 return part

@@ -18,6 +18,7 @@ _ANSWER = {
 
 
 def spec_schema() -> dict[str, Any]:
+    """The JSON Schema of problem.yaml, built from the same Option declarations the loader checks with."""
     type_rules = []
     for name in available_types():
         try:

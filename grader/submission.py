@@ -32,6 +32,7 @@ class Submission:
     runtime: Any = None
 
     def close(self) -> None:
+        """Release the submission's sandbox session (its processes), if one was started; safe to call twice."""
         if self.runtime is not None and hasattr(self.runtime, "close"):
             self.runtime.close()
         self.runtime = None

@@ -21,6 +21,7 @@ MAX_RENDERED = 256  # rendered copies of a problem kept per process (one per var
 
 
 def is_template(text: Any) -> bool:
+    """Whether a text holds Jinja markup, so plain texts skip the template engine."""
     return isinstance(text, str) and ("{{" in text or "{%" in text)
 
 
@@ -88,6 +89,7 @@ def latex(value: Any, n: int | None = None) -> str:
 
 @functools.lru_cache(maxsize=1)
 def environment():
+    """The shared sandboxed Jinja environment: undefined names fail loudly, and ``{#`` is left to LaTeX."""
     from jinja2 import StrictUndefined
     from jinja2.sandbox import ImmutableSandboxedEnvironment
 
@@ -145,6 +147,7 @@ def check_part(part, params: dict[str, Any], at: Callable[..., str]) -> list[str
 
 
 def templated(problem) -> bool:
+    """Whether any of the problem's texts is a template (else one rendering serves every variant)."""
     return any(is_template(text) for part in problem.parts for _, _, text in text_fields(part))
 
 
@@ -168,6 +171,7 @@ class RenderError(Exception):
 
 
 def render(text: str, params: dict[str, Any]) -> str:
+    """``text`` rendered with ``params``; any template failure is raised as RenderError (the spec's fault)."""
     if not is_template(text):
         return text
     try:

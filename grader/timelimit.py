@@ -29,6 +29,7 @@ _STACK: list[tuple[object, float]] = []  # (level, monotonic deadline), outermos
 
 
 def available() -> bool:
+    """Whether wall-clock limits work here: SIGALRM timers exist and only the main thread can receive them."""
     return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
 
 

@@ -28,6 +28,7 @@ class Validation:
 
     @property
     def ok(self) -> bool:
+        """Valid when no errors were found (notes do not count)."""
         return not self.errors
 
 

@@ -54,6 +54,7 @@ def _short(value: Any) -> str:
 
 @dataclass
 class VariantCheck:
+    """Failures found while proving many variants, capped per check so one broken check does not flood the output."""
     variants: int = 0  # distinct parameter sets checked
     errors: list[str] = field(default_factory=list)
     _seen: dict[str, int] = field(default_factory=dict)
@@ -65,6 +66,7 @@ class VariantCheck:
             self.errors.append(message)
 
     def summary(self) -> list[str]:
+        """The recorded failures, then one line per check saying in how many more variants it failed."""
         more = [f"{check}: fails in {n - MAX_FAILURES_PER_CHECK} more variant(s)"
                 for check, n in self._seen.items() if n > MAX_FAILURES_PER_CHECK]
         return self.errors + more

@@ -7,6 +7,7 @@ import argparse
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The ``grader bundle`` options (CONTRACT.md: keep them stable)."""
     parser.add_argument("problem", help="a problem folder, or a problem id under problems/")
     parser.add_argument("-o", "--out", required=True, metavar="DIR", help="the folder to write")
     parser.add_argument("--student", metavar="ID",
@@ -14,6 +15,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Write the bundle and say which parts students can self-check; exit status 0."""
     from grader import api
 
     result = api.bundle(args.problem, args.out, student=args.student)

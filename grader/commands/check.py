@@ -8,6 +8,7 @@ import argparse
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The ``grader check`` options (CONTRACT.md: keep them stable)."""
     parser.add_argument("target", help="a bundle folder (from `grader bundle`), or a problem folder or id")
     parser.add_argument("submission", help="a .json or .py file, or a folder of your files")
     parser.add_argument("--student", metavar="ID", help="student id (full problems: selects the variant)")
@@ -15,6 +16,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Print the self-check (control characters escaped, never obeyed); exit 1 when nothing could be checked."""
     import sys
 
     from grader.formats.json_report import dumps

@@ -9,6 +9,7 @@ from pathlib import Path
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The ``grader grade`` options, single and ``--batch`` (CONTRACT.md: keep them stable)."""
     parser.add_argument("problem", help="a problem folder, or a problem id under problems/")
     parser.add_argument("submission", help="a .json or .py file, or a folder of a student's files")
     parser.add_argument("--format", choices=("table", "json", "gradescope"), default="table",
@@ -34,6 +35,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Grade one submission (or a class with ``--batch``); exit 1 when the submission could not be graded at all,
+    0 whatever the score."""
     if args.batch:
         return _run_batch(args)
     import time

@@ -7,6 +7,7 @@ import argparse
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The ``grader gradescope`` options (CONTRACT.md: keep them stable)."""
     parser.add_argument("problem", help="a problem folder, or a problem id under problems/")
     parser.add_argument("-o", "--out", default="autograder.zip", metavar="FILE",
                         help="the zip to write (default: autograder.zip)")
@@ -19,6 +20,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Validate, then build the autograder zip; exit 2 without building when the spec does not validate
+    (unless ``--no-validate``), since a broken autograder would grade a whole class wrongly."""
     from grader import api
 
     if not args.no_validate:

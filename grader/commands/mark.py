@@ -13,6 +13,7 @@ from pathlib import Path
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The ``grader mark`` options (CONTRACT.md: keep them stable)."""
     parser.add_argument("problem", help="a problem folder, or a problem id under problems/")
     parser.add_argument("results", help="the folder written by `grader grade ... --batch --out RESULTS`")
     parser.add_argument("--host", default="127.0.0.1",
@@ -32,6 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Refresh the exports from the gradebook, then serve the marking app (or just export with ``--export``)."""
     from grader import gradebook_db as db
     from grader.errors import UsageError
     from grader.gradebook_views import refresh

@@ -12,6 +12,7 @@ from pathlib import Path
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The ``grader report`` options (CONTRACT.md: keep them stable)."""
     parser.add_argument("problem", help="a problem folder, or a problem id under problems/")
     parser.add_argument("results", help="the folder written by `grader grade ... --batch --out RESULTS`")
     parser.add_argument("-o", "--out", metavar="FILE",
@@ -23,6 +24,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Check the folder, pass mark and scipy first, so a usage error comes before any slow work; then write
+    the report (JSON to stdout without ``--out``)."""
     from grader.errors import UsageError
 
     results = Path(args.results)

@@ -6,10 +6,12 @@ import argparse
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The ``grader schema`` options."""
     parser.add_argument("--out", metavar="FILE", help="write the schema to FILE")
 
 
 def run(args: argparse.Namespace) -> int:
+    """Print or write the problem.yaml JSON Schema; exit status 0."""
     from pathlib import Path
 
     from grader.formats.json_report import dumps

@@ -7,6 +7,7 @@ import argparse
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The ``grader validate`` options (CONTRACT.md: keep them stable)."""
     parser.add_argument("problem", nargs="*", help="problem folders or ids (default with --all: every problem)")
     parser.add_argument("--all", action="store_true", help="validate every problem under problems/")
     parser.add_argument("--variants", type=int, default=None, metavar="N",
@@ -15,6 +16,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Validate each named problem (or all with ``--all``), printing why each is invalid; exit 2 if any is."""
     from pathlib import Path
 
     from grader import api

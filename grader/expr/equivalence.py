@@ -33,11 +33,13 @@ from grader.timelimit import budget_left
 
 @dataclass(frozen=True)
 class Outcome:
+    """A comparison verdict and, when not equal, the reason shown to the student."""
     equal: bool
     message: str = ""
 
 
 def seed_for(*parts: str) -> int:
+    """A stable 64-bit seed from text (sha256, not hash()): the same inputs draw the same points in every run."""
     digest = hashlib.sha256("\x00".join(parts).encode()).digest()
     return int.from_bytes(digest[:8], "big")
 

@@ -53,11 +53,14 @@ class MatrixSpace:
         self._instances: dict[str, tuple[list[dict], random.Random]] = {}
 
     def shape(self, node: N.Node) -> tuple:
+        """A formula's shape, cached by node identity because the reference's node comes back for every student."""
         shape = self._shapes.get(node)  # the reference's node comes back for every student
         return shape if shape is not None else self._shapes.put(node, self.checker.result(node))
 
     # -- instances ---------------------------------------------------------------------------
     def instance(self, rng: random.Random) -> dict:
+        """One random instance: dimensions drawn, then every sampled variable with its shape and structure
+        (shorthands are evaluated from their formulas instead)."""
         dims = _draw_dims(self.table.dims, rng)
         env: dict = {d: float(v) for d, v in dims.items()}
         sizes = {d: v for d, v in dims.items()}
@@ -68,6 +71,7 @@ class MatrixSpace:
         return env
 
     def evaluate(self, node: N.Node, env: dict):
+        """A formula's value in ``env``; raises _Undefined when it is not finite or an I's size is left open."""
         with np.errstate(all="ignore"):
             value = self._ev(node, env)
         if isinstance(value, Eye):
@@ -219,6 +223,8 @@ class MatrixSpace:
     # -- comparison --------------------------------------------------------------------------
     def compare(self, student: N.Node, reference: N.Node, *, seed_text: str, rtol: float,
                 atol: float, samples: int, orientation: str = "any", hints: bool = True) -> Outcome:
+        """Whether ``student`` equals ``reference`` on random instances seeded by ``seed_text`` (deterministic);
+        a shape mismatch (other than a transposed vector when ``orientation`` is "any") fails first."""
         if student == reference:  # the same formula (spans aside): nothing to evaluate
             return Outcome(True)
         s_shape, r_shape = self.shape(student), self.shape(reference)

@@ -58,47 +58,56 @@ def _rebuild(cls, values, span):
 
 
 class Num(_Node):
+    """A number literal, kept as its text so exact values can be derived later."""
     __slots__ = ("text",)
     _fields = ("text",)  # as written: "2", "0.5", "1e-3" (exact values come from this text)
 
 
 class Sym(_Node):
+    """A declared variable or dimension, by its canonical name."""
     __slots__ = ("name",)
     _fields = ("name",)  # a declared variable or dimension, by its canonical name
 
 
 class Const(_Node):
+    """A named mathematical constant (``pi`` or ``e``)."""
     __slots__ = ("name",)
     _fields = ("name",)  # pi | e
 
 
 class Ident(_Node):
+    """The identity matrix; ``size`` None means the formula's shapes decide it."""
     __slots__ = ("size",)
     _fields = ("size",)  # identity matrix; its size is inferred when None
     _defaults = (None,)
 
 
 class Neg(_Node):
+    """Unary minus."""
     __slots__ = ("arg",)
     _fields = ("arg",)
 
 
 class Bin(_Node):
+    """A binary operation; implicit products are stored as '*'."""
     __slots__ = ("op", "left", "right")
     _fields = ("op", "left", "right")  # op: + - * / @ ⊙   (implicit products are *)
 
 
 class Pow(_Node):
+    """``base ^ exp``."""
     __slots__ = ("base", "exp")
     _fields = ("base", "exp")
 
 
 class Call(_Node):
+    """A whitelisted function applied to a tuple of argument nodes."""
     __slots__ = ("fn", "args")
     _fields = ("fn", "args")  # a whitelisted function name, a tuple of nodes
 
 
 class Transpose(_Node):
+    """A matrix or vector transpose (``x'``, ``x.T``, ``x^T``)."""
     __slots__ = ("arg",)
     _fields = ("arg",)
 
@@ -109,6 +118,7 @@ _PREC = {"+": 1, "-": 1, "*": 2, "/": 2, "@": 2, "⊙": 2}
 
 
 def precedence(node: Node) -> int:
+    """Binding strength of a node (higher binds tighter); :func:`to_text` uses it to add only needed parentheses."""
     cls = node.__class__  # the node classes have no subclasses: exact types, by frequency
     if cls is Bin:
         return _PREC[node.op]
@@ -171,8 +181,10 @@ def walk(node: Node):
 
 
 def size(node: Node) -> int:
+    """Number of nodes in the tree: the measure that caps symbolic work on large formulas."""
     return sum(1 for _ in walk(node))
 
 
 def symbols(node: Node) -> set[str]:
+    """Names of the variables a formula uses."""
     return {n.name for n in walk(node) if isinstance(n, Sym)}

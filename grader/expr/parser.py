@@ -97,6 +97,8 @@ def split_names(tokens: list[Token], table: SymbolTable) -> list[Token]:
 
 
 class Parser:
+    """One pass over one formula's tokens; holds the nesting depth and open bars so every limit is enforced
+    while reading (never after building a deep tree). Use :func:`parse`, not this class, from outside."""
     def __init__(self, tokens: list[Token], table: SymbolTable):
         self.toks = tokens + tokens[-1:] * 3  # peek(k) past the end sees the end token
         self.i = 0
@@ -111,25 +113,30 @@ class Parser:
     # take() is only ever called on a token that is not the end, so self.i never passes the
     # end token and self.toks[self.i + k] (k <= 2, three end tokens at the end) is the token.
     def peek(self, k: int = 0) -> Token:
+        """The token ``k`` ahead without consuming it; past the end it is the end token, never an IndexError."""
         return self.toks[self.i + k]
 
     def take(self) -> Token:
+        """Consume the current token and remember where it ends (node spans close there)."""
         t = self.toks[self.i]
         self.i += 1
         self.last_end = t.end
         return t
 
     def at_op(self, chars: str, k: int = 0) -> bool:
+        """Whether the token ``k`` ahead is one of the operator characters in ``chars``."""
         t = self.toks[self.i + k]
         return t.kind == "op" and t.text in chars and t.text != ""
 
     def enter(self, t: Token) -> None:
+        """Count one more nesting level at ``t``; raises ExprError past MAX_DEPTH so hostile input cannot recurse deep."""
         self.depth += 1
         if self.depth > MAX_DEPTH:
             raise ExprError(f"the formula is nested too deeply (more than {MAX_DEPTH} levels, "
                             f"{t.where()})", t.pos)
 
     def fail(self, t: Token, what: str = "") -> ExprError:
+        """The ExprError for an unexpected token ``t`` (named, with its position), to raise; ``what`` says what was expected."""
         if t.kind == "op" and t.text == "∞":
             return ExprError(f"infinity is not allowed ({t.where()})", t.pos)
         if t.kind == "end":
@@ -137,6 +144,7 @@ class Parser:
         return ExprError(f"unexpected {t.show()} {t.where()}" + (f": {what}" if what else ""), t.pos)
 
     def expect(self, char: str, opener: Token) -> None:
+        """Consume the closing ``char`` of ``opener``; otherwise fail naming the opener and where it was."""
         t = self.peek()
         if t.kind == "op" and t.text == char:
             self.take()
@@ -145,6 +153,7 @@ class Parser:
 
     # -- grammar ----------------------------------------------------------------------------
     def parse_all(self) -> N.Node:
+        """The whole formula; raises ExprError when it is empty or text is left over (such as an unbalanced ')')."""
         if self.peek().kind == "end":
             raise ExprError("the formula is empty")
         node = self.sum()
@@ -156,6 +165,7 @@ class Parser:
         return node
 
     def sum(self) -> N.Node:
+        """``term (('+'|'-') term)*``, left-associative."""
         start = self.toks[self.i]
         node = self.term()
         while True:
@@ -166,6 +176,7 @@ class Parser:
             node = N.Bin(t.text, node, self.term(), span=(start.pos, self.last_end))
 
     def term(self) -> N.Node:
+        """Products and quotients, left-associative; a juxtaposed atom is an implicit '*' binding like an explicit one."""
         start = self.toks[self.i]
         node = self.unary()
         while True:
@@ -179,6 +190,7 @@ class Parser:
                 return node
 
     def starts_atom(self, t: Token) -> bool:
+        """Whether ``t`` can begin an implicit product's factor; a '|' or '‖' inside bars of its kind closes instead."""
         if t.kind in ("num", "name"):
             return True
         if t.kind == "cmd":
@@ -188,6 +200,7 @@ class Parser:
         return False
 
     def unary(self) -> N.Node:
+        """Leading signs: '-' becomes Neg, '+' is dropped; they bind looser than '^' (-x^2 is -(x^2))."""
         t = self.toks[self.i]
         if t.kind == "op" and (t.text == "+" or t.text == "-"):
             self.take()
@@ -198,6 +211,7 @@ class Parser:
         return self.power()
 
     def power(self) -> N.Node:
+        """An atom followed by postfix marks: ``'``, ``.T``, ``^T``/``^\\top`` (transpose), ``^\\dagger`` (pinv) or ``^exp``."""
         start = self.toks[self.i]
         node = self.atom()
         while True:
@@ -277,6 +291,8 @@ class Parser:
         return True
 
     def atom(self) -> N.Node:
+        """One operand: number, name, bracketed group, bars, ``\\frac``, ``\\sqrt[n]``, ``\\binom`` or ``⟨u, v⟩``;
+        stray ``\\top``/``\\dagger`` get a message saying they must follow '^'."""
         t = self.peek()
         if t.kind == "num":
             self.take()
@@ -392,6 +408,7 @@ class Parser:
 
     @staticmethod
     def constant(node: N.Node) -> float | None:
+        """The numeric value of a constant sub-formula, or None (used to reject ``\\sqrt[0]``)."""
         from grader.expr.numeric import constant_value
 
         return constant_value(node)
@@ -409,6 +426,8 @@ class Parser:
         raise self.fail(t, f"'\\{cmd.text}' needs an argument in braces")
 
     def name(self, t: Token) -> N.Node:
+        """A name token as the part declares it (variable, constant, identity or function); unknown names raise
+        ExprError listing the part's variables or allowed functions."""
         kind = self.table.classify(t.text)
         span = (t.pos, t.end)
         if kind is None and t.text.startswith("log_"):
@@ -452,6 +471,8 @@ class Parser:
         return N.Bin("/", value, N.Call("log", (base_node,), span=value.span), span=(t.pos, self.last_end))
 
     def call(self, fn: str, t: Token) -> N.Node:
+        """A whitelisted function's argument(s), in parentheses or as one juxtaposed factor (``\\sin x``), with the
+        arity checked; ``\\sin^2 x`` becomes sin(x)^2."""
         power = None
         if self.at_op("^") and fn not in ("inv",):  # \sin^2 x
             caret = self.take()

@@ -21,6 +21,7 @@ SCALAR_FUNCS = {"sqrt", "exp", "log", "log10", "log2", "sin", "cos", "tan", "sin
 
 
 def show(shape: tuple) -> str:
+    """A shape for messages: "a scalar", "n×d", or the identity of unknown size."""
     if shape == SCALAR:
         return "a scalar"
     if shape == IDENTITY:
@@ -29,6 +30,7 @@ def show(shape: tuple) -> str:
 
 
 def var_shape(declared: tuple) -> tuple:
+    """A declared shape as (rows, cols): a vector ``(n,)`` is a column ``(n, 1)``; ``()`` stays scalar."""
     if len(declared) == 0:
         return SCALAR
     if len(declared) == 1:
@@ -46,12 +48,14 @@ class ShapeChecker:
         self.visiting: set[str] = set()
 
     def result(self, node: N.Node) -> tuple:
+        """The shape of a whole formula; raises ShapeError when an I's size cannot be decided from the context."""
         shape = self.infer(node)
         if shape == IDENTITY:
             raise ShapeError("the size of I cannot be inferred here: write I_n (or I_d, ...)")
         return shape
 
     def sym(self, name: str) -> tuple:
+        """A name's shape; a shorthand's shape is inferred once from its formula (self-reference raises ShapeError)."""
         if name in self.defines:
             if name not in self.cache:
                 if name in self.visiting:
@@ -64,6 +68,7 @@ class ShapeChecker:
         return SCALAR if var is None else var_shape(var.shape)
 
     def infer(self, node: N.Node) -> tuple:
+        """The shape of a sub-formula; may be IDENTITY (an I whose size its neighbours decide). Raises ShapeError."""
         if isinstance(node, (N.Num, N.Const)):
             return SCALAR
         if isinstance(node, N.Sym):
@@ -83,6 +88,8 @@ class ShapeChecker:
         raise ShapeError(f"cannot use {N.to_text(node)} here")
 
     def binary(self, node: N.Bin) -> tuple:
+        """Shape of + - / ⊙ and products; mismatches raise ShapeError naming both operands, with a transpose hint
+        when one would fix the product."""
         a, b = self.infer(node.left), self.infer(node.right)
         if node.op in "+-":
             if a == SCALAR and b == SCALAR:
@@ -148,6 +155,7 @@ class ShapeChecker:
         return node
 
     def power(self, node: N.Pow) -> tuple:
+        """Shape of a power: scalars, a vector squared (its squared length), or a square matrix to a whole or half power."""
         a, e = self.infer(node.base), self.infer(node.exp)
         if e != SCALAR:
             raise ShapeError(f"the exponent of {_name(node)} must be a scalar, not {show(e)}")
@@ -168,6 +176,7 @@ class ShapeChecker:
         return a
 
     def call(self, node: N.Call) -> tuple:
+        """Shape of a function call: scalar functions need scalar arguments; tr, det, inv need square matrices."""
         shapes = [self.infer(a) for a in node.args]
         fn, s = node.fn, shapes[0]
         arg = _name(node.args[0])
@@ -217,6 +226,7 @@ def _is_vec(shape: tuple) -> bool:
 
 
 def transpose(shape: tuple) -> tuple:
+    """The transposed shape; scalars and identities are their own transpose."""
     if shape in (SCALAR, IDENTITY):
         return shape
     return (shape[1], shape[0])

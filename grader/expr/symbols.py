@@ -41,6 +41,7 @@ class Domain:
     high: float = 0.0
 
     def draw(self, rng: random.Random) -> float:
+        """A random sample point for numeric comparison (positive domains log-uniform over [0.1, 10])."""
         k = self.kind
         if k == "interval":
             return rng.uniform(self.low, self.high)
@@ -55,6 +56,7 @@ class Domain:
         return rng.uniform(-4.0, 4.0)
 
     def assumptions(self) -> dict:
+        """The sympy Symbol assumptions for this domain, so symbolic simplification may use them (sqrt(x^2) = x for x > 0)."""
         k = self.kind
         if k == "interval":
             if self.low > 0:
@@ -70,11 +72,13 @@ class Domain:
                 "positive_integer": {"integer": True, "positive": True}}[k]
 
     def text(self) -> str:
+        """The domain as shown in messages: its kind, or ``[low, high]``."""
         return f"[{self.low:g}, {self.high:g}]" if self.kind == "interval" else self.kind
 
 
 @dataclass
 class Var:
+    """One declared variable: canonical name, sampling domain and, in matrix parts, shape and structure."""
     name: str
     domain: Domain = field(default_factory=lambda: Domain("real"))
     shape: tuple = ()  # matrix parts: () scalar, (n,) vector, (n, d) matrix; entries str
@@ -86,6 +90,8 @@ class Var:
 
 
 def parse_domain(raw: Any) -> Domain:
+    """A spec's ``domain:`` value (a kind name or ``[low, high]``) as a Domain; None means real.
+    Raises ExprError naming the accepted forms."""
     if raw is None:
         return Domain("real")
     if isinstance(raw, str) and raw in DOMAINS:
@@ -126,6 +132,8 @@ class SymbolTable:
     # -- building ---------------------------------------------------------------------------
     @classmethod
     def build(cls, variables: Any, dims: Any = None, matrix: bool = False) -> "SymbolTable":
+        """The table of a part's ``variables`` (and ``dims``). Problems are collected in ``problems``, not raised,
+        so the spec check can report them all at once."""
         table = cls(matrix)
         if dims:
             table._add_dims(dims)
@@ -229,6 +237,7 @@ class SymbolTable:
 
     # -- lookup -------------------------------------------------------------------------------
     def constants(self) -> set[str]:
+        """Constants a formula may use: pi and e, unless a variable of that name takes the spelling."""
         return {c for c in ("pi", "e") if c not in self.lookup}
 
     def classify(self, word: str) -> tuple[str, Any] | None:
@@ -271,11 +280,14 @@ class SymbolTable:
         return result if result and len(result) > 1 else None
 
     def variable_names(self) -> list[str]:
+        """Declared variables, then dimensions that are not also variables: the order messages list them in."""
         return list(self.vars) + [d for d in self.dims if d not in self.vars]
 
     def names_text(self) -> str:
+        """The variable names for an error message ("none" when there are none)."""
         names = self.variable_names()
         return ", ".join(names) if names else "none"
 
     def scalar_vars(self) -> list[Var]:
+        """Scalar variables that are sampled (shorthands defined by a formula are excluded)."""
         return [v for v in self.vars.values() if not v.shape and v.define is None]

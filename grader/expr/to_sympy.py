@@ -32,6 +32,7 @@ def symbol_map(table: SymbolTable) -> dict[str, sp.Symbol]:
 
 
 def to_sympy(node: N.Node, syms: dict[str, sp.Symbol]) -> sp.Expr:
+    """The sympy expression of a trusted-parsed AST (numbers as exact rationals); ``syms`` maps names to Symbols."""
     if isinstance(node, N.Num):
         return sp.Rational(Fraction(node.text))
     if isinstance(node, N.Sym):

@@ -49,9 +49,11 @@ class Token(NamedTuple):
     end: int
 
     def where(self) -> str:
+        """The position for messages, counted from 1 as students count."""
         return f"at position {self.pos + 1}"
 
     def show(self) -> str:
+        """The token as quoted in messages (commands with their backslash; the end named in words)."""
         if self.kind == "end":
             return "the end of the formula"
         if self.kind == "cmd":
@@ -62,6 +64,7 @@ class Token(NamedTuple):
 
 
 def check_length(text: str, limit: int = MAX_LENGTH) -> None:
+    """Reject over-long formulas before any scanning work (hostile input); raises ExprError."""
     if len(text) > limit:
         raise ExprError(f"the formula is too long ({len(text)} characters; at most {limit})")
 

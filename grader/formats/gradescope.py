@@ -20,6 +20,7 @@ STATUS_WORD = {"correct": "passed", "partial": "failed", "incorrect": "failed", 
 
 
 def results(report: Report, *, execution_time: float | None = None) -> dict[str, Any]:
+    """Gradescope's results.json data: one test per automatically graded part (hand-graded parts are left to Gradescope)."""
     tests = []
     for p in report.parts:
         if capabilities(p.type).by_hand:  # a question graded on Gradescope by hand
@@ -65,4 +66,5 @@ def results(report: Report, *, execution_time: float | None = None) -> dict[str,
 
 
 def to_gradescope(report: Report, *, execution_time: float | None = None, **_: Any) -> str:
+    """The results.json text; ``execution_time`` only when asked for, since it makes output vary run to run."""
     return dumps(results(report, execution_time=execution_time))

@@ -59,6 +59,7 @@ def compact_report(report: Report, texts: IdentityCache | None = None) -> str:
 
 
 def to_json(report: Report, **_: Any) -> str:
+    """The report as the JSON text ``--format json`` prints (same inputs, same bytes)."""
     return dumps(report.to_dict())
 
 

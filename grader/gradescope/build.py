@@ -29,6 +29,7 @@ SKIP_SUFFIXES = (".pyc", ".pyo")
 
 @dataclass
 class Built:
+    """What ``grader gradescope`` wrote: the zip, its file list and, for hand-graded parts, an outline file."""
     path: Path
     files: list[str]
     problem_id: str
@@ -104,6 +105,8 @@ def _add(zf: zipfile.ZipFile, name: str, data: bytes, executable: bool = False) 
 
 def build_zip(problem_dir: Path, out: Path, *, tests: Path | None = None,
               unittest_timeout: float = 300.0) -> Built:
+    """Build the autograder zip for ``problem_dir`` (pinned requirements, setup.sh, run_autograder, the grader,
+    the problem and optional instructor tests)."""
     from grader.gradescope.scripts import RUN_AUTOGRADER, SETUP_SH, requirements
     from grader.spec import load_problem
 

@@ -15,6 +15,7 @@ from typing import Any
 
 @dataclass
 class Metadata:
+    """What the grader needs from Gradescope's submission_metadata.json: the student (for the variant) and dates."""
     student_id: str | None = None  # selects the student's variant (see student_id())
     due: _dt.datetime | None = None  # assignment.due_date
     late_due: _dt.datetime | None = None  # assignment.late_due_date
@@ -72,6 +73,8 @@ def student_id(users: Any) -> str | None:
 
 
 def read_metadata(path: Path) -> Metadata:
+    """Read submission_metadata.json leniently: a missing or odd file grades the default variant with no due date
+    and says so in ``notes`` rather than failing the submission."""
     meta = Metadata()
     try:
         data = json.loads(path.read_text(encoding="utf-8"))

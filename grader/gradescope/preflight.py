@@ -61,6 +61,7 @@ ALLOWED_ENV = {"PATH", "LANG", "HOME", "TMPDIR", "OPENBLAS_NUM_THREADS", "OMP_NU
 
 
 def secrets_of(problem: Path) -> list[str]:
+    """Files of the problem folder (at most 50) that the probe test checks student code cannot read."""
     return [str(p) for p in sorted(problem.rglob("*")) if p.is_file()][:50]
 
 
@@ -111,6 +112,7 @@ def check_sandbox(problem: Path) -> tuple[list[str], list[str]]:
 
 
 def check_instructor_tests(problem: Path) -> list[str]:
+    """Problems found by running one probe test through the instructor-test runner; [] when isolated."""
     from grader.gradescope.unittests import run_instructor_tests
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -129,6 +131,7 @@ def check_instructor_tests(problem: Path) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Exit 1 (failing Gradescope's image build) when student code would not run isolated; 0 otherwise."""
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) != 1:
         print("usage: python -m grader.gradescope.preflight PROBLEM_DIR", file=sys.stderr)

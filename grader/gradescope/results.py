@@ -26,6 +26,7 @@ _num = figures
 
 
 def past_deadline(problem: Any, meta: Metadata, now: _dt.datetime) -> bool:
+    """Whether ``now`` is past Gradescope's deadline (the late one if set), else the spec's due date."""
     deadline = meta.deadline or getattr(problem, "due", None)
     return deadline is not None and now >= deadline
 
@@ -98,6 +99,7 @@ def summary(tests: list[dict[str, Any]], report: Report | None, notes: list[str]
 
 def assemble(report: Report, problem: Any, meta: Metadata, now: _dt.datetime,
              instructor: Any = None, execution_time: float | None = None) -> dict[str, Any]:
+    """The results.json data: one test per part plus the instructor's unittest tests, with notes and timing."""
     tests = part_tests(report, problem, meta, now)
     notes = list(report.messages)
     leaderboard: list = []

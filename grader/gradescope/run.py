@@ -27,6 +27,7 @@ CONFIG = "gradescope.json"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """The options of ``python -m grader.gradescope.run``; the defaults fit Gradescope, the overrides are for tests."""
     parser = argparse.ArgumentParser(prog="python -m grader.gradescope.run", description=__doc__.splitlines()[0])
     parser.add_argument("--root", help=f"Gradescope's folder (default: $GRADER_AUTOGRADER_ROOT or {DEFAULT_ROOT})")
     parser.add_argument("--source", help="the unpacked zip (default: <root>/source)")
@@ -36,6 +37,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def read_config(source: Path) -> dict:
+    """The zip's gradescope.json written by ``grader gradescope``; {} when absent or not an object."""
     try:
         data = json.loads((source / CONFIG).read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -44,6 +46,8 @@ def read_config(source: Path) -> dict:
 
 
 def problem_folder(source: Path, config: dict, override: str | None) -> Path:
+    """The problem to grade: ``--problem``, else the config's, else the only one under problems/
+    (RuntimeError when that is ambiguous)."""
     if override:
         return Path(override)
     if config.get("problem"):
@@ -56,6 +60,8 @@ def problem_folder(source: Path, config: dict, override: str | None) -> Path:
 
 
 def grade_on_gradescope(root: Path, args: argparse.Namespace, log: list[str], state: dict) -> dict:
+    """Grade Gradescope's submission folder into results.json data: the student's variant and the deadline
+    come from Gradescope's metadata, and answers are revealed only after the deadline."""
     from grader.engine import grade
     from grader.gradescope.metadata import parse_time, read_metadata
     from grader.gradescope.results import assemble
@@ -116,6 +122,8 @@ def _close_to_students(root: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Entry point of run_autograder: always writes a results.json (a crash becomes a 0 with a message)
+    and exits 0, because Gradescope shows nothing useful for a missing results file."""
     start = time.monotonic()
     args = parse_args(argv)
     root = Path(args.root or os.environ.get("GRADER_AUTOGRADER_ROOT") or DEFAULT_ROOT)

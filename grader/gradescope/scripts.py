@@ -19,6 +19,7 @@ PINS = {
 
 
 def requirements() -> str:
+    """requirements.txt with exact pins, so the autograder image installs the versions the grader was tested with."""
     lines = ["# Pinned by `grader gradescope`; setup.sh installs exactly these versions."]
     lines += [f"{name}=={version}" for name, version in PINS.items()]
     return "\n".join(lines) + "\n"

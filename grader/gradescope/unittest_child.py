@@ -58,6 +58,7 @@ class KeepEveryResult(JSONTestResult):
 
     # -- outcomes that JSONTestResult reports itself -------------------------------------
     def processResult(self, test, err=None):
+        """Report passes, failures and errors as records; fixture errors and leaderboard entries get their own kinds."""
         if not isinstance(test, unittest.TestCase):  # an _ErrorHolder: a class/module fixture failed
             _write({"kind": "fixture_error", "description": str(getattr(test, "description", test)),
                     "error": _clip(self._exc_text(err))})
@@ -73,6 +74,7 @@ class KeepEveryResult(JSONTestResult):
 
     # -- outcomes that JSONTestResult silently drops --------------------------------------
     def addSkip(self, test, reason):
+        """A skipped test is reported (as earning no points) instead of silently dropped."""
         super().addSkip(test, reason)
         if isinstance(test, unittest.TestCase):
             self._finish(test, "skipped", note=f"Skipped: {reason}. This test earned no points.")
@@ -81,23 +83,27 @@ class KeepEveryResult(JSONTestResult):
                     "error": f"skipped: {reason}"})
 
     def addExpectedFailure(self, test, err):
+        """Reported with a note, since the base result drops it."""
         super().addExpectedFailure(test, err)
         self._finish(test, "expected_failure",
                      note="Expected failure: the test is marked @expectedFailure and failed as expected "
                           "(unittest counts this as a success).")
 
     def addUnexpectedSuccess(self, test):
+        """Reported with a note (unittest counts it as a failure), since the base result drops it."""
         super().addUnexpectedSuccess(test)
         self._finish(test, "unexpected_success",
                      note="Unexpected success: the test is marked @expectedFailure but passed "
                           "(unittest counts this as a failure).")
 
     def addSubTest(self, test, subtest, err):
+        """Remember failed subtests: such a test gets no addFailure, so :meth:`stopTest` reports it."""
         super().addSubTest(test, subtest, err)
         if err is not None:
             self._subtest_failures.setdefault(test.id(), []).append((subtest, err))
 
     def stopTest(self, test):
+        """Report a test whose subtests failed before the base class discards its captured output."""
         # A test whose subtests failed gets neither addSuccess nor addFailure: report it here,
         # before the base class empties the captured output.
         if test.id() in self._subtest_failures and test.id() not in self._finished:

@@ -49,6 +49,7 @@ class TooManyRepairs(ValueError):
 
 @dataclass(frozen=True)
 class Repair:
+    """One single backslash doubled in an answers file, recorded so the student is told where."""
     line: int
     command: str   # what followed the backslash, e.g. "frac" or "s"
     part: str | None  # the key the string belongs to, when it can be told

@@ -63,6 +63,8 @@ def _comment_at(line: str) -> int | None:
 
 
 def read_latex(text: str, name: str) -> Sheet:
+    """The answers of a LaTeX sheet's ``answer`` environments and ``\\answerpart`` macros; problems are
+    line-numbered in ``sheet.problems`` for the student, never raised."""
     sheet = Sheet()
     text = strip_comments(text)
     line_at = _line_index(text)
@@ -203,6 +205,7 @@ def _line_index(text: str):
 
 
 def load_latex(path: Path) -> tuple[Sheet, str]:
+    """Read a .tex answer sheet (size-bounded); returns the sheet and the text read (its lines number the code module)."""
     from grader.loaders.sheet import read_text
 
     text = read_text(path)

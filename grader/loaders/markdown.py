@@ -28,6 +28,8 @@ PYTHON = {"python", "py", "python3", "ipython", "pycon"}
 
 
 def read_markdown(text: str, name: str) -> Sheet:
+    """The answers of a Markdown sheet (one heading or ``answer`` fence per part); problems are
+    line-numbered in ``sheet.problems`` for the student, never raised."""
     sheet = Sheet()
     lines = text.split("\n")
     current: Block | None = None
@@ -129,6 +131,7 @@ def _unwrap(text: str) -> str:
 
 
 def load_markdown(path: Path) -> tuple[Sheet, str]:
+    """Read a .md answer sheet (size-bounded); returns the sheet and the text read (its lines number the code module)."""
     from grader.loaders.sheet import read_text
 
     text = read_text(path)

@@ -104,4 +104,5 @@ def notebook_as_module(path: Path, scratch: Path) -> tuple[Path, list[str]]:
 
 
 def scratch_dir() -> Path:
+    """A fresh private temporary folder for a notebook's extracted code; the caller removes it."""
     return Path(tempfile.mkdtemp(prefix="grader-nb-"))

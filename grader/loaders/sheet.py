@@ -25,6 +25,7 @@ MAX_PROBLEMS = 50  # reported problems of one sheet; past that the rest of the f
 
 @dataclass
 class Block:
+    """One part's answer found in a sheet, with its line (for messages) and any Python code blocks."""
     part: str
     line: int
     value: Any  # text, or a list of ticked option labels
@@ -33,6 +34,7 @@ class Block:
 
 @dataclass
 class Sheet:
+    """What a sheet reader found: answer blocks, and problems to tell the student."""
     blocks: list[Block] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # line-numbered, for the student
 

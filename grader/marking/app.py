@@ -41,9 +41,11 @@ class Refresher:
         self._thread.start()
 
     def poke(self) -> None:
+        """Ask for a rewrite soon; returns at once (marks made within ``delay`` share one rewrite)."""
         self._wake.set()
 
     def flush(self) -> None:
+        """Rewrite the gradebook files now, in the caller's thread (serialized with the background rewrites)."""
         from grader.gradebook_views import refresh
 
         with self._lock:
@@ -64,6 +66,7 @@ class Refresher:
                 print(f"grader mark: could not rewrite the gradebook files: {exc}", file=sys.stderr)
 
     def close(self) -> None:
+        """Stop the background thread and write the files one last time, so nothing marked is left out."""
         self._stop.set()
         self._wake.set()
         self._thread.join(timeout=5)
@@ -72,6 +75,8 @@ class Refresher:
 
 def create_app(folder: str | Path, token: str, *, grader_name: str = "TA", allowed_hosts: set[str] | None = None,
                refresher: Refresher | None = None):
+    """The marking app's Flask object over a results folder's gradebook; every request needs ``token``,
+    and ``allowed_hosts`` (when set) guards a local server against DNS rebinding."""
     from flask import Flask, Response, abort, g, jsonify, make_response, request, send_from_directory
 
     folder = Path(folder)

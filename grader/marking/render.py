@@ -24,6 +24,7 @@ def _looks_like_code(text: str) -> bool:
 
 
 def highlight(code: str, language: str = "") -> str:
+    """Code as highlighted HTML (Pygments escapes it); unknown languages fall back to Python."""
     from pygments import highlight as _highlight
     from pygments.formatters import HtmlFormatter
     from pygments.lexers import PythonLexer, get_lexer_by_name
@@ -62,6 +63,7 @@ def pieces(answer: Any) -> list[dict[str, str]]:
 
 
 def code_css() -> str:
+    """The stylesheet for :func:`highlight`'s HTML (the app serves it as a file of its own)."""
     from pygments.formatters import HtmlFormatter
 
     return HtmlFormatter(cssclass="code").get_style_defs(".code")

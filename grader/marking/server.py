@@ -33,6 +33,7 @@ class Running:
         self._thread: threading.Thread | None = None
 
     def start(self) -> "Running":
+        """Serve in a background thread (so tests and :func:`serve` can stop it); returns self."""
         self._stopping = False
         self._thread = threading.Thread(target=self._serve, name="grader-mark", daemon=True)
         self._thread.start()
@@ -46,6 +47,7 @@ class Running:
                 raise
 
     def stop(self) -> None:
+        """Close the server and flush the gradebook files before returning."""
         self._stopping = True
         self.server.close()
         if self._thread is not None:
@@ -64,6 +66,8 @@ class _Lazy:
 
 
 def serve(folder: Path, *, token: str, host: str, port: int, grader_name: str) -> int:
+    """Serve the marking app until Ctrl-C or SIGTERM, printing the URL with its token; the exports are
+    rewritten on the way out. Returns exit status 0."""
     running = Running(folder, token, host, port, grader_name)
     print(f"grader mark: marking {folder} at\n\n    {running.url}\n\n"
           f"Open it in a browser on this machine (the token in it is the key: share it only with "

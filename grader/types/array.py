@@ -139,6 +139,9 @@ class Array(AnswerType):
     }
 
     def parse(self, raw: Any, ctx: PartContext):
+        """A numeric array (a typed table's blank cells as the part's `blank`); a vector written as a
+        row or a column is reoriented to the declared ``shape`` first, so the message is only about a
+        real shape error."""
         arr = to_array(raw, blank=ctx.opt("blank"))
         want = ctx.opt("shape")
         if want is not None and list(arr.shape) != list(want):
@@ -151,6 +154,8 @@ class Array(AnswerType):
         return to_array(value)
 
     def compare(self, got, expected, ctx: PartContext) -> Verdict:
+        """Elementwise rtol/atol comparison (optionally up to sign or scale); the message counts wrong elements and
+        names the first, with its expected value only when not hidden."""
         verdict = self._compare(got, expected, ctx)
         notes = getattr(got, "notes", None)
         if notes:
@@ -201,10 +206,12 @@ class Array(AnswerType):
         return out
 
     def describe(self, ctx: PartContext) -> str:
+        """The summary with the declared shape, when the spec gives one."""
         shape = ctx.opt("shape")
         return self.summary + (f", of shape {shape_text(shape)}" if shape else "")
 
     def check_spec(self, ctx: PartContext) -> list[str]:
+        """Rejects a ``shape`` that is not a list of non-negative integers."""
         shape = ctx.opt("shape")
         if shape is not None and not all(isinstance(n, int) and n >= 0 for n in shape):
             return ["shape must be a list of non-negative integers"]

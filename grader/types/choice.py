@@ -24,6 +24,7 @@ class SingleChoice(AnswerType):
     }
 
     def parse(self, raw: Any, ctx: PartContext) -> str:
+        """One option, chosen by label, text or an ``accept`` phrase; a one-element list is accepted too."""
         if isinstance(raw, list):
             if len(raw) != 1:
                 raise Invalid(f"expected one option, got {len(raw)}: choose a single label")
@@ -46,6 +47,7 @@ class SingleChoice(AnswerType):
         return {o.label: (1.0 if o.label in right else 0.0) for o in opts}
 
     def compare(self, got: str, expected: dict[str, float], ctx: PartContext) -> Verdict:
+        """The chosen option's credit, clamped to [0, 1] (negative points floor at 0), with its feedback text."""
         credit = expected.get(got, 0.0)
         fraction = max(0.0, min(1.0, credit))
         option = next((o for o in choices(ctx) if o.label == got), None)
@@ -60,22 +62,27 @@ class SingleChoice(AnswerType):
         return Verdict(0.0, f"{got} is not correct.{note}")
 
     def show(self, value, ctx: PartContext) -> str:
+        """For a reference (label -> credit), the fully right labels; for an answer, its label."""
         if isinstance(value, dict):
             return ", ".join(k for k, v in value.items() if v >= 1) or "(no fully right option)"
         return str(value)
 
     def to_data(self, value, ctx: PartContext) -> Any:
+        """For a reference, the list of fully right labels; an answer is its label already."""
         if isinstance(value, dict):
             return [k for k, v in value.items() if v >= 1]
         return value
 
     def example(self, expected, ctx: PartContext) -> Any:
+        """The first fully right label (for validate and self-checks)."""
         return next((k for k, v in expected.items() if v >= 1), None)
 
     def describe(self, ctx: PartContext) -> str:
+        """The option labels a student may answer with."""
         return "one option label: " + ", ".join(o.label for o in choices(ctx))
 
     def check_spec(self, ctx: PartContext) -> list[str]:
+        """The options must be valid, one must be marked right, and the best option's points must equal the part's."""
         problems = check_choices(ctx)
         if problems:
             return problems

@@ -58,6 +58,7 @@ class Code(AnswerType):
     # ------------------------------------------------------------------ spec
 
     def check_spec(self, ctx: PartContext) -> list[str]:
+        """A code part needs a ``function`` name, at least one case, and a valid comparison of return values."""
         problems = []
         fn = ctx.opt("function")
         if not isinstance(fn, str) or not fn.isidentifier():
@@ -75,6 +76,7 @@ class Code(AnswerType):
         return problems
 
     def describe(self, ctx: PartContext) -> str:
+        """The function's signature and up to five public cases, so students know what will be called."""
         text = f"a function {self._signature(ctx)} in your .py file"
         try:
             public = [c for c in self._cases(ctx) if not c.hidden and not ctx.hidden]
@@ -88,12 +90,15 @@ class Code(AnswerType):
         return text
 
     def parse(self, raw: Any, ctx: PartContext) -> Any:
+        """Always Invalid: code parts have no answer value, they are graded by :meth:`grade_submission`."""
         raise Invalid(f"part {ctx.part_id} is graded by running your function "
                       f"{self._signature(ctx)}: define it in a .py file")
 
     # ------------------------------------------------------------------ grading
 
     def grade_submission(self, submission: Any, ctx: PartContext) -> Verdict:
+        """Run the student's function on every case in the sandbox (spec and solver folders hidden from it)
+        for credit weighted by case; hidden cases are counted, never shown."""
         from grader.sandbox.session import InternalError, get_session
 
         fn = ctx.opt("function")

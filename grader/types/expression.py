@@ -142,6 +142,7 @@ class Expression(AnswerType):
         return formula
 
     def parse(self, raw: Any, ctx: PartContext):
+        """A scalar formula; a chain such as ``eta^* = A = B`` is graded on its last side (see :func:`read_chain`)."""
         return read_chain(formula_text(raw), lambda t: self._read(t, ctx), lambda a, b: self._same(a, b, ctx), ctx)
 
     def _same(self, a, b, ctx: PartContext) -> bool:
@@ -151,6 +152,7 @@ class Expression(AnswerType):
                           samples=8, symbolic=False, hints=False).equal
 
     def expected(self, value: Any, ctx: PartContext):
+        """The reference formula, read like a student's; an invalid one raises Invalid saying it is the reference."""
         text = value if isinstance(value, str) else formula_text(value)
         try:
             return self._read(text, ctx)
@@ -158,6 +160,7 @@ class Expression(AnswerType):
             raise Invalid(f"the reference formula {short(repr(text), 80)} is invalid: {e}") from None
 
     def compare(self, got, expected, ctx: PartContext) -> Verdict:
+        """Equivalence by exact proof or random sampling (seeded by the part id, so verdicts are reproducible)."""
         from grader.expr.equivalence import equivalent
 
         outcome = equivalent(
@@ -177,14 +180,17 @@ class Expression(AnswerType):
         return getattr(value, "text", value)
 
     def canonical_key(self, value: Any, ctx: PartContext) -> Any:
+        """Formulas that print alike are graded once (see :func:`formula_key`)."""
         return formula_key(value)
 
     def describe(self, ctx: PartContext) -> str:
+        """The variables a formula may use and the accepted notations."""
         table = self.table(ctx)
         return (f"a formula in {variables_text(table) or 'no variables'}, written in plain text "
                 f"(* / ^, implicit products such as 2eta) or LaTeX ({EXAMPLE[5:]})")
 
     def check_spec(self, ctx: PartContext) -> list[str]:
+        """``variables`` is required, the symbol table must build, the reference must read, and rtol must be small."""
         if not ctx.opt("variables"):
             return ["an expression part needs `variables` (every symbol a student may use)"]
         table = self.table(ctx)

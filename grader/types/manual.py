@@ -28,6 +28,7 @@ class Manual(AnswerType):
     }
 
     def parse(self, raw: Any, ctx: PartContext) -> Any:
+        """Kept as submitted: a person reads it."""
         return raw
 
     def expected(self, value: Any, ctx: PartContext) -> Any:
@@ -35,6 +36,7 @@ class Manual(AnswerType):
         return None
 
     def compare(self, got: Any, expected: Any, ctx: PartContext) -> Verdict:
+        """Always 0 and "recorded for manual grading"; the rubric is quoted only when not hidden (it may give the answer)."""
         items = ctx.opt("rubric") or []
         lines = "; ".join(f"{i.get('item', '')} ({i.get('points', 0):g} pt)" for i in items if isinstance(i, dict))
         if ctx.hidden:  # rubric items often spell out the answer: not before the due date
@@ -46,11 +48,13 @@ class Manual(AnswerType):
         return text if len(text) <= 200 else text[:197] + "..."
 
     def to_data(self, value, ctx: PartContext) -> Any:
+        """The answer, cut to MAX_RECORDED characters so a huge text cannot bloat reports."""
         if isinstance(value, str) and len(value) > MAX_RECORDED:
             return value[:MAX_RECORDED] + f"... [{len(value) - MAX_RECORDED} more characters]"
         return value
 
     def check_spec(self, ctx: PartContext) -> list[str]:
+        """Each rubric item must be ``{item, points}``; the points are checked against the part's."""
         problems = []
         total = 0.0
         for i, item in enumerate(ctx.opt("rubric") or []):

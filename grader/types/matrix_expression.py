@@ -67,6 +67,8 @@ class MatrixExpression(AnswerType):
         return formula
 
     def parse(self, raw: Any, ctx: PartContext):
+        """A matrix formula (rows stacked as ``x_i^T`` read too); its shape is checked while reading,
+        and a chain is graded on its last side."""
         return read_chain(formula_text(raw, EXAMPLE), lambda t: self._read(t, ctx),
                           lambda a, b: self._same(a, b, ctx), ctx)
 
@@ -75,6 +77,7 @@ class MatrixExpression(AnswerType):
                                        samples=4, hints=False).equal
 
     def expected(self, value: Any, ctx: PartContext):
+        """The reference formula, read like a student's; an invalid one raises Invalid saying it is the reference."""
         text = value if isinstance(value, str) else formula_text(value, EXAMPLE)
         try:
             return self._read(text, ctx)
@@ -82,6 +85,7 @@ class MatrixExpression(AnswerType):
             raise Invalid(f"the reference formula {short(repr(text), 80)} is invalid: {e}") from None
 
     def compare(self, got, expected, ctx: PartContext) -> Verdict:
+        """Shapes first, then values on random instances seeded by the part id (reproducible verdicts)."""
         outcome = self.space(ctx).compare(
             got.node, expected.node, seed_text=ctx.part_id,
             rtol=float(ctx.opt("rtol") if ctx.opt("rtol") is not None else DEFAULT_RTOL),
@@ -99,9 +103,11 @@ class MatrixExpression(AnswerType):
         return getattr(value, "text", value)
 
     def canonical_key(self, value: Any, ctx: PartContext) -> Any:
+        """Formulas that print alike are graded once (see :func:`formula_key`)."""
         return formula_key(value)
 
     def describe(self, ctx: PartContext) -> str:
+        """Each variable with its shape or definition, the dimensions, and the accepted notations."""
         space = self.space(ctx)
         table = space.table
         parts = []
@@ -117,6 +123,7 @@ class MatrixExpression(AnswerType):
                 f"tr(A), I ({EXAMPLE})")
 
     def check_spec(self, ctx: PartContext) -> list[str]:
+        """``variables`` is required, the symbol table must build and the reference must read."""
         if not ctx.opt("variables"):
             return ["a matrix_expression part needs `variables` (each with a shape, or a scalar domain)"]
         problems = list(self.table(ctx).problems)

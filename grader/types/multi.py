@@ -27,9 +27,11 @@ class MultipleResponse(AnswerType):
     }
 
     def parse(self, raw: Any, ctx: PartContext) -> frozenset:
+        """The set of chosen options (by label, text or ``accept`` phrase); order and repeats do not matter."""
         return frozenset(picks(raw, ctx, choices(ctx)))
 
     def expected(self, value: Any, ctx: PartContext) -> frozenset:
+        """The right options: answer.value, else ``correct`` flags, else the options with positive points."""
         opts = choices(ctx)
         if value is not None:
             values = value if isinstance(value, list) else [value]
@@ -39,6 +41,8 @@ class MultipleResponse(AnswerType):
         return frozenset(o.label for o in opts if (o.points or 0) > 0)
 
     def compare(self, got: frozenset, expected: frozenset, ctx: PartContext) -> Verdict:
+        """Credit by the ``scoring`` scheme; the message shows the scheme's arithmetic and, unless hidden,
+        how many right options were missed."""
         opts = choices(ctx)
         scheme = ctx.opt("scoring") or "per_option"
         right = len(got & expected)
@@ -86,9 +90,11 @@ class MultipleResponse(AnswerType):
         return sorted(value)
 
     def describe(self, ctx: PartContext) -> str:
+        """The option labels a student may choose from."""
         return "a list of option labels from: " + ", ".join(o.label for o in choices(ctx))
 
     def check_spec(self, ctx: PartContext) -> list[str]:
+        """The options must be valid and say which are right; per-option points must add up to the part's."""
         problems = check_choices(ctx)
         if problems:
             return problems

@@ -44,6 +44,8 @@ class Number(AnswerType):
     }
 
     def parse(self, raw: Any, ctx: PartContext) -> float:
+        """A number, fraction or constant expression as the part's options allow; with ``integer`` a whole number,
+        keeping notes about how it was read (shown with the verdict)."""
         what = "an integer" if ctx.opt("integer") else "a number"
         if ctx.opt("square_size") and isinstance(raw, (str, list)):
             raw = _square_side(raw)
@@ -59,10 +61,13 @@ class Number(AnswerType):
         return value
 
     def expected(self, value: Any, ctx: PartContext) -> float:
+        """The reference as a number; an ``integer`` part's reference is made an int so it compares exactly."""
         out = to_number(value, fractions=True, constants=True)
         return int(out) if ctx.opt("integer") else out
 
     def compare(self, got: float, expected: float, ctx: PartContext) -> Verdict:
+        """Exact, significant-figure, decimal or rtol/atol comparison per the options; says "too coarse" when the
+        answer is right only to the few figures written."""
         verdict = self._compare(got, expected, ctx)
         notes = getattr(got, "notes", None)
         if notes:
@@ -106,6 +111,7 @@ class Number(AnswerType):
         return int(value) if isinstance(value, int) else float(value)
 
     def describe(self, ctx: PartContext) -> str:
+        """The accepted forms, naming the options (integer, min_sigfigs, constants, parameter) that change them."""
         if ctx.opt("integer"):
             return "an integer, e.g. 26" + (" (a size such as 15 x 15 may be written as it is)"
                                             if ctx.opt("square_size") else "")
@@ -121,6 +127,7 @@ class Number(AnswerType):
         return self.summary + (" (" + "; ".join(extra) + ")" if extra else "")
 
     def check_spec(self, ctx: PartContext) -> list[str]:
+        """Flags tolerances that cannot be meant (rtol >= 1) and options that contradict each other."""
         problems = []
         rtol, atol = ctx.opt("rtol"), ctx.opt("atol")
         if rtol is not None and rtol >= 1:

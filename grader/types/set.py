@@ -29,6 +29,7 @@ class Set(AnswerType):
     }
 
     def parse(self, raw: Any, ctx: PartContext) -> list:
+        """A list, or text such as ``{1, 2, 3}``; words are normalized (case, spaces, synonyms) and repeats dropped."""
         if isinstance(raw, str):
             if len(raw) > 100_000:
                 raise Invalid("expected a list of items, got a very long text")
@@ -51,6 +52,7 @@ class Set(AnswerType):
         return _unique(items, ctx)
 
     def compare(self, got: list, expected: list, ctx: PartContext) -> Verdict:
+        """Order-free matching; wrong items are named, missing ones only counted (so the answer is not revealed)."""
         matched_e, matched_g = set(), set()
         for gi, g in enumerate(got):
             for ei, e in enumerate(expected):
@@ -84,6 +86,7 @@ class Set(AnswerType):
         return word
 
     def expected(self, value: Any, ctx: PartContext) -> list:
+        """The reference read with the same rules as an answer, so spellings normalize alike."""
         return self.parse(value, ctx)
 
     def _same(self, a, b, ctx: PartContext) -> bool:

@@ -65,9 +65,11 @@ class Shape(AnswerType):
     }
 
     def parse(self, raw: Any, ctx: PartContext) -> tuple[int, ...]:
+        """A tuple of non-negative integers, from a list or text."""
         return to_shape(raw)
 
     def compare(self, got, expected, ctx: PartContext) -> Verdict:
+        """Names each wrong dimension (by ``names``); per_dimension gives partial credit."""
         if got == expected:
             return Verdict(1.0, f"{list(got)} is correct")
         if len(got) != len(expected):

@@ -91,6 +91,7 @@ class Text(AnswerType):
     needs_answer = False
 
     def parse(self, raw: Any, ctx: PartContext) -> str:
+        """A short non-empty text (numbers become text); the size cap keeps hostile input cheap to compare."""
         if isinstance(raw, (int, float)) and not isinstance(raw, bool):
             raw = str(raw)
         if not isinstance(raw, str):
@@ -102,10 +103,13 @@ class Text(AnswerType):
         return raw
 
     def expected(self, value: Any, ctx: PartContext) -> list[str]:
+        """Every accepted phrase: answer.value(s) and the ``accept`` list."""
         values = [] if value is None else (value if isinstance(value, list) else [value])
         return [str(v) for v in values] + [str(v) for v in ctx.opt("accept") or []]
 
     def compare(self, got: str, expected: list[str], ctx: PartContext) -> Verdict:
+        """Right when a normalized form of the answer (plain text, its last math segment, or the text after a label)
+        equals an accepted phrase, says one (phrase matching), or fits ``regex``."""
         mine = normalize(got, ctx)
         # as written in a sheet: "$\\mathcal{O}(t)$", "Forward propagation: $O(1)$" (the last
         # math segment is the answer when prose surrounds it)
@@ -132,14 +136,17 @@ class Text(AnswerType):
         return Verdict(0.0, f"{got.strip()[:80]!r} is not correct{shown}")
 
     def example(self, expected, ctx: PartContext) -> Any:
+        """The first accepted phrase (for validate and self-checks)."""
         return expected[0] if expected else None
 
     def show(self, value, ctx: PartContext) -> str:
+        """Accepted phrases joined by "or" (the regex when there are none); an answer quoted and cut."""
         if isinstance(value, list):
             return " or ".join(repr(v) for v in value) or f"/{ctx.opt('regex')}/"
         return repr(value[:200])
 
     def check_spec(self, ctx: PartContext) -> list[str]:
+        """The regex must compile, and there must be something to match: answer.value, accept or regex."""
         problems = []
         if ctx.opt("regex"):
             try:
