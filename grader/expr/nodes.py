@@ -14,6 +14,7 @@ from typing import Union
 
 class _Node:
     __slots__ = ("span",)
+    span: tuple[int, int]
     _fields: tuple[str, ...] = ()
     _defaults: tuple = ()  # for the last fields
 
@@ -59,47 +60,60 @@ def _rebuild(cls, values, span):
 
 class Num(_Node):
     __slots__ = ("text",)
+    text: str
     _fields = ("text",)  # as written: "2", "0.5", "1e-3" (exact values come from this text)
 
 
 class Sym(_Node):
     __slots__ = ("name",)
+    name: str
     _fields = ("name",)  # a declared variable or dimension, by its canonical name
 
 
 class Const(_Node):
     __slots__ = ("name",)
+    name: str
     _fields = ("name",)  # pi | e
 
 
 class Ident(_Node):
     __slots__ = ("size",)
+    size: str | None  # "3" or a dimension's name
     _fields = ("size",)  # identity matrix; its size is inferred when None
     _defaults = (None,)
 
 
 class Neg(_Node):
     __slots__ = ("arg",)
+    arg: Node
     _fields = ("arg",)
 
 
 class Bin(_Node):
     __slots__ = ("op", "left", "right")
+    op: str
+    left: Node
+    right: Node
     _fields = ("op", "left", "right")  # op: + - * / @ ⊙   (implicit products are *)
 
 
 class Pow(_Node):
     __slots__ = ("base", "exp")
+    base: Node
+    exp: Node
     _fields = ("base", "exp")
 
 
 class Call(_Node):
     __slots__ = ("fn", "args")
+    fn: str
+    args: tuple[Node, ...]
     _fields = ("fn", "args")  # a whitelisted function name, a tuple of nodes
 
 
 class Transpose(_Node):
     __slots__ = ("arg",)
+    arg: Node
     _fields = ("arg",)
 
 

@@ -173,7 +173,8 @@ class Array(AnswerType):
         wrong = np.argwhere(~ok)
         first = tuple(int(i) for i in wrong[0])
         where = "[" + "][".join(map(str, first)) + "]"
-        detail = f"{ok.size - int(ok.sum())} of {ok.size} element(s) wrong ({rule}{how}); first at {where}: got {number_text(float(got[first]))}"
+        detail = (f"{ok.size - int(ok.sum())} of {ok.size} element(s) wrong ({rule}{how}); first at {where}: "
+                  f"got {number_text(float(got[first]))}")
         if not ctx.hidden:
             detail += f", expected {number_text(float(target[first]))}"
         if ctx.opt("partial") == "per_element":
