@@ -90,7 +90,7 @@ def create_app(folder: str | Path, token: str, *, grader_name: str = "TA", allow
             refresher.poke()
 
     def _token_ok(value: str | None) -> bool:
-        return bool(value) and hmac.compare_digest(value.encode(), token.encode())
+        return value is not None and value != "" and hmac.compare_digest(value.encode(), token.encode())
 
     @app.before_request
     def _clock():

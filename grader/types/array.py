@@ -51,7 +51,7 @@ def to_array(raw: Any, *, what: str = "an array"):
     shape = nested_shape(raw)
     if math.prod(shape) > MAX_ELEMENTS:
         raise Invalid(f"the array has {math.prod(shape)} elements; at most {MAX_ELEMENTS} are read")
-    flat = []
+    flat: list = []
     _flatten(raw, flat, "")
     arr = np.array(flat, dtype=float).reshape(shape)
     if notes:
