@@ -28,7 +28,6 @@ likelihood ratio, with an exact tail), an upper bound on what any statistic can 
 
 from __future__ import annotations
 
-import math
 import sys
 from dataclasses import dataclass
 from pathlib import Path

@@ -207,7 +207,6 @@ img{max-width:100%;height:auto;display:block;margin:.5em 0}
 def render(stats: ClassStats) -> str:
     """The class report's HTML from computed statistics (plots embedded, no external files)."""
     out: list[str] = []
-    graded = stats.graded
     counts = {k: sum(1 for s in stats.students if s.status == k) for k in ("graded", "unreadable", "error")}
     exam = stats.exam
     out.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">")
@@ -331,7 +330,8 @@ def _parts_section(stats: ClassStats) -> str:
            "carried-forward errors left out too), so a wrong key cannot hide itself.</p>"]
     rows = ["<table><tr><th>part</th><th>type</th><th>points</th><th>facility</th><th>SD</th>"
             "<th>random guess</th><th>discrimination index</th><th>discriminative efficiency</th>"
-            "<th>upper &minus; lower <small>(upper / lower)</small></th><th>intended weight</th><th>effective weight</th><th>flags</th></tr>"]
+            "<th>upper &minus; lower <small>(upper / lower)</small></th><th>intended weight</th><th>effective weight</th>"
+            "<th>flags</th></tr>"]
     for p in stats.parts:
         cls = " class=\"flag\"" if p.flags else ""
         head = f"<tr{cls}><td><b>{escape(p.id)}</b> <small>{escape(p.title)}</small></td><td>{escape(p.type)}</td>" \
@@ -424,7 +424,8 @@ def _copying_section(stats: ClassStats) -> str:
            f"{c.items} question(s): identical answers count by how unlikely a student of the same score "
            f"band ({c.bands} band(s)) would give that answer alone (the class counted without that "
            f"student; an answer nobody else gave by how often this part's one-off answers recur), so a "
-           f"shared rare wrong answer counts most and a shared right answer least. A pair is listed only when the chance of sharing this "
+           f"shared rare wrong answer counts most and a shared right answer least. A pair is listed only when "
+           f"the chance of sharing this "
            f"much by chance is below {_chance(c.threshold)} (0.1% divided by the number of comparisons): "
            f"in a class of students who all worked alone, a list of any pair appears less than once in "
            f"1,000 such reports.</p>",

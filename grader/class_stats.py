@@ -321,7 +321,7 @@ def random_guess(part, problem) -> float | None:
         if not labels:
             return None
         if kind.selects == "one":
-            picks = labels
+            picks: list = labels
         elif len(labels) <= MAX_GUESS_OPTIONS:
             picks = [frozenset(c) for r in range(1, len(labels) + 1) for c in itertools.combinations(labels, r)]
         else:
@@ -568,7 +568,8 @@ def copying_items(problem, graded: list[Student], groups: dict[str, set[str]] | 
     names = [" + ".join(p.id for p in members) for members in items]
     answers, right = [], []
     for s in graded:
-        row_a, row_r = [], []
+        row_a: list[str | None] = []
+        row_r: list[bool | None] = []
         for members in items:
             keys = [answer_key(p, problem, s.parts.get(p.id)) for p in members]
             if all(k is None for k in keys):

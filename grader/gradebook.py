@@ -68,6 +68,8 @@ class _Number(float):
     """A score cell: csv's QUOTE_NONNUMERIC leaves it bare (a number the sheet can sum), and it
     is written as format_score wrote it."""
 
+    text: str
+
     def __new__(cls, value: float, text: str):
         obj = super().__new__(cls, value)
         obj.text = text

@@ -28,5 +28,6 @@ class IdentityCache:
         """Cache ``value`` for ``obj`` (clearing everything when full) and return it, for ``return cache.put(...)``."""
         if len(self._entries) >= self._limit:
             self._entries.clear()
-        self._entries[(id(obj), *extra)] = (obj, value, hold)
+        key = (id(obj), *extra)  # a variable: mypy misreads a starred tuple in a subscript as 3.11 syntax
+        self._entries[key] = (obj, value, hold)
         return value

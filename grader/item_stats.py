@@ -150,7 +150,8 @@ def item_statistics(scores: np.ndarray, maxes: np.ndarray, ids: list[str],
     n, k = scores.shape
     total = scores.sum(axis=1)
     points = float(maxes.sum()) or 1.0
-    out, raw_p, results = [], [], []
+    out, results = [], []
+    raw_p: list[float | None] = []
     covs = []
     for j in range(k):
         x = scores[:, j]
@@ -179,7 +180,7 @@ def item_statistics(scores: np.ndarray, maxes: np.ndarray, ids: list[str],
         out.append(ItemStats(
             facility=fac, sd=sd, sd_fraction=(sd / mx if sd is not None and mx > 0 else None),
             discrimination=r, efficiency=eff, upper=upper, lower=lower,
-            upper_lower=(upper - lower if upper is not None else None),
+            upper_lower=(upper - lower if upper is not None and lower is not None else None),
             intended_weight=float(maxes[j]) / points, effective_weight=None, p_negative=None, r_high=None))
     for st, p in zip(out, holm(raw_p)):
         st.p_negative = p

@@ -183,7 +183,7 @@ def degenerate(value: Any) -> bool:
     if isinstance(value, str):
         return value.strip() in ("", "0")
     if isinstance(value, list):
-        flat = []
+        flat: list = []
         stack = [value]
         while stack:
             item = stack.pop()

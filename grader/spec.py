@@ -334,7 +334,7 @@ def _build_problem(data: Any, lines: _Lines, folder: Path) -> Problem:
         parts.append(part)
     ids = {p.id for p in parts}
     for i, part in enumerate(parts):
-        for arg, other in part.uses.items():
+        for other in part.uses.values():
             if other not in ids:
                 errors.append(f"{lines.at('parts', i, 'uses')}: part {part.id} uses unknown part '{other}'")
             elif other == part.id:

@@ -130,7 +130,7 @@ def check_text(text: Any, params: dict[str, Any], where: str, label: str, what: 
 
 def text_fields(part) -> list[tuple[tuple, str, str]]:
     """(YAML path under the part, field name for messages, text) of every templatable field."""
-    out = [((name,), name, getattr(part, name)) for name in PART_FIELDS]
+    out: list[tuple[tuple, str, str]] = [((name,), name, getattr(part, name)) for name in PART_FIELDS]
     out += [(("feedback", k), f"feedback.{k}", v) for k, v in part.feedback.items()]
     out += [(("tiers", j, "feedback"), f"tier {j + 1} feedback", t.feedback) for j, t in enumerate(part.tiers)]
     out += [(("mistakes", j, "feedback"), f"mistake {j + 1} feedback", m.feedback)

@@ -178,7 +178,7 @@ def _check_code(part, ctx, at: str, where: str, result: VariantCheck) -> None:
     except Exception as exc:  # noqa: BLE001
         result.fail(f"part {part.id} cases", f"{at}: the code part's cases cannot be read in {where}: {_error(exc)}")
         return
-    for i, case in enumerate(cases):
+    for case in cases:
         sub = PartContext(part_id=part.id, options=options, source=ctx.source, solvers=ctx.solvers,
                           params=ctx.params, seed=ctx.seed, hidden=case.hidden or ctx.hidden)
         try:

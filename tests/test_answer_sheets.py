@@ -701,7 +701,7 @@ $$\therefore \eta^* = \frac{n}{2} \frac{a^T X X^T a}{a^T X X^T X X^T a}$$
 
 ## 2.3.2
 $$(1 - 2\eta\tilde{\lambda})w_0 = (1 - \lambda)w_0 \rightarrow 1 - 2\eta\tilde{\lambda} = 1 - \lambda \rightarrow \lambda = 2\eta\tilde{\lambda} \rightarrow \tilde{\lambda} = \frac{\lambda}{2\eta}$$
-"""
+"""  # noqa: E501 (a student's sheet as written)
 
 
 def test_the_seed_students_lines_pasted_into_answers_md_grade(tmp_path):

@@ -4,7 +4,6 @@ one reference value of a part the student may not check."""
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import subprocess
 import sys

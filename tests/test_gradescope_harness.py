@@ -42,7 +42,6 @@ import platform
 import shutil
 import subprocess
 import sys
-import zipfile
 from pathlib import Path
 
 import jsonschema

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import json
 import textwrap
-from pathlib import Path
 
 import pytest
 
-from conftest import DEMO, ROOT, run_cli
+from conftest import DEMO, run_cli
 
 # The demo's reference answers (part 1's expected value depends on the default variant).
 GOOD = {"1": 26, "2": [0.8, 0.4], "3": [32, 128, 26, 26], "4": ["stride", "dilation", "kernel size"],

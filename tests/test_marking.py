@@ -172,7 +172,6 @@ def test_graded_with_no_item_and_back_to_ungraded(client, results):
 
 def test_manual_marks_survive_a_batch_rerun(results, tmp_path):
     from grader.gradebook_views import refresh
-    from tests.marking_class import PROBLEM  # noqa: F811
 
     conn = db.connect(results)
     item = db.rubric(conn, "3.1")[0]

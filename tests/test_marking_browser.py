@@ -255,7 +255,7 @@ def test_a_ta_marks_every_hand_graded_part_with_the_keyboard_and_the_imports_fol
         _open(driver, running.url, MANUAL[0])
         for part in MANUAL:
             here = lambda d, p=part: f"Part {p}:" in d.find_element(By.TAG_NAME, "h2").text  # noqa: E731
-            if not _wait(driver, lambda d: [here(d)], what="the heading")[0]:  # n may have brought us here
+            if not _wait(driver, lambda d, h=here: [h(d)], what="the heading")[0]:  # n may have brought us here
                 _click(driver, f'button.part[data-part="{part}"]')
                 _wait(driver, here, what=f"part {part}")
             groups = len(driver.find_elements(By.CSS_SELECTOR, "li.group"))
@@ -268,10 +268,10 @@ def test_a_ta_marks_every_hand_graded_part_with_the_keyboard_and_the_imports_fol
                 _keys(driver, "1")
                 _wait(driver, lambda d: "done" in _current_group(d), what=f"the group marked on {part}")
                 _keys(driver, "n")
-                _wait(driver, lambda d: not here(d) or "done" not in _current_group(d)
+                _wait(driver, lambda d, h=here: not h(d) or "done" not in _current_group(d)
                       or "every answer of every part" in d.find_element(By.ID, "status").text,
                       what=f"the next unmarked group after {part}")
-                if not _wait(driver, lambda d: [here(d)], what="the heading")[0]:
+                if not _wait(driver, lambda d, h=here: [h(d)], what="the heading")[0]:
                     break
             _wait(driver, lambda d, p=part: d.find_element(
                 By.CSS_SELECTOR, f'button.part[data-part="{p}"] .progress').text.startswith("8/8 marked"),

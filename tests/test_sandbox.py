@@ -220,7 +220,8 @@ def test_the_child_is_unprivileged_and_sees_only_its_scratch_folder(tmp_path):
         "    return {'uid': os.getuid(), 'gid': os.getgid(), 'groups': os.getgroups(),\n"
         "            'cwd': sorted(os.listdir('.')), 'env': sorted(os.environ),\n"
         "            'problem': listing, 'grader': grader_importable,\n"
-        "            'path': [p for p in sys.path if 'work' in p and '-packages' not in p], 'fds': sorted(os.listdir('/proc/self/fd')),\n"
+        "            'path': [p for p in sys.path if 'work' in p and '-packages' not in p],\n"
+        "            'fds': sorted(os.listdir('/proc/self/fd')),\n"
         "            'pid': os.getpid(), 'ppid': os.getppid(),\n"
         "            'caps': [l.split()[1] for l in open('/proc/self/status') if l.startswith('CapEff')]}\n"))
     try:

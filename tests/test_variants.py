@@ -175,7 +175,7 @@ def test_validate_variants_catches_a_solver_failing_for_some_params(tmp_path):
     assert ok.returncode == 0, ok.stdout
     out = run_cli("validate", folder, "--variants", "10")
     assert out.returncode == 2
-    line = next(l for l in out.stdout.splitlines() if "part 2: reference fails in the variant of student" in l)
+    line = next(ln for ln in out.stdout.splitlines() if "part 2: reference fails in the variant of student" in ln)
     assert "problem.yaml:" in line and "n_steps() raised ValueError: n = " in line
     n = int(line.split("n = ")[-1].split()[0])
     assert n > 20 and f"n = {n})" in line  # the parameter values of that variant

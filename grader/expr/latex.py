@@ -33,7 +33,7 @@ STRUCTURAL = {"frac": "frac", "dfrac": "frac", "tfrac": "frac", "cfrac": "frac",
               "dagger": "dagger", "binom": "binom", "dbinom": "binom", "tbinom": "binom"}
 WRAPPERS = {"mathbf", "boldsymbol", "bm", "mathrm", "mathit", "mathsf", "mathnormal", "pmb",
             "vec", "operatorname", "text", "textrm", "textbf", "textit", "mathbb", "mathcal",
-            "boldsymbol", "mathtt", "texttt"}
+            "mathtt", "texttt"}
 DECORATIONS = {"hat": "hat", "widehat": "hat", "tilde": "tilde", "widetilde": "tilde",
                "bar": "bar", "overline": "bar", "dot": "dot", "ddot": "ddot"}
 

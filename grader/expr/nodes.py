@@ -14,6 +14,7 @@ from typing import Union
 
 class _Node:
     __slots__ = ("span",)
+    span: tuple[int, int]
     _fields: tuple[str, ...] = ()
     _defaults: tuple = ()  # for the last fields
 
@@ -60,24 +61,28 @@ def _rebuild(cls, values, span):
 class Num(_Node):
     """A number literal, kept as its text so exact values can be derived later."""
     __slots__ = ("text",)
+    text: str
     _fields = ("text",)  # as written: "2", "0.5", "1e-3" (exact values come from this text)
 
 
 class Sym(_Node):
     """A declared variable or dimension, by its canonical name."""
     __slots__ = ("name",)
+    name: str
     _fields = ("name",)  # a declared variable or dimension, by its canonical name
 
 
 class Const(_Node):
     """A named mathematical constant (``pi`` or ``e``)."""
     __slots__ = ("name",)
+    name: str
     _fields = ("name",)  # pi | e
 
 
 class Ident(_Node):
     """The identity matrix; ``size`` None means the formula's shapes decide it."""
     __slots__ = ("size",)
+    size: str | None  # "3" or a dimension's name
     _fields = ("size",)  # identity matrix; its size is inferred when None
     _defaults = (None,)
 
@@ -85,30 +90,39 @@ class Ident(_Node):
 class Neg(_Node):
     """Unary minus."""
     __slots__ = ("arg",)
+    arg: Node
     _fields = ("arg",)
 
 
 class Bin(_Node):
     """A binary operation; implicit products are stored as '*'."""
     __slots__ = ("op", "left", "right")
+    op: str
+    left: Node
+    right: Node
     _fields = ("op", "left", "right")  # op: + - * / @ ⊙   (implicit products are *)
 
 
 class Pow(_Node):
     """``base ^ exp``."""
     __slots__ = ("base", "exp")
+    base: Node
+    exp: Node
     _fields = ("base", "exp")
 
 
 class Call(_Node):
     """A whitelisted function applied to a tuple of argument nodes."""
     __slots__ = ("fn", "args")
+    fn: str
+    args: tuple[Node, ...]
     _fields = ("fn", "args")  # a whitelisted function name, a tuple of nodes
 
 
 class Transpose(_Node):
     """A matrix or vector transpose (``x'``, ``x.T``, ``x^T``)."""
     __slots__ = ("arg",)
+    arg: Node
     _fields = ("arg",)
 
 

@@ -79,6 +79,8 @@ def grade_on_gradescope(root: Path, args: argparse.Namespace, log: list[str], st
     meta = read_metadata(root / "submission_metadata.json")
     log.extend(meta.notes)
     now = parse_time(args.now) if args.now else _dt.datetime.now(_dt.timezone.utc)
+    if now is None:  # else a comparison with the deadline below fails with a TypeError
+        raise SystemExit(f"grader.gradescope.run: --now {args.now!r} is not an ISO 8601 time")
     if problem.due and meta.due and abs((problem.due - meta.due).total_seconds()) > 60:
         log.append(f"note: the spec's due date {problem.due.isoformat()} differs from Gradescope's "
                    f"{meta.due.isoformat()}; Gradescope's is used")

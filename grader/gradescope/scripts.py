@@ -51,7 +51,7 @@ fi
 # Refuse loudly (a failed image build) if student code would not be isolated in this container.
 "$here/.venv/bin/python" -m grader.gradescope.preflight "$here/$problem"
 echo "setup.sh: autograder for $problem ready"
-"""
+"""  # noqa: E501 (the script's own lines, written out as they are)
 
 RUN_AUTOGRADER = r"""#!/usr/bin/env bash
 # Gradescope runs this for every submission, as root, from /autograder (its image build copies
@@ -102,4 +102,4 @@ if [ "$valid" != 1 ]; then
 JSON
 fi
 exit 0
-"""
+"""  # noqa: E501 (the script's own lines, written out as they are)

@@ -10,7 +10,6 @@ naming another host than the one bound are refused (DNS rebinding).
 from __future__ import annotations
 
 import hmac
-import json
 import threading
 import time
 from html import escape
@@ -96,7 +95,7 @@ def create_app(folder: str | Path, token: str, *, grader_name: str = "TA", allow
             refresher.poke()
 
     def _token_ok(value: str | None) -> bool:
-        return bool(value) and hmac.compare_digest(value.encode(), token.encode())
+        return value is not None and value != "" and hmac.compare_digest(value.encode(), token.encode())
 
     @app.before_request
     def _clock():
@@ -205,16 +204,16 @@ def create_app(folder: str | Path, token: str, *, grader_name: str = "TA", allow
             variants["texts"] = (stamp, variant_texts(folder))
         texts = variants["texts"][1]
         if texts:
-            for g in view["groups"]:
-                for s in g["students"]:
+            for group in view["groups"]:
+                for s in group["students"]:
                     s["variant"] = texts.get(s["student"], "")
         return view
 
     @app.get("/api/part")
     def api_part():
         view = with_variants(db.part_view(conn(), part_id()))
-        for g in view["groups"]:
-            g["pieces"] = render.pieces(g.pop("answer"))
+        for group in view["groups"]:
+            group["pieces"] = render.pieces(group.pop("answer"))
         return jsonify(view)
 
     @app.get("/api/part/marks")
@@ -349,7 +348,8 @@ PAGE = """<!doctype html>
 <label>Grader <input id="who" value="{name}" maxlength="80" autocomplete="off"></label>
 <span id="downloads"><a href="export/gradebook.csv">gradebook.csv</a>
 <a href="export/canvas.csv" title="Canvas: Grades, Import">canvas.csv</a>
-<a href="export/gradescope.csv" title="the columns of Gradescope's score export (Gradescope has no score import)">gradescope.csv</a></span>
+<a href="export/gradescope.csv"
+   title="the columns of Gradescope's score export (Gradescope has no score import)">gradescope.csv</a></span>
 </header>
 <main>
 <nav id="parts" aria-label="hand-graded parts"></nav>

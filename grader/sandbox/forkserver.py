@@ -62,7 +62,7 @@ class ForkServer:
             raise ForkServerError("sandbox fork server exited")
         return json.loads(data)
 
-    def request(self, msg: dict, fds: list[int] = ()) -> dict:
+    def request(self, msg: dict, fds: list[int] | tuple[()] = ()) -> dict:
         """Send one request (with ``fds``, e.g. a child's pipes) and wait for its reply. Locked:
         replies carry no id, so only one request may be in flight per fork server."""
         with self.lock:

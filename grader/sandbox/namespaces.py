@@ -280,7 +280,7 @@ def build_root(runtime: list[str], mountpoint: str, host_proc: bool = True) -> N
             _bind(path, new(path), MS_NOSUID | MS_NODEV)
     for path in _outermost(runtime):
         _bind(path, new(path), MS_NOSUID | MS_NODEV)
-    for i, path in enumerate(r for r in _outermost(runtime)
+    for i, _path in enumerate(r for r in _outermost(runtime)
                              if any(_inside(r, t) for t in TEMP_DIRS)):
         _mkdirs(new(f"{HOLD}/{i}"))
     _mkdirs(new(HOLD))

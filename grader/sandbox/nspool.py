@@ -57,7 +57,7 @@ def _stamp(path: str) -> tuple | None:
 
 
 def _ancestors(paths: list[str]) -> list[str]:
-    out = set()
+    out: set[str] = set()
     for path in paths:
         parts = os.path.abspath(path).split(os.sep)[1:]
         out.update("/" + "/".join(parts[:i]) for i in range(len(parts)))

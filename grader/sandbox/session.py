@@ -142,7 +142,7 @@ class _Child:
             ready = self._exchange({"op": "setup", "files": files}, 30.0, expect_seq=False)
         except _Stop as stop:
             status = self.finish()
-            raise InternalError(f"sandbox process failed to start ({stop.reason}, {status})")
+            raise InternalError(f"sandbox process failed to start ({stop.reason}, {status})") from stop
         if ready.get("ready") is not True:
             self.finish()
             raise InternalError(f"sandbox setup failed: {str(ready.get('error'))[:300]}")
@@ -167,7 +167,7 @@ class _Child:
             left = deadline - time.monotonic()
             if left <= 0:
                 raise _Stop("timeout")
-            for fd, event in poller.poll(max(1, int(left * 1000))):
+            for fd, _event in poller.poll(max(1, int(left * 1000))):
                 if fd == self.req_w:
                     try:
                         n = os.write(self.req_w, pending[: 1 << 16])

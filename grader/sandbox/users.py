@@ -118,7 +118,7 @@ def kill_uid(uid: int, rounds: int = 4) -> None:
 
 def processes_of(uid: int) -> list[int]:
     """Pids whose real uid is ``uid`` (from /proc), for checks after a kill."""
-    found = []
+    found: list[int] = []
     try:
         names = os.listdir("/proc")
     except OSError:

@@ -52,7 +52,7 @@ def to_array(raw: Any, *, what: str = "an array", blank: float | None = None):
     shape = nested_shape(raw)
     if math.prod(shape) > MAX_ELEMENTS:
         raise Invalid(f"the array has {math.prod(shape)} elements; at most {MAX_ELEMENTS} are read")
-    flat = []
+    flat: list = []
     _flatten(raw, flat, "")
     arr = np.array(flat, dtype=float).reshape(shape)
     if notes:
@@ -182,7 +182,8 @@ class Array(AnswerType):
         wrong = np.argwhere(~ok)
         first = tuple(int(i) for i in wrong[0])
         where = "[" + "][".join(map(str, first)) + "]"
-        detail = f"{ok.size - int(ok.sum())} of {ok.size} element(s) wrong ({rule}{how}); first at {where}: got {number_text(float(got[first]))}"
+        detail = (f"{ok.size - int(ok.sum())} of {ok.size} element(s) wrong ({rule}{how}); first at {where}: "
+                  f"got {number_text(float(got[first]))}")
         if not ctx.hidden:
             detail += f", expected {number_text(float(target[first]))}"
         if ctx.opt("partial") == "per_element":

@@ -19,7 +19,8 @@ class SingleChoice(AnswerType):
     summary = "one option label, e.g. \"B\""
     needs_answer = False
     options = {
-        "options": Option("list", None, "[{label, text, points?, correct?, feedback?, accept?}]; accept: phrases that choose the option in the student's own words"),
+        "options": Option("list", None, "[{label, text, points?, correct?, feedback?, accept?}]; "
+                                         "accept: phrases that choose the option in the student's own words"),
         "case_sensitive": Option("boolean", False, "labels and texts are matched with their case"),
     }
 

@@ -21,7 +21,8 @@ class MultipleResponse(AnswerType):
     summary = "a list of option labels, e.g. [\"A\", \"C\"] (an empty list selects nothing)"
     needs_answer = False
     options = {
-        "options": Option("list", None, "[{label, text, points?, correct?, feedback?, accept?}]; accept: phrases that choose the option in the student's own words"),
+        "options": Option("list", None, "[{label, text, points?, correct?, feedback?, accept?}]; "
+                                         "accept: phrases that choose the option in the student's own words"),
         "scoring": Option("enum", "per_option", "how selections become credit", choices=SCHEMES, tier=True),
         "case_sensitive": Option("boolean", False, "labels and texts are matched with their case"),
     }

@@ -34,7 +34,8 @@ class Number(AnswerType):
         "decimals": Option("integer", None, "correct when right after rounding to this many decimals", minimum=0, tier=True),
         "integer": Option("boolean", False, "the answer must be an integer, compared exactly"),
         "fractions": Option("boolean", True, "accept fractions written as text, e.g. \"3/5\""),
-        "constants": Option("boolean", True, "accept pi, e and roots, e.g. \"pi/4\", \"\\\\sqrt{3}\" (false: decimals and fractions only)"),
+        "constants": Option("boolean", True, "accept pi, e and roots, e.g. \"pi/4\", \"\\\\sqrt{3}\" "
+                                             "(false: decimals and fractions only)"),
         "parameter": Option("enum", None, "the part asks for a parameter of a normal distribution: a student may "
                             "write x ~ N(0, 3) and the mean, variance or standard deviation (std) is read from it",
                             choices=DIST_PARAMETERS),

@@ -38,7 +38,7 @@ class Set(AnswerType):
             raise Invalid(f"expected a list of items, got {describe_value(raw)}")
         if len(raw) > MAX_ITEMS:
             raise Invalid(f"expected at most {MAX_ITEMS} items, got {len(raw)}")
-        items = []
+        items: list = []
         for i, item in enumerate(raw):
             if ctx.opt("numbers"):
                 try:
