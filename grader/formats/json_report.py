@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from grader.identity_cache import IdentityCache
@@ -26,8 +27,15 @@ def _encode(data: Any, encoder: json.JSONEncoder) -> str:
         return encoder.encode(plain(data))
 
 
-_scalar = _COMPACT.encode
-_SCALARS = (str, int, float, bool, type(None))
+def _float(x: float) -> str:
+    if x != x or x in (math.inf, -math.inf):
+        raise ValueError("not JSON")  # _encode's fallback writes it as a string
+    return float.__repr__(x)
+
+
+# what json's encoders write for each scalar type (json.encoder's own functions; ensure_ascii=False)
+_SCALARS = {str: json.encoder.encode_basestring, int: int.__repr__, float: _float,
+            bool: lambda b: "true" if b else "false", type(None): lambda _: "null"}
 
 
 class _Slow(Exception):
@@ -38,8 +46,9 @@ def _indented(data: Any, pad: str = "\n") -> str:
     """The text _INDENTED.encode gives, with every scalar encoded by json's C encoder: the
     indenting encoder is pure Python, and a class's reports are mostly indented scalars."""
     kind = type(data)
-    if kind in _SCALARS:
-        return _scalar(data)
+    scalar = _SCALARS.get(kind)
+    if scalar is not None:
+        return scalar(data)
     inner = pad + "  "
     if kind is dict:
         if not data:
@@ -48,7 +57,7 @@ def _indented(data: Any, pad: str = "\n") -> str:
         for key, value in data.items():
             if type(key) is not str:
                 raise _Slow
-            items.append(f"{_scalar(key)}: {_indented(value, inner)}")
+            items.append(f"{_SCALARS[str](key)}: {_indented(value, inner)}")
         return "{" + inner + ("," + inner).join(items) + pad + "}"
     if kind is list or kind is tuple:
         if not data:
