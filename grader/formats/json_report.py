@@ -57,13 +57,27 @@ def _indented(data: Any, pad: str = "\n") -> str:
         for key, value in data.items():
             if type(key) is not str:
                 raise _Slow
-            items.append(f"{_SCALARS[str](key)}: {_indented(value, inner)}")
+            scalar = _SCALARS.get(type(value))  # inline: most values are scalars
+            items.append(f"{_key(key)}: {scalar(value) if scalar is not None else _indented(value, inner)}")
         return "{" + inner + ("," + inner).join(items) + pad + "}"
     if kind is list or kind is tuple:
         if not data:
             return "[]"
         return "[" + inner + ("," + inner).join([_indented(v, inner) for v in data]) + pad + "]"
     raise _Slow
+
+
+_KEYS: dict[str, str] = {}
+
+
+def _key(key: str) -> str:
+    """A dict key as JSON; the report's field names recur in every part: kept (a few hundred)."""
+    text = _KEYS.get(key)
+    if text is None:
+        text = json.encoder.encode_basestring(key)
+        if len(_KEYS) < 512:
+            _KEYS[key] = text
+    return text
 
 
 def _encode_indented(data: Any) -> str:
