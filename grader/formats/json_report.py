@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from types import MappingProxyType
 from typing import Any
 
 from grader.identity_cache import IdentityCache
@@ -34,8 +35,9 @@ def _float(x: float) -> str:
 
 
 # what json's encoders write for each scalar type (json.encoder's own functions; ensure_ascii=False)
-_SCALARS = {str: json.encoder.encode_basestring, int: int.__repr__, float: _float,
-            bool: lambda b: "true" if b else "false", type(None): lambda _: "null"}
+_encode_str = json.encoder.encode_basestring
+_SCALARS = MappingProxyType({str: _encode_str, int: int.__repr__, float: _float,
+                             bool: lambda b: "true" if b else "false", type(None): lambda _: "null"})
 
 
 class _Slow(Exception):
@@ -58,26 +60,14 @@ def _indented(data: Any, pad: str = "\n") -> str:
             if type(key) is not str:
                 raise _Slow
             scalar = _SCALARS.get(type(value))  # inline: most values are scalars
-            items.append(f"{_key(key)}: {scalar(value) if scalar is not None else _indented(value, inner)}")
+            text = scalar(value) if scalar is not None else _indented(value, inner)
+            items.append(f"{_encode_str(key)}: {text}")
         return "{" + inner + ("," + inner).join(items) + pad + "}"
     if kind is list or kind is tuple:
         if not data:
             return "[]"
         return "[" + inner + ("," + inner).join([_indented(v, inner) for v in data]) + pad + "]"
     raise _Slow
-
-
-_KEYS: dict[str, str] = {}
-
-
-def _key(key: str) -> str:
-    """A dict key as JSON; the report's field names recur in every part: kept (a few hundred)."""
-    text = _KEYS.get(key)
-    if text is None:
-        text = json.encoder.encode_basestring(key)
-        if len(_KEYS) < 512:
-            _KEYS[key] = text
-    return text
 
 
 def _encode_indented(data: Any) -> str:
