@@ -89,10 +89,20 @@ def render(part_ids: list[str], rows: list[Row]) -> str:
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\r\n").writerow([inert_cell(h) for h in header(part_ids)])
     writer = csv.writer(buf, lineterminator="\r\n", quoting=csv.QUOTE_NONNUMERIC)
+    cells: dict[float, _Number | str] = {}  # a class has few distinct scores: each cell is made once
+
+    def cell(x: float | None):
+        if x is None or x == 0:  # 0 and -0.0 are equal keys but may be written differently
+            return _score_cell(x)
+        got = cells.get(x)
+        if got is None:
+            got = cells[x] = _score_cell(x)
+        return got
+
     for row in sorted(rows, key=lambda r: r.student):
         scores = list(row.scores) + [None] * (len(part_ids) - len(row.scores))
-        writer.writerow([inert_cell(row.student), *(_score_cell(s) for s in scores[: len(part_ids)]),
-                         _score_cell(row.total), row.status, safe_text(row.note)])
+        writer.writerow([inert_cell(row.student), *[cell(s) for s in scores[: len(part_ids)]],
+                         cell(row.total), row.status, safe_text(row.note)])
     return buf.getvalue()
 
 

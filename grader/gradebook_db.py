@@ -105,8 +105,9 @@ def normalize_answer(answer: Any) -> str | None:
     return text or None
 
 
-def connect(folder: str | Path, *, create: bool = False) -> sqlite3.Connection:
-    """Open the folder's database (WAL: readers never wait for a writer), migrating if needed."""
+def connect(folder: str | Path, *, create: bool = False, journal: str = "WAL") -> sqlite3.Connection:
+    """Open the folder's database (WAL: readers never wait for a writer), migrating if needed.
+    journal="DELETE" is for building a new file in one transaction (see record_batch)."""
     path = db_path(folder)
     if not create and not path.is_file():
         from grader.errors import UsageError
@@ -116,7 +117,7 @@ def connect(folder: str | Path, *, create: bool = False) -> sqlite3.Connection:
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(str(path), timeout=30.0, isolation_level=None, check_same_thread=False)
     conn.row_factory = sqlite3.Row
-    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute(f"PRAGMA journal_mode={'DELETE' if journal == 'DELETE' else 'WAL'}")
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA foreign_keys=ON")
     _migrate(conn)
@@ -163,7 +164,11 @@ def record_batch(folder: str | Path, problem, students: list[dict[str, Any]]) ->
     `students`: one dict per student with student, status, note, file, total and parts
     (the report's parts: id, score, status, answer)."""
     _drop_if_untouched(folder)
-    conn = connect(folder, create=True)
+    # A new file is built in rollback-journal mode: pages past the file's end need no journal,
+    # so the class is written once (WAL would write it twice: log, then checkpoint). Still
+    # crash-safe (synchronous=NORMAL, one transaction); WAL is switched on once it is written.
+    fresh = not db_path(folder).is_file()
+    conn = connect(folder, create=True, journal="DELETE" if fresh else "WAL")
     try:
         with write(conn):
             _record_parts(conn, problem)
@@ -177,19 +182,39 @@ def record_batch(folder: str | Path, problem, students: list[dict[str, Any]]) ->
                                s.get("total"), stamp)
                               for s in students])
             conn.execute("DROP INDEX IF EXISTS results_by_group")  # one bulk insert, then the index
-            conn.executemany(
-                "INSERT OR REPLACE INTO results VALUES (?,?,?,?,?,?,?)",
-                [(_text(s["student"]), p["id"], p.get("score"), p.get("status") or "",
-                  None if p.get("answer") is None else _text(json.dumps(p.get("answer"), ensure_ascii=False)),
-                  _text(normalize_answer(p.get("answer"))), _text(str(p.get("feedback") or "")))
-                 for s in students for p in s.get("parts", [])])
+            conn.executemany("INSERT OR REPLACE INTO results VALUES (?,?,?,?,?,?,?)", _result_rows(students))
             conn.execute("CREATE INDEX results_by_group ON results (part, answer_key)")
             conn.execute("INSERT OR REPLACE INTO meta VALUES ('problem_id', ?)", (problem.id,))
             conn.execute("INSERT OR REPLACE INTO meta VALUES ('title', ?)", (problem.title,))
             conn.execute("INSERT OR REPLACE INTO meta VALUES ('max_score', ?)", (repr(float(problem.total)),))
             _log(conn, "grader --batch", "batch", None, None, {"students": len(students)}, at="")
+        if fresh:
+            conn.execute("PRAGMA journal_mode=WAL")
     finally:
         conn.close()
+
+
+_answer_json = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(.., ensure_ascii=False), made once
+
+
+def _result_rows(students: list[dict[str, Any]]) -> list[tuple]:
+    """The results table's rows. Most parts carry no answer and no feedback (only hand-graded
+    parts keep them): those rows skip the JSON and normalizing work (a class is ~40,000 rows)."""
+    rows = []
+    append = rows.append
+    for s in students:
+        student = _text(s["student"])
+        for p in s.get("parts", ()):
+            answer, feedback = p.get("answer"), p.get("feedback")
+            status = p.get("status") or ""
+            if answer is None:
+                append((student, p["id"], p.get("score"), status, None, None,
+                        _text(str(feedback)) if feedback else ""))
+            else:
+                append((student, p["id"], p.get("score"), status,
+                        _text(_answer_json(answer)), _text(normalize_answer(answer)),
+                        _text(str(feedback or ""))))
+    return rows
 
 
 def _text(value):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import math
+from types import MappingProxyType
 from typing import Any
 
 from grader.identity_cache import IdentityCache
@@ -26,9 +28,63 @@ def _encode(data: Any, encoder: json.JSONEncoder) -> str:
         return encoder.encode(plain(data))
 
 
+def _float(x: float) -> str:
+    if x != x or x in (math.inf, -math.inf):
+        raise ValueError("not JSON")  # _encode's fallback writes it as a string
+    return float.__repr__(x)
+
+
+# what json's encoders write for each scalar type (json.encoder's own functions; ensure_ascii=False)
+_encode_str = json.encoder.encode_basestring
+_SCALARS = MappingProxyType({str: _encode_str, int: int.__repr__, float: _float,
+                             bool: lambda b: "true" if b else "false", type(None): lambda _: "null"})
+
+
+class _Slow(Exception):
+    """A value _indented leaves to json's own (pure-Python) indenting encoder."""
+
+
+def _indented(data: Any, pad: str = "\n") -> str:
+    """The text _INDENTED.encode gives, with every scalar encoded by json's C encoder: the
+    indenting encoder is pure Python, and a class's reports are mostly indented scalars."""
+    kind = type(data)
+    scalar = _SCALARS.get(kind)
+    if scalar is not None:
+        return scalar(data)
+    inner = pad + "  "
+    if kind is dict:
+        if not data:
+            return "{}"
+        items = []
+        for key, value in data.items():
+            if type(key) is not str:
+                raise _Slow
+            scalar = _SCALARS.get(type(value))  # inline: most values are scalars
+            text = scalar(value) if scalar is not None else _indented(value, inner)
+            items.append(f"{_encode_str(key)}: {text}")
+        return "{" + inner + ("," + inner).join(items) + pad + "}"
+    if kind is list or kind is tuple:
+        if not data:
+            return "[]"
+        return "[" + inner + ("," + inner).join([_indented(v, inner) for v in data]) + pad + "]"
+    raise _Slow
+
+
+def _encode_indented(data: Any) -> str:
+    return _indented_or_slow(data, "\n")
+
+
+def _indented_or_slow(data: Any, pad: str) -> str:
+    """_INDENTED's text (NaN made a string), every line after the first starting with `pad`."""
+    try:
+        return _indented(data, pad)
+    except (_Slow, ValueError, RecursionError):  # NaN, a non-str key, an unusual type: json's way
+        return _encode(data, _INDENTED).replace("\n", pad)
+
+
 def dumps(data: Any, compact: bool = False) -> str:
     """Indented for people; compact (json's C encoder, several times faster) for batch files."""
-    return _encode(data, _COMPACT if compact else _INDENTED) + "\n"
+    return (_encode(data, _COMPACT) if compact else _encode_indented(data)) + "\n"
 
 
 def _part_text(part: PartResult, texts: IdentityCache | None) -> str:
@@ -67,7 +123,7 @@ def _part_pretty(part: PartResult, texts: IdentityCache | None) -> str:
     """A part's entry as it sits, indented, in a pretty report's "parts" list."""
     text = texts.get(part) if texts is not None else None
     if text is None:
-        text = "    " + _encode(vars(part), _INDENTED).replace("\n", "\n    ")
+        text = "    " + _indented_or_slow(vars(part), "\n    ")
         if texts is not None:
             texts.put(part, text)
     return text
@@ -87,8 +143,8 @@ def pretty_report(report: Report, texts: IdentityCache | None = None) -> str:
         elif key != "failures":
             target[key] = value
     parts = ",\n".join([_part_pretty(p, texts) for p in report.parts])
-    text = _encode(head, _INDENTED)[:-2] + "," if head else "{"
+    text = _encode_indented(head)[:-2] + "," if head else "{"
     text += '\n  "parts": ' + (f"[\n{parts}\n  ]" if parts else "[]")
-    tail_text = _encode(tail, _INDENTED)
+    tail_text = _encode_indented(tail)
     text += ("," + tail_text[1:]) if tail else "\n}"
     return text + "\n"

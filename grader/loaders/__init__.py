@@ -142,9 +142,13 @@ def merge(sub: Submission, answers: dict, label: str) -> None:
     """Add answers; `label` names where they come from (a sheet's: the file and line)."""
     from grader.printable import scrub
 
+    clean = _no_surrogate(answers)
     for key, value in answers.items():
-        key, bad_key = scrub(str(key))
-        value, bad_value = scrub(value)
+        if clean and type(key) is str:
+            bad_key = bad_value = False
+        else:
+            key, bad_key = scrub(str(key))
+            value, bad_value = scrub(value)
         if bad_key or bad_value:
             sub.messages.append(f"{label}: the answer to part {key[:60]} holds invalid Unicode (a lone "
                                 f"surrogate such as \\ud800), shown as \ufffd; save the file as UTF-8")
@@ -161,6 +165,30 @@ def merge(sub: Submission, answers: dict, label: str) -> None:
             continue  # null: a template's blank, no answer (the part is then "missing")
         sub.answers[key] = value
         sub.answer_files[key] = where
+
+
+def _no_surrogate(value) -> bool:
+    """True when scrub() would change nothing (the common case), in one pass with no copies:
+    plain str, list and dict only (anything else, a subclass included, is left to scrub)."""
+    from grader.printable import has_surrogate
+
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        kind = type(item)
+        if kind is str:
+            if has_surrogate(item):
+                return False
+        elif depth > 40:  # deep nesting: scrub's own walk (and its RecursionError) decides
+            return False
+        elif kind is list:
+            stack.extend([(v, depth + 1) for v in item])
+        elif kind is dict:
+            stack.extend([(k, depth + 1) for k in item])
+            stack.extend([(v, depth + 1) for v in item.values()])
+        elif isinstance(item, (str, list, dict)):
+            return False
+    return True
 
 
 def _report_functions_twice(sub: Submission) -> None:
