@@ -200,7 +200,7 @@ _answer_json = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(.., ens
 def _result_rows(students: list[dict[str, Any]]) -> list[tuple]:
     """The results table's rows. Most parts carry no answer and no feedback (only hand-graded
     parts keep them): those rows skip the JSON and normalizing work (a class is ~40,000 rows)."""
-    rows = []
+    rows: list[tuple] = []
     append = rows.append
     for s in students:
         student = _text(s["student"])

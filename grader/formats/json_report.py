@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 from types import MappingProxyType
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from grader.identity_cache import IdentityCache
@@ -36,7 +37,7 @@ def _float(x: float) -> str:
 
 # what json's encoders write for each scalar type (json.encoder's own functions; ensure_ascii=False)
 _encode_str = json.encoder.encode_basestring
-_SCALARS = MappingProxyType({str: _encode_str, int: int.__repr__, float: _float,
+_SCALARS: Mapping[type, Callable[[Any], str]] = MappingProxyType({str: _encode_str, int: int.__repr__, float: _float,
                              bool: lambda b: "true" if b else "false", type(None): lambda _: "null"})
 
 
