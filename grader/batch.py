@@ -128,6 +128,13 @@ def report_filename(student: str, taken: set[str]) -> str:
     return base + ".json"
 
 
+def report_names(students) -> dict[str, str]:
+    """Each student's report file name in a results folder (they depend on the whole class:
+    two ids that differ only in case, or that clash with the gradebook, are told apart)."""
+    taken: set[str] = {GRADEBOOK.lower()}
+    return {s.student: report_filename(s.student, taken) for s in students}
+
+
 # ---------------------------------------------------------------- grading, in a worker
 
 @dataclass(frozen=True)
@@ -141,8 +148,7 @@ class ReportFolder:
     def make(cls, folder: Path, students) -> "ReportFolder":
         """Make the folder ready (an earlier run's reports removed) and name every report."""
         folder.mkdir(parents=True, exist_ok=True)
-        taken: set[str] = {GRADEBOOK.lower()}
-        names = {s.student: report_filename(s.student, taken) for s in students}
+        names = report_names(students)
         _remove_stale(folder, keep=set(names.values()))
         return cls(folder, names)
 

@@ -399,10 +399,6 @@ def _credited(part, entry: dict[str, Any]) -> tuple[tuple, str]:
     return ("answer", _shown(entry.get("answer"))), ""
 
 
-def _matches(part, entry: dict[str, Any]) -> str:
-    return _credited(part, entry)[1]
-
-
 def _wrong_answers(part, graded: list[Student], top_ids: set[str], limit: int = 5) -> list[WrongAnswer]:
     groups: dict[tuple, WrongAnswer] = {}
     values: dict[tuple, set[str]] = {}

@@ -69,7 +69,7 @@ def regrade_only(job, root: Path, entries: list, skipped: list[str], only: list[
     if missing:
         raise UsageError(f"{root}: student(s) {', '.join(missing[:10])} were never graded into {folder}; "
                          f"add them to --only or re-run the whole batch")
-    names = _names(entries)
+    names = batch.report_names(entries)  # exactly as a full run names them
     for sid, entry in kept.items():
         if entry.get("file") != names[sid]:
             raise UsageError(f"{folder}: {sid}'s report is {entry.get('file')}, not {names[sid]}; "
@@ -82,14 +82,6 @@ def regrade_only(job, root: Path, entries: list, skipped: list[str], only: list[
     job.session.save_reference_cache()
     written = batch.write_outputs(problem, ids, outcomes, csv_path=csv, out_dir=str(folder), reports=job.reports)
     return batch.ClassResult(problem, outcomes, written, skipped, regraded=[fresh[s] for s in sorted(fresh)])
-
-
-def _names(entries: list) -> dict[str, str]:
-    """Report file names exactly as a full run gives them (they depend on the whole class)."""
-    from grader.batch import GRADEBOOK, report_filename
-
-    taken: set[str] = {GRADEBOOK.lower()}
-    return {e.student: report_filename(e.student, taken) for e in entries}
 
 
 def _kept(folder: Path, entry: dict[str, Any], problem):

@@ -54,7 +54,9 @@ def finalize(value: Any) -> Any:
 
 def digits(value: Any, n: int = 3) -> str:
     """`{{ eta | digits(3) }}`: n significant figures (0.0123, 1.23e+05)."""
-    return _each(value, lambda v: f"{float(v):.{int(n)}g}")
+    from grader.numbers import figures
+
+    return _each(value, lambda v: figures(float(v), int(n)))
 
 
 def fixed(value: Any, n: int = 2) -> str:

@@ -88,33 +88,6 @@ def dumps(data: Any, compact: bool = False) -> str:
     return (_encode(data, _COMPACT) if compact else _encode_indented(data)) + "\n"
 
 
-def _part_text(part: PartResult, texts: IdentityCache | None) -> str:
-    if texts is None:
-        return _encode(vars(part), _COMPACT)
-    text = texts.get(part)
-    return text if text is not None else texts.put(part, _encode(vars(part), _COMPACT))
-
-
-def compact_report(report: Report, texts: IdentityCache | None = None) -> str:
-    """The same text as dumps(report.to_dict(), compact=True). A class repeats answers, and the
-    engine hands out the same (frozen) PartResult for a repeated one: with `texts` (a grading
-    session's report_texts) each part's text is encoded once."""
-    fields = vars(report)
-    head, tail = {}, {}
-    target = head
-    for key, value in fields.items():  # the fields before and after `parts`, in their order
-        if key == "parts":
-            target = tail
-        elif key == "variant" and value is None:
-            continue
-        elif key != "failures":  # tracebacks stay out of reports (see Report.failures)
-            target[key] = value
-    parts = ",".join([_part_text(p, texts) for p in report.parts])
-    head_text, tail_text = _encode(head, _COMPACT), _encode(tail, _COMPACT)
-    return (f'{head_text[:-1]}{"," if head else ""}"parts":[{parts}]'
-            f'{"," if tail else ""}{tail_text[1:]}\n')
-
-
 def to_json(report: Report, **_: Any) -> str:
     """The report as the JSON text ``--format json`` prints (same inputs, same bytes)."""
     return dumps(report.to_dict())
@@ -133,7 +106,7 @@ def _part_pretty(part: PartResult, texts: IdentityCache | None) -> str:
 def pretty_report(report: Report, texts: IdentityCache | None = None) -> str:
     """The same text as dumps(report.to_dict()): indented, one field per line, so `diff -r`
     of two results folders shows the change per part. With `texts` (a grading session's
-    report_texts) each part's text is encoded once, as in compact_report."""
+    report_texts) each part's text is encoded once."""
     head, tail = {}, {}
     target = head
     for key, value in vars(report).items():
