@@ -218,7 +218,7 @@ def _grade_part(part: Part, refs: References, sub: Submission, answers: dict, se
     ctx.hidden = hidden
     base = dict(id=part.id, title=part.title, type=part.type, max_score=part.points,
                 visibility=part.visibility, revealed=not hidden)
-    rubric = list(part.options.get("rubric") or []) if kind.by_hand else []
+    rubric = _rubric(part, refs) if kind.by_hand else []
     if sub.fatal:
         return PartResult(**base, score=0.0, status="error", rubric=rubric,
                           feedback=f"not graded: the submission could not be read ({sub.fatal})")
@@ -239,6 +239,15 @@ def _grade_part(part: Part, refs: References, sub: Submission, answers: dict, se
     if key is not None:  # results are frozen: safe to hand out again
         refs.session.results.put(key, (result, given.get(part.id)))
     return _located(result, sub)
+
+
+def _rubric(part: Part, refs: References) -> list:
+    """The part's rubric items, one list shared by its results (results are never changed, and
+    a report then writes the list's text once: a class gives each manual part a new answer)."""
+    memo = refs.session.rubrics
+    key = refs.key(part)
+    found = memo.get(key)
+    return found if found is not None else memo.put(key, list(part.options.get("rubric") or []))
 
 
 def _missing(part: Part, ctx, base: dict, rubric: list) -> PartResult:
