@@ -122,9 +122,8 @@ def _part_fields(fields: dict, texts: IdentityCache) -> str:
         if scalar is not None:
             text = scalar(value)
         elif key == "rubric" and value:
-            text = texts.get(value)
-            if text is None:
-                text = texts.put(value, _indented(value, _FIELD_PAD))
+            cached = texts.get(value)
+            text = cached if cached is not None else texts.put(value, _indented(value, _FIELD_PAD))
         else:
             text = _indented(value, _FIELD_PAD)
         items.append(f"{_encode_str(key)}: {text}")
