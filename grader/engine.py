@@ -104,7 +104,7 @@ def grade(problem: Problem, submission: Submission, *, reveal: bool = True,
             failures.append(f"part {part.id}: " + "".join(
                 traceback.format_exception(type(exc), exc, exc.__traceback__)).rstrip())
     parts = [results[p.id] for p in problem.parts]
-    manual = sum(p.max_score for p in parts if capabilities(p.type).by_hand)
+    manual = sum(p.max_score for p, by_hand in zip(parts, plan.by_hand) if by_hand)
     return Report(
         problem_id=problem.id, title=problem.title, student=student, source=submission.source,
         score=_round(sum(p.score for p in parts)), max_score=_round(problem.total), parts=parts,
@@ -151,6 +151,7 @@ class _Plan:
     ids: frozenset[str]
     id_list: list[str]
     by_norm: dict[str, str]
+    by_hand: list[bool]  # per part, in the problem's order: graded by a person
 
 
 def _plan(problem: Problem, session: GradingSession) -> _Plan:
@@ -162,7 +163,8 @@ def _plan(problem: Problem, session: GradingSession) -> _Plan:
     # Whole-submission parts (code) keep their own public/hidden cases; others hide the answer.
     steps = [(p, p.kind.whole_submission, p.visibility == "hidden",
               p.show_expected != "always" and not p.kind.whole_submission) for p in order_by_uses(problem.parts)]
-    plan = _Plan(steps=steps, ids=frozenset(ids), id_list=ids, by_norm=key_index(ids))
+    plan = _Plan(steps=steps, ids=frozenset(ids), id_list=ids, by_norm=key_index(ids),
+                 by_hand=[capabilities(p.type).by_hand for p in problem.parts])
     return session.plans.put(problem, plan, tuple(map(id, problem.parts)), hold=tuple(problem.parts))
 
 
@@ -216,7 +218,7 @@ def _grade_part(part: Part, refs: References, sub: Submission, answers: dict, se
     ctx.hidden = hidden
     base = dict(id=part.id, title=part.title, type=part.type, max_score=part.points,
                 visibility=part.visibility, revealed=not hidden)
-    rubric = list(part.options.get("rubric") or []) if kind.by_hand else []
+    rubric = _rubric(part, refs) if kind.by_hand else []
     if sub.fatal:
         return PartResult(**base, score=0.0, status="error", rubric=rubric,
                           feedback=f"not graded: the submission could not be read ({sub.fatal})")
@@ -237,6 +239,15 @@ def _grade_part(part: Part, refs: References, sub: Submission, answers: dict, se
     if key is not None:  # results are frozen: safe to hand out again
         refs.session.results.put(key, (result, given.get(part.id)))
     return _located(result, sub)
+
+
+def _rubric(part: Part, refs: References) -> list:
+    """The part's rubric items, one list shared by its results (results are never changed, and
+    a report then writes the list's text once: a class gives each manual part a new answer)."""
+    memo = refs.session.rubrics
+    key = refs.key(part)
+    found = memo.get(key)
+    return found if found is not None else memo.put(key, list(part.options.get("rubric") or []))
 
 
 def _missing(part: Part, ctx, base: dict, rubric: list) -> PartResult:
@@ -262,7 +273,9 @@ def _memo_key(refs: References, part: Part, raw: Any, given: dict, concealed: bo
     if raw is _ABSENT:  # the params too: a title may show the student's numbers
         return (refs.key(part), "missing", refs.solvers.params_key, concealed)
     try:
-        return (refs.key(part), refs.solvers.params_key, canonical(raw), _carried_key(part, given), concealed)
+        # a text is its own key (the common case; str and the pickles of other values never match)
+        return (refs.key(part), refs.solvers.params_key, raw if type(raw) is str else canonical(raw),
+                _carried_key(part, given), concealed)
     except Exception:  # noqa: BLE001 - the memo is an optimization: no key, no memo
         return None
 
@@ -316,7 +329,7 @@ def _graded_value(part: Part, kind, ctx, base: dict, got: Any, refs: References,
     shown_answer = _plain_answer(kind.to_data(got, ctx))
     try:
         ref_uses = refs.uses(part)
-        expected = refs.expected(part, ctx, ref_uses)
+        expected = refs.reference(part, ctx)
         mark = _best_mark(part, ctx, refs, got, expected, given, ref_uses)
     except Rejected as exc:
         return PartResult(**base, score=0.0, status="invalid", answer=shown_answer, feedback=str(exc))

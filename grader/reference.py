@@ -65,6 +65,15 @@ class References:
         except Invalid as exc:
             raise SolverError(f"part {part.id}: the reference answer is malformed: {exc}") from None
 
+    def reference(self, part, ctx: PartContext) -> Any:
+        """expected() with the reference's own uses: computed once per session, variant and
+        concealment (a part using others' answers would call its solver for every new answer)."""
+        key = (self._keys[part.id], self.solvers.params_key, ctx.hidden)
+        memo = self.session.expected
+        if key in memo:
+            return memo[key]
+        return memo.put(key, self.expected(part, ctx, self.uses(part)))
+
     def raw(self, source: dict[str, Any], uses: dict[str, Any] | None = None,
             seconds: float = SOLVER_SECONDS) -> Any:
         """What `{solver, args, key}` or `{value}` gives, before the answer type reads it."""

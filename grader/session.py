@@ -63,6 +63,8 @@ class GradingSession:
         self.by_value = Memo()
         self.reference_data = Memo()
         self.references = Memo()
+        self.rubrics = Memo()  # part -> its rubric items, shared by its results
+        self.expected = Memo()  # (part, variant, concealed) -> its reference answer, canonical
         self.mistakes = Memo()
         self.plans = IdentityCache(64)  # Problem object -> the engine's plan
         self.signatures = IdentityCache(1000)  # solver function -> inspect.signature

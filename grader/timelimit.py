@@ -90,13 +90,19 @@ ANSWER_SECONDS = 1.0
 _BUDGETS: list[float] = []  # monotonic deadlines, innermost last
 
 
-@contextlib.contextmanager
-def answer_budget(seconds: float = ANSWER_SECONDS):
-    """Every comparison inside the block shares `seconds` of optional work."""
-    _BUDGETS.append(time.monotonic() + seconds)
-    try:
-        yield
-    finally:
+class answer_budget:  # noqa: N801 - used as a context manager, like a function
+    """Every comparison inside the block shares `seconds` of optional work. (A class, not a
+    generator: the engine enters one for each answer not graded before.)"""
+
+    __slots__ = ("seconds",)
+
+    def __init__(self, seconds: float = ANSWER_SECONDS):
+        self.seconds = seconds
+
+    def __enter__(self) -> None:
+        _BUDGETS.append(time.monotonic() + self.seconds)
+
+    def __exit__(self, *exc: object) -> None:
         _BUDGETS.pop()
 
 

@@ -112,3 +112,55 @@ def test_notebook_code_cells_are_graded_like_a_module(tmp_path):
     assert parts["C.1"]["status"] != "correct"
     path.write_text('{"cells": "nope"}')
     assert "not a Jupyter notebook" in load_submission(path).fatal
+
+
+# ------------------------------------------------------------------ the readers' fast checks
+
+_PIECES = ["\\", "\\\\", "\\\\\\", "u", "00e9", "d800", "udc00", "n", "nabla", "frac", "b", "beta", "t", "text",
+           '"', "/", "x", " ", "{", "}", "\n", "ab", "1", "f", "r", "rho", "é", "U", "\r", "u12", "uABCD", "0"]
+
+
+def test_repair_skips_only_texts_the_full_scan_leaves_alone():
+    """repair() skips its escape-by-escape scan when one regex search says no escape needs
+    attention: on random texts of backslashes, escapes and LaTeX words the result must be
+    exactly the full scan's (texts, repairs and their lines)."""
+    import random
+    import re
+
+    from grader.loaders import json_latex
+
+    rng = random.Random(11)
+    skipped = 0
+    for _ in range(40_000):
+        text = "".join(rng.choice(_PIECES) for _ in range(rng.randint(0, 16)))
+        fast = json_latex.repair(text)
+        saved, json_latex._MAYBE_REPAIR = json_latex._MAYBE_REPAIR, re.compile("")  # always scan
+        try:
+            assert fast == json_latex.repair(text), repr(text)
+        finally:
+            json_latex._MAYBE_REPAIR = saved
+        skipped += "\\" in text and not fast[1]
+    assert skipped > 5_000  # the fast path was taken, and agreed
+
+
+@pytest.mark.parametrize("text, free", [
+    ('{"1": "\\\\frac{1}{2}", "2": "caf\\u00e9"}', True),
+    ('{"1": "\\ud800"}', False),           # a lone surrogate
+    ('{"1": "\\ud83d\\ude00"}', False),    # a pair is fine, but is checked the slow way
+    ('{"\\udc00x": 2}', False),            # in a key
+    ('{"1": "\\\\ud800"}', False),         # an escaped backslash then text: checked anyway
+])
+def test_json_says_when_no_lone_surrogate_can_be_in_it(tmp_path, text, free):
+    from grader.loaders.json_file import read_json_file
+
+    path = tmp_path / "answers.json"
+    path.write_text(text, encoding="utf-8")
+    assert read_json_file(path).surrogate_free is free
+
+
+def test_a_lone_surrogate_in_json_is_still_scrubbed_and_said(tmp_path):
+    path = tmp_path / "answers.json"
+    path.write_text('{"answers": {"1": "a\\ud800b", "2": "\\ud83d\\ude00"}}', encoding="utf-8")
+    sub = load_submission(path)
+    assert sub.answers == {"1": "a\ufffdb", "2": "\U0001f600"}
+    assert any("part 1" in m and "lone surrogate" in m for m in sub.messages)

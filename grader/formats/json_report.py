@@ -93,14 +93,41 @@ def to_json(report: Report, **_: Any) -> str:
     return dumps(report.to_dict())
 
 
+_PART_PAD = "\n    "
+_FIELD_PAD = _PART_PAD + "  "
+
+
 def _part_pretty(part: PartResult, texts: IdentityCache | None) -> str:
     """A part's entry as it sits, indented, in a pretty report's "parts" list."""
     text = texts.get(part) if texts is not None else None
     if text is None:
-        text = "    " + _indented_or_slow(vars(part), "\n    ")
+        fields = vars(part)
+        try:
+            text = "    " + _part_fields(fields, texts) if texts is not None else None
+        except (_Slow, ValueError, RecursionError):
+            text = None
+        if text is None:
+            text = "    " + _indented_or_slow(fields, _PART_PAD)
         if texts is not None:
             texts.put(part, text)
     return text
+
+
+def _part_fields(fields: dict, texts: IdentityCache) -> str:
+    """_indented(fields, _PART_PAD), a rubric's text taken from `texts`: each manual answer of a
+    class is a new result, and its part's rubric (one shared list) is most of its text."""
+    items = []
+    for key, value in fields.items():
+        scalar = _SCALARS.get(type(value))
+        if scalar is not None:
+            text = scalar(value)
+        elif key == "rubric" and value:
+            cached = texts.get(value)
+            text = cached if cached is not None else texts.put(value, _indented(value, _FIELD_PAD))
+        else:
+            text = _indented(value, _FIELD_PAD)
+        items.append(f"{_encode_str(key)}: {text}")
+    return "{" + _FIELD_PAD + ("," + _FIELD_PAD).join(items) + _PART_PAD + "}"
 
 
 def pretty_report(report: Report, texts: IdentityCache | None = None) -> str:

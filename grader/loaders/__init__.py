@@ -14,7 +14,7 @@ import stat
 from pathlib import Path
 
 from grader.loaders.file_checks import refusal
-from grader.loaders.json_file import Unreadable, read_json_answers
+from grader.loaders.json_file import Unreadable, read_json_file
 from grader.submission import Submission
 
 MAX_FILES = 200
@@ -100,7 +100,7 @@ def _load_file(file: Path, sub: Submission, *, label: str, alone: bool) -> bool:
     if suffix == ".json":
         notes: list[str] = []
         try:
-            answers = read_json_answers(file, notes=notes)
+            read = read_json_file(file, notes=notes)
         except Unreadable as exc:
             message = str(exc)
             if not message.startswith(file.name):
@@ -108,7 +108,7 @@ def _load_file(file: Path, sub: Submission, *, label: str, alone: bool) -> bool:
             sub.messages.append(message.replace(file.name, label, 1))
             return False
         sub.messages.extend(n.replace(file.name, label, 1) for n in notes)
-        merge(sub, answers, label)
+        merge(sub, read.answers, label, clean=True if read.surrogate_free else None)
         return True
     if suffix in (".md", ".tex"):
         return _load_sheet(file, sub, label)
@@ -138,11 +138,13 @@ def _load_file(file: Path, sub: Submission, *, label: str, alone: bool) -> bool:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def merge(sub: Submission, answers: dict, label: str) -> None:
-    """Add answers; `label` names where they come from (a sheet's: the file and line)."""
+def merge(sub: Submission, answers: dict, label: str, *, clean: bool | None = None) -> None:
+    """Add answers; `label` names where they come from (a sheet's: the file and line).
+    `clean=True`: the reader knows no key or string holds a lone surrogate (else it is checked)."""
     from grader.printable import scrub
 
-    clean = _no_surrogate(answers)
+    if clean is None:
+        clean = _no_surrogate(answers)
     for key, value in answers.items():
         if clean and type(key) is str:
             bad_key = bad_value = False

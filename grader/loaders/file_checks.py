@@ -80,15 +80,22 @@ def refusal(path: Path, private: list[Path] | tuple, *, within: Path | None = No
     if kind:
         via = " (through a symbolic link)" if target is not path else ""
         return f"{label}: {kind}{via}, not a file; hand in a regular .json, .py or .ipynb file"
-    real_target = Path(os.path.realpath(target)) if private else target
-    for folder in private:
-        real = _real(str(folder))
-        if _inside(real_target, real) or (stat.S_ISDIR(st.st_mode) and _inside(real, real_target)):
-            return f"{label}: the problem's own folder or one of its files, not a student's submission"
+    if private:
+        real_target = os.path.realpath(target)
+        for folder in private:
+            real = os.path.realpath(folder)  # resolved at each check: a folder may move under a
+            # long-running grader; strings, not Paths: a class checks a thousand of these
+            if _within(real_target, real) or (stat.S_ISDIR(st.st_mode) and _within(real, real_target)):
+                return f"{label}: the problem's own folder or one of its files, not a student's submission"
     if stat.S_ISREG(st.st_mode) and st.st_nlink > 1 and (st.st_dev, st.st_ino) in private_inodes(private):
         return (f"{label}: a hard link to a file of the problem folder (the instructor's own file), "
                 f"not a student's submission")
     return None
+
+
+def _within(path: str, folder: str) -> bool:
+    """Whether the real path `path` is `folder` or under it (both from os.path.realpath)."""
+    return path == folder or path.startswith(folder if folder.endswith(os.sep) else folder + os.sep)
 
 
 def _real(folder: str) -> Path:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +61,20 @@ def read_bounded_text(path: Path, *, max_bytes: int = MAX_BYTES, what: str = "an
     return text
 
 
+# JSON makes a lone surrogate only from a \uD800-\uDFFF escape (strict UTF-8 decoding refuses
+# an encoded one): a text without such an escape gives answers free of them.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abcdefABCDEF]")
+
+
+@dataclass
+class JsonAnswers:
+    """An answers file read: {part id: value}, and whether no string in it can hold a lone
+    surrogate (so the loader need not walk the answers looking for one)."""
+
+    answers: dict[str, Any]
+    surrogate_free: bool
+
+
 def read_json_answers(path: Path, *, max_bytes: int = MAX_BYTES,
                       notes: list[str] | None = None) -> dict[str, Any]:
     """{"answers": {...}} or a bare {"part": value} mapping -> {part id: value}.
@@ -66,6 +82,11 @@ def read_json_answers(path: Path, *, max_bytes: int = MAX_BYTES,
     LaTeX with single backslashes is read with the backslash kept (see json_latex); each
     such repair is said in `notes`, with the fix.
     """
+    return read_json_file(path, max_bytes=max_bytes, notes=notes).answers
+
+
+def read_json_file(path: Path, *, max_bytes: int = MAX_BYTES, notes: list[str] | None = None) -> JsonAnswers:
+    """read_json_answers, saying also whether the answers may hold a lone surrogate."""
     name = path.name
     text = read_bounded_text(path, max_bytes=max_bytes, what="answers files")
     if not text.strip():
@@ -89,7 +110,7 @@ def read_json_answers(path: Path, *, max_bytes: int = MAX_BYTES,
     answers = answers_mapping(doc, name)
     if fixes and notes is not None:
         notes.extend(describe(name, fixes))
-    return answers
+    return JsonAnswers(answers, _SURROGATE_ESCAPE.search(text) is None)
 
 
 def answers_mapping(doc: Any, name: str) -> dict[str, Any]:

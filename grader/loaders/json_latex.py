@@ -55,9 +55,15 @@ class Repair:
     part: str | None  # the key the string belongs to, when it can be told
 
 
+# With its escaped backslashes (pairs, read from the left as JSON does) made spaces, every
+# backslash left starts an escape. A text needs no repair when each is valid JSON and none is \b (a LaTeX
+# command too) or \f \n \r \t running on into letters: one regex search (most files are so).
+_MAYBE_REPAIR = re.compile(r'\\(?!u[0-9a-fA-F]{4}|["/]|[fnrt](?![A-Za-z]))')
+
+
 def repair(text: str) -> tuple[str, list[Repair]]:
     """The text with LaTeX backslashes doubled, and where that was done."""
-    if "\\" not in text:
+    if "\\" not in text or _MAYBE_REPAIR.search(text.replace("\\\\", " ")) is None:
         return text, []
     out: list[str] = []
     fixes: list[Repair] = []

@@ -8,7 +8,7 @@ from typing import Any
 
 from grader.numbers import DEFAULT_ATOL, DEFAULT_RTOL, number_text, tolerance_text, within
 from grader.types.base import AnswerType, Invalid, Option, PartContext, Verdict, describe_value, register
-from grader.types.numeric import to_number
+from grader.types.numeric import WrittenFloat, to_number
 
 MAX_ELEMENTS = 1_000_000
 MAX_DIMS = 8
@@ -22,13 +22,20 @@ def nested_shape(raw: Any, path: str = "", depth: int = 0) -> tuple[int, ...]:
         return ()
     if not raw:
         return (0,)
-    shapes = []
+    first: tuple[int, ...] | None = None
     for i, item in enumerate(raw):
-        shapes.append(nested_shape(item, f"{path}[{i}]", depth + 1))
-        if shapes[-1] != shapes[0]:
-            raise Invalid(f"rows differ in length: item {path}[0] has shape {shapes[0]} but "
-                          f"{path}[{i}] has shape {shapes[-1]}")
-    return (len(raw),) + shapes[0]
+        if isinstance(item, list):  # a leaf's place is only named in a message (no path built)
+            shape = nested_shape(item, f"{path}[{i}]", depth + 1)
+        elif depth + 1 > MAX_DIMS:
+            raise Invalid(f"nested more than {MAX_DIMS} levels deep")
+        else:
+            shape = ()
+        if first is None:
+            first = shape
+        elif shape != first:
+            raise Invalid(f"rows differ in length: item {path}[0] has shape {first} but "
+                          f"{path}[{i}] has shape {shape}")
+    return (len(raw),) + (first if first is not None else ())
 
 
 class NotedArray:
@@ -75,14 +82,25 @@ def _noted_class():
 
 
 def _flatten(raw: Any, out: list, path: str) -> None:
-    if isinstance(raw, list):
-        for i, item in enumerate(raw):
-            _flatten(item, out, f"{path}[{i}]")
+    if not isinstance(raw, list):
+        try:
+            out.append(float(to_number(raw)))
+        except Invalid as exc:
+            raise Invalid(f"element {path or '[0]'}: {exc}") from None
         return
-    try:
-        out.append(float(to_number(raw)))
-    except Invalid as exc:
-        raise Invalid(f"element {path or '[0]'}: {exc}") from None
+    append = out.append
+    for i, item in enumerate(raw):
+        kind = type(item)
+        # what to_number accepts at once: a finite float, an int it can compare (not a bool)
+        if (kind is float or kind is WrittenFloat) and item - item == 0:
+            append(float(item))
+        elif kind is int and -_BIG_INT <= item <= _BIG_INT:
+            append(float(item))
+        else:
+            _flatten(item, out, f"{path}[{i}]")
+
+
+_BIG_INT = 10**300  # to_number refuses larger integers
 
 
 def _text_to_list(text: str, blank: float | None = None) -> tuple[Any, list[str]]:

@@ -43,16 +43,16 @@ def parse_number_text(text: str, *, fractions: bool = True, constants: bool = Fa
     source = text.strip()
     if not source:
         raise ValueError("the answer is empty")
-    if re.fullmatch(r"[+-]?\d{1,3}(,\d{3}){2,}", source):
+    if len(source) <= MAX_NUMBER_TEXT and _PLAIN_DECIMAL.fullmatch(source) and math.isfinite(float(source)):
+        return WrittenFloat(source)  # the common case, read at once (no comma, no %: none of the below)
+    if _THOUSANDS.fullmatch(source):
         raise ValueError(f"write the number without thousands separators ({source.replace(',', '')})")
-    if re.fullmatch(r"[+-]?\d+,\d+", source):
+    if _DECIMAL_COMMA.fullmatch(source):
         raise ValueError("write the number with a decimal point (0.8) and no thousands separator")
     if source.endswith("%"):
         raise ValueError("write the number without '%' (as the question asks: 0.5 or 50)")
     if len(source) > MAX_NUMBER_TEXT:
         raise ValueError(f"the text is {len(source)} characters long; a number is at most {MAX_NUMBER_TEXT}")
-    if _plain_decimal(source) and math.isfinite(float(source)):  # the common case, read at once
-        return WrittenFloat(source)
     try:
         reading = read_value(source, parameter=parameter, what=what)
     except ExprError as e:
@@ -114,8 +114,9 @@ def to_number(raw: Any, *, fractions: bool = True, constants: bool = True, what:
     raise Invalid(f"expected {what}, got {describe_value(raw)}")
 
 
-def _plain_decimal(text: str) -> bool:
-    return re.fullmatch(r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*", text) is not None
+_PLAIN_DECIMAL = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*")
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3}){2,}")
+_DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")
 
 
 def short_text(text: str, limit: int = 40) -> str:

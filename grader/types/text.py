@@ -53,11 +53,19 @@ def _stem(w: str) -> str:
     return w
 
 
+_PHRASE = re.compile(r"[^\W\d_]+(?:[\s'’-]+[^\W\d_]+)*")
+
+
 def says(answer: str, phrase: str, ctx: PartContext) -> bool:
     """Whether ``answer`` contains ``phrase`` as whole words and does not negate it."""
-    if not re.fullmatch(r"[^\W\d_]+(?:[\s'’-]+[^\W\d_]+)*", phrase.strip()):
+    return _says(words(answer, ctx), phrase, ctx)
+
+
+def _says(have: list[str], phrase: str, ctx: PartContext) -> bool:
+    """says(), given the answer's words (an answer is checked against every accepted phrase)."""
+    if not _PHRASE.fullmatch(phrase.strip()):
         return False  # 'O(t^2)', 'x > 0': symbols matter, only the exact answer matches
-    have, want = words(answer, ctx), words(phrase, ctx)
+    want = words(phrase, ctx)
     if not want or len(have) > 60:
         return False
     for guard in (NEGATIONS, HEDGES):
@@ -123,7 +131,8 @@ class Text(AnswerType):
         if any(normalize(e, ctx) in forms for e in expected):
             return Verdict(1.0, f"{got.strip()[:80]!r} is correct")
         if ctx.opt("match") != "exact":
-            said = [e for e in expected if says(got, e, ctx)]
+            have = words(got, ctx)
+            said = [e for e in expected if _says(have, e, ctx)]
             if said:
                 longest = max(said, key=lambda e: len(words(e, ctx)))
                 return Verdict(1.0, f"{got.strip()[:80]!r} is correct", loose=True, matched=longest)
