@@ -131,6 +131,26 @@ def test_array_malformed(raw, words):
     assert words in str(err.value)
 
 
+def test_array_element_texts_read_once_per_session_grade_the_same():
+    """Element texts ('$2$', '= 3', '1/4', a malformed "1,5") are remembered by the grading
+    session's cache: a second student writing them gets the same array and the same message."""
+    from grader.expr.memo import ExprCache
+
+    kind = get_type("array")
+    c = ctx("array")
+    c.expr_cache = ExprCache()
+    for _ in range(2):  # the second time, every element text comes from the cache
+        got = kind.parse([["$2$", "= 3"], ["1/4", " 5 "]], c)
+        assert got.tolist() == [[2.0, 3.0], [0.25, 5.0]]
+        with pytest.raises(Invalid) as err:
+            kind.parse([["$2$", "1,5"]], c)
+        assert str(err.value).startswith("element [0][1]: expected a number, got the text '1,5'")
+    assert ("array element", "1,5") in c.expr_cache.numbers
+    with pytest.raises(Invalid) as err:  # the same text at another place is named there
+        kind.parse([[1, 2], [3, "1,5"]], c)
+    assert str(err.value).startswith("element [1][1]: ")
+
+
 # shape --------------------------------------------------------------------------------------
 
 def test_shape_right_wrong_partial_and_text():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import fields as dataclass_fields
 from types import MappingProxyType
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -126,8 +127,13 @@ def _part_fields(fields: dict, texts: IdentityCache) -> str:
             text = cached if cached is not None else texts.put(value, _indented(value, _FIELD_PAD))
         else:
             text = _indented(value, _FIELD_PAD)
-        items.append(f"{_encode_str(key)}: {text}")
+        head = _FIELD_HEADS.get(key)
+        items.append(head + text if head is not None else f"{_encode_str(key)}: {text}")
     return "{" + _FIELD_PAD + ("," + _FIELD_PAD).join(items) + _PART_PAD + "}"
+
+
+# '"feedback": ' and the like, written once: a class's reports hold thousands of each
+_FIELD_HEADS: Mapping[str, str] = MappingProxyType({f.name: _encode_str(f.name) + ": " for f in dataclass_fields(PartResult)})
 
 
 def pretty_report(report: Report, texts: IdentityCache | None = None) -> str:

@@ -42,10 +42,11 @@ class NotedArray:
     """Marker base: arrays read from text carry the reader's notes (see :func:`to_array`)."""
 
 
-def to_array(raw: Any, *, what: str = "an array", blank: float | None = None):
+def to_array(raw: Any, *, what: str = "an array", blank: float | None = None, texts: dict | None = None):
     """A student's list, nested lists or matrix text -> a float numpy array; Invalid says what
     was expected (ragged rows, non-numbers). Text goes through the formula reader, never eval;
-    a typed table's blank cells are `blank` (None: an error)."""
+    a typed table's blank cells are `blank` (None: an error). `texts`: a memo of element texts
+    read (the grading session's)."""
     import numpy as np
 
     notes: list[str] = []
@@ -60,7 +61,7 @@ def to_array(raw: Any, *, what: str = "an array", blank: float | None = None):
     if math.prod(shape) > MAX_ELEMENTS:
         raise Invalid(f"the array has {math.prod(shape)} elements; at most {MAX_ELEMENTS} are read")
     flat: list = []
-    _flatten(raw, flat, "")
+    _flatten(raw, flat, "", texts)
     arr = np.array(flat, dtype=float).reshape(shape)
     if notes:
         arr = arr.view(_noted_class())
@@ -81,10 +82,10 @@ def _noted_class():
     return _NOTED
 
 
-def _flatten(raw: Any, out: list, path: str) -> None:
+def _flatten(raw: Any, out: list, path: str, texts: dict | None = None) -> None:
     if not isinstance(raw, list):
         try:
-            out.append(float(to_number(raw)))
+            out.append(_element(raw, texts))
         except Invalid as exc:
             raise Invalid(f"element {path or '[0]'}: {exc}") from None
         return
@@ -97,7 +98,30 @@ def _flatten(raw: Any, out: list, path: str) -> None:
         elif kind is int and -_BIG_INT <= item <= _BIG_INT:
             append(float(item))
         else:
-            _flatten(item, out, f"{path}[{i}]")
+            _flatten(item, out, f"{path}[{i}]", texts)
+
+
+def _element(raw: Any, texts: dict | None) -> float:
+    """One element as a float; a text ('$2$', '= 2', '1/3') is read once per grading session
+    (`texts`, the session's; a class writes the same few element texts thousands of times)."""
+    if texts is None or type(raw) is not str:
+        return float(to_number(raw))
+    key = ("array element", raw)
+    known: float | str | None = texts.get(key)
+    if known is None:
+        try:
+            known = float(to_number(raw))
+        except Invalid as exc:
+            known = str(exc)
+        if len(texts) >= MAX_ELEMENT_TEXTS:
+            texts.clear()
+        texts[key] = known
+    if isinstance(known, str):
+        raise Invalid(known)
+    return known
+
+
+MAX_ELEMENT_TEXTS = 20_000
 
 
 _BIG_INT = 10**300  # to_number refuses larger integers
@@ -160,7 +184,8 @@ class Array(AnswerType):
         """A numeric array (a typed table's blank cells as the part's `blank`); a vector written as a
         row or a column is reoriented to the declared ``shape`` first, so the message is only about a
         real shape error."""
-        arr = to_array(raw, blank=ctx.opt("blank"))
+        cache = ctx.expr_cache
+        arr = to_array(raw, blank=ctx.opt("blank"), texts=cache.numbers if cache is not None else None)
         want = ctx.opt("shape")
         if want is not None and list(arr.shape) != list(want):
             arr = oriented(arr, tuple(want), ctx)
@@ -195,12 +220,13 @@ class Array(AnswerType):
             if target is None:
                 return Verdict(0.0, "the zero array is not accepted: a non-zero multiple of the answer is expected")
         ok = within(got, target, rtol, atol)  # elementwise
-        if ok.all():
+        right = int(np.count_nonzero(ok))
+        if right == ok.size:
             return Verdict(1.0, f"correct ({rule}{how})")
-        wrong = np.argwhere(~ok)
-        first = tuple(int(i) for i in wrong[0])
+        # the first wrong element in C order (argmin of booleans: the first False)
+        first = tuple(int(i) for i in np.unravel_index(int(np.argmin(ok)), ok.shape))
         where = "[" + "][".join(map(str, first)) + "]"
-        detail = (f"{ok.size - int(ok.sum())} of {ok.size} element(s) wrong ({rule}{how}); first at {where}: "
+        detail = (f"{ok.size - right} of {ok.size} element(s) wrong ({rule}{how}); first at {where}: "
                   f"got {number_text(float(got[first]))}")
         if not ctx.hidden:
             detail += f", expected {number_text(float(target[first]))}"

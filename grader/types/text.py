@@ -28,6 +28,8 @@ NEGATIONS = {"not", "no", "never", "neither", "nor", "cannot", "without", "isnt"
 # words that hedge or contrast: "edges or blobs", "not X but Y" -- a phrase inside them proves nothing
 HEDGES = {"or", "but", "instead", "rather", "wrong", "incorrect", "either", "vs", "versus", "unless", "except"}
 ARTICLES = {"a", "an", "the"}
+_WORD = re.compile(r"[^\W_]+")
+_LABELLED = re.compile(r"\s*[A-Za-z][\w \-]{0,38}:\s*(\S.*)$", re.S)  # "Back-propagation: $O(t)$"
 
 
 def words(text: str, ctx: PartContext) -> list[str]:
@@ -39,7 +41,7 @@ def words(text: str, ctx: PartContext) -> list[str]:
     for canonical, others in (ctx.opt("synonyms") or {}).items():
         for other in [canonical] + list(others or []):
             mapping[_stem(str(other).casefold())] = _stem(str(canonical).casefold())
-    for w in re.findall(r"[^\W_]+", text):
+    for w in _WORD.findall(text):
         if w in ARTICLES:
             continue
         w = _stem(w)
@@ -124,7 +126,7 @@ class Text(AnswerType):
         forms = [mine, normalize(plain_text(got), ctx)]
         if "$" in got and len(got) <= 100_000:
             forms.append(normalize(plain_text(math_segment(got)), ctx))
-        labelled = re.match(r"\s*[A-Za-z][\w \-]{0,38}:\s*(\S.*)$", plain_text(got[:100_000]), re.S)
+        labelled = _LABELLED.match(plain_text(got[:100_000]))
         if labelled and not set(words(labelled.string[:labelled.start(1)], ctx)) & (NEGATIONS | HEDGES):
             # "Back-propagation: $O(t)$" as the seed students label answers ("Not: O(t)" says nothing)
             forms.append(normalize(labelled.group(1), ctx))
