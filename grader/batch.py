@@ -11,6 +11,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
+import math
 import os
 import re
 import signal
@@ -54,6 +55,10 @@ class Outcome:
     note: str
     report_json: str | None  # the JSON report; None when the worker wrote it into the results folder
     extra: dict[str, Any] = field(default_factory=dict)
+    # made by the worker that graded the student (see with_rows): its gradebook.csv line and its
+    # rows of the database's results table
+    gradebook_row: str | None = None
+    db_rows: list[tuple] | None = None
 
 
 # ---------------------------------------------------------------- finding the students
@@ -227,6 +232,11 @@ class ClassJob:
         report.student = entry.student
         return _outcome(report, entry, self._report_text(entry, report))
 
+    def grade_for_class(self, entry: Entry) -> Outcome:
+        """grade(), plus the student's gradebook line and database rows: made in the worker, in
+        parallel, so the parent only writes them out."""
+        return with_rows(self.grade(entry), [p.id for p in self.problem.parts])
+
     def error(self, entry: Entry, reason: str) -> Outcome:
         """A student whose grading failed: no grades (blank, not 0) and the reason, in every output."""
         report = error_report(self.prepare().problem, entry, reason)
@@ -295,6 +305,25 @@ def _outcome(report, entry: Entry, report_json: str | None) -> Outcome:
                    report_json=report_json, extra=extra)
 
 
+def with_rows(o: Outcome, ids: list[str]) -> Outcome:
+    """The outcome with its gradebook.csv line and its results rows (the hand-graded parts'
+    answers go into those rows: extra["manual"] is dropped, nothing else needs it). Whatever
+    goes wrong here is left to the parent, which makes the rows the same way."""
+    from grader.gradebook import row_line
+    from grader.gradebook_db import student_rows
+
+    try:
+        o.gradebook_row = o.gradebook_row or row_line(_row(o), len(ids))
+        if o.db_rows is None:
+            manual = o.extra.get("manual") if o.status != "error" else None
+            if o.status == "error" or manual is not None:
+                o.db_rows = student_rows(o.student, o.status, ids, o.scores, manual)
+                o.extra.pop("manual", None)
+    except Exception:  # noqa: BLE001 - the parent's write_outputs meets it again, as before
+        o.gradebook_row = o.db_rows = None
+    return o
+
+
 def _short(feedback: str) -> str:
     """The first sentence of a part's error feedback (what failed), for the gradebook's note."""
     head = feedback.split(". ", 1)[0]
@@ -322,6 +351,9 @@ def grade_class(job: ClassJob | str, entries: list[Entry], *, jobs: int, timeout
     ClassJob, or a problem path (graded with `timeout`, reports returned in the outcomes)."""
     from grader.batch_pool import Lost, mp_context, run_all
 
+    import grader.gradebook  # noqa: F401  (workers make the gradebook's lines and rows: loaded once, here)
+    import grader.gradebook_db  # noqa: F401
+
     if not isinstance(job, ClassJob):
         job = ClassJob(str(job), timeout=timeout)
     job.prepare()
@@ -329,7 +361,7 @@ def grade_class(job: ClassJob | str, entries: list[Entry], *, jobs: int, timeout
     if forked:  # what the workers inherit stays out of their garbage collections: no copy-on-write
         gc.freeze()
     results = run_all(
-        entries, key=lambda e: e.student, work=job.grade, jobs=jobs,
+        entries, key=lambda e: e.student, work=job.grade_for_class, jobs=jobs,
         hard_timeout=job.timeout + 30.0, on_done=(progress.advance if progress else lambda: None),
         initializer=None if forked else _worker_init,
     )
@@ -337,7 +369,7 @@ def grade_class(job: ClassJob | str, entries: list[Entry], *, jobs: int, timeout
     for entry in entries:
         got = results.get(entry.student, Lost("not graded (internal error)"))
         if isinstance(got, Lost):
-            got = job.error(entry, got.reason)
+            got = with_rows(job.error(entry, got.reason), [p.id for p in job.problem.parts])
         outcomes.append(got)
     return outcomes
 
@@ -441,14 +473,17 @@ def part_failures(outcomes: list[Outcome]) -> str:
 def write_outputs(problem, part_ids: list[str], outcomes: list[Outcome], *, csv_path: str | Path | None,
                   out_dir: str | Path | None, reports: ReportFolder | None = None) -> list[Path]:
     """The gradebook CSV and the results folder, as asked for."""
-    from grader.gradebook import write_gradebook
+    from grader.gradebook import join_lines, write_text
 
-    rows = [_row(o) for o in outcomes]
+    for o in outcomes:
+        if o.gradebook_row is None:  # not made by a worker (kept by a regrade, say)
+            with_rows(o, part_ids)
+    text = join_lines(part_ids, [(o.student, o.gradebook_row or _line(o, part_ids)) for o in outcomes])
     written: list[Path] = []
     if csv_path:
-        written.append(write_gradebook(csv_path, part_ids, rows))
+        written.append(write_text(csv_path, text))
     if out_dir:
-        written.extend(write_results_folder(Path(out_dir), problem, part_ids, outcomes, rows, reports))
+        written.extend(write_results_folder(Path(out_dir), problem, part_ids, outcomes, text, reports))
     return written
 
 
@@ -458,10 +493,16 @@ def _row(o: Outcome):
     return Row(student=o.student, status=o.status, scores=o.scores, total=o.total, note=o.note)
 
 
+def _line(o: Outcome, part_ids: list[str]) -> str:
+    from grader.gradebook import row_line
+
+    return row_line(_row(o), len(part_ids))
+
+
 def write_results_folder(folder: Path, problem, part_ids: list[str], outcomes: list[Outcome],
-                         rows, reports: ReportFolder | None = None) -> list[Path]:
+                         gradebook_text: str, reports: ReportFolder | None = None) -> list[Path]:
     """gradebook.csv, one <student>.json per student and _batch.json (the index the report reads)."""
-    from grader.gradebook import write_gradebook
+    from grader.gradebook import write_text
     from grader.templates import placeholders  # class-wide titles: [name] for a student's number
 
     if reports is None or reports.path != folder:
@@ -483,10 +524,14 @@ def write_results_folder(folder: Path, problem, part_ids: list[str], outcomes: l
     from grader.formats.json_report import dumps
 
     _write_text(folder / MANIFEST, dumps(manifest, compact=True))  # for tools: a class is long
-    written = [write_gradebook(folder / GRADEBOOK, part_ids, rows), folder]
+    written = [write_text(folder / GRADEBOOK, gradebook_text), folder]
     from grader.gradebook_views import after_batch
 
-    after_batch(folder, problem, outcomes)  # the database; manual marks laid back over the new files
+    # the database; manual marks laid back over the new files. The index's entries go along as
+    # they are when reading the file back would give the same (a non-finite total would not)
+    plain = all(o.total is None or (isinstance(o.total, (int, float)) and math.isfinite(o.total))
+                for o in outcomes)
+    after_batch(folder, problem, outcomes, entries=students if plain else None)
     return written
 
 

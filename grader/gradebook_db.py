@@ -203,6 +203,10 @@ def _result_rows(students: list[dict[str, Any]]) -> list[tuple]:
     rows: list[tuple] = []
     append = rows.append
     for s in students:
+        made = s.get("rows")
+        if made is not None:  # built where the student was graded (student_rows)
+            rows.extend(made)
+            continue
         student = _text(s["student"])
         for p in s.get("parts", ()):
             answer, feedback = p.get("answer"), p.get("feedback")
@@ -214,6 +218,29 @@ def _result_rows(students: list[dict[str, Any]]) -> list[tuple]:
                 append((student, p["id"], p.get("score"), status,
                         _text(_answer_json(answer)), _text(normalize_answer(answer)),
                         _text(str(feedback or ""))))
+    return rows
+
+
+def student_rows(student: str, status: str, ids: list[str], scores: list, manual: dict | None) -> list[tuple]:
+    """One student's rows of the results table, as _result_rows makes them from the parts the
+    batch records: a hand-graded part (in `manual`: id -> (answer, status, feedback)) with its
+    answer and feedback, every other part with the student's status. A batch worker builds
+    them for the students it graded, so the parent only inserts them."""
+    student = _text(student)
+    manual = manual or {}
+    rows: list[tuple] = []
+    for pid, score in zip(ids, scores):
+        kept = manual.get(pid)
+        if kept is None:
+            rows.append((student, pid, score, status or "", None, None, ""))
+            continue
+        answer, part_status, feedback = kept
+        if answer is None:
+            rows.append((student, pid, score, part_status or "", None, None,
+                         _text(str(feedback)) if feedback else ""))
+        else:
+            rows.append((student, pid, score, part_status or "", _text(_answer_json(answer)),
+                         _text(normalize_answer(answer)), _text(str(feedback or ""))))
     return rows
 
 
