@@ -346,9 +346,10 @@ def error_report(problem, entry: Entry, reason: str):
 # ---------------------------------------------------------------- the whole class
 
 def grade_class(job: ClassJob | str, entries: list[Entry], *, jobs: int, timeout: float = DEFAULT_TIMEOUT,
-                progress=None) -> list[Outcome]:
+                progress=None, on_result=None) -> list[Outcome]:
     """Every entry graded in `jobs` worker processes; outcomes sorted by student id. `job` is a
-    ClassJob, or a problem path (graded with `timeout`, reports returned in the outcomes)."""
+    ClassJob, or a problem path (graded with `timeout`, reports returned in the outcomes).
+    `on_result(entries, outcomes)`: see batch_pool.run_all."""
     from grader.batch_pool import Lost, mp_context, run_all
 
     import grader.gradebook  # noqa: F401  (workers make the gradebook's lines and rows: loaded once, here)
@@ -363,7 +364,7 @@ def grade_class(job: ClassJob | str, entries: list[Entry], *, jobs: int, timeout
     results = run_all(
         entries, key=lambda e: e.student, work=job.grade_for_class, jobs=jobs,
         hard_timeout=job.timeout + 30.0, on_done=(progress.advance if progress else lambda: None),
-        initializer=None if forked else _worker_init,
+        initializer=None if forked else _worker_init, on_result=on_result,
     )
     outcomes = []
     for entry in entries:
@@ -441,17 +442,79 @@ def run_batch(problem: str | Path, submissions: str | Path, *, jobs: int = 0, ti
         from grader.regrade import regrade_only
 
         return regrade_only(job, root, entries, skipped, only, out=out, csv=csv, jobs=jobs)
+    stream = None
     if out:
         job.reports = ReportFolder.make(Path(out), entries)
+        stream = _Stream(Path(out), job.problem, entries)
     bar = Progress(len(entries), enabled=progress)
     try:
-        outcomes = grade_class(job, entries, jobs=jobs, progress=bar)
+        try:
+            outcomes = grade_class(job, entries, jobs=jobs, progress=bar, on_result=stream)
+        finally:
+            bar.close()
+        job.session.save_reference_cache()
+        part_ids = [p.id for p in job.problem.parts]
+        written = write_outputs(job.problem, part_ids, outcomes, csv_path=csv, out_dir=out, reports=job.reports,
+                                build=stream.take() if stream else None)
     finally:
-        bar.close()
-    job.session.save_reference_cache()
-    part_ids = [p.id for p in job.problem.parts]
-    written = write_outputs(job.problem, part_ids, outcomes, csv_path=csv, out_dir=out, reports=job.reports)
+        if stream:
+            stream.close()
     return ClassResult(job.problem, outcomes, written, skipped)
+
+
+class _Stream:
+    """The gradebook database of a run into a results folder, filled while the class is graded:
+    each chunk of students the workers send back goes in at once (in class order: a chunk
+    that arrives early waits for the ones before it), so the parent has little left to write
+    once the pool is done. See gradebook_db.FreshBuild; anything unusual (a database with
+    marks, a student without rows, an error) stops it, and the run's end writes the rest as
+    it would have written all of it."""
+
+    def __init__(self, folder: Path, problem, entries: list[Entry]):
+        self.folder, self.problem = folder, problem
+        self.position = {e.student: i for i, e in enumerate(entries)}
+        self.waiting: dict[int, Outcome] = {}
+        self.next = 0  # the first student not in yet
+        self.build: Any = None
+        self.stopped = False
+
+    def __call__(self, entries: list[Entry], outcomes: list) -> None:
+        if self.stopped:
+            return
+        try:
+            for entry, o in zip(entries, outcomes):
+                self.waiting[self.position[entry.student]] = o
+            ready = []
+            while self.next in self.waiting:
+                o = self.waiting[self.next]
+                if not isinstance(o, Outcome) or o.db_rows is None:
+                    break
+                del self.waiting[self.next]
+                ready.append(o.db_rows)
+                self.next += 1
+            if ready:
+                if self.build is None:
+                    from grader import gradebook_db
+
+                    if not gradebook_db.replaceable(self.folder):  # marks: recorded in place, at the end
+                        self.stopped = True
+                        return
+                    self.build = gradebook_db.FreshBuild(self.folder, self.problem)
+                self.build.add(ready)
+        except Exception:  # noqa: BLE001 - the end of the run meets it again, and says so
+            self.close()
+
+    def take(self):
+        """The database built so far (the caller finishes it), or None."""
+        build, self.build = self.build, None
+        self.stopped = True
+        return build
+
+    def close(self) -> None:
+        self.stopped = True
+        build, self.build = self.build, None
+        if build is not None:
+            build.abandon()
 
 
 def part_failures(outcomes: list[Outcome]) -> str:
@@ -471,8 +534,9 @@ def part_failures(outcomes: list[Outcome]) -> str:
 
 
 def write_outputs(problem, part_ids: list[str], outcomes: list[Outcome], *, csv_path: str | Path | None,
-                  out_dir: str | Path | None, reports: ReportFolder | None = None) -> list[Path]:
-    """The gradebook CSV and the results folder, as asked for."""
+                  out_dir: str | Path | None, reports: ReportFolder | None = None, build=None) -> list[Path]:
+    """The gradebook CSV and the results folder, as asked for (`build`: the folder's new
+    database, as far as it was filled while grading)."""
     from grader.gradebook import join_lines, write_text
 
     for o in outcomes:
@@ -483,7 +547,7 @@ def write_outputs(problem, part_ids: list[str], outcomes: list[Outcome], *, csv_
     if csv_path:
         written.append(write_text(csv_path, text))
     if out_dir:
-        written.extend(write_results_folder(Path(out_dir), problem, part_ids, outcomes, text, reports))
+        written.extend(write_results_folder(Path(out_dir), problem, part_ids, outcomes, text, reports, build))
     return written
 
 
@@ -500,7 +564,7 @@ def _line(o: Outcome, part_ids: list[str]) -> str:
 
 
 def write_results_folder(folder: Path, problem, part_ids: list[str], outcomes: list[Outcome],
-                         gradebook_text: str, reports: ReportFolder | None = None) -> list[Path]:
+                         gradebook_text: str, reports: ReportFolder | None = None, build=None) -> list[Path]:
     """gradebook.csv, one <student>.json per student and _batch.json (the index the report reads)."""
     from grader.gradebook import write_text
     from grader.templates import placeholders  # class-wide titles: [name] for a student's number
@@ -531,7 +595,7 @@ def write_results_folder(folder: Path, problem, part_ids: list[str], outcomes: l
     # they are when reading the file back would give the same (a non-finite total would not)
     plain = all(o.total is None or (isinstance(o.total, (int, float)) and math.isfinite(o.total))
                 for o in outcomes)
-    after_batch(folder, problem, outcomes, entries=students if plain else None)
+    after_batch(folder, problem, outcomes, entries=students if plain else None, build=build)
     return written
 
 

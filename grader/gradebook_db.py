@@ -13,6 +13,7 @@ version number checked on write, so two TAs marking at once never overwrite each
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import time
 import unicodedata
@@ -132,8 +133,8 @@ def _migrate(conn: sqlite3.Connection) -> None:
         raise UsageError(f"the gradebook database has schema version {version}; this grader knows "
                          f"up to {SCHEMA_VERSION}: update the grader")
     if version < 1:  # CREATE ... IF NOT EXISTS: safe when two processes open a new folder at once
-        conn.executescript(_SCHEMA)
-        conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        # one transaction (one sync), not one per statement
+        conn.executescript(f"BEGIN IMMEDIATE;\n{_SCHEMA}\nPRAGMA user_version={SCHEMA_VERSION};\nCOMMIT;")
     # later versions: `if version < 2: ...` steps here, each in its own transaction
 
 
@@ -174,24 +175,128 @@ def record_batch(folder: str | Path, problem, students: list[dict[str, Any]]) ->
             _record_parts(conn, problem)
             conn.execute("DELETE FROM results")
             conn.execute("DELETE FROM submissions")
-            stamp = ""  # no clock in what a batch writes: the same class gives the same bytes
             conn.executemany("INSERT OR IGNORE INTO students (id) VALUES (?)",
                              [(_text(s["student"]),) for s in students])
-            conn.executemany("INSERT INTO submissions VALUES (?,?,?,?,?,?)",
-                             [(_text(s["student"]), s["status"], _text(s.get("note") or ""), _text(s["file"]),
-                               s.get("total"), stamp)
-                              for s in students])
+            conn.executemany("INSERT INTO submissions VALUES (?,?,?,?,?,?)", _submission_rows(students))
             conn.execute("DROP INDEX IF EXISTS results_by_group")  # one bulk insert, then the index
             conn.executemany("INSERT OR REPLACE INTO results VALUES (?,?,?,?,?,?,?)", _result_rows(students))
             conn.execute("CREATE INDEX results_by_group ON results (part, answer_key)")
-            conn.execute("INSERT OR REPLACE INTO meta VALUES ('problem_id', ?)", (problem.id,))
-            conn.execute("INSERT OR REPLACE INTO meta VALUES ('title', ?)", (problem.title,))
-            conn.execute("INSERT OR REPLACE INTO meta VALUES ('max_score', ?)", (repr(float(problem.total)),))
-            _log(conn, "grader --batch", "batch", None, None, {"students": len(students)}, at="")
+            _record_meta(conn, problem, len(students))
         if fresh:
             conn.execute("PRAGMA journal_mode=WAL")
     finally:
         conn.close()
+
+
+class FreshBuild:
+    """A new database for a batch, built beside the folder's own (a hidden file) while the
+    class is graded, then renamed into place: the results go in as the workers send them, in
+    class order, so little is left to do once the last student is graded.
+
+    For a folder whose database is absent or holds nothing but the last run (replaceable()):
+    the new file gives the same `sqlite3 .dump` as record_batch. Crash-safe: until the rename
+    the folder keeps its database as it was, and a half-built file is never used (nor
+    journaled: it is synced once, before the rename)."""
+
+    def __init__(self, folder: str | Path, problem):
+        self.folder = Path(folder)
+        self.path = self.folder / f".{DB_NAME}.new"
+        _unlink(self.path)
+        self.added: list[list[tuple]] = []  # the students' rows inserted so far, in class order
+        self.conn: sqlite3.Connection | None = sqlite3.connect(str(self.path), isolation_level=None,
+                                                                check_same_thread=False)
+        try:
+            for pragma in ("journal_mode=OFF", "synchronous=OFF", "foreign_keys=ON"):
+                self.conn.execute(f"PRAGMA {pragma}")
+            _migrate(self.conn)
+            self.conn.execute("BEGIN IMMEDIATE")
+            _record_parts(self.conn, problem)
+            # made anew, as record_batch does (the schema lists it last), but kept up to date as the
+            # rows come in: that work is done while the class is graded, not after
+            self.conn.execute("DROP INDEX IF EXISTS results_by_group")
+            self.conn.execute("CREATE INDEX results_by_group ON results (part, answer_key)")
+        except BaseException:
+            self.abandon()
+            raise
+
+    def add(self, rows: list[list[tuple]]) -> None:
+        """The next students' results rows (each student's list as batch.with_rows made it)."""
+        assert self.conn is not None
+        self.conn.executemany("INSERT OR REPLACE INTO results VALUES (?,?,?,?,?,?,?)",
+                              [row for mine in rows for row in mine])
+        self.added.extend(rows)
+
+    def finish(self, problem, students: list[dict[str, Any]]) -> bool:
+        """Everything record_batch writes, the rows added so far counted in (False, nothing
+        done, when they are not the first students' own rows); committed, in WAL mode."""
+        conn = self.conn
+        assert conn is not None
+        done = len(self.added)
+        if done > len(students) or any(students[i].get("rows") is not self.added[i] for i in range(done)):
+            return False
+        conn.executemany("INSERT OR IGNORE INTO students (id) VALUES (?)", [(_text(s["student"]),) for s in students])
+        conn.executemany("INSERT INTO submissions VALUES (?,?,?,?,?,?)", _submission_rows(students))
+        conn.executemany("INSERT OR REPLACE INTO results VALUES (?,?,?,?,?,?,?)", _result_rows(students[done:]))
+        _record_meta(conn, problem, len(students))
+        conn.execute("COMMIT")
+        conn.execute("PRAGMA journal_mode=WAL")
+        return True
+
+    def install(self) -> bool:
+        """Sync the finished file and rename it over the folder's database, unless that one
+        holds marks by now (False: the caller records the run in it, in place)."""
+        conn, self.conn = self.conn, None
+        if conn is not None:
+            conn.close()
+        if not replaceable(self.folder):
+            _unlink(self.path)
+            return False
+        fd = os.open(self.path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        real = db_path(self.folder)
+        _unlink(real)
+        os.replace(self.path, real)
+        try:
+            fd = os.open(self.folder, os.O_RDONLY)
+            try:
+                os.fsync(fd)  # the rename itself
+            finally:
+                os.close(fd)
+        except OSError:
+            pass
+        return True
+
+    def abandon(self) -> None:
+        """Close and remove the unfinished file."""
+        conn, self.conn = self.conn, None
+        if conn is not None:
+            conn.close()
+        _unlink(self.path)
+
+
+def _unlink(path: Path) -> None:
+    """A database file and its journal, WAL and shared-memory files, where they exist."""
+    for suffix in ("", "-journal", "-wal", "-shm"):
+        try:
+            Path(str(path) + suffix).unlink()
+        except FileNotFoundError:
+            pass
+
+
+def _submission_rows(students: list[dict[str, Any]]) -> list[tuple]:
+    stamp = ""  # no clock in what a batch writes: the same class gives the same bytes
+    return [(_text(s["student"]), s["status"], _text(s.get("note") or ""), _text(s["file"]), s.get("total"), stamp)
+            for s in students]
+
+
+def _record_meta(conn, problem, students: int) -> None:
+    conn.execute("INSERT OR REPLACE INTO meta VALUES ('problem_id', ?)", (problem.id,))
+    conn.execute("INSERT OR REPLACE INTO meta VALUES ('title', ?)", (problem.title,))
+    conn.execute("INSERT OR REPLACE INTO meta VALUES ('max_score', ?)", (repr(float(problem.total)),))
+    _log(conn, "grader --batch", "batch", None, None, {"students": students}, at="")
 
 
 _answer_json = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(.., ensure_ascii=False), made once
@@ -255,9 +360,17 @@ def _text(value):
 def _drop_if_untouched(folder: str | Path) -> None:
     """A database that nobody marked in holds nothing but the last run: it is built anew, so a
     re-run gives the same bytes as a run into an empty folder. One with marks is kept."""
+    if replaceable(folder):
+        _unlink(db_path(folder))
+
+
+def replaceable(folder: str | Path) -> bool:
+    """Whether the folder's database may be replaced by a new one: there is none, or it holds
+    nothing but the last run (nobody marked in it). A file that is not a gradebook database
+    stops the run (it may hold manual marks)."""
     path = db_path(folder)
     if not path.is_file():
-        return
+        return True
     try:
         conn = connect(folder)
         try:
@@ -269,13 +382,7 @@ def _drop_if_untouched(folder: str | Path) -> None:
 
         raise UsageError(f"{path} is not a gradebook database (or is damaged): move it away "
                          f"before grading into this folder; it may hold manual marks") from None
-    if touched:
-        return
-    for suffix in ("", "-wal", "-shm"):
-        try:
-            Path(str(path) + suffix).unlink()
-        except FileNotFoundError:
-            pass
+    return not touched
 
 
 def _record_parts(conn, problem) -> None:

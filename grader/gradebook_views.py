@@ -172,13 +172,51 @@ def has_marks(conn) -> bool:
     return conn.execute("SELECT EXISTS (SELECT 1 FROM marks)").fetchone()[0] == 1
 
 
-def after_batch(folder: Path, problem, outcomes=None, entries: list[dict[str, Any]] | None = None) -> None:
+def after_batch(folder: Path, problem, outcomes=None, entries: list[dict[str, Any]] | None = None,
+                build: db.FreshBuild | None = None) -> None:
     """Called by `--batch --out` once its files are written: record the run in the database
     and lay the manual marks kept there back over the fresh files. `entries`: the students of
-    _batch.json as written (else the file is read). The reports are read only when the problem
-    has hand-graded parts and a student's outcome lacks them; scores come from the run."""
+    _batch.json as written (else the file is read); `build`: the new database the batch has
+    been filling while it graded. The reports are read only when the problem has hand-graded
+    parts and a student's outcome lacks them; scores come from the run."""
+    from grader.exports import export_texts, write_exports, write_texts
+
     if entries is None:
         entries = json.loads((folder / MANIFEST).read_text(encoding="utf-8")).get("students", [])
+    students = _recorded(folder, problem, outcomes, entries)
+    ids = [p.id for p in problem.parts]
+    try:
+        if build is None and db.replaceable(folder):
+            build = db.FreshBuild(folder, problem)
+        if build is not None and build.finish(problem, students):
+            assert build.conn is not None
+            texts = export_texts(build.conn, _automatic_totals(ids, students))  # nobody has marked in it
+            if build.install():
+                write_texts(folder, texts)
+                return
+    finally:
+        if build is not None:
+            build.abandon()
+    db.record_batch(folder, problem, students)  # a database with marks: updated in place
+    conn = db.connect(folder)
+    try:
+        db.take_dirty(conn)
+        marked = has_marks(conn)
+        if marked:  # else the batch's own files are already what the database says
+            rewrite_reports(folder, conn, [r[0] for r in conn.execute("SELECT DISTINCT student FROM marks")])
+            final = final_scores(conn)
+            rewrite_manifest_totals(folder, conn, final)
+            write_gradebook_csv(folder, conn, final)
+        else:
+            final = _automatic_totals(ids, students)
+        write_exports(folder, conn, final)
+    finally:
+        conn.close()
+
+
+def _recorded(folder: Path, problem, outcomes, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What record_batch is given for each student: the index entry, with the student's
+    results rows (made by the worker) or parts."""
     manual = {p.id for p in problem.parts if p.kind.by_hand}
     ids = [p.id for p in problem.parts]
     by_student = {o.student: o for o in outcomes or []}
@@ -205,23 +243,7 @@ def after_batch(folder: Path, problem, outcomes=None, entries: list[dict[str, An
         elif got is not None:
             parts = [{"id": pid, "score": score, "status": got.status} for pid, score in zip(ids, got.scores)]
         students.append({**entry, "parts": parts})
-    db.record_batch(folder, problem, students)
-    from grader.exports import write_exports
-
-    conn = db.connect(folder)
-    try:
-        db.take_dirty(conn)
-        marked = has_marks(conn)
-        if marked:  # else the batch's own files are already what the database says
-            rewrite_reports(folder, conn, [r[0] for r in conn.execute("SELECT DISTINCT student FROM marks")])
-            final = final_scores(conn)
-            rewrite_manifest_totals(folder, conn, final)
-            write_gradebook_csv(folder, conn, final)
-        else:
-            final = _automatic_totals(ids, students)
-        write_exports(folder, conn, final)
-    finally:
-        conn.close()
+    return students
 
 
 def _automatic_totals(ids: list[str], students: list[dict[str, Any]]) -> tuple[list[str], list[dict[str, Any]]]:
