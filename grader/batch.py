@@ -506,11 +506,11 @@ class _Stream:
 
     def take(self):
         """The database built so far (the caller finishes it), or None."""
-        build, self.build = self.build, None
         self.stopped = True
-        return build
+        return self.build
 
     def close(self) -> None:
+        """Remove the file unless the caller put it in place (nothing to do then)."""
         self.stopped = True
         build, self.build = self.build, None
         if build is not None:

@@ -203,6 +203,7 @@ class FreshBuild:
         self.path = self.folder / f".{DB_NAME}.new"
         _unlink(self.path)
         self.added: list[list[tuple]] = []  # the students' rows inserted so far, in class order
+        self.installed = False
         self.conn: sqlite3.Connection | None = sqlite3.connect(str(self.path), isolation_level=None,
                                                                 check_same_thread=False)
         try:
@@ -257,8 +258,9 @@ class FreshBuild:
         finally:
             os.close(fd)
         real = db_path(self.folder)
-        _unlink(real)
-        os.replace(self.path, real)
+        _unlink(real, ("-journal", "-wal", "-shm"))  # never laid over the new file
+        os.replace(self.path, real)  # the old file goes in the same step
+        self.installed = True
         try:
             fd = os.open(self.folder, os.O_RDONLY)
             try:
@@ -270,16 +272,17 @@ class FreshBuild:
         return True
 
     def abandon(self) -> None:
-        """Close and remove the unfinished file."""
+        """Close and remove the unfinished file (nothing to do once installed)."""
         conn, self.conn = self.conn, None
         if conn is not None:
             conn.close()
-        _unlink(self.path)
+        if not self.installed:
+            _unlink(self.path)
 
 
-def _unlink(path: Path) -> None:
+def _unlink(path: Path, suffixes: tuple[str, ...] = ("", "-journal", "-wal", "-shm")) -> None:
     """A database file and its journal, WAL and shared-memory files, where they exist."""
-    for suffix in ("", "-journal", "-wal", "-shm"):
+    for suffix in suffixes:
         try:
             Path(str(path) + suffix).unlink()
         except FileNotFoundError:
