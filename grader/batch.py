@@ -90,12 +90,13 @@ def discover(root: Path, exclude: tuple[Path, ...] = ()) -> tuple[list[Entry], l
             skipped.append(f"{name} (not a submission: {Path(name).suffix} files are skipped)")
             continue
         why = ""
+        path = root / name  # (one pathlib parse of the name, not of the whole path: a class is long)
         if child.is_symlink():
-            why = refusal(Path(child.path), (), within=root, within_name="the class folder") or _into_classmate(root, child)
+            why = refusal(path, (), within=root, within_name="the class folder") or _into_classmate(root, child)
         is_dir = child.is_dir()
         if not is_dir and not child.is_file():  # a FIFO, a device, a socket, a dangling link
-            why = why or refusal(Path(child.path), ()) or f"{name}: not a file or a folder"
-        found.append((name if is_dir else (Path(name).stem or name), Path(child.path), is_dir, why))
+            why = why or refusal(path, ()) or f"{name}: not a file or a folder"
+        found.append((name if is_dir else (_stem(name) or name), path, is_dir, why))
     counts: dict[str, int] = {}
     for sid, _, _, _ in found:
         counts[sid] = counts.get(sid, 0) + 1
@@ -109,6 +110,12 @@ def discover(root: Path, exclude: tuple[Path, ...] = ()) -> tuple[list[Entry], l
             entries.append(Entry(sid, path, folder, refused=refused))
     entries.sort(key=lambda e: e.student)
     return entries, skipped
+
+
+def _stem(name: str) -> str:
+    """Path(name).stem, for a name with no '/' (a directory entry's)."""
+    dot = name.rfind(".")
+    return name[:dot] if 0 < dot < len(name) - 1 else name
 
 
 def _into_classmate(root: Path, child: os.DirEntry) -> str:
@@ -364,7 +371,7 @@ def grade_class(job: ClassJob | str, entries: list[Entry], *, jobs: int, timeout
     results = run_all(
         entries, key=lambda e: e.student, work=job.grade_for_class, jobs=jobs,
         hard_timeout=job.timeout + 30.0, on_done=(progress.advance if progress else lambda: None),
-        initializer=None if forked else _worker_init, on_result=on_result,
+        initializer=_worker_gc if forked else _worker_init, on_result=on_result,
     )
     outcomes = []
     for entry in entries:
@@ -375,8 +382,19 @@ def grade_class(job: ClassJob | str, entries: list[Entry], *, jobs: int, timeout
     return outcomes
 
 
+# A worker's garbage collections: grading keeps what it computed (the session's memos), and with
+# the default 700 allocations between young collections those were ~6% of a worker's time
+# (csc413-hw2); 10,000 makes them a third fewer in time, with the same memory (gc still runs).
+WORKER_GC_THRESHOLDS = (10_000, 10, 10)
+
+
+def _worker_gc() -> None:
+    gc.set_threshold(*WORKER_GC_THRESHOLDS)
+
+
 def _worker_init() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    _worker_gc()
 
 
 def default_jobs() -> int:

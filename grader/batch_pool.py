@@ -94,8 +94,7 @@ def _round(items, key, work, jobs, hard_timeout, on_done, initializer, initargs,
     try:
         finished: queue.Queue = queue.Queue()
         futures = {}
-        for start in range(0, len(items), chunk):
-            group = list(items[start:start + chunk])
+        for group in _chunks(items, chunk, jobs):
             fut = pool.submit(_run_chunk, group)
             futures[fut] = group
             fut.add_done_callback(finished.put)
@@ -137,6 +136,19 @@ def _round(items, key, work, jobs, hard_timeout, on_done, initializer, initargs,
     order = {key(item): i for i, item in enumerate(items)}
     lost.sort(key=lambda it: order[key(it)])
     return done, lost, why
+
+
+def _chunks(items: Sequence[Any], chunk: int, jobs: int) -> list[list[Any]]:
+    """`items` in order, in chunks of at most `chunk` that shrink towards the end (guided
+    scheduling: each is at most 1/4 of an equal share of what remains), so that the workers
+    finish together: a worker handed a last full chunk would keep the others' cores idle."""
+    out = []
+    start, n = 0, len(items)
+    while start < n:
+        size = min(chunk, max(1, -(-(n - start) // (4 * max(jobs, 1)))))
+        out.append(list(items[start:start + size]))
+        start += size
+    return out
 
 
 def _kill_workers(pool: ProcessPoolExecutor) -> None:
