@@ -132,7 +132,7 @@ def _round(items, key, work, jobs, hard_timeout, on_done, initializer, initargs,
         _kill_workers(pool)
         pool.shutdown(wait=False, cancel_futures=True)
         raise
-    pool.shutdown(wait=True)
+    pool.shutdown(wait=False)  # every result is in: the workers exit while the caller writes them out
     order = {key(item): i for i, item in enumerate(items)}
     lost.sort(key=lambda it: order[key(it)])
     return done, lost, why
