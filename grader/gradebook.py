@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import functools
 import io
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -83,6 +84,23 @@ def _score_cell(x: float | None):
     return "" if x is None else _Number(x, format_score(x))
 
 
+def _cell_maker():
+    """_score_cell, each distinct score's cell made once (a row, a class, has few)."""
+    cells: dict[float | str, _Number | str] = {}
+
+    def cell(x: float | None):
+        if x is None:
+            return ""
+        # 0 and -0.0 are equal keys but may be written differently
+        key: float | str = x if x != 0 else ("-0" if math.copysign(1.0, x) < 0 else "0")
+        got = cells.get(key)
+        if got is None:
+            got = cells[key] = _score_cell(x)
+        return got
+
+    return cell
+
+
 def _cells(row: Row, n_parts: int, cell) -> list:
     scores = list(row.scores) + [None] * (n_parts - len(row.scores))
     return [inert_cell(row.student), *[cell(s) for s in scores[:n_parts]], cell(row.total), row.status,
@@ -100,7 +118,7 @@ def row_line(row: Row, n_parts: int) -> str:
     """One student's line of gradebook.csv, as render writes it (a batch worker makes it for the
     students it graded: the parent only joins the lines)."""
     buf = io.StringIO()
-    csv.writer(buf, lineterminator="\r\n", quoting=csv.QUOTE_NONNUMERIC).writerow(_cells(row, n_parts, _score_cell))
+    csv.writer(buf, lineterminator="\r\n", quoting=csv.QUOTE_NONNUMERIC).writerow(_cells(row, n_parts, _cell_maker()))
     return buf.getvalue()
 
 
@@ -114,16 +132,7 @@ def render(part_ids: list[str], rows: list[Row]) -> str:
     the sheet splits on them) and made inert; scores bare numbers."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n", quoting=csv.QUOTE_NONNUMERIC)
-    cells: dict[float, _Number | str] = {}  # a class has few distinct scores: each cell is made once
-
-    def cell(x: float | None):
-        if x is None or x == 0:  # 0 and -0.0 are equal keys but may be written differently
-            return _score_cell(x)
-        got = cells.get(x)
-        if got is None:
-            got = cells[x] = _score_cell(x)
-        return got
-
+    cell = _cell_maker()
     n = len(part_ids)
     for row in sorted(rows, key=lambda r: r.student):
         writer.writerow(_cells(row, n, cell))

@@ -335,12 +335,13 @@ def student_rows(student: str, status: str, ids: list[str], scores: list, manual
     answer and feedback, every other part with the student's status. A batch worker builds
     them for the students it graded, so the parent only inserts them."""
     student = _text(student)
-    manual = manual or {}
+    status = status or ""
+    kept_for = (manual or {}).get
     rows: list[tuple] = []
     for pid, score in zip(ids, scores):
-        kept = manual.get(pid)
+        kept = kept_for(pid)
         if kept is None:
-            rows.append((student, pid, score, status or "", None, None, ""))
+            rows.append((student, pid, score, status, None, None, ""))
             continue
         answer, part_status, feedback = kept
         if answer is None:

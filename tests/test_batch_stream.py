@@ -128,3 +128,18 @@ def test_results_reach_the_caller_chunk_by_chunk_and_never_lost_ones(tmp_path):
     assert told == {i: i * 10 for i in range(10) if i not in (3, 6)}
     assert all(not isinstance(r, Lost) for _, results in seen for r in results)
     assert isinstance(got[3], Lost) and isinstance(got[6], Lost)
+
+
+def test_gradebook_lines_made_one_by_one_are_the_rendered_gradebook():
+    import random
+
+    from grader.gradebook import Row, join_lines, render, row_line
+
+    rng = random.Random(3)
+    values = [0, 0.0, -0.0, 1, 2.5, None, 1 / 3, float("nan"), float("inf"), True, 1e-9, -2.0, 12.34567]
+    notes = ["", "=x", 'a"b', "-1", "  +x", "line\nbreak", "x" * 600, "caf\udce9"]
+    ids = ["1", "2", "total", "Note", "x"]
+    rows = [Row(f"s{i}", rng.choice(["graded", "error"]), [rng.choice(values) for _ in range(rng.randint(3, 6))],
+                rng.choice(values), rng.choice(notes)) for i in range(500)]
+    rng.shuffle(rows)
+    assert join_lines(ids, [(r.student, row_line(r, len(ids))) for r in rows]) == render(ids, rows)
