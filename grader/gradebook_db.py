@@ -195,8 +195,8 @@ class FreshBuild:
 
     For a folder whose database is absent or holds nothing but the last run (replaceable()):
     the new file gives the same `sqlite3 .dump` as record_batch. Crash-safe: until the rename
-    the folder keeps its database as it was, and a half-built file is never used (nor
-    journaled: it is synced once, before the rename)."""
+    the folder keeps its database as it was, and a half-built file is never used (so it needs
+    no journal: it is synced as it is written, and once more before the rename)."""
 
     def __init__(self, folder: str | Path, problem):
         self.folder = Path(folder)
@@ -206,10 +206,12 @@ class FreshBuild:
         self.installed = False
         self.conn: sqlite3.Connection | None = sqlite3.connect(str(self.path), isolation_level=None,
                                                                 check_same_thread=False)
+        self._fd = -1
         try:
             for pragma in ("journal_mode=OFF", "synchronous=OFF", "foreign_keys=ON"):
                 self.conn.execute(f"PRAGMA {pragma}")
             _migrate(self.conn)
+            self._fd = os.open(self.path, os.O_RDONLY)  # for syncing (SQLite has made the file)
             self.conn.execute("BEGIN IMMEDIATE")
             _record_parts(self.conn, problem)
             # made anew at the end, as record_batch does (kept up to date as the rows come in, it
@@ -225,6 +227,9 @@ class FreshBuild:
         self.conn.executemany("INSERT OR REPLACE INTO results VALUES (?,?,?,?,?,?,?)",
                               [row for mine in rows for row in mine])
         self.added.extend(rows)
+        # what SQLite has written so far goes to the disk now, while the workers grade: the sync
+        # before the rename then has little left to write
+        os.fdatasync(self._fd)
 
     def finish(self, problem, students: list[dict[str, Any]]) -> bool:
         """Everything record_batch writes, the rows added so far counted in (False, nothing
@@ -250,13 +255,10 @@ class FreshBuild:
         if conn is not None:
             conn.close()
         if not replaceable(self.folder):
-            _unlink(self.path)
+            self.abandon()
             return False
-        fd = os.open(self.path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        os.fsync(self._fd)
+        self._close_fd()
         real = db_path(self.folder)
         _unlink(real, ("-journal", "-wal", "-shm"))  # never laid over the new file
         os.replace(self.path, real)  # the old file goes in the same step
@@ -276,8 +278,14 @@ class FreshBuild:
         conn, self.conn = self.conn, None
         if conn is not None:
             conn.close()
+        self._close_fd()
         if not self.installed:
             _unlink(self.path)
+
+    def _close_fd(self) -> None:
+        fd, self._fd = self._fd, -1
+        if fd >= 0:
+            os.close(fd)
 
 
 def _unlink(path: Path, suffixes: tuple[str, ...] = ("", "-journal", "-wal", "-shm")) -> None:
