@@ -517,7 +517,7 @@ class _Stream:
                     if not gradebook_db.replaceable(self.folder):  # marks: recorded in place, at the end
                         self.stopped = True
                         return
-                    self.build = gradebook_db.FreshBuild(self.folder, self.problem)
+                    self.build = gradebook_db.FreshBuild(self.folder, self.problem, len(self.position))
                 self.build.add(ready)
         except Exception:  # noqa: BLE001 - the end of the run meets it again, and says so
             self.close()

@@ -198,8 +198,12 @@ class FreshBuild:
     the folder keeps its database as it was, and a half-built file is never used (so it needs
     no journal: it is synced as it is written, and once more before the rename)."""
 
-    def __init__(self, folder: str | Path, problem):
+    def __init__(self, folder: str | Path, problem, students: int = 0):
         self.folder = Path(folder)
+        # the index is built (at once) when nine in ten of the `students` expected are in: the
+        # last ones are graded meanwhile, and go in with the index kept up to date
+        self.index_at = max(1, students * 9 // 10) if students else 0
+        self.indexed = False
         self.path = self.folder / f".{DB_NAME}.new"
         _unlink(self.path)
         self.added: list[list[tuple]] = []  # the students' rows inserted so far, in class order
@@ -214,8 +218,8 @@ class FreshBuild:
             self._fd = os.open(self.path, os.O_RDONLY)  # for syncing (SQLite has made the file)
             self.conn.execute("BEGIN IMMEDIATE")
             _record_parts(self.conn, problem)
-            # made anew at the end, as record_batch does (kept up to date as the rows come in, it
-            # would cost the workers' cores more than building it at once costs after)
+            # made anew, as record_batch does (kept up to date from the start, it would cost the
+            # workers' cores more than building it at once)
             self.conn.execute("DROP INDEX IF EXISTS results_by_group")
         except BaseException:
             self.abandon()
@@ -227,6 +231,8 @@ class FreshBuild:
         self.conn.executemany("INSERT OR REPLACE INTO results VALUES (?,?,?,?,?,?,?)",
                               [row for mine in rows for row in mine])
         self.added.extend(rows)
+        if self.index_at and not self.indexed and len(self.added) >= self.index_at:
+            self._index()
         # what SQLite has written so far goes to the disk now, while the workers grade: the sync
         # before the rename then has little left to write
         os.fdatasync(self._fd)
@@ -242,11 +248,17 @@ class FreshBuild:
         conn.executemany("INSERT OR IGNORE INTO students (id) VALUES (?)", [(_text(s["student"]),) for s in students])
         conn.executemany("INSERT INTO submissions VALUES (?,?,?,?,?,?)", _submission_rows(students))
         conn.executemany("INSERT OR REPLACE INTO results VALUES (?,?,?,?,?,?,?)", _result_rows(students[done:]))
-        conn.execute("CREATE INDEX results_by_group ON results (part, answer_key)")
+        if not self.indexed:
+            self._index()
         _record_meta(conn, problem, len(students))
         conn.execute("COMMIT")
         conn.execute("PRAGMA journal_mode=WAL")
         return True
+
+    def _index(self) -> None:
+        assert self.conn is not None
+        self.conn.execute("CREATE INDEX results_by_group ON results (part, answer_key)")
+        self.indexed = True
 
     def install(self) -> bool:
         """Sync the finished file and rename it over the folder's database, unless that one
