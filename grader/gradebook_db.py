@@ -228,11 +228,14 @@ class FreshBuild:
     def add(self, rows: list[list[tuple]]) -> None:
         """The next students' results rows (each student's list as batch.with_rows made it)."""
         assert self.conn is not None
-        self.conn.executemany("INSERT OR REPLACE INTO results VALUES (?,?,?,?,?,?,?)",
-                              [row for mine in rows for row in mine])
-        self.added.extend(rows)
-        if self.index_at and not self.indexed and len(self.added) >= self.index_at:
+        if self.index_at and not self.indexed and len(self.added) + len(rows) >= self.index_at:
+            # at that very student, however the rows come in: the file's bytes are the same
+            # whatever the chunks (a re-run, another --jobs, gives the same file)
+            cut = self.index_at - len(self.added)
+            self._insert(rows[:cut])
             self._index()
+            rows = rows[cut:]
+        self._insert(rows)
         # what SQLite has written so far goes to the disk now, while the workers grade: the sync
         # before the rename then has little left to write
         os.fdatasync(self._fd)
@@ -254,6 +257,12 @@ class FreshBuild:
         conn.execute("COMMIT")
         conn.execute("PRAGMA journal_mode=WAL")
         return True
+
+    def _insert(self, rows: list[list[tuple]]) -> None:
+        assert self.conn is not None
+        self.conn.executemany("INSERT OR REPLACE INTO results VALUES (?,?,?,?,?,?,?)",
+                              [row for mine in rows for row in mine])
+        self.added.extend(rows)
 
     def _index(self) -> None:
         assert self.conn is not None
