@@ -198,11 +198,11 @@ class FreshBuild:
     the folder keeps its database as it was, and a half-built file is never used (so it needs
     no journal: it is synced as it is written, and once more before the rename)."""
 
-    def __init__(self, folder: str | Path, problem, students: int = 0):
+    def __init__(self, folder: str | Path, problem, students: int):
         self.folder = Path(folder)
-        # the index is built (at once) when nine in ten of the `students` expected are in: the
+        # the index is built (at once) when nine in ten of the class's `students` are in: the
         # last ones are graded meanwhile, and go in with the index kept up to date
-        self.index_at = max(1, students * 9 // 10) if students else 0
+        self.index_at = max(1, students * 9 // 10)
         self.indexed = False
         self.path = self.folder / f".{DB_NAME}.new"
         _unlink(self.path)
@@ -225,38 +225,38 @@ class FreshBuild:
             self.abandon()
             raise
 
-    def add(self, rows: list[list[tuple]]) -> None:
-        """The next students' results rows (each student's list as batch.with_rows made it)."""
+    def add(self, rows: list[list[tuple]], sync: bool = True) -> None:
+        """The next students' results rows (each student's list as batch.with_rows made it).
+        Whatever the chunks, the file is written by the same steps (a re-run, another --jobs,
+        a regrade with --only, gives the same bytes)."""
         assert self.conn is not None
-        if self.index_at and not self.indexed and len(self.added) + len(rows) >= self.index_at:
-            # at that very student, however the rows come in: the file's bytes are the same
-            # whatever the chunks (a re-run, another --jobs, gives the same file)
-            cut = self.index_at - len(self.added)
+        if not self.indexed and len(self.added) + len(rows) >= self.index_at:
+            cut = self.index_at - len(self.added)  # at that very student, however the rows come
             self._insert(rows[:cut])
             self._index()
             rows = rows[cut:]
         self._insert(rows)
-        # what SQLite has written so far goes to the disk now, while the workers grade: the sync
-        # before the rename then has little left to write
-        os.fdatasync(self._fd)
+        if sync:  # what SQLite has written so far goes to the disk now, while the workers grade:
+            os.fdatasync(self._fd)  # the sync before the rename then has little left to write
 
-    def finish(self, problem, students: list[dict[str, Any]]) -> bool:
-        """Everything record_batch writes, the rows added so far counted in (False, nothing
-        done, when they are not the first students' own rows); committed, in WAL mode."""
+    def holds_rows_of(self, students: list[dict[str, Any]]) -> bool:
+        """Whether the rows added so far are the first `students`' own (as record_batch gets them)."""
+        done = len(self.added)
+        return done <= len(students) and all(students[i].get("rows") is self.added[i] for i in range(done))
+
+    def finish(self, problem, students: list[dict[str, Any]]) -> None:
+        """Everything record_batch writes (the rest of the students' rows first, then the rest
+        of the tables), committed, in WAL mode. The caller has checked holds_rows_of."""
         conn = self.conn
         assert conn is not None
-        done = len(self.added)
-        if done > len(students) or any(students[i].get("rows") is not self.added[i] for i in range(done)):
-            return False
+        self.add([_result_rows([s]) for s in students[len(self.added):]], sync=False)
+        if not self.indexed:  # (no student)
+            self._index()
         conn.executemany("INSERT OR IGNORE INTO students (id) VALUES (?)", [(_text(s["student"]),) for s in students])
         conn.executemany("INSERT INTO submissions VALUES (?,?,?,?,?,?)", _submission_rows(students))
-        conn.executemany("INSERT OR REPLACE INTO results VALUES (?,?,?,?,?,?,?)", _result_rows(students[done:]))
-        if not self.indexed:
-            self._index()
         _record_meta(conn, problem, len(students))
         conn.execute("COMMIT")
         conn.execute("PRAGMA journal_mode=WAL")
-        return True
 
     def _insert(self, rows: list[list[tuple]]) -> None:
         assert self.conn is not None

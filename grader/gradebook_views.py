@@ -186,9 +186,13 @@ def after_batch(folder: Path, problem, outcomes=None, entries: list[dict[str, An
     students = _recorded(folder, problem, outcomes, entries)
     ids = [p.id for p in problem.parts]
     try:
+        if build is not None and not build.holds_rows_of(students):
+            build.abandon()
+            build = None
         if build is None and db.replaceable(folder):
-            build = db.FreshBuild(folder, problem)
-        if build is not None and build.finish(problem, students):
+            build = db.FreshBuild(folder, problem, len(students))
+        if build is not None:
+            build.finish(problem, students)
             assert build.conn is not None
             texts = export_texts(build.conn, _automatic_totals(ids, students))  # nobody has marked in it
             if build.install():
