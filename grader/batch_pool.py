@@ -34,15 +34,18 @@ def mp_context():
 
 def run_all(items: Sequence[Any], key: Callable[[Any], Hashable], work: Callable[[Any], Any], *,
             jobs: int, hard_timeout: float, on_done: Callable[[], None] = lambda: None,
-            initializer: Callable | None = None, initargs: tuple = ()) -> dict[Hashable, Any]:
-    """work(item) for every item, in `jobs` processes: {key(item): result or Lost}."""
+            initializer: Callable | None = None, initargs: tuple = (),
+            on_result: Callable[[Any, Any], None] | None = None) -> dict[Hashable, Any]:
+    """work(item) for every item, in `jobs` processes: {key(item): result or Lost}. As the
+    results of a chunk of items arrive, `on_result(items, results)` is called (in this process,
+    never with a Lost one): the caller may start on them while the rest is graded."""
     results: dict[Hashable, Any] = {}
     pending = list(items)
     while pending:
         # Jobs go to workers in chunks: one round trip per job would cost more than grading it.
         chunk = max(1, min(MAX_CHUNK, len(pending) // (max(jobs, 1) * 8)))
         done, lost, why = _round(pending, key, work, jobs, hard_timeout, on_done, initializer, initargs,
-                                 chunk)
+                                 chunk, on_result)
         results.update(done)
         if not lost:
             break
@@ -51,7 +54,7 @@ def run_all(items: Sequence[Any], key: Callable[[Any], Hashable], work: Callable
         suspects, pending = lost[:cut], lost[cut:]
         for item in suspects:
             one, still_lost, why_one = _round([item], key, work, 1, hard_timeout, on_done,
-                                              initializer, initargs)
+                                              initializer, initargs, 1, on_result)
             results.update(one)
             for it in still_lost:
                 results[key(it)] = Lost(why_one or why)
@@ -81,7 +84,7 @@ def _run_chunk(chunk: list) -> list:
     return [work(item) for item in chunk]
 
 
-def _round(items, key, work, jobs, hard_timeout, on_done, initializer, initargs, chunk=1):
+def _round(items, key, work, jobs, hard_timeout, on_done, initializer, initargs, chunk=1, on_result=None):
     """One pool over `items`: (results, items lost to a broken pool, why they were lost)."""
     done: dict[Hashable, Any] = {}
     lost: list[Any] = []
@@ -91,8 +94,7 @@ def _round(items, key, work, jobs, hard_timeout, on_done, initializer, initargs,
     try:
         finished: queue.Queue = queue.Queue()
         futures = {}
-        for start in range(0, len(items), chunk):
-            group = list(items[start:start + chunk])
+        for group in _chunks(items, chunk, jobs):
             fut = pool.submit(_run_chunk, group)
             futures[fut] = group
             fut.add_done_callback(finished.put)
@@ -111,7 +113,8 @@ def _round(items, key, work, jobs, hard_timeout, on_done, initializer, initargs,
             remaining -= 1
             group = futures[fut]
             try:
-                for item, result in zip(group, fut.result()):
+                got = fut.result()
+                for item, result in zip(group, got):
                     done[key(item)] = result
                     on_done()
             except BrokenProcessPool:
@@ -122,14 +125,30 @@ def _round(items, key, work, jobs, hard_timeout, on_done, initializer, initargs,
                 for item in group:
                     done[key(item)] = Lost(f"internal error: {type(exc).__name__}: {exc}")
                     on_done()
+                continue
+            if on_result is not None:
+                on_result(group, got)
     except BaseException:
         _kill_workers(pool)
         pool.shutdown(wait=False, cancel_futures=True)
         raise
-    pool.shutdown(wait=True)
+    pool.shutdown(wait=False)  # every result is in: the workers exit while the caller writes them out
     order = {key(item): i for i, item in enumerate(items)}
     lost.sort(key=lambda it: order[key(it)])
     return done, lost, why
+
+
+def _chunks(items: Sequence[Any], chunk: int, jobs: int) -> list[list[Any]]:
+    """`items` in order, in chunks of at most `chunk` that shrink towards the end (guided
+    scheduling: each is at most 1/4 of an equal share of what remains), so that the workers
+    finish together: a worker handed a last full chunk would keep the others' cores idle."""
+    out = []
+    start, n = 0, len(items)
+    while start < n:
+        size = min(chunk, max(1, -(-(n - start) // (4 * max(jobs, 1)))))
+        out.append(list(items[start:start + size]))
+        start += size
+    return out
 
 
 def _kill_workers(pool: ProcessPoolExecutor) -> None:

@@ -30,13 +30,17 @@ COMMANDS = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The ``grader`` argument parser; each command module under grader/commands supplies its own options and run."""
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The ``grader`` argument parser; each command module under grader/commands supplies its own
+    options and run. With `only` (a command's name), that command alone: the others' modules
+    are not imported (a class is graded by one command; startup is serial time)."""
     parser = argparse.ArgumentParser(prog="grader", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version="grader " + _version())
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for name, help_text in COMMANDS.items():
+        if only is not None and name != only:
+            continue
         module = _command(name)
         cmd = sub.add_parser(name, help=help_text, description=(module.__doc__ or help_text).strip())
         module.add_arguments(cmd)
@@ -56,7 +60,10 @@ def _command(name: str):
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command; spec and usage errors become a message on stderr and exit status 2 (no traceback)."""
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    # `grader COMMAND ...`: only that command's parser (its usage, help and errors are the same);
+    # anything else (-h, --version, a typo) gets the full parser and its message
+    parser = build_parser(only=argv[0] if argv and argv[0] in COMMANDS else None)
     args = parser.parse_args(argv)
     try:
         return int(args._run(args) or 0)

@@ -134,9 +134,18 @@ def write_exports(folder: Path, conn, final=None) -> list[Path]:
     """Write canvas.csv and gradescope.csv through temporary files (a reader never sees half a file)."""
     from grader.gradebook_views import final_scores
 
-    final = final or final_scores(conn)
+    return write_texts(folder, export_texts(conn, final or final_scores(conn)))
+
+
+def export_texts(conn, final) -> list[tuple[str, str]]:
+    """(file name, text) of canvas.csv and gradescope.csv."""
+    return [(CANVAS, canvas_csv(conn, final)), (GRADESCOPE, gradescope_csv(conn, final))]
+
+
+def write_texts(folder: Path, texts: list[tuple[str, str]]) -> list[Path]:
+    """The import files written through temporary files."""
     out = []
-    for name, text in ((CANVAS, canvas_csv(conn, final)), (GRADESCOPE, gradescope_csv(conn, final))):
+    for name, text in texts:
         path = Path(folder) / name
         tmp = path.with_name(f".{path.name}.tmp")
         with open(tmp, "w", encoding="utf-8", newline="") as fh:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import functools
 import io
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -83,36 +84,73 @@ def _score_cell(x: float | None):
     return "" if x is None else _Number(x, format_score(x))
 
 
+def _cell_maker():
+    """_score_cell, each distinct score's cell made once (a row, a class, has few)."""
+    cells: dict[float | str, _Number | str] = {}
+
+    def cell(x: float | None):
+        if x is None:
+            return ""
+        # 0 and -0.0 are equal keys but may be written differently
+        key: float | str = x if x != 0 else ("-0" if math.copysign(1.0, x) < 0 else "0")
+        got = cells.get(key)
+        if got is None:
+            got = cells[key] = _score_cell(x)
+        return got
+
+    return cell
+
+
+def _cells(row: Row, n_parts: int, cell) -> list:
+    scores = list(row.scores) + [None] * (n_parts - len(row.scores))
+    return [inert_cell(row.student), *[cell(s) for s in scores[:n_parts]], cell(row.total), row.status,
+            safe_text(row.note)]
+
+
+def header_line(part_ids: list[str]) -> str:
+    """gradebook.csv's first line."""
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\r\n").writerow([inert_cell(h) for h in header(part_ids)])
+    return buf.getvalue()
+
+
+def row_line(row: Row, n_parts: int) -> str:
+    """One student's line of gradebook.csv, as render writes it (a batch worker makes it for the
+    students it graded: the parent only joins the lines)."""
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\r\n", quoting=csv.QUOTE_NONNUMERIC).writerow(_cells(row, n_parts, _cell_maker()))
+    return buf.getvalue()
+
+
+def join_lines(part_ids: list[str], lines: list[tuple[str, str]]) -> str:
+    """gradebook.csv from (student, row_line) pairs: the header, then the lines by student id."""
+    return header_line(part_ids) + "".join(line for _, line in sorted(lines, key=lambda sl: sl[0]))
+
+
 def render(part_ids: list[str], rows: list[Row]) -> str:
     """Every text cell in double quotes (so a ; or a tab inside it never starts a new cell where
     the sheet splits on them) and made inert; scores bare numbers."""
     buf = io.StringIO()
-    csv.writer(buf, lineterminator="\r\n").writerow([inert_cell(h) for h in header(part_ids)])
     writer = csv.writer(buf, lineterminator="\r\n", quoting=csv.QUOTE_NONNUMERIC)
-    cells: dict[float, _Number | str] = {}  # a class has few distinct scores: each cell is made once
-
-    def cell(x: float | None):
-        if x is None or x == 0:  # 0 and -0.0 are equal keys but may be written differently
-            return _score_cell(x)
-        got = cells.get(x)
-        if got is None:
-            got = cells[x] = _score_cell(x)
-        return got
-
+    cell = _cell_maker()
+    n = len(part_ids)
     for row in sorted(rows, key=lambda r: r.student):
-        scores = list(row.scores) + [None] * (len(part_ids) - len(row.scores))
-        writer.writerow([inert_cell(row.student), *[cell(s) for s in scores[: len(part_ids)]],
-                         cell(row.total), row.status, safe_text(row.note)])
-    return buf.getvalue()
+        writer.writerow(_cells(row, n, cell))
+    return header_line(part_ids) + buf.getvalue()
 
 
 def write_gradebook(path: str | Path, part_ids: list[str], rows: list[Row]) -> Path:
     """Write atomically (a half-written gradebook is worse than none)."""
+    return write_text(path, render(part_ids, rows))
+
+
+def write_text(path: str | Path, text: str) -> Path:
+    """A gradebook's text written atomically (a temporary file renamed)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     with open(tmp, "w", encoding="utf-8", errors="backslashreplace", newline="") as fh:
-        fh.write(render(part_ids, rows))
+        fh.write(text)
     tmp.replace(path)
     return path
 

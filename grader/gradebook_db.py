@@ -13,6 +13,7 @@ version number checked on write, so two TAs marking at once never overwrite each
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import time
 import unicodedata
@@ -132,8 +133,8 @@ def _migrate(conn: sqlite3.Connection) -> None:
         raise UsageError(f"the gradebook database has schema version {version}; this grader knows "
                          f"up to {SCHEMA_VERSION}: update the grader")
     if version < 1:  # CREATE ... IF NOT EXISTS: safe when two processes open a new folder at once
-        conn.executescript(_SCHEMA)
-        conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        # one transaction (one sync), not one per statement
+        conn.executescript(f"BEGIN IMMEDIATE;\n{_SCHEMA}\nPRAGMA user_version={SCHEMA_VERSION};\nCOMMIT;")
     # later versions: `if version < 2: ...` steps here, each in its own transaction
 
 
@@ -174,24 +175,160 @@ def record_batch(folder: str | Path, problem, students: list[dict[str, Any]]) ->
             _record_parts(conn, problem)
             conn.execute("DELETE FROM results")
             conn.execute("DELETE FROM submissions")
-            stamp = ""  # no clock in what a batch writes: the same class gives the same bytes
             conn.executemany("INSERT OR IGNORE INTO students (id) VALUES (?)",
                              [(_text(s["student"]),) for s in students])
-            conn.executemany("INSERT INTO submissions VALUES (?,?,?,?,?,?)",
-                             [(_text(s["student"]), s["status"], _text(s.get("note") or ""), _text(s["file"]),
-                               s.get("total"), stamp)
-                              for s in students])
+            conn.executemany("INSERT INTO submissions VALUES (?,?,?,?,?,?)", _submission_rows(students))
             conn.execute("DROP INDEX IF EXISTS results_by_group")  # one bulk insert, then the index
             conn.executemany("INSERT OR REPLACE INTO results VALUES (?,?,?,?,?,?,?)", _result_rows(students))
             conn.execute("CREATE INDEX results_by_group ON results (part, answer_key)")
-            conn.execute("INSERT OR REPLACE INTO meta VALUES ('problem_id', ?)", (problem.id,))
-            conn.execute("INSERT OR REPLACE INTO meta VALUES ('title', ?)", (problem.title,))
-            conn.execute("INSERT OR REPLACE INTO meta VALUES ('max_score', ?)", (repr(float(problem.total)),))
-            _log(conn, "grader --batch", "batch", None, None, {"students": len(students)}, at="")
+            _record_meta(conn, problem, len(students))
         if fresh:
             conn.execute("PRAGMA journal_mode=WAL")
     finally:
         conn.close()
+
+
+class FreshBuild:
+    """A new database for a batch, built beside the folder's own (a hidden file) while the
+    class is graded, then renamed into place: the results go in as the workers send them, in
+    class order, so little is left to do once the last student is graded.
+
+    For a folder whose database is absent or holds nothing but the last run (replaceable()):
+    the new file gives the same `sqlite3 .dump` as record_batch. Crash-safe: until the rename
+    the folder keeps its database as it was, and a half-built file is never used (so it needs
+    no journal: it is synced as it is written, and once more before the rename)."""
+
+    def __init__(self, folder: str | Path, problem, students: int):
+        self.folder = Path(folder)
+        # the index is built (at once) when nine in ten of the class's `students` are in: the
+        # last ones are graded meanwhile, and go in with the index kept up to date
+        self.index_at = max(1, students * 9 // 10)
+        self.indexed = False
+        self.path = self.folder / f".{DB_NAME}.new"
+        _unlink(self.path)
+        self.added: list[list[tuple]] = []  # the students' rows inserted so far, in class order
+        self.installed = False
+        self.conn: sqlite3.Connection | None = sqlite3.connect(str(self.path), isolation_level=None,
+                                                                check_same_thread=False)
+        self._fd = -1
+        try:
+            for pragma in ("journal_mode=OFF", "synchronous=OFF", "foreign_keys=ON"):
+                self.conn.execute(f"PRAGMA {pragma}")
+            _migrate(self.conn)
+            self._fd = os.open(self.path, os.O_RDONLY)  # for syncing (SQLite has made the file)
+            self.conn.execute("BEGIN IMMEDIATE")
+            _record_parts(self.conn, problem)
+            # made anew, as record_batch does (kept up to date from the start, it would cost the
+            # workers' cores more than building it at once)
+            self.conn.execute("DROP INDEX IF EXISTS results_by_group")
+        except BaseException:
+            self.abandon()
+            raise
+
+    def add(self, rows: list[list[tuple]], sync: bool = True) -> None:
+        """The next students' results rows (each student's list as batch.with_rows made it).
+        Whatever the chunks, the file is written by the same steps (a re-run, another --jobs,
+        a regrade with --only, gives the same bytes)."""
+        assert self.conn is not None
+        if not self.indexed and len(self.added) + len(rows) >= self.index_at:
+            cut = self.index_at - len(self.added)  # at that very student, however the rows come
+            self._insert(rows[:cut])
+            self._index()
+            rows = rows[cut:]
+        self._insert(rows)
+        if sync:  # what SQLite has written so far goes to the disk now, while the workers grade:
+            os.fdatasync(self._fd)  # the sync before the rename then has little left to write
+
+    def holds_rows_of(self, students: list[dict[str, Any]]) -> bool:
+        """Whether the rows added so far are the first `students`' own (as record_batch gets them)."""
+        done = len(self.added)
+        return done <= len(students) and all(students[i].get("rows") is self.added[i] for i in range(done))
+
+    def finish(self, problem, students: list[dict[str, Any]]) -> None:
+        """Everything record_batch writes (the rest of the students' rows first, then the rest
+        of the tables), committed, in WAL mode. The caller has checked holds_rows_of."""
+        conn = self.conn
+        assert conn is not None
+        self.add([_result_rows([s]) for s in students[len(self.added):]], sync=False)
+        if not self.indexed:  # (no student)
+            self._index()
+        conn.executemany("INSERT OR IGNORE INTO students (id) VALUES (?)", [(_text(s["student"]),) for s in students])
+        conn.executemany("INSERT INTO submissions VALUES (?,?,?,?,?,?)", _submission_rows(students))
+        _record_meta(conn, problem, len(students))
+        conn.execute("COMMIT")
+        conn.execute("PRAGMA journal_mode=WAL")
+
+    def _insert(self, rows: list[list[tuple]]) -> None:
+        assert self.conn is not None
+        self.conn.executemany("INSERT OR REPLACE INTO results VALUES (?,?,?,?,?,?,?)",
+                              [row for mine in rows for row in mine])
+        self.added.extend(rows)
+
+    def _index(self) -> None:
+        assert self.conn is not None
+        self.conn.execute("CREATE INDEX results_by_group ON results (part, answer_key)")
+        self.indexed = True
+
+    def install(self) -> bool:
+        """Sync the finished file and rename it over the folder's database, unless that one
+        holds marks by now (False: the caller records the run in it, in place)."""
+        conn, self.conn = self.conn, None
+        if conn is not None:
+            conn.close()
+        if not replaceable(self.folder):
+            self.abandon()
+            return False
+        os.fsync(self._fd)
+        self._close_fd()
+        real = db_path(self.folder)
+        _unlink(real, ("-journal", "-wal", "-shm"))  # never laid over the new file
+        os.replace(self.path, real)  # the old file goes in the same step
+        self.installed = True
+        try:
+            fd = os.open(self.folder, os.O_RDONLY)
+            try:
+                os.fsync(fd)  # the rename itself
+            finally:
+                os.close(fd)
+        except OSError:
+            pass
+        return True
+
+    def abandon(self) -> None:
+        """Close and remove the unfinished file (nothing to do once installed)."""
+        conn, self.conn = self.conn, None
+        if conn is not None:
+            conn.close()
+        self._close_fd()
+        if not self.installed:
+            _unlink(self.path)
+
+    def _close_fd(self) -> None:
+        fd, self._fd = self._fd, -1
+        if fd >= 0:
+            os.close(fd)
+
+
+def _unlink(path: Path, suffixes: tuple[str, ...] = ("", "-journal", "-wal", "-shm")) -> None:
+    """A database file and its journal, WAL and shared-memory files, where they exist."""
+    for suffix in suffixes:
+        try:
+            Path(str(path) + suffix).unlink()
+        except FileNotFoundError:
+            pass
+
+
+def _submission_rows(students: list[dict[str, Any]]) -> list[tuple]:
+    stamp = ""  # no clock in what a batch writes: the same class gives the same bytes
+    return [(_text(s["student"]), s["status"], _text(s.get("note") or ""), _text(s["file"]), s.get("total"), stamp)
+            for s in students]
+
+
+def _record_meta(conn, problem, students: int) -> None:
+    conn.execute("INSERT OR REPLACE INTO meta VALUES ('problem_id', ?)", (problem.id,))
+    conn.execute("INSERT OR REPLACE INTO meta VALUES ('title', ?)", (problem.title,))
+    conn.execute("INSERT OR REPLACE INTO meta VALUES ('max_score', ?)", (repr(float(problem.total)),))
+    _log(conn, "grader --batch", "batch", None, None, {"students": students}, at="")
 
 
 _answer_json = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(.., ensure_ascii=False), made once
@@ -203,6 +340,10 @@ def _result_rows(students: list[dict[str, Any]]) -> list[tuple]:
     rows: list[tuple] = []
     append = rows.append
     for s in students:
+        made = s.get("rows")
+        if made is not None:  # built where the student was graded (student_rows)
+            rows.extend(made)
+            continue
         student = _text(s["student"])
         for p in s.get("parts", ()):
             answer, feedback = p.get("answer"), p.get("feedback")
@@ -217,6 +358,30 @@ def _result_rows(students: list[dict[str, Any]]) -> list[tuple]:
     return rows
 
 
+def student_rows(student: str, status: str, ids: list[str], scores: list, manual: dict | None) -> list[tuple]:
+    """One student's rows of the results table, as _result_rows makes them from the parts the
+    batch records: a hand-graded part (in `manual`: id -> (answer, status, feedback)) with its
+    answer and feedback, every other part with the student's status. A batch worker builds
+    them for the students it graded, so the parent only inserts them."""
+    student = _text(student)
+    status = status or ""
+    kept_for = (manual or {}).get
+    rows: list[tuple] = []
+    for pid, score in zip(ids, scores):
+        kept = kept_for(pid)
+        if kept is None:
+            rows.append((student, pid, score, status, None, None, ""))
+            continue
+        answer, part_status, feedback = kept
+        if answer is None:
+            rows.append((student, pid, score, part_status or "", None, None,
+                         _text(str(feedback)) if feedback else ""))
+        else:
+            rows.append((student, pid, score, part_status or "", _text(_answer_json(answer)),
+                         _text(normalize_answer(answer)), _text(str(feedback or ""))))
+    return rows
+
+
 def _text(value):
     """SQLite stores UTF-8: a lone surrogate (an undecodable file name's byte, a JSON "\\ud800")
     is written as its escape, the way gradebook.csv writes it."""
@@ -228,9 +393,17 @@ def _text(value):
 def _drop_if_untouched(folder: str | Path) -> None:
     """A database that nobody marked in holds nothing but the last run: it is built anew, so a
     re-run gives the same bytes as a run into an empty folder. One with marks is kept."""
+    if replaceable(folder):
+        _unlink(db_path(folder))
+
+
+def replaceable(folder: str | Path) -> bool:
+    """Whether the folder's database may be replaced by a new one: there is none, or it holds
+    nothing but the last run (nobody marked in it). A file that is not a gradebook database
+    stops the run (it may hold manual marks)."""
     path = db_path(folder)
     if not path.is_file():
-        return
+        return True
     try:
         conn = connect(folder)
         try:
@@ -242,13 +415,7 @@ def _drop_if_untouched(folder: str | Path) -> None:
 
         raise UsageError(f"{path} is not a gradebook database (or is damaged): move it away "
                          f"before grading into this folder; it may hold manual marks") from None
-    if touched:
-        return
-    for suffix in ("", "-wal", "-shm"):
-        try:
-            Path(str(path) + suffix).unlink()
-        except FileNotFoundError:
-            pass
+    return not touched
 
 
 def _record_parts(conn, problem) -> None:

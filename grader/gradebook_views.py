@@ -172,18 +172,65 @@ def has_marks(conn) -> bool:
     return conn.execute("SELECT EXISTS (SELECT 1 FROM marks)").fetchone()[0] == 1
 
 
-def after_batch(folder: Path, problem, outcomes=None) -> None:
+def after_batch(folder: Path, problem, outcomes=None, entries: list[dict[str, Any]] | None = None,
+                build: db.FreshBuild | None = None) -> None:
     """Called by `--batch --out` once its files are written: record the run in the database
-    and lay the manual marks kept there back over the fresh files. The reports are read only
-    when the problem has hand-graded parts (for their answers); scores come from the run."""
-    manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    and lay the manual marks kept there back over the fresh files. `entries`: the students of
+    _batch.json as written (else the file is read); `build`: the new database the batch has
+    been filling while it graded. The reports are read only when the problem has hand-graded
+    parts and a student's outcome lacks them; scores come from the run."""
+    from grader.exports import export_texts, write_exports, write_texts
+
+    if entries is None:
+        entries = json.loads((folder / MANIFEST).read_text(encoding="utf-8")).get("students", [])
+    students = _recorded(folder, problem, outcomes, entries)
+    ids = [p.id for p in problem.parts]
+    try:
+        if build is not None and not build.holds_rows_of(students):
+            build.abandon()
+            build = None
+        if build is None and db.replaceable(folder):
+            build = db.FreshBuild(folder, problem, len(students))
+        if build is not None:
+            build.finish(problem, students)
+            assert build.conn is not None
+            texts = export_texts(build.conn, _automatic_totals(ids, students))  # nobody has marked in it
+            if build.install():
+                write_texts(folder, texts)
+                return
+    finally:
+        if build is not None:
+            build.abandon()
+    db.record_batch(folder, problem, students)  # a database with marks: updated in place
+    conn = db.connect(folder)
+    try:
+        db.take_dirty(conn)
+        marked = has_marks(conn)
+        if marked:  # else the batch's own files are already what the database says
+            rewrite_reports(folder, conn, [r[0] for r in conn.execute("SELECT DISTINCT student FROM marks")])
+            final = final_scores(conn)
+            rewrite_manifest_totals(folder, conn, final)
+            write_gradebook_csv(folder, conn, final)
+        else:
+            final = _automatic_totals(ids, students)
+        write_exports(folder, conn, final)
+    finally:
+        conn.close()
+
+
+def _recorded(folder: Path, problem, outcomes, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What record_batch is given for each student: the index entry, with the student's
+    results rows (made by the worker) or parts."""
     manual = {p.id for p in problem.parts if p.kind.by_hand}
     ids = [p.id for p in problem.parts]
     by_student = {o.student: o for o in outcomes or []}
     students = []
-    for entry in manifest.get("students", []):
+    for entry in entries:
         parts: list[dict[str, Any]] = []
         got = by_student.get(entry["student"])
+        if got is not None and got.db_rows is not None:  # made by the worker (batch.with_rows)
+            students.append({**entry, "rows": got.db_rows})
+            continue
         if got is not None and entry.get("status") != "error" and "manual" in got.extra:
             kept = got.extra["manual"]
             parts = [{"id": pid, "score": score, "status": kept[pid][1] if pid in kept else got.status,
@@ -200,19 +247,26 @@ def after_batch(folder: Path, problem, outcomes=None) -> None:
         elif got is not None:
             parts = [{"id": pid, "score": score, "status": got.status} for pid, score in zip(ids, got.scores)]
         students.append({**entry, "parts": parts})
-    db.record_batch(folder, problem, students)
-    from grader.exports import write_exports
+    return students
 
-    conn = db.connect(folder)
-    try:
-        db.take_dirty(conn)
-        if has_marks(conn):  # else the batch's own files are already what the database says
-            marked = [r[0] for r in conn.execute("SELECT DISTINCT student FROM marks")]
-            rewrite_reports(folder, conn, marked)
-        final = final_scores(conn)
-        if has_marks(conn):
-            rewrite_manifest_totals(folder, conn, final)
-            write_gradebook_csv(folder, conn, final)
-        write_exports(folder, conn, final)
-    finally:
-        conn.close()
+
+def _automatic_totals(ids: list[str], students: list[dict[str, Any]]) -> tuple[list[str], list[dict[str, Any]]]:
+    """What final_scores gives the exports (student, status, total) when nobody has marked
+    anything: the run's own scores, as recorded, without reading them back."""
+    out = []
+    for s in students:
+        total = None
+        if s["status"] != "error":
+            if "rows" in s:  # one per part, in the spec's order
+                got = [r[2] for r in s["rows"]]
+                scores = got + [None] * (len(ids) - len(got)) if len(got) <= len(ids) else None
+            else:
+                scores = None
+            if scores is None:
+                mine = {p["id"]: p.get("score") for p in s["parts"]}  # the last row of a part wins
+                scores = [mine.get(p) for p in ids]
+            # as read back: SQLite keeps a NaN as NULL
+            total = round(sum([x or 0.0 if x == x else 0.0 for x in scores]), 6)
+        out.append({"student": db._text(s["student"]), "status": s["status"], "total": total})
+    out.sort(key=lambda s: s["student"])  # ORDER BY student: UTF-8 byte order, which is code point order
+    return ids, out
