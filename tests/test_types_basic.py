@@ -145,10 +145,32 @@ def test_array_element_texts_read_once_per_session_grade_the_same():
         with pytest.raises(Invalid) as err:
             kind.parse([["$2$", "1,5"]], c)
         assert str(err.value).startswith("element [0][1]: expected a number, got the text '1,5'")
-    assert ("array element", "1,5") in c.expr_cache.numbers
+    assert ("array element", "1,5") in c.expr_cache.readings
     with pytest.raises(Invalid) as err:  # the same text at another place is named there
         kind.parse([[1, 2], [3, "1,5"]], c)
     assert str(err.value).startswith("element [1][1]: ")
+
+
+def test_text_readings_are_remembered_per_options_not_shared_across_them():
+    """A session remembers how it read an answer's text (its forms and words): the same text
+    graded again gets the same verdict, and a part that reads text differently (case, synonyms)
+    never gets another part's reading."""
+    from grader.expr.memo import ExprCache
+
+    kind = get_type("text")
+    cache = ExprCache()
+    plain, strict = ctx("text"), ctx("text", case_sensitive=True)
+    synonyms = ctx("text", synonyms={"filter": ["kernel"]})
+    for c in (plain, strict, synonyms):
+        c.expr_cache = cache
+    for _ in range(2):
+        assert kind.compare(kind.parse("Max Pooling", plain), ["max pooling"], plain).fraction == 1
+        assert kind.compare(kind.parse("Max Pooling", strict), ["max pooling"], strict).fraction == 0
+        said = kind.compare(kind.parse("It is an edge kernel", synonyms), ["edge filter"], synonyms)
+        assert said.fraction == 1 and said.loose
+        unsaid = kind.compare(kind.parse("It is an edge kernel", plain), ["edge filter"], plain)
+        assert unsaid.fraction == 0 and "expected 'edge filter'" in unsaid.message
+    assert any(key[0] == "text forms" for key in cache.readings)
 
 
 # shape --------------------------------------------------------------------------------------

@@ -46,7 +46,7 @@ class ExprCache:
     def __init__(self) -> None:
         self.by_object = IdentityCache(1000)  # the spec's own mapping: no need to serialize it
         self.by_text: dict[str, Any] = {}  # serialized declaration -> table or space
-        self.numbers: dict[Any, Any] = {}  # number texts read (array elements: types/array.py)
+        self.readings: dict[Any, Any] = {}  # texts answer types read (grader/types/readings.py)
 
     def get(self, kind: str, variables: Any, dims: Any, build) -> Any:
         """The table or space of this declaration, made by `build()` the first time."""

@@ -9,6 +9,7 @@ from typing import Any
 from grader.numbers import DEFAULT_ATOL, DEFAULT_RTOL, number_text, tolerance_text, within
 from grader.types.base import AnswerType, Invalid, Option, PartContext, Verdict, describe_value, register
 from grader.types.numeric import WrittenFloat, to_number
+from grader.types.readings import remembered
 
 MAX_ELEMENTS = 1_000_000
 MAX_DIMS = 8
@@ -42,11 +43,11 @@ class NotedArray:
     """Marker base: arrays read from text carry the reader's notes (see :func:`to_array`)."""
 
 
-def to_array(raw: Any, *, what: str = "an array", blank: float | None = None, texts: dict | None = None):
+def to_array(raw: Any, *, what: str = "an array", blank: float | None = None, ctx: PartContext | None = None):
     """A student's list, nested lists or matrix text -> a float numpy array; Invalid says what
     was expected (ragged rows, non-numbers). Text goes through the formula reader, never eval;
-    a typed table's blank cells are `blank` (None: an error). `texts`: a memo of element texts
-    read (the grading session's)."""
+    a typed table's blank cells are `blank` (None: an error). `ctx`: the part's, whose
+    session remembers element texts read."""
     import numpy as np
 
     notes: list[str] = []
@@ -61,7 +62,7 @@ def to_array(raw: Any, *, what: str = "an array", blank: float | None = None, te
     if math.prod(shape) > MAX_ELEMENTS:
         raise Invalid(f"the array has {math.prod(shape)} elements; at most {MAX_ELEMENTS} are read")
     flat: list = []
-    _flatten(raw, flat, "", texts)
+    _flatten(raw, flat, "", ctx)
     arr = np.array(flat, dtype=float).reshape(shape)
     if notes:
         arr = arr.view(_noted_class())
@@ -82,10 +83,10 @@ def _noted_class():
     return _NOTED
 
 
-def _flatten(raw: Any, out: list, path: str, texts: dict | None = None) -> None:
+def _flatten(raw: Any, out: list, path: str, ctx: PartContext | None = None) -> None:
     if not isinstance(raw, list):
         try:
-            out.append(_element(raw, texts))
+            out.append(_element(raw, ctx))
         except Invalid as exc:
             raise Invalid(f"element {path or '[0]'}: {exc}") from None
         return
@@ -98,30 +99,25 @@ def _flatten(raw: Any, out: list, path: str, texts: dict | None = None) -> None:
         elif kind is int and -_BIG_INT <= item <= _BIG_INT:
             append(float(item))
         else:
-            _flatten(item, out, f"{path}[{i}]", texts)
+            _flatten(item, out, f"{path}[{i}]", ctx)
 
 
-def _element(raw: Any, texts: dict | None) -> float:
-    """One element as a float; a text ('$2$', '= 2', '1/3') is read once per grading session
-    (`texts`, the session's; a class writes the same few element texts thousands of times)."""
-    if texts is None or type(raw) is not str:
+def _element(raw: Any, ctx: PartContext | None) -> float:
+    """One element as a float; a text ('$2$', '= 2', '1/4') is read once per grading session
+    (a class writes the same few element texts thousands of times)."""
+    if ctx is None or type(raw) is not str:
         return float(to_number(raw))
-    key = ("array element", raw)
-    known: float | str | None = texts.get(key)
-    if known is None:
+
+    def read() -> float | str:
         try:
-            known = float(to_number(raw))
+            return float(to_number(raw))
         except Invalid as exc:
-            known = str(exc)
-        if len(texts) >= MAX_ELEMENT_TEXTS:
-            texts.clear()
-        texts[key] = known
+            return str(exc)  # the message, said again to whoever writes the same text
+
+    known = remembered(ctx, ("array element", raw), read)
     if isinstance(known, str):
         raise Invalid(known)
     return known
-
-
-MAX_ELEMENT_TEXTS = 20_000
 
 
 _BIG_INT = 10**300  # to_number refuses larger integers
@@ -184,8 +180,7 @@ class Array(AnswerType):
         """A numeric array (a typed table's blank cells as the part's `blank`); a vector written as a
         row or a column is reoriented to the declared ``shape`` first, so the message is only about a
         real shape error."""
-        cache = ctx.expr_cache
-        arr = to_array(raw, blank=ctx.opt("blank"), texts=cache.numbers if cache is not None else None)
+        arr = to_array(raw, blank=ctx.opt("blank"), ctx=ctx)
         want = ctx.opt("shape")
         if want is not None and list(arr.shape) != list(want):
             arr = oriented(arr, tuple(want), ctx)

@@ -3,11 +3,13 @@ sentence ('This is an edge detector' says 'edge detector'), or a regular express
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
 from grader.expr.values import math_segment, plain_text
 from grader.types.base import AnswerType, Invalid, Option, PartContext, Verdict, describe_value, register
+from grader.types.readings import remembered
 
 MAX_TEXT = 10_000
 
@@ -63,11 +65,11 @@ def says(answer: str, phrase: str, ctx: PartContext) -> bool:
     return _says(words(answer, ctx), phrase, ctx)
 
 
-def _says(have: list[str], phrase: str, ctx: PartContext) -> bool:
+def _says(have: list[str], phrase: str, ctx: PartContext, how: tuple | None = None) -> bool:
     """says(), given the answer's words (an answer is checked against every accepted phrase)."""
     if not _PHRASE.fullmatch(phrase.strip()):
         return False  # 'O(t^2)', 'x > 0': symbols matter, only the exact answer matches
-    want = words(phrase, ctx)
+    want = words(phrase, ctx) if how is None else _words(phrase, ctx, how)
     if not want or len(have) > 60:
         return False
     for guard in (NEGATIONS, HEDGES):
@@ -75,6 +77,38 @@ def _says(have: list[str], phrase: str, ctx: PartContext) -> bool:
             return False
     n = len(want)
     return any(have[i:i + n] == want for i in range(len(have) - n + 1))
+
+
+def _reading_options(ctx: PartContext) -> tuple:
+    """The options normalize() and words() read: with the text, what their result depends on."""
+    synonyms = ctx.opt("synonyms")
+    return (bool(ctx.opt("case_sensitive")), bool(ctx.opt("ignore_spaces")), ctx.opt("strip"),
+            json.dumps(synonyms, sort_keys=True, default=str) if synonyms else None)
+
+
+def _words(text: str, ctx: PartContext, how: tuple) -> list[str]:
+    """words(), remembered by the grading session (`how`: _reading_options(ctx)); never changed."""
+    return remembered(ctx, ("text words", text, how), lambda: words(text, ctx))
+
+
+def _normalized(text: str, ctx: PartContext, how: tuple) -> str:
+    """normalize(), remembered by the grading session (an accepted phrase is normalized once)."""
+    return remembered(ctx, ("text normalized", text, how), lambda: normalize(text, ctx))
+
+
+def _forms(got: str, ctx: PartContext) -> tuple[str, ...]:
+    """The normalized forms an answer is matched by: as written, as plain text, the last math
+    segment, the text after a label."""
+    forms = [normalize(got, ctx), normalize(plain_text(got), ctx)]
+    # as written in a sheet: "$\\mathcal{O}(t)$", "Forward propagation: $O(1)$" (the last
+    # math segment is the answer when prose surrounds it)
+    if "$" in got and len(got) <= 100_000:
+        forms.append(normalize(plain_text(math_segment(got)), ctx))
+    labelled = _LABELLED.match(plain_text(got[:100_000]))
+    if labelled and not set(words(labelled.string[:labelled.start(1)], ctx)) & (NEGATIONS | HEDGES):
+        # "Back-propagation: $O(t)$" as the seed students label answers ("Not: O(t)" says nothing)
+        forms.append(normalize(labelled.group(1), ctx))
+    return tuple(forms)
 
 
 @register
@@ -120,23 +154,15 @@ class Text(AnswerType):
     def compare(self, got: str, expected: list[str], ctx: PartContext) -> Verdict:
         """Right when a normalized form of the answer (plain text, its last math segment, or the text after a label)
         equals an accepted phrase, says one (phrase matching), or fits ``regex``."""
-        mine = normalize(got, ctx)
-        # as written in a sheet: "$\\mathcal{O}(t)$", "Forward propagation: $O(1)$" (the last
-        # math segment is the answer when prose surrounds it)
-        forms = [mine, normalize(plain_text(got), ctx)]
-        if "$" in got and len(got) <= 100_000:
-            forms.append(normalize(plain_text(math_segment(got)), ctx))
-        labelled = _LABELLED.match(plain_text(got[:100_000]))
-        if labelled and not set(words(labelled.string[:labelled.start(1)], ctx)) & (NEGATIONS | HEDGES):
-            # "Back-propagation: $O(t)$" as the seed students label answers ("Not: O(t)" says nothing)
-            forms.append(normalize(labelled.group(1), ctx))
-        if any(normalize(e, ctx) in forms for e in expected):
+        how = _reading_options(ctx)  # an answer is compared with its reference, tiers and mistakes:
+        forms = remembered(ctx, ("text forms", got, how), lambda: _forms(got, ctx))  # read it once
+        if any(_normalized(e, ctx, how) in forms for e in expected):
             return Verdict(1.0, f"{got.strip()[:80]!r} is correct")
         if ctx.opt("match") != "exact":
-            have = words(got, ctx)
-            said = [e for e in expected if _says(have, e, ctx)]
+            have = _words(got, ctx, how)
+            said = [e for e in expected if _says(have, e, ctx, how)]
             if said:
-                longest = max(said, key=lambda e: len(words(e, ctx)))
+                longest = max(said, key=lambda e: len(_words(e, ctx, how)))
                 return Verdict(1.0, f"{got.strip()[:80]!r} is correct", loose=True, matched=longest)
         pattern = ctx.opt("regex")
         if pattern:
