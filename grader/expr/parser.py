@@ -8,6 +8,8 @@ Implicit products bind like '*', so ``1/2x`` is (1/2)*x and ``n/2 a'a`` is (n/2)
 
 from __future__ import annotations
 
+from operator import itemgetter
+
 from grader.expr import nodes as N
 from grader.expr.errors import ExprError
 from grader.expr.latex import normalize
@@ -34,9 +36,16 @@ def token_key(tokens: list[Token]) -> tuple:
     """What parsing a token list depends on besides the part's names: each token's kind and
     text, and for a name holding a ``T`` whether it was written plainly (``X^Ta`` is X^T a,
     ``X^\\mathrm{Ta}`` is not). Positions only go into messages and spans, so texts with
-    one key parse alike (and \\mathbf{w}_0, w_{0} and w_0 share one)."""
-    return tuple([(t.kind, t.text, t.end - t.pos == len(t.text)) if t.kind == "name" and "T" in t.text
-                  else (t.kind, t.text) for t in tokens])
+    one key parse alike (and \\mathbf{w}_0, w_{0} and w_0 share one). Built by joins (the
+    kinds are prefix-free words; no token text holds a NUL), not a tuple per token."""
+    texts = "\0".join(map(_TEXT, tokens))
+    key: tuple = ("".join(map(_KIND, tokens)), texts)
+    if "T" in texts:
+        key += tuple([t.end - t.pos == len(t.text) for t in tokens if t.kind == "name" and "T" in t.text])
+    return key
+
+
+_KIND, _TEXT = itemgetter(0), itemgetter(1)
 
 
 def parse_tokens(tokens: list[Token], table: SymbolTable) -> N.Node:
