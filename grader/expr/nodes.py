@@ -215,35 +215,44 @@ def precedence(node: Node) -> int:
 
 def to_text(node: Node) -> str:
     """Canonical plain syntax; the parser reads it back to an equal AST."""
+    return _text(node)[0]
+
+
+def _text(node: Node) -> tuple[str, int]:
+    """A node's canonical text and its :func:`precedence` (one call per node: parentheses go
+    where a child binds looser than its place needs)."""
     cls = node.__class__
     if cls is Sym or cls is Const:
-        return node.name
+        return node.name, 5
     if cls is Bin:
         op = node.op
         p = _PREC[op]
-        left = _wrap(node.left, precedence(node.left) < p)
-        right = _wrap(node.right, precedence(node.right) <= p)
+        left, lp = _text(node.left)
+        right, rp = _text(node.right)
+        if lp < p:
+            left = f"({left})"
+        if rp <= p:
+            right = f"({right})"
         if op == "*" or op == "/":
-            return f"{left}{op}{right}"
-        return f"{left} {op} {right}"
+            return f"{left}{op}{right}", p
+        return f"{left} {op} {right}", p
     if cls is Num:
-        return node.text
+        return node.text, (3 if node.text.startswith("-") else 5)
     if cls is Pow:
-        return _wrap(node.base, precedence(node.base) <= 4) + "^" + _wrap(node.exp, precedence(node.exp) < 5)
+        base, bp = _text(node.base)
+        exp, ep = _text(node.exp)
+        return (f"({base})" if bp <= 4 else base) + "^" + (f"({exp})" if ep < 5 else exp), 4
     if cls is Call:
-        return f"{node.fn}(" + ", ".join([to_text(a) for a in node.args]) + ")"
+        return f"{node.fn}(" + ", ".join([_text(a)[0] for a in node.args]) + ")", 5
     if cls is Transpose:
-        return _wrap(node.arg, precedence(node.arg) < 5) + ".T"
+        arg, ap = _text(node.arg)
+        return (f"({arg})" if ap < 5 else arg) + ".T", 5
     if cls is Neg:
-        return "-" + _wrap(node.arg, precedence(node.arg) < 3)
+        arg, ap = _text(node.arg)
+        return "-" + (f"({arg})" if ap < 3 else arg), 3
     if cls is Ident:
-        return "I" if node.size is None else f"I_{node.size}"
+        return ("I" if node.size is None else f"I_{node.size}"), 5
     raise TypeError(node)
-
-
-def _wrap(node: Node, parens: bool) -> str:
-    text = to_text(node)
-    return f"({text})" if parens else text
 
 
 def walk(node: Node):

@@ -194,15 +194,19 @@ class Parser:
     def term(self) -> N.Node:
         """Products and quotients, left-associative; a juxtaposed atom is an implicit '*' binding like an explicit one."""
         toks = self.toks
-        start = toks[self.i].pos
-        node = self.unary()
+        t = toks[self.i]
+        start = t.pos
+        # self.unary(), which is self.power() unless a sign comes first
+        node = self.unary() if t.kind == "op" and (t.text == "+" or t.text == "-") else self.power()
         while True:
             t = toks[self.i]
             kind = t.kind
             if kind == "op" and t.text in "*/@⊙" and t.text != "":
                 self.i += 1
                 self.last_end = t.end
-                node = N.Bin(t.text, node, self.unary(), span=(start, self.last_end))
+                u = toks[self.i]
+                operand = self.unary() if u.kind == "op" and (u.text == "+" or u.text == "-") else self.power()
+                node = N.Bin(t.text, node, operand, span=(start, self.last_end))
             elif kind == "num" or kind == "name" or (kind != "end" and self.starts_atom(t)):
                 node = N.Bin("*", node, self.power(), span=(start, self.last_end))
             else:

@@ -69,22 +69,23 @@ class ShapeChecker:
 
     def infer(self, node: N.Node) -> tuple:
         """The shape of a sub-formula; may be IDENTITY (an I whose size its neighbours decide). Raises ShapeError."""
-        if isinstance(node, (N.Num, N.Const)):
-            return SCALAR
-        if isinstance(node, N.Sym):
-            return self.sym(node.name)
-        if isinstance(node, N.Ident):
-            return IDENTITY if node.size is None else (node.size, node.size)
-        if isinstance(node, N.Neg):
-            return self.infer(node.arg)
-        if isinstance(node, N.Transpose):
-            return transpose(self.infer(node.arg))
-        if isinstance(node, N.Bin):
+        cls = node.__class__  # exact types (nodes have no subclasses), the common ones first
+        if cls is N.Bin:
             return self.binary(node)
-        if isinstance(node, N.Pow):
+        if cls is N.Sym:
+            return self.sym(node.name)
+        if cls is N.Num or cls is N.Const:
+            return SCALAR
+        if cls is N.Transpose:
+            return transpose(self.infer(node.arg))
+        if cls is N.Neg:
+            return self.infer(node.arg)
+        if cls is N.Pow:
             return self.power(node)
-        if isinstance(node, N.Call):
+        if cls is N.Call:
             return self.call(node)
+        if cls is N.Ident:
+            return IDENTITY if node.size is None else (node.size, node.size)
         raise ShapeError(f"cannot use {N.to_text(node)} here")
 
     def binary(self, node: N.Bin) -> tuple:

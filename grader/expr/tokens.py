@@ -91,7 +91,7 @@ _ESCAPED = {"{": "(", "}": ")", "|": "‖"}
 def scan(text: str) -> list[Token]:
     """Tokens of ``text``, ending with an ``end`` token. Raises ExprError on any unknown character."""
     check_length(text)
-    plain = _scan_plain(text)
+    plain = _scan_plain(text) if text.isascii() else None  # Unicode is never plain
     if plain is not None:
         return plain
     out: list[Token] = []
@@ -168,9 +168,9 @@ def _scan_plain(text: str) -> list[Token] | None:
             append(new(Token, ("op", "^" if len(piece) == 2 else "*", pos, end)))
         else:
             return None
-        if len(out) > MAX_TOKENS:
-            return None
         pos = end
+    if len(out) > MAX_TOKENS:  # at most MAX_LENGTH pieces were read to know it
+        return None
     out.append(new(Token, ("end", "", pos, pos)))
     return out
 

@@ -230,9 +230,9 @@ def _value(text: str, depth: int) -> tuple[Any, str | None]:
         raise ExprError("the answer is empty")
     span = _outer_list(text)
     if span is None:
-        if depth == 0 and re.search(r"[;\n]", text) and not re.search(r"[\[\]]", text):
+        if depth == 0 and _ROW_BREAK.search(text) and not _SQUARE_BRACKET.search(text):
             return _rows(text, depth), None
-        if depth == 0 and len(split_top(text, re.compile(","))) > 1:
+        if depth == 0 and len(split_top(text, _COMMA)) > 1:
             return _items(text, depth), None  # 10, 24, 32, 32
         return _scalar(text)
     start, end = span
@@ -258,6 +258,12 @@ def _value(text: str, depth: int) -> tuple[Any, str | None]:
     if factor != 1.0:
         inner = _scale(inner, factor)
     return inner, None
+
+
+_ROW_BREAK = re.compile(r"[;\n]")
+_SQUARE_BRACKET = re.compile(r"[\[\]]")
+_COMMA = re.compile(",")
+_SEMICOLON = re.compile(";")
 
 
 def _unwrap(text: str) -> str:
@@ -299,14 +305,14 @@ def _list(body: str, depth: int) -> list:
     body = re.sub(r"\\right\s*$", "", body.strip())
     if not body:
         return []
-    rows = [r for r in split_top(body, re.compile(";")) if r.strip()]
+    rows = [r for r in split_top(body, _SEMICOLON) if r.strip()]
     if len(rows) > 1:
         return [_items(r, depth + 1) for r in rows]
     return _items(body, depth)
 
 
 def _items(body: str, depth: int) -> list:
-    pieces = [p.strip() for p in split_top(body, re.compile(","))]
+    pieces = [p.strip() for p in split_top(body, _COMMA)]
     if len(pieces) == 1:
         words = body.split()
         plain = [re.sub(r"^\\ ", "", w) for w in re.split(r"(?:\s|\\ |\\,|\\quad|\\;)+", body.strip()) if w]
