@@ -94,7 +94,7 @@ def _commands(tokens: list[Token]) -> list[Token]:
             if word is not None:
                 if name in DECORATIONS:
                     word = decorate(word, DECORATIONS[name])
-                out.append(Token("name", word, t.pos, inner[-1].end if inner else t.end))
+                out.append(new(Token, ("name", word, t.pos, inner[-1].end if inner else t.end)))
             elif name in DECORATIONS:
                 raise ExprError(f"'\\{name}' must decorate a single name ({t.where()})", t.pos)
             else:
@@ -112,11 +112,14 @@ def _argument(tokens: list[Token], i: int, cmd: Token) -> tuple[list[Token], int
     if i >= len(tokens) or tokens[i].kind == "end":
         raise ExprError(f"'\\{cmd.text}' needs an argument ({cmd.where()})", cmd.pos)
     if tokens[i].kind == "op" and tokens[i].text == "{":
-        depth, j = 0, i
-        while j < len(tokens) and tokens[j].kind != "end":
-            if tokens[j].kind == "op" and tokens[j].text == "{":
+        depth, j, n = 0, i, len(tokens)
+        while j < n:
+            t = tokens[j]
+            if t.kind == "end":
+                break
+            if t.text == "{" and t.kind == "op":
                 depth += 1
-            elif tokens[j].kind == "op" and tokens[j].text == "}":
+            elif t.text == "}" and t.kind == "op":
                 depth -= 1
                 if depth == 0:
                     return tokens[i + 1:j], j + 1
@@ -167,7 +170,7 @@ def merge_subscripts(tokens: list[Token]) -> list[Token]:
         if not out or out[-1].kind != "name":
             raise ExprError(f"unexpected '_' {t.where()}: a subscript must follow a name, as in w_0", t.pos)
         base = out.pop()
-        out.append(Token("name", f"{base.text}_{text}", base.pos, sub[-1].end))
+        out.append(tuple.__new__(Token, ("name", f"{base.text}_{text}", base.pos, sub[-1].end)))
     out += tokens[i:]
     return out
 

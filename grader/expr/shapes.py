@@ -69,22 +69,21 @@ class ShapeChecker:
 
     def infer(self, node: N.Node) -> tuple:
         """The shape of a sub-formula; may be IDENTITY (an I whose size its neighbours decide). Raises ShapeError."""
-        cls = node.__class__  # exact types (nodes have no subclasses), the common ones first
-        if cls is N.Bin:
+        if isinstance(node, N.Bin):  # the common kinds first (the node classes exclude each other)
             return self.binary(node)
-        if cls is N.Sym:
+        if isinstance(node, N.Sym):
             return self.sym(node.name)
-        if cls is N.Num or cls is N.Const:
+        if isinstance(node, (N.Num, N.Const)):
             return SCALAR
-        if cls is N.Transpose:
+        if isinstance(node, N.Transpose):
             return transpose(self.infer(node.arg))
-        if cls is N.Neg:
+        if isinstance(node, N.Neg):
             return self.infer(node.arg)
-        if cls is N.Pow:
+        if isinstance(node, N.Pow):
             return self.power(node)
-        if cls is N.Call:
+        if isinstance(node, N.Call):
             return self.call(node)
-        if cls is N.Ident:
+        if isinstance(node, N.Ident):
             return IDENTITY if node.size is None else (node.size, node.size)
         raise ShapeError(f"cannot use {N.to_text(node)} here")
 

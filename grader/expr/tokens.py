@@ -122,13 +122,15 @@ def scan(text: str) -> list[Token]:
 # pieces are contiguous and a token's position is the length of the pieces before it. A text
 # with any piece the regex above calls `other` (Unicode, \\begin, a lone backslash, a character
 # we refuse), or with more tokens than allowed, is left to the general scanner (and its messages).
+# (The branches start with different characters, the commonest first, except the last one.)
 _PIECES = re.compile(r"""
     [A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*
+  | [-+/^@()\[\]{},|'=_]
+  | [ \t\r\n$]+
   | [0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)? | \.[0-9]+(?:[eE][+-]?[0-9]+)?
   | \\(?!(?:begin|end)(?![A-Za-z]))[A-Za-z]+
   | \\[,;:!\ ()\[\]{}|]
   | \*\*
-  | [ \t\r\n$]+
   | .
 """, re.VERBOSE | re.DOTALL)
 _PIECE_KIND = {c: "name" for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"}
