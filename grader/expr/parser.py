@@ -12,7 +12,7 @@ from operator import itemgetter
 
 from grader.expr import nodes as N
 from grader.expr.errors import ExprError
-from grader.expr.latex import normalize
+from grader.expr.latex import merge_subscripts, normalize
 from grader.expr.limits import MAX_DEPTH, MAX_NUMBER_EXP10
 from grader.expr.symbols import BINARY, VARIADIC, SymbolTable
 from grader.expr.tokens import Token, scan
@@ -29,7 +29,10 @@ def tokenize(text: str) -> list[Token]:
     """The normalized tokens of a formula (LaTeX commands read, subscripts glued on)."""
     if not isinstance(text, str):
         raise ExprError("a formula must be written as text")
-    return normalize(scan(text))
+    tokens = scan(text)
+    if text.isascii() and "\\" not in text:  # no command (they come from a backslash, †, ᵀ or ⊤)
+        return merge_subscripts(tokens) if "_" in text else tokens  # a '_' token needs a '_' (or ₀..₉)
+    return normalize(tokens)
 
 
 def token_key(tokens: list[Token]) -> tuple:
