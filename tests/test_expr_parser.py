@@ -210,6 +210,10 @@ def _scanned_by_the_general_step(text):
     "a \\\\ b", "x\\", "\\begin{bmatrix}1\\end{bmatrix}", "x; y", "x ! y", "a\x01b", "3 ** 2", "1.",
     " ".join(["a+"] * 300) + "1e٣",  # the token limit, reached where a number goes on in Unicode
     "+".join(["x"] * 300) + "λ",
+    # the plain scanner's pieces (one findall): numbers ending in a dot, powers, escapes, spacing
+    "1.e5 + 2. + .5. + 3.T + x**2 *** y", "\\{a\\} \\| b \\|_2 \\frac12 \\T \\,\\;\\:\\!\\ c \\(d\\) \\[e\\]  ",
+    "$x$ \t\r\n$$", "w_{0}^T x_ 1 - T_1 + X^Ta", "a\\", "\\", "\\beginx + \\endy", "x \\% y", "x\fy",
+    " ".join(["a"] * 600), " ".join(["a"] * 601), "a" * 2000,
 ])
 def test_the_fast_scanner_reads_as_the_general_step(text):
     from grader.expr.tokens import scan
@@ -221,3 +225,66 @@ def test_the_fast_scanner_reads_as_the_general_step(text):
             return (e.message, e.pos)
 
     assert outcome(scan) == outcome(_scanned_by_the_general_step)
+
+
+def _split_top_by_characters(text, pattern):
+    """split_top as it was written first: a walk over every character (the reference)."""
+    import re
+
+    if pattern.search(text) is None:
+        return [text]
+    can = {m.start() for m in re.compile(f"(?=(?:{pattern.pattern}))", pattern.flags).finditer(text)}
+    out, depth, start, i = [], 0, 0, 0
+    while i < len(text):
+        c = text[i]
+        if c == "\\" and text.startswith(("\\{", "\\}"), i):
+            i += 2
+            continue
+        if c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+        elif depth == 0 and i in can:
+            m = pattern.match(text, i)
+            if m and m.end() > i:
+                out.append(text[start:i])
+                start = i = m.end()
+                continue
+        i += 1
+    out.append(text[start:])
+    return out
+
+
+def test_split_top_walks_brackets_as_the_character_walk_did():
+    import random
+    import re
+
+    from grader.expr import values as V
+
+    patterns = [V._CHAIN, V._SIM, V._STEP, V._FORMULA_CHAIN, V._TIMES, V._COMMA, V._SEMICOLON,
+                re.compile(r"\(="), re.compile(r"x\{"), re.compile(r"\\\{|x"), re.compile(r"a*")]
+    alphabet = list("ab1 2x,;=~:()[]{}\\") + ["\\{", "\\}", "\\to", "\\sim", ":=", "\\times", "→", "&", "\\\\"]
+    rng = random.Random(7)
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 24)))
+        for pattern in patterns:
+            assert V.split_top(text, pattern) == _split_top_by_characters(text, pattern), (text, pattern.pattern)
+
+
+def test_token_keys_cut_texts_as_tuples_of_kind_and_text_did():
+    """Two texts share a key exactly when their tokens have the same kinds and texts (and the same
+    plain-or-not for names holding a T)."""
+    from grader.expr.parser import token_key, tokenize
+
+    texts = ["w_0 - t", "\\mathbf{w}_0 - t", "w_{0}-t", "w_0 - T", "X^Ta", "X^\\mathrm{Ta}", "X^T a", "x", "\\text{x}",
+             "T_1", "T _1", "\\frac{a}{b}", "frac(a)(b)", "a b", "ab", "1 2", "12", "\\|v\\|_2", "|v|_2", "‖v‖₂"]
+
+    def old_key(tokens):
+        return tuple((t.kind, t.text, t.end - t.pos == len(t.text)) if t.kind == "name" and "T" in t.text
+                     else (t.kind, t.text) for t in tokens)
+
+    tokens = {text: tokenize(text) for text in texts}
+    for a in texts:
+        for b in texts:
+            same_new = token_key(tokens[a]) == token_key(tokens[b])
+            assert same_new == (old_key(tokens[a]) == old_key(tokens[b])), (a, b)

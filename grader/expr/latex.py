@@ -49,35 +49,44 @@ def normalize(tokens: list[Token]) -> list[Token]:
     return merge_subscripts(_commands(tokens))
 
 
+# The commands that become one token (or none) whatever follows them, by the first of the
+# groups above that holds them (the order of _commands' tests): None drops the command.
+_SIMPLE: dict[str, tuple[str, str] | None] = {}
+for _name in IGNORED:
+    _SIMPLE.setdefault(_name, None)
+for _name in GREEK_COMMANDS | set(GREEK_VARIANTS):
+    _SIMPLE.setdefault(_name, ("name", GREEK_VARIANTS.get(_name, _name)))
+for _name, _op in OPERATORS.items():
+    _SIMPLE.setdefault(_name, ("op", _op))
+for _name in FUNCTIONS:
+    _SIMPLE.setdefault(_name, ("name", _name))
+_SIMPLE.setdefault("infty", ("op", "∞"))  # refused by the parser, except as a norm's subscript
+for _name, _cmd in STRUCTURAL.items():
+    _SIMPLE.setdefault(_name, ("cmd", _cmd))
+_NOT_SIMPLE = ("", "")
+
+
 def _commands(tokens: list[Token]) -> list[Token]:
+    at = [k for k, t in enumerate(tokens) if t.kind == "cmd"]
+    if not at:
+        return tokens
     out: list[Token] = []
+    new = tuple.__new__  # Token(...) without the call of its Python-level __new__
     i = 0
-    while i < len(tokens):
-        t = tokens[i]
-        if t.kind != "cmd":
-            out.append(t)
-            i += 1
+    for k in at:
+        if k < i:  # inside the argument of a command already read
             continue
+        out += tokens[i:k]
+        t = tokens[k]
         name = t.text
-        if name in IGNORED:
-            i += 1
-        elif name in GREEK_COMMANDS or name in GREEK_VARIANTS:
-            out.append(Token("name", GREEK_VARIANTS.get(name, name), t.pos, t.end))
-            i += 1
-        elif name in OPERATORS:
-            out.append(Token("op", OPERATORS[name], t.pos, t.end))
-            i += 1
-        elif name in FUNCTIONS:
-            out.append(Token("name", name, t.pos, t.end))
-            i += 1
-        elif name == "infty":  # refused by the parser, except as a norm's subscript
-            out.append(Token("op", "∞", t.pos, t.end))
-            i += 1
-        elif name in STRUCTURAL:
-            out.append(Token("cmd", STRUCTURAL[name], t.pos, t.end))
-            i += 1
+        simple = _SIMPLE.get(name, _NOT_SIMPLE)
+        if simple is None:
+            i = k + 1
+        elif simple is not _NOT_SIMPLE:
+            out.append(new(Token, (simple[0], simple[1], t.pos, t.end)))
+            i = k + 1
         elif name in WRAPPERS or name in DECORATIONS:
-            inner, i = _argument(tokens, i + 1, t)
+            inner, i = _argument(tokens, k + 1, t)
             inner = _commands(inner)
             if name in DECORATIONS:
                 inner = merge_subscripts(inner)
@@ -85,7 +94,7 @@ def _commands(tokens: list[Token]) -> list[Token]:
             if word is not None:
                 if name in DECORATIONS:
                     word = decorate(word, DECORATIONS[name])
-                out.append(Token("name", word, t.pos, inner[-1].end if inner else t.end))
+                out.append(new(Token, ("name", word, t.pos, inner[-1].end if inner else t.end)))
             elif name in DECORATIONS:
                 raise ExprError(f"'\\{name}' must decorate a single name ({t.where()})", t.pos)
             else:
@@ -94,6 +103,7 @@ def _commands(tokens: list[Token]) -> list[Token]:
                 out.append(Token("op", ")", t.end, t.end))
         else:
             raise ExprError(f"unsupported LaTeX command '\\{name}' ({t.where()})", t.pos)
+    out += tokens[i:]
     return out
 
 
@@ -102,11 +112,14 @@ def _argument(tokens: list[Token], i: int, cmd: Token) -> tuple[list[Token], int
     if i >= len(tokens) or tokens[i].kind == "end":
         raise ExprError(f"'\\{cmd.text}' needs an argument ({cmd.where()})", cmd.pos)
     if tokens[i].kind == "op" and tokens[i].text == "{":
-        depth, j = 0, i
-        while j < len(tokens) and tokens[j].kind != "end":
-            if tokens[j].kind == "op" and tokens[j].text == "{":
+        depth, j, n = 0, i, len(tokens)
+        while j < n:
+            t = tokens[j]
+            if t.kind == "end":
+                break
+            if t.text == "{" and t.kind == "op":
                 depth += 1
-            elif tokens[j].kind == "op" and tokens[j].text == "}":
+            elif t.text == "}" and t.kind == "op":
                 depth -= 1
                 if depth == 0:
                     return tokens[i + 1:j], j + 1
@@ -134,28 +147,31 @@ def merge_subscripts(tokens: list[Token]) -> list[Token]:
     After a norm's closing bar (``\\|v\\|_2``, also ``\\|v\\|^2_2``) the subscript becomes a
     ``sub`` token placed right after the bar, for the parser to read as the kind of norm.
     """
+    at = [k for k, t in enumerate(tokens) if t.text == "_" and t.kind == "op"]
+    if not at:  # most texts: nothing to glue
+        return tokens
     out: list[Token] = []
     i = 0
-    while i < len(tokens):
-        t = tokens[i]
-        if t.kind == "op" and t.text == "_":
-            if i + 1 >= len(tokens) or tokens[i + 1].kind == "end":
-                raise ExprError(f"'_' {t.where()} needs a subscript after it, as in w_0", t.pos)
-            sub, i = _argument(tokens, i + 1, Token("cmd", "_", t.pos, t.end))
-            text = "".join(_sub_text(s) for s in sub)
-            if not text:
-                raise ExprError(f"empty subscript ({t.where()})", t.pos)
-            bar = _closing_bar(out)
-            if bar is not None:
-                out.insert(bar + 1, Token("sub", text, t.pos, sub[-1].end))
-                continue
-            if not out or out[-1].kind != "name":
-                raise ExprError(f"unexpected '_' {t.where()}: a subscript must follow a name, as in w_0", t.pos)
-            base = out.pop()
-            out.append(Token("name", f"{base.text}_{text}", base.pos, sub[-1].end))
-        else:
-            out.append(t)
-            i += 1
+    for k in at:
+        if k < i:  # inside a subscript already read
+            continue
+        out += tokens[i:k]
+        t = tokens[k]
+        if k + 1 >= len(tokens) or tokens[k + 1].kind == "end":
+            raise ExprError(f"'_' {t.where()} needs a subscript after it, as in w_0", t.pos)
+        sub, i = _argument(tokens, k + 1, Token("cmd", "_", t.pos, t.end))
+        text = "".join([_sub_text(s) for s in sub])
+        if not text:
+            raise ExprError(f"empty subscript ({t.where()})", t.pos)
+        bar = _closing_bar(out)
+        if bar is not None:
+            out.insert(bar + 1, Token("sub", text, t.pos, sub[-1].end))
+            continue
+        if not out or out[-1].kind != "name":
+            raise ExprError(f"unexpected '_' {t.where()}: a subscript must follow a name, as in w_0", t.pos)
+        base = out.pop()
+        out.append(tuple.__new__(Token, ("name", f"{base.text}_{text}", base.pos, sub[-1].end)))
+    out += tokens[i:]
     return out
 
 

@@ -16,22 +16,8 @@ class _Node:
     __slots__ = ("span",)
     span: tuple[int, int]
     _fields: tuple[str, ...] = ()
-    _defaults: tuple = ()  # for the last fields
 
-    def __init__(self, *args, span: tuple = (0, 0)):
-        fields = self._fields
-        if len(args) < len(fields):
-            missing = len(fields) - len(args)
-            if missing > len(self._defaults):
-                raise TypeError(f"{type(self).__name__} needs {', '.join(fields[len(args):])}")
-            args = args + self._defaults[len(self._defaults) - missing:]
-        elif len(args) > len(fields):
-            raise TypeError(f"{type(self).__name__} takes {len(fields)} fields, got {len(args)}")
-        for name, value in zip(fields, args):
-            object.__setattr__(self, name, value)
-        object.__setattr__(self, "span", span)
-
-    def _values(self) -> tuple:
+    def _values(self) -> tuple:  # each class says its own, faster
         return tuple(getattr(self, f) for f in self._fields)
 
     def __eq__(self, other):
@@ -64,12 +50,26 @@ class Num(_Node):
     text: str
     _fields = ("text",)  # as written: "2", "0.5", "1e-3" (exact values come from this text)
 
+    def __init__(self, text: str, *, span: tuple = (0, 0)):
+        _Num_text(self, text)
+        _set_span(self, span)
+
+    def _values(self) -> tuple:
+        return (self.text,)
+
 
 class Sym(_Node):
     """A declared variable or dimension, by its canonical name."""
     __slots__ = ("name",)
     name: str
     _fields = ("name",)  # a declared variable or dimension, by its canonical name
+
+    def __init__(self, name: str, *, span: tuple = (0, 0)):
+        _Sym_name(self, name)
+        _set_span(self, span)
+
+    def _values(self) -> tuple:
+        return (self.name,)
 
 
 class Const(_Node):
@@ -78,13 +78,26 @@ class Const(_Node):
     name: str
     _fields = ("name",)  # pi | e
 
+    def __init__(self, name: str, *, span: tuple = (0, 0)):
+        _Const_name(self, name)
+        _set_span(self, span)
+
+    def _values(self) -> tuple:
+        return (self.name,)
+
 
 class Ident(_Node):
     """The identity matrix; ``size`` None means the formula's shapes decide it."""
     __slots__ = ("size",)
     size: str | None  # "3" or a dimension's name
     _fields = ("size",)  # identity matrix; its size is inferred when None
-    _defaults = (None,)
+
+    def __init__(self, size: str | None = None, *, span: tuple = (0, 0)):
+        _Ident_size(self, size)
+        _set_span(self, span)
+
+    def _values(self) -> tuple:
+        return (self.size,)
 
 
 class Neg(_Node):
@@ -92,6 +105,13 @@ class Neg(_Node):
     __slots__ = ("arg",)
     arg: Node
     _fields = ("arg",)
+
+    def __init__(self, arg: Node, *, span: tuple = (0, 0)):
+        _Neg_arg(self, arg)
+        _set_span(self, span)
+
+    def _values(self) -> tuple:
+        return (self.arg,)
 
 
 class Bin(_Node):
@@ -102,6 +122,15 @@ class Bin(_Node):
     right: Node
     _fields = ("op", "left", "right")  # op: + - * / @ ⊙   (implicit products are *)
 
+    def __init__(self, op: str, left: Node, right: Node, *, span: tuple = (0, 0)):
+        _Bin_op(self, op)
+        _Bin_left(self, left)
+        _Bin_right(self, right)
+        _set_span(self, span)
+
+    def _values(self) -> tuple:
+        return (self.op, self.left, self.right)
+
 
 class Pow(_Node):
     """``base ^ exp``."""
@@ -109,6 +138,14 @@ class Pow(_Node):
     base: Node
     exp: Node
     _fields = ("base", "exp")
+
+    def __init__(self, base: Node, exp: Node, *, span: tuple = (0, 0)):
+        _Pow_base(self, base)
+        _Pow_exp(self, exp)
+        _set_span(self, span)
+
+    def _values(self) -> tuple:
+        return (self.base, self.exp)
 
 
 class Call(_Node):
@@ -118,6 +155,14 @@ class Call(_Node):
     args: tuple[Node, ...]
     _fields = ("fn", "args")  # a whitelisted function name, a tuple of nodes
 
+    def __init__(self, fn: str, args: tuple[Node, ...], *, span: tuple = (0, 0)):
+        _Call_fn(self, fn)
+        _Call_args(self, args)
+        _set_span(self, span)
+
+    def _values(self) -> tuple:
+        return (self.fn, self.args)
+
 
 class Transpose(_Node):
     """A matrix or vector transpose (``x'``, ``x.T``, ``x^T``)."""
@@ -125,8 +170,31 @@ class Transpose(_Node):
     arg: Node
     _fields = ("arg",)
 
+    def __init__(self, arg: Node, *, span: tuple = (0, 0)):
+        _Transpose_arg(self, arg)
+        _set_span(self, span)
+
+    def _values(self) -> tuple:
+        return (self.arg,)
+
 
 Node = Union[Num, Sym, Const, Ident, Neg, Bin, Pow, Call, Transpose]
+# The slots' own setters: a node is immutable (__setattr__ refuses), so its __init__ fills its
+# slots through them (cheaper than object.__setattr__, and a formula has dozens of nodes).
+_set_span = _Node.__dict__["span"].__set__
+_Num_text = Num.__dict__["text"].__set__
+_Sym_name = Sym.__dict__["name"].__set__
+_Const_name = Const.__dict__["name"].__set__
+_Ident_size = Ident.__dict__["size"].__set__
+_Neg_arg = Neg.__dict__["arg"].__set__
+_Bin_op = Bin.__dict__["op"].__set__
+_Bin_left = Bin.__dict__["left"].__set__
+_Bin_right = Bin.__dict__["right"].__set__
+_Pow_base = Pow.__dict__["base"].__set__
+_Pow_exp = Pow.__dict__["exp"].__set__
+_Call_fn = Call.__dict__["fn"].__set__
+_Call_args = Call.__dict__["args"].__set__
+_Transpose_arg = Transpose.__dict__["arg"].__set__
 
 _PREC = {"+": 1, "-": 1, "*": 2, "/": 2, "@": 2, "⊙": 2}
 
@@ -147,35 +215,44 @@ def precedence(node: Node) -> int:
 
 def to_text(node: Node) -> str:
     """Canonical plain syntax; the parser reads it back to an equal AST."""
+    return _text(node)[0]
+
+
+def _text(node: Node) -> tuple[str, int]:
+    """A node's canonical text and its :func:`precedence` (one call per node: parentheses go
+    where a child binds looser than its place needs)."""
     cls = node.__class__
     if cls is Sym or cls is Const:
-        return node.name
+        return node.name, 5
     if cls is Bin:
         op = node.op
         p = _PREC[op]
-        left = _wrap(node.left, precedence(node.left) < p)
-        right = _wrap(node.right, precedence(node.right) <= p)
+        left, lp = _text(node.left)
+        right, rp = _text(node.right)
+        if lp < p:
+            left = f"({left})"
+        if rp <= p:
+            right = f"({right})"
         if op == "*" or op == "/":
-            return f"{left}{op}{right}"
-        return f"{left} {op} {right}"
+            return f"{left}{op}{right}", p
+        return f"{left} {op} {right}", p
     if cls is Num:
-        return node.text
+        return node.text, (3 if node.text.startswith("-") else 5)
     if cls is Pow:
-        return _wrap(node.base, precedence(node.base) <= 4) + "^" + _wrap(node.exp, precedence(node.exp) < 5)
+        base, bp = _text(node.base)
+        exp, ep = _text(node.exp)
+        return (f"({base})" if bp <= 4 else base) + "^" + (f"({exp})" if ep < 5 else exp), 4
     if cls is Call:
-        return f"{node.fn}(" + ", ".join([to_text(a) for a in node.args]) + ")"
+        return f"{node.fn}(" + ", ".join([_text(a)[0] for a in node.args]) + ")", 5
     if cls is Transpose:
-        return _wrap(node.arg, precedence(node.arg) < 5) + ".T"
+        arg, ap = _text(node.arg)
+        return (f"({arg})" if ap < 5 else arg) + ".T", 5
     if cls is Neg:
-        return "-" + _wrap(node.arg, precedence(node.arg) < 3)
+        arg, ap = _text(node.arg)
+        return "-" + (f"({arg})" if ap < 3 else arg), 3
     if cls is Ident:
-        return "I" if node.size is None else f"I_{node.size}"
+        return ("I" if node.size is None else f"I_{node.size}"), 5
     raise TypeError(node)
-
-
-def _wrap(node: Node, parens: bool) -> str:
-    text = to_text(node)
-    return f"({text})" if parens else text
 
 
 def walk(node: Node):

@@ -97,15 +97,15 @@ def constant_value(node: N.Node) -> float | None:
 def _const(node: N.Node) -> float | None:
     """Float value of a constant sub-formula (None if it depends on a symbol or is undefined)."""
     cls = node.__class__  # exact types (nodes have no subclasses), the common ones first
-    if cls is N.Sym or cls is N.Ident:
-        return None
-    if cls is N.Num:
-        return float(node.text)
     if cls is N.Bin:
         a, b = _const(node.left), _const(node.right)
         if a is None or b is None:
             return None
         return _checked(node, lambda: _arith(node.op, a, b))
+    if cls is N.Sym or cls is N.Ident:
+        return None
+    if cls is N.Num:
+        return float(node.text)
     if cls is N.Const:
         return CONSTS[node.name]
     if cls is N.Neg or cls is N.Transpose:

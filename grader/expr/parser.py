@@ -8,9 +8,11 @@ Implicit products bind like '*', so ``1/2x`` is (1/2)*x and ``n/2 a'a`` is (n/2)
 
 from __future__ import annotations
 
+from operator import itemgetter
+
 from grader.expr import nodes as N
 from grader.expr.errors import ExprError
-from grader.expr.latex import normalize
+from grader.expr.latex import merge_subscripts, normalize
 from grader.expr.limits import MAX_DEPTH, MAX_NUMBER_EXP10
 from grader.expr.symbols import BINARY, VARIADIC, SymbolTable
 from grader.expr.tokens import Token, scan
@@ -27,16 +29,26 @@ def tokenize(text: str) -> list[Token]:
     """The normalized tokens of a formula (LaTeX commands read, subscripts glued on)."""
     if not isinstance(text, str):
         raise ExprError("a formula must be written as text")
-    return normalize(scan(text))
+    tokens = scan(text)
+    if text.isascii() and "\\" not in text:  # no command (they come from a backslash, †, ᵀ or ⊤)
+        return merge_subscripts(tokens) if "_" in text else tokens  # a '_' token needs a '_' (or ₀..₉)
+    return normalize(tokens)
 
 
 def token_key(tokens: list[Token]) -> tuple:
     """What parsing a token list depends on besides the part's names: each token's kind and
     text, and for a name holding a ``T`` whether it was written plainly (``X^Ta`` is X^T a,
     ``X^\\mathrm{Ta}`` is not). Positions only go into messages and spans, so texts with
-    one key parse alike (and \\mathbf{w}_0, w_{0} and w_0 share one)."""
-    return tuple([(t.kind, t.text, t.end - t.pos == len(t.text)) if t.kind == "name" and "T" in t.text
-                  else (t.kind, t.text) for t in tokens])
+    one key parse alike (and \\mathbf{w}_0, w_{0} and w_0 share one). Built by joins (the
+    kinds are prefix-free words; no token text holds a NUL), not a tuple per token."""
+    texts = "\0".join(map(_TEXT, tokens))
+    key: tuple = ("".join(map(_KIND, tokens)), texts)
+    if "T" in texts:
+        key += tuple([t.end - t.pos == len(t.text) for t in tokens if t.kind == "name" and "T" in t.text])
+    return key
+
+
+_KIND, _TEXT = itemgetter(0), itemgetter(1)
 
 
 def parse_tokens(tokens: list[Token], table: SymbolTable) -> N.Node:
@@ -52,6 +64,8 @@ def parse_tokens(tokens: list[Token], table: SymbolTable) -> N.Node:
 
 def strip_label(tokens: list[Token]) -> list[Token]:
     """Drop a leading ``name =`` (``\\eta^* =``, ``x_{t+1} =``): students often copy it."""
+    if not [t for t in tokens if t.text == "=" and t.kind == "op"]:  # most formulas: no '=' at all
+        return tokens
     depth, eqs = 0, []
     for k, t in enumerate(tokens):
         if t.kind == "op" and t.text in "([{":
@@ -80,9 +94,12 @@ def strip_label(tokens: list[Token]) -> list[Token]:
 
 def split_names(tokens: list[Token], table: SymbolTable) -> list[Token]:
     """Replace glued unknown words by known pieces (``XX`` -> X X, ``lambdaeta`` -> lambda eta)."""
+    classify = table.classify
+    if not [t for t in tokens if t.kind == "name" and t.text != "T" and classify(t.text) is None]:  # all known
+        return tokens
     out = []
     for t in tokens:
-        if t.kind == "name" and table.classify(t.text) is None and not (t.text == "T") and \
+        if t.kind == "name" and classify(t.text) is None and not (t.text == "T") and \
                 not t.text.startswith("log_"):
             pieces = table.split(t.text)
             if pieces:
@@ -166,26 +183,35 @@ class Parser:
 
     def sum(self) -> N.Node:
         """``term (('+'|'-') term)*``, left-associative."""
-        start = self.toks[self.i]
+        toks = self.toks  # the list itself: a rewrite of a token (transpose_mark) happens in place
+        start = toks[self.i].pos
         node = self.term()
         while True:
-            t = self.toks[self.i]
+            t = toks[self.i]
             if not (t.kind == "op" and (t.text == "+" or t.text == "-")):
                 return node
-            self.take()
-            node = N.Bin(t.text, node, self.term(), span=(start.pos, self.last_end))
+            self.i += 1  # self.take(), inlined on this path (as in term, unary and atom)
+            self.last_end = t.end
+            node = N.Bin(t.text, node, self.term(), span=(start, self.last_end))
 
     def term(self) -> N.Node:
         """Products and quotients, left-associative; a juxtaposed atom is an implicit '*' binding like an explicit one."""
-        start = self.toks[self.i]
-        node = self.unary()
+        toks = self.toks
+        t = toks[self.i]
+        start = t.pos
+        # self.unary(), which is self.power() unless a sign comes first
+        node = self.unary() if t.kind == "op" and (t.text == "+" or t.text == "-") else self.power()
         while True:
-            t = self.toks[self.i]
-            if t.kind == "op" and t.text in "*/@⊙" and t.text != "":
-                self.take()
-                node = N.Bin(t.text, node, self.unary(), span=(start.pos, self.last_end))
-            elif self.starts_atom(t):
-                node = N.Bin("*", node, self.power(), span=(start.pos, self.last_end))
+            t = toks[self.i]
+            kind = t.kind
+            if kind == "op" and t.text in "*/@⊙" and t.text != "":
+                self.i += 1
+                self.last_end = t.end
+                u = toks[self.i]
+                operand = self.unary() if u.kind == "op" and (u.text == "+" or u.text == "-") else self.power()
+                node = N.Bin(t.text, node, operand, span=(start, self.last_end))
+            elif kind == "num" or kind == "name" or (kind != "end" and self.starts_atom(t)):
+                node = N.Bin("*", node, self.power(), span=(start, self.last_end))
             else:
                 return node
 
@@ -203,7 +229,8 @@ class Parser:
         """Leading signs: '-' becomes Neg, '+' is dropped; they bind looser than '^' (-x^2 is -(x^2))."""
         t = self.toks[self.i]
         if t.kind == "op" and (t.text == "+" or t.text == "-"):
-            self.take()
+            self.i += 1
+            self.last_end = t.end
             self.enter(t)
             arg = self.unary()
             self.depth -= 1
@@ -212,10 +239,11 @@ class Parser:
 
     def power(self) -> N.Node:
         """An atom followed by postfix marks: ``'``, ``.T``, ``^T``/``^\\top`` (transpose), ``^\\dagger`` (pinv) or ``^exp``."""
-        start = self.toks[self.i]
+        toks = self.toks
+        start = toks[self.i]
         node = self.atom()
         while True:
-            t = self.toks[self.i]
+            t = toks[self.i]
             if t.kind != "op":
                 return node
             if t.text == "'":
@@ -293,13 +321,16 @@ class Parser:
     def atom(self) -> N.Node:
         """One operand: number, name, bracketed group, bars, ``\\frac``, ``\\sqrt[n]``, ``\\binom`` or ``⟨u, v⟩``;
         stray ``\\top``/``\\dagger`` get a message saying they must follow '^'."""
-        t = self.peek()
-        if t.kind == "num":
-            self.take()
-            return N.Num(_number(t), span=(t.pos, t.end))
-        if t.kind == "name":
-            self.take()
+        t = self.toks[self.i]
+        kind = t.kind
+        if kind == "name":
+            self.i += 1
+            self.last_end = t.end
             return self.name(t)
+        if kind == "num":
+            self.i += 1
+            self.last_end = t.end
+            return N.Num(_number(t), span=(t.pos, t.end))
         if t.kind == "op" and t.text in CLOSERS:
             self.take()
             self.enter(t)
@@ -429,6 +460,8 @@ class Parser:
         """A name token as the part declares it (variable, constant, identity or function); unknown names raise
         ExprError listing the part's variables or allowed functions."""
         kind = self.table.classify(t.text)
+        if kind is not None and kind[0] == "sym":  # the common case first
+            return N.Sym(kind[1], span=(t.pos, t.end))
         span = (t.pos, t.end)
         if kind is None and t.text.startswith("log_"):
             return self.log_base(t)
@@ -510,6 +543,8 @@ class Parser:
 
 def _number(t: Token) -> str:
     text = t.text
+    if len(text) <= MAX_NUMBER_EXP10 and "e" not in text and "E" not in text:  # the common case: nothing to check
+        return text
     if "e" in text.lower():
         mant, _, exp = text.lower().partition("e")
         if abs(int(exp)) > MAX_NUMBER_EXP10:

@@ -69,22 +69,22 @@ class ShapeChecker:
 
     def infer(self, node: N.Node) -> tuple:
         """The shape of a sub-formula; may be IDENTITY (an I whose size its neighbours decide). Raises ShapeError."""
-        if isinstance(node, (N.Num, N.Const)):
-            return SCALAR
+        if isinstance(node, N.Bin):  # the common kinds first (the node classes exclude each other)
+            return self.binary(node)
         if isinstance(node, N.Sym):
             return self.sym(node.name)
-        if isinstance(node, N.Ident):
-            return IDENTITY if node.size is None else (node.size, node.size)
-        if isinstance(node, N.Neg):
-            return self.infer(node.arg)
+        if isinstance(node, (N.Num, N.Const)):
+            return SCALAR
         if isinstance(node, N.Transpose):
             return transpose(self.infer(node.arg))
-        if isinstance(node, N.Bin):
-            return self.binary(node)
+        if isinstance(node, N.Neg):
+            return self.infer(node.arg)
         if isinstance(node, N.Pow):
             return self.power(node)
         if isinstance(node, N.Call):
             return self.call(node)
+        if isinstance(node, N.Ident):
+            return IDENTITY if node.size is None else (node.size, node.size)
         raise ShapeError(f"cannot use {N.to_text(node)} here")
 
     def binary(self, node: N.Bin) -> tuple:

@@ -248,7 +248,7 @@ class SymbolTable:
             return "sym", word
         if word in self.functions:
             return "func", self.functions[word]
-        if word in self.constants():
+        if word == "pi" or word == "e":  # not a variable's spelling (that returned above): a constant
             return "const", word
         if self.matrix and word == "I":
             return "ident", None

@@ -91,6 +91,9 @@ _ESCAPED = {"{": "(", "}": ")", "|": "‖"}
 def scan(text: str) -> list[Token]:
     """Tokens of ``text``, ending with an ``end`` token. Raises ExprError on any unknown character."""
     check_length(text)
+    plain = _scan_plain(text) if text.isascii() else None  # Unicode is never plain
+    if plain is not None:
+        return plain
     out: list[Token] = []
     n = len(text)
     i = 0
@@ -112,6 +115,65 @@ def scan(text: str) -> list[Token]:
                 raise ExprError(f"the formula is too long (more than {MAX_TOKENS} symbols)")
             i = _step(text, i, out)
     out.append(Token("end", "", n, n))
+    return out
+
+
+# The same tokens cut by one findall (no match objects): every character falls in one piece, so
+# pieces are contiguous and a token's position is the length of the pieces before it. A text
+# with any piece the regex above calls `other` (Unicode, \\begin, a lone backslash, a character
+# we refuse), or with more tokens than allowed, is left to the general scanner (and its messages).
+# (The branches start with different characters, the commonest first, except the last one.)
+_PIECES = re.compile(r"""
+    [A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*
+  | [-+/^@()\[\]{},|'=_]
+  | [ \t\r\n$]+
+  | [0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)? | \.[0-9]+(?:[eE][+-]?[0-9]+)?
+  | \\(?!(?:begin|end)(?![A-Za-z]))[A-Za-z]+
+  | \\[,;:!\ ()\[\]{}|]
+  | \*\*
+  | .
+""", re.VERBOSE | re.DOTALL)
+_PIECE_KIND = {c: "name" for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"}
+_PIECE_KIND.update({c: "num" for c in "0123456789"})
+_PIECE_KIND.update({c: "op" for c in "-+/^@()[]{},|'=_"})
+_PIECE_KIND.update({c: "space" for c in " \t\r\n$"})
+_PIECE_KIND.update({"\\": "backslash", "*": "star", ".": "dot"})
+
+
+def _scan_plain(text: str) -> list[Token] | None:
+    """The tokens of a text the fast regex reads whole (most texts), or None for the general scan."""
+    out: list[Token] = []
+    append = out.append
+    new = tuple.__new__  # Token(...) without the call of its Python-level __new__
+    kind_of = _PIECE_KIND.get
+    pos = 0
+    for piece in _PIECES.findall(text):
+        end = pos + len(piece)
+        kind = kind_of(piece[0])
+        if kind == "op" or kind == "name":
+            append(new(Token, (kind, piece, pos, end)))
+        elif kind == "space":
+            pass
+        elif kind == "backslash":
+            c = piece[1:2]
+            if c in _ESCAPED and c:
+                append(new(Token, ("op", _ESCAPED[c], pos, end)))
+            elif len(piece) > 2 or c.isalpha():
+                append(new(Token, ("cmd", piece[1:], pos, end)))
+            elif not c:  # a backslash the fast regex does not read
+                return None
+        elif kind == "num":
+            append(new(Token, ("num", piece.rstrip("."), pos, end)))
+        elif kind == "dot":
+            append(new(Token, ("num", piece, pos, end) if len(piece) > 1 else ("op", ".", pos, end)))
+        elif kind == "star":
+            append(new(Token, ("op", "^" if len(piece) == 2 else "*", pos, end)))
+        else:
+            return None
+        pos = end
+    if len(out) > MAX_TOKENS:  # at most MAX_LENGTH pieces were read to know it
+        return None
+    out.append(new(Token, ("end", "", pos, pos)))
     return out
 
 

@@ -61,9 +61,11 @@ def read_value(text: str, *, parameter: str | None = None, what: str = "a number
 def answer_text(text: str, notes: list[str]) -> str:
     """The part of ``text`` that is the answer: math delimiters, prose, labels and chains removed."""
     body = math_segment(text.strip())
-    body = _PROSE.sub(lambda m: "" if re.search(r"[A-Za-z]{2}|\s", m.group(1).strip() + " ") and
-                      not _is_function_word(m.group(1)) else m.group(0), body)
-    body = _environments(body)
+    if "\\text" in body or "\\mbox" in body:  # where _PROSE can match
+        body = _PROSE.sub(lambda m: "" if re.search(r"[A-Za-z]{2}|\s", m.group(1).strip() + " ") and
+                          not _is_function_word(m.group(1)) else m.group(0), body)
+    if "\\begin" in body:  # where _ENV can match
+        body = _environments(body)
     sides = [s.strip() for s in split_top(body, _CHAIN)]
     if len(sides) > MAX_SIDES:
         raise ExprError(f"a chain of {len(sides)} sides; at most {MAX_SIDES} are read: write the answer")
@@ -147,33 +149,47 @@ def _environments(text: str) -> str:
 
 
 def split_top(text: str, pattern: re.Pattern) -> list[str]:
-    """Split at matches of ``pattern`` outside brackets and braces."""
+    """Split at matches of ``pattern`` outside brackets and braces (``\\{`` and ``\\}`` are not braces)."""
     if pattern.search(text) is None:  # most texts: nowhere to split
         return [text]
     # the pattern as a lookahead: every place it matches (re's own cache keeps it compiled)
     ahead = re.compile(f"(?=(?:{pattern.pattern}))", pattern.flags)
-    can = {m.start() for m in ahead.finditer(text)}  # where a match may start
-    out, depth, start, i = [], 0, 0, 0
-    while i < len(text):
-        c = text[i]
-        if c == "\\" and text.startswith(("\\{", "\\}"), i):
-            i += 2
+    can = [m.start() for m in ahead.finditer(text)]  # where a match may start, in order
+    # Walk from bracket to bracket (and to the places a match may start) rather than from
+    # character to character: a bracket, or an escaped brace, at a place is read before a match there.
+    out, depth, start, pos = [], 0, 0, 0
+    events = _BRACKET.finditer(text)
+    ev = next(events, None)
+    k = 0
+    while True:
+        while k < len(can) and can[k] < pos:
+            k += 1
+        at = can[k] if k < len(can) else -1
+        if ev is not None and (at < 0 or ev.start() <= at):
+            c = ev.group()
+            if c in "([{":
+                depth += 1
+            elif c in ")]}":
+                depth -= 1
+            pos = ev.end()
+            ev = next(events, None)
             continue
-        if c in "([{":
-            depth += 1
-        elif c in ")]}":
-            depth -= 1
-        elif depth == 0 and i in can:
-            m = pattern.match(text, i)
-            if m and m.end() > i:
-                out.append(text[start:i])
-                start = i = m.end()
+        if at < 0:
+            break
+        if depth == 0:
+            m = pattern.match(text, at)
+            if m and m.end() > at:
+                out.append(text[start:at])
+                start = pos = m.end()
+                events = _BRACKET.finditer(text, pos)
+                ev = next(events, None)
                 continue
-        i += 1
+        pos = at + 1
     out.append(text[start:])
     return out
 
 
+_BRACKET = re.compile(r"\\[{}]|[()\[\]{}]")
 
 
 def _strip_distribution(text: str) -> str:
@@ -214,9 +230,9 @@ def _value(text: str, depth: int) -> tuple[Any, str | None]:
         raise ExprError("the answer is empty")
     span = _outer_list(text)
     if span is None:
-        if depth == 0 and re.search(r"[;\n]", text) and not re.search(r"[\[\]]", text):
+        if depth == 0 and _ROW_BREAK.search(text) and not _SQUARE_BRACKET.search(text):
             return _rows(text, depth), None
-        if depth == 0 and len(split_top(text, re.compile(","))) > 1:
+        if depth == 0 and len(split_top(text, _COMMA)) > 1:
             return _items(text, depth), None  # 10, 24, 32, 32
         return _scalar(text)
     start, end = span
@@ -242,6 +258,12 @@ def _value(text: str, depth: int) -> tuple[Any, str | None]:
     if factor != 1.0:
         inner = _scale(inner, factor)
     return inner, None
+
+
+_ROW_BREAK = re.compile(r"[;\n]")
+_SQUARE_BRACKET = re.compile(r"[\[\]]")
+_COMMA = re.compile(",")
+_SEMICOLON = re.compile(";")
 
 
 def _unwrap(text: str) -> str:
@@ -283,14 +305,14 @@ def _list(body: str, depth: int) -> list:
     body = re.sub(r"\\right\s*$", "", body.strip())
     if not body:
         return []
-    rows = [r for r in split_top(body, re.compile(";")) if r.strip()]
+    rows = [r for r in split_top(body, _SEMICOLON) if r.strip()]
     if len(rows) > 1:
         return [_items(r, depth + 1) for r in rows]
     return _items(body, depth)
 
 
 def _items(body: str, depth: int) -> list:
-    pieces = [p.strip() for p in split_top(body, re.compile(","))]
+    pieces = [p.strip() for p in split_top(body, _COMMA)]
     if len(pieces) == 1:
         words = body.split()
         plain = [re.sub(r"^\\ ", "", w) for w in re.split(r"(?:\s|\\ |\\,|\\quad|\\;)+", body.strip()) if w]
@@ -400,7 +422,7 @@ def formula_sides(text: str) -> list[str]:
     """The sides of a written formula: ``w_1 = w_0 - ... = ...`` and an ``aligned`` block
     (``&=`` and ``\\\\`` between the lines) give their sides in order; prose in ``\\text{...}`` goes."""
     body = math_segment(text.strip()) if "$" in text or "\\(" in text or "\\[" in text else text
-    if "\\" in body:
+    if "\\text" in body or "\\mbox" in body:  # where _PROSE can match
         body = _PROSE.sub(lambda m: " " if re.search(r"[A-Za-z]{2}|[\s.,;:]", m.group(1)) and
                           not _is_function_word(m.group(1)) else m.group(0), body)
     steps = [st for st in split_top(body, _STEP) if st.strip()]
