@@ -173,6 +173,18 @@ def test_text_readings_are_remembered_per_options_not_shared_across_them():
     assert any(key[0] == "text forms" for key in cache.readings)
 
 
+@pytest.mark.parametrize("raw", ["1.2.3", "-1.0.0", "0..5"])
+def test_a_number_with_two_decimal_points_is_refused_not_read_as_a_product(raw):
+    """'1.2.3' was read as 1.2 * .3 = 0.36, '-1.0.0' as -0: numbers nobody wrote."""
+    with pytest.raises(Invalid) as err:
+        get_type("number").parse(raw, ctx("number"))
+    assert "is not a number: a number has at most one decimal point" in str(err.value)
+    with pytest.raises(Invalid) as err:
+        get_type("array").parse([[1, raw]], ctx("array"))
+    assert str(err.value).startswith("element [0][1]: expected a number, got the text")
+    assert grade("number", "1.25", 1.25).fraction == 1 and grade("number", "1.", 1).fraction == 1
+
+
 # shape --------------------------------------------------------------------------------------
 
 def test_shape_right_wrong_partial_and_text():

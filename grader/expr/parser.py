@@ -30,9 +30,22 @@ def tokenize(text: str) -> list[Token]:
     if not isinstance(text, str):
         raise ExprError("a formula must be written as text")
     tokens = scan(text)
+    if "." in text:
+        _one_decimal_point(text, tokens)
     if text.isascii() and "\\" not in text:  # no command (they come from a backslash, †, ᵀ or ⊤)
         return merge_subscripts(tokens) if "_" in text else tokens  # a '_' token needs a '_' (or ₀..₉)
     return normalize(tokens)
+
+
+def _one_decimal_point(text: str, tokens: list[Token]) -> None:
+    """'1.2.3', '1..2', '-1.0.0', '1e3.5': a number runs on into another that starts with its
+    decimal point. Read as a product they would be a number nobody wrote (1.2 * 0.3)."""
+    for before, after in zip(tokens, tokens[1:]):
+        if (before.kind == "num" and after.kind == "num" and after.pos == before.end
+                and text.startswith(".", after.pos)):
+            written = text[before.pos:after.end]
+            raise ExprError(f"'{written}' is not a number: a number has at most one decimal point "
+                            f"({before.where()})", before.pos)
 
 
 def token_key(tokens: list[Token]) -> tuple:
