@@ -245,7 +245,7 @@ def _rubric(part: Part, refs: References) -> list:
     """The part's rubric items, one list shared by its results (results are never changed, and
     a report then writes the list's text once: a class gives each manual part a new answer)."""
     memo = refs.session.rubrics
-    key = refs.key(part)
+    key = (refs.key(part), refs.solvers.params_key)  # per variant, should a rubric ever show numbers
     found = memo.get(key)
     return found if found is not None else memo.put(key, list(part.options.get("rubric") or []))
 

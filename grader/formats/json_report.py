@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import fields as dataclass_fields
 from types import MappingProxyType
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -36,10 +35,15 @@ def _float(x: float) -> str:
     return float.__repr__(x)
 
 
+class _Encoded(str):
+    """A value's JSON text, already made (a rubric's): written as it is."""
+
+
 # what json's encoders write for each scalar type (json.encoder's own functions; ensure_ascii=False)
 _encode_str = json.encoder.encode_basestring
 _SCALARS: Mapping[type, Callable[[Any], str]] = MappingProxyType({str: _encode_str, int: int.__repr__, float: _float,
-                             bool: lambda b: "true" if b else "false", type(None): lambda _: "null"})
+                             bool: lambda b: "true" if b else "false", type(None): lambda _: "null",
+                             _Encoded: str.__str__})
 
 
 class _Slow(Exception):
@@ -117,23 +121,12 @@ def _part_pretty(part: PartResult, texts: IdentityCache | None) -> str:
 def _part_fields(fields: dict, texts: IdentityCache) -> str:
     """_indented(fields, _PART_PAD), a rubric's text taken from `texts`: each manual answer of a
     class is a new result, and its part's rubric (one shared list) is most of its text."""
-    items = []
-    for key, value in fields.items():
-        scalar = _SCALARS.get(type(value))
-        if scalar is not None:
-            text = scalar(value)
-        elif key == "rubric" and value:
-            cached = texts.get(value)
-            text = cached if cached is not None else texts.put(value, _indented(value, _FIELD_PAD))
-        else:
-            text = _indented(value, _FIELD_PAD)
-        head = _FIELD_HEADS.get(key)
-        items.append(head + text if head is not None else f"{_encode_str(key)}: {text}")
-    return "{" + _FIELD_PAD + ("," + _FIELD_PAD).join(items) + _PART_PAD + "}"
-
-
-# '"feedback": ' and the like, written once: a class's reports hold thousands of each
-_FIELD_HEADS: Mapping[str, str] = MappingProxyType({f.name: _encode_str(f.name) + ": " for f in dataclass_fields(PartResult)})
+    rubric = fields.get("rubric")
+    if rubric:
+        cached = texts.get(rubric)
+        text = cached if cached is not None else texts.put(rubric, _indented(rubric, _FIELD_PAD))
+        fields = {**fields, "rubric": _Encoded(text)}
+    return _indented(fields, _PART_PAD)
 
 
 def pretty_report(report: Report, texts: IdentityCache | None = None) -> str:

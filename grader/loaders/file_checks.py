@@ -43,12 +43,10 @@ def private_inodes(private: list[Path] | tuple) -> frozenset[tuple[int, int]]:
     return frozenset(inodes)
 
 
-def _inside(path: Path, folder: Path) -> bool:
-    try:
-        path.relative_to(folder)
-        return True
-    except ValueError:
-        return False
+def _inside(path: str, folder: str) -> bool:
+    """Whether the real path `path` is `folder` or under it (both from os.path.realpath: strings,
+    not Paths, as a class checks a thousand of these)."""
+    return path == folder or path.startswith(folder if folder.endswith(os.sep) else folder + os.sep)
 
 
 def refusal(path: Path, private: list[Path] | tuple, *, within: Path | None = None,
@@ -71,7 +69,7 @@ def refusal(path: Path, private: list[Path] | tuple, *, within: Path | None = No
             st = os.stat(target)
         except (OSError, ValueError, RuntimeError):
             return f"{label}: a symbolic link to a missing file; hand in the file itself, not a link"
-        if within is not None and not _inside(target, Path(os.path.realpath(within))):
+        if within is not None and not _inside(str(target), os.path.realpath(within)):
             return (f"{label}: a symbolic link to a file outside {within_name} "
                     f"({_where(target, private)}); links are not followed: hand in the file itself")
     else:
@@ -84,8 +82,8 @@ def refusal(path: Path, private: list[Path] | tuple, *, within: Path | None = No
         real_target = os.path.realpath(target)
         for folder in private:
             real = os.path.realpath(folder)  # resolved at each check: a folder may move under a
-            # long-running grader; strings, not Paths: a class checks a thousand of these
-            if _within(real_target, real) or (stat.S_ISDIR(st.st_mode) and _within(real, real_target)):
+            # long-running grader
+            if _inside(real_target, real) or (stat.S_ISDIR(st.st_mode) and _inside(real, real_target)):
                 return f"{label}: the problem's own folder or one of its files, not a student's submission"
     if stat.S_ISREG(st.st_mode) and st.st_nlink > 1 and (st.st_dev, st.st_ino) in private_inodes(private):
         return (f"{label}: a hard link to a file of the problem folder (the instructor's own file), "
@@ -93,20 +91,9 @@ def refusal(path: Path, private: list[Path] | tuple, *, within: Path | None = No
     return None
 
 
-def _within(path: str, folder: str) -> bool:
-    """Whether the real path `path` is `folder` or under it (both from os.path.realpath)."""
-    return path == folder or path.startswith(folder if folder.endswith(os.sep) else folder + os.sep)
-
-
-def _real(folder: str) -> Path:
-    """A problem folder's real path, resolved at each check (the folder may move or be relinked
-    under a long-running grader)."""
-    return Path(os.path.realpath(folder))
-
-
 def _where(target: Path, private) -> str:
     for folder in private:
-        if _inside(target, _real(str(folder))):
+        if _inside(str(target), os.path.realpath(folder)):
             return "in the problem folder"
     return "elsewhere on this machine"
 

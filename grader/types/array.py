@@ -8,7 +8,7 @@ from typing import Any
 
 from grader.numbers import DEFAULT_ATOL, DEFAULT_RTOL, number_text, tolerance_text, within
 from grader.types.base import AnswerType, Invalid, Option, PartContext, Verdict, describe_value, register
-from grader.types.numeric import WrittenFloat, to_number
+from grader.types.numeric import MAX_INT, WrittenFloat, to_number
 from grader.types.readings import remembered
 
 MAX_ELEMENTS = 1_000_000
@@ -96,7 +96,7 @@ def _flatten(raw: Any, out: list, path: str, ctx: PartContext | None = None) -> 
         # what to_number accepts at once: a finite float, an int it can compare (not a bool)
         if (kind is float or kind is WrittenFloat) and item - item == 0:
             append(float(item))
-        elif kind is int and -_BIG_INT <= item <= _BIG_INT:
+        elif kind is int and -MAX_INT <= item <= MAX_INT:
             append(float(item))
         else:
             _flatten(item, out, f"{path}[{i}]", ctx)
@@ -118,9 +118,6 @@ def _element(raw: Any, ctx: PartContext | None) -> float:
     if isinstance(known, str):
         raise Invalid(known)
     return known
-
-
-_BIG_INT = 10**300  # to_number refuses larger integers
 
 
 def _text_to_list(text: str, blank: float | None = None) -> tuple[Any, list[str]]:

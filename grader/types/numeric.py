@@ -13,6 +13,7 @@ from typing import Any
 from grader.types.base import Invalid, describe_value
 
 MAX_NUMBER_TEXT = 1000
+MAX_INT = 10**300  # a larger integer cannot be compared as a float
 
 
 class WrittenFloat(float):
@@ -94,7 +95,7 @@ def to_number(raw: Any, *, fractions: bool = True, constants: bool = True, what:
     if isinstance(raw, bool):
         raise Invalid(f"expected {what}, got a boolean ({str(raw).lower()})")
     if isinstance(raw, int):
-        if abs(raw) > 10**300:
+        if abs(raw) > MAX_INT:
             raise Invalid(f"expected {what}, got an integer too large to compare")
         return raw
     if isinstance(raw, float):
