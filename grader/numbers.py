@@ -7,6 +7,7 @@ changed here changes everywhere at once (and a rule written twice cannot drift a
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
@@ -30,6 +31,7 @@ def within(got: Any, expected: Any, rtol: float, atol: float) -> Any:
     return abs(got - expected) <= allowed_error(abs(expected), rtol, atol)
 
 
+@functools.lru_cache(maxsize=256)  # every comparison of a class says it, with a part's few tolerances
 def tolerance_text(rtol: float, atol: float) -> str:
     """The tolerance in words, for feedback that says why an answer was accepted or not."""
     if rtol == 0 and atol == 0:
