@@ -104,6 +104,24 @@ def test_array_right_wrong_partial():
     assert grade("array", [[1, 2], [3, 5]], [[1, 2], [3, 4]], partial="per_element").fraction == 0.75
 
 
+@pytest.mark.parametrize("side", [2, 17])  # 4 elements, and 289: past the plain-float comparison's size
+def test_array_feedback_is_the_same_for_small_and_large_arrays(side):
+    """A small array is compared as Python floats, a large one with numpy: the same rule,
+    the same message (the count, the first wrong element in row-major order, both values)."""
+    want = [[float(i * side + j) / 7 for j in range(side)] for i in range(side)]
+    got = [row[:] for row in want]
+    got[1][0], got[-1][-1] = 0.5, -3.25
+    v = grade("array", got, want, rtol=1e-6, atol=0)
+    assert v.fraction == 0
+    assert v.message == (f"2 of {side * side} element(s) wrong (within 1e-06 relative); first at [1][0]: "
+                         f"got 0.5, expected {want[1][0]:.10g}")
+    assert grade("array", got, want, partial="per_element").fraction == (side * side - 2) / (side * side)
+    near = [[x * (1 + 1e-7) for x in row] for row in want]
+    assert grade("array", near, want).fraction == 1
+    with pytest.raises(Invalid):
+        get_type("array").parse([[1.0] * side, [1.0] * (side + 1)], ctx("array"))
+
+
 def test_array_shape_checked_first():
     v = grade("array", [1, 2, 3], [[1, 2], [3, 4]])
     assert v.fraction == 0 and "expected shape 2x2, got 3" in v.message
