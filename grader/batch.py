@@ -8,6 +8,7 @@ timestamps), so re-running gives the same bytes.
 
 from __future__ import annotations
 
+import functools
 import gc
 import hashlib
 import json
@@ -171,7 +172,7 @@ class ReportFolder:
         name = self.names.get(student)
         if name is None:
             return False
-        with open(self.path / name, "wb") as fh:
+        with open(os.path.join(self.path, name), "wb") as fh:  # (a str: no Path made per student)
             fh.write(text.encode("utf-8", "backslashreplace"))  # a file name's undecodable bytes
         return True
 
@@ -205,7 +206,21 @@ class ClassJob:
         return self
 
     def __getstate__(self) -> dict:
-        return {**vars(self), "problem": None, "session": None}
+        state = {**vars(self), "problem": None, "session": None}
+        state.pop("manual_types", None)  # the problem's: the worker that loads it makes its own
+        return state
+
+    @functools.cached_property
+    def hidden(self) -> tuple[Path, ...]:
+        """The private folders as Paths, made once (each student's submission lists them)."""
+        return tuple(Path(p) for p in self.private)
+
+    @functools.cached_property
+    def manual_types(self) -> frozenset[str]:
+        """The problem's answer types graded by hand (whose answers the gradebook database keeps)."""
+        from grader.types import capabilities
+
+        return frozenset(p.type for p in self.prepare().problem.parts if capabilities(p.type).by_hand)
 
     def grade(self, entry: Entry) -> Outcome:
         """Grade one student; any failure becomes that student's error row, never an exception."""
@@ -222,7 +237,7 @@ class ClassJob:
 
                     sub = Submission(source=entry.shown, student_id=entry.student, fatal=entry.refused)
                 else:
-                    sub = load_submission(entry.path, entry.student, private=[problem.folder], hide=self.private)
+                    sub = load_submission(entry.path, entry.student, private=[problem.folder], hide=self.hidden)
                 try:
                     report = engine.grade(problem, sub, session=self.session)
                 finally:
@@ -237,7 +252,7 @@ class ClassJob:
             return self.error(entry, f"grading failed (internal error): {type(exc).__name__}: {exc}")
         report.source = entry.shown  # relative: the same bytes wherever the class folder lives
         report.student = entry.student
-        return _outcome(report, entry, self._report_text(entry, report))
+        return _outcome(report, entry, self._report_text(entry, report), self.manual_types)
 
     def grade_for_class(self, entry: Entry) -> Outcome:
         """grade(), plus the student's gradebook line and database rows: made in the worker, in
@@ -287,9 +302,7 @@ def _warm(problem, session) -> None:
         pass
 
 
-def _outcome(report, entry: Entry, report_json: str | None) -> Outcome:
-    from grader.types import capabilities
-
+def _outcome(report, entry: Entry, report_json: str | None, manual_types: frozenset[str]) -> Outcome:
     failed: list[str] = []
     if report.fatal:
         status, note = "unreadable", report.fatal
@@ -305,7 +318,7 @@ def _outcome(report, entry: Entry, report_json: str | None) -> Outcome:
     if entry.note:
         note = f"{entry.note}; {note}" if note else entry.note
     extra: dict = {"manual": {p.id: (p.answer, p.status, p.feedback) for p in report.parts
-                              if capabilities(p.type).by_hand}}  # for the gradebook database
+                              if p.type in manual_types}}  # for the gradebook database
     if failed:
         extra["failed_parts"] = failed
     return Outcome(student=entry.student, status=status, scores=scores, total=report.score, note=note,

@@ -19,7 +19,7 @@ from grader.part_ids import key_index, match_part_ids, part_key
 from grader.reference import References, canonical, degenerate
 from grader.report import PartResult, Report
 from grader.session import GradingSession
-from grader.solvers import Rejected, SolverError, resolve_params, student_seed, to_plain
+from grader.solvers import Rejected, SolverError, student_seed, to_plain
 from grader.spec import Part, Problem, load_problem, order_by_uses
 from grader.submission import Submission
 from grader.templates import for_params
@@ -66,8 +66,8 @@ def grade(problem: Problem, submission: Submission, *, reveal: bool = True,
     one nothing is kept from one call to the next."""
     session = session if session is not None else GradingSession()
     student = submission.student_id
-    params = resolve_params(problem.params, problem.variant_key, student)
-    refs = References(problem, session, student, params=params)
+    refs = _references(problem, session, student)
+    params = refs.solvers.params
     seed = student_seed(problem.variant_key, student)
     messages = list(submission.messages)
     variant = variant_of(problem, student, params)
@@ -78,6 +78,7 @@ def grade(problem: Problem, submission: Submission, *, reveal: bool = True,
     given: dict[str, _Given] = {}
     results: dict[str, PartResult] = {}
     failures: list[str] = []
+    part_keys, params_key = refs.part_keys, refs.solvers.params_key  # the same for every part
     for part, whole, always_hidden, concealable in plan.steps:
         hidden = always_hidden or (concealable and not reveal)
         if part.id in rejected and not submission.fatal and not whole:
@@ -88,7 +89,8 @@ def grade(problem: Problem, submission: Submission, *, reveal: bool = True,
         try:
             key = None
             if not submission.fatal and not whole:  # whole-submission parts get their key once graded
-                key = _memo_key(refs, part, answers.get(part.id, _ABSENT), given, hidden)
+                key = _memo_key(part_keys[part.id], params_key, part, answers.get(part.id, _ABSENT), given,
+                                hidden)
                 hit = session.results.get(key) if key is not None else None
                 if hit is not None:  # the common case in a class: an answer graded before
                     results[part.id] = _located(hit[0], submission)
@@ -168,6 +170,16 @@ def _plan(problem: Problem, session: GradingSession) -> _Plan:
     return session.plans.put(problem, plan, tuple(map(id, problem.parts)), hold=tuple(problem.parts))
 
 
+def _references(problem: Problem, session: GradingSession, student: str | None) -> References:
+    """The references of the student's variant. A problem without drawn params has one
+    variant: its References (params resolved, their memo key made) serve every student."""
+    if problem.has_draws:
+        return References(problem, session, student)
+    found = session.plans.get(problem, "references")
+    return found if found is not None else session.plans.put(problem, References(problem, session), "references",
+                                                             hold=(problem,))
+
+
 def _round(x: float) -> float:
     return round(x + 0.0, 6)
 
@@ -231,7 +243,7 @@ def _grade_part(part: Part, refs: References, sub: Submission, answers: dict, se
             if kind.runs_student_code and not sub.python_files:  # nothing to run: missing, not wrong
                 return PartResult(**base, score=0.0, status="missing", feedback=direct.message)
             return _result(base, part, _Mark(direct.fraction, direct.message), None, None)
-        key = _memo_key(refs, part, answers.get(part.id, _ABSENT), given, hidden)
+        key = _memo_key(refs.key(part), refs.solvers.params_key, part, answers.get(part.id, _ABSENT), given, hidden)
     if part.id not in answers:
         result = _missing(part, ctx, base, rubric)
     else:
@@ -268,14 +280,16 @@ def _located(result: PartResult, sub: Submission) -> PartResult:
 
 # Grading is a pure function of (part, params, answer, the answers it carries forward), and a
 # class repeats answers a lot: a repeated answer is graded once per session.
-def _memo_key(refs: References, part: Part, raw: Any, given: dict, concealed: bool) -> tuple | None:
-    """Grading is a pure function of these; raw is _ABSENT for a part left blank."""
+def _memo_key(part_key: bytes, params_key: bytes, part: Part, raw: Any, given: dict,
+              concealed: bool) -> tuple | None:
+    """Grading is a pure function of these (the part's and the variant's keys, see References);
+    raw is _ABSENT for a part left blank."""
     if raw is _ABSENT:  # the params too: a title may show the student's numbers
-        return (refs.key(part), "missing", refs.solvers.params_key, concealed)
+        return (part_key, "missing", params_key, concealed)
     try:
         # a text is its own key (the common case; str and the pickles of other values never match)
-        return (refs.key(part), refs.solvers.params_key, raw if type(raw) is str else canonical(raw),
-                _carried_key(part, given), concealed)
+        return (part_key, params_key, raw if type(raw) is str else canonical(raw),
+                _carried_key(part, given) if part.uses else (), concealed)
     except Exception:  # noqa: BLE001 - the memo is an optimization: no key, no memo
         return None
 
@@ -283,7 +297,7 @@ def _memo_key(refs: References, part: Part, raw: Any, given: dict, concealed: bo
 def _carried_key(part: Part, given: dict[str, _Given]) -> tuple:
     """What a part's grade depends on of the earlier answers it uses."""
     return tuple((arg, canonical(given[o].data), given[o].correct) if o in given else (arg, None)
-                 for arg, o in sorted(part.uses.items())) if part.uses else ()
+                 for arg, o in sorted(part.uses.items()))
 
 
 def _grade_answer(part: Part, kind, ctx, base: dict, rubric: list, raw: Any, refs: References,
@@ -319,7 +333,8 @@ def _value_key(part: Part, kind, ctx, got: Any, refs: References, given: dict[st
         key = kind.canonical_key(got, ctx)
         if key is None:
             return None
-        return (refs.key(part), refs.solvers.params_key, ctx.hidden, _carried_key(part, given), key)
+        return (refs.key(part), refs.solvers.params_key, ctx.hidden, _carried_key(part, given) if part.uses else (),
+                key)
     except Exception:  # noqa: BLE001 - an optimization: no key, no memo
         return None
 

@@ -80,30 +80,27 @@ class _Number(float):
         return self.text
 
 
-def _score_cell(x: float | None):
-    return "" if x is None else _Number(x, format_score(x))
+_CELLS: dict[float | str, _Number] = {}  # each distinct score's cell, made once (a class has few)
+MAX_CELLS = 4096
 
 
-def _cell_maker():
-    """_score_cell, each distinct score's cell made once (a row, a class, has few)."""
-    cells: dict[float | str, _Number | str] = {}
-
-    def cell(x: float | None):
-        if x is None:
-            return ""
-        # 0 and -0.0 are equal keys but may be written differently
-        key: float | str = x if x != 0 else ("-0" if math.copysign(1.0, x) < 0 else "0")
-        got = cells.get(key)
-        if got is None:
-            got = cells[key] = _score_cell(x)
-        return got
-
-    return cell
+def _cell(x: float | None):
+    """A score's cell ('' for no grade), shared by every row of the process that shows it."""
+    if x is None:
+        return ""
+    # 0 and -0.0 are equal keys but may be written differently
+    key: float | str = x if x != 0 else ("-0" if math.copysign(1.0, x) < 0 else "0")
+    got = _CELLS.get(key)
+    if got is None:
+        if len(_CELLS) >= MAX_CELLS:
+            _CELLS.clear()
+        got = _CELLS[key] = _Number(x, format_score(x))
+    return got
 
 
-def _cells(row: Row, n_parts: int, cell) -> list:
+def _cells(row: Row, n_parts: int) -> list:
     scores = list(row.scores) + [None] * (n_parts - len(row.scores))
-    return [inert_cell(row.student), *[cell(s) for s in scores[:n_parts]], cell(row.total), row.status,
+    return [inert_cell(row.student), *[_cell(s) for s in scores[:n_parts]], _cell(row.total), row.status,
             safe_text(row.note)]
 
 
@@ -118,7 +115,7 @@ def row_line(row: Row, n_parts: int) -> str:
     """One student's line of gradebook.csv, as render writes it (a batch worker makes it for the
     students it graded: the parent only joins the lines)."""
     buf = io.StringIO()
-    csv.writer(buf, lineterminator="\r\n", quoting=csv.QUOTE_NONNUMERIC).writerow(_cells(row, n_parts, _cell_maker()))
+    csv.writer(buf, lineterminator="\r\n", quoting=csv.QUOTE_NONNUMERIC).writerow(_cells(row, n_parts))
     return buf.getvalue()
 
 
@@ -132,10 +129,9 @@ def render(part_ids: list[str], rows: list[Row]) -> str:
     the sheet splits on them) and made inert; scores bare numbers."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n", quoting=csv.QUOTE_NONNUMERIC)
-    cell = _cell_maker()
     n = len(part_ids)
     for row in sorted(rows, key=lambda r: r.student):
-        writer.writerow(_cells(row, n, cell))
+        writer.writerow(_cells(row, n))
     return header_line(part_ids) + buf.getvalue()
 
 

@@ -12,6 +12,7 @@ version number checked on write, so two TAs marking at once never overwrite each
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sqlite3
@@ -334,6 +335,20 @@ def _record_meta(conn, problem, students: int) -> None:
 _answer_json = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(.., ensure_ascii=False), made once
 
 
+def _made_answer_cells(answer: Any) -> tuple[Any, Any]:
+    """A hand-graded answer's JSON and its normal form (see normalize_answer), as stored."""
+    return _text(_answer_json(answer)), _text(normalize_answer(answer))
+
+
+# a class repeats answers (a report's texts are at most a few thousand characters)
+_text_answer_cells = functools.lru_cache(maxsize=4096)(_made_answer_cells)
+
+
+def _answer_cells(answer: Any) -> tuple[Any, Any]:
+    """_made_answer_cells, made once per process for each distinct text."""
+    return _text_answer_cells(answer) if type(answer) is str else _made_answer_cells(answer)
+
+
 def _result_rows(students: list[dict[str, Any]]) -> list[tuple]:
     """The results table's rows. Most parts carry no answer and no feedback (only hand-graded
     parts keep them): those rows skip the JSON and normalizing work (a class is ~40,000 rows)."""
@@ -352,8 +367,7 @@ def _result_rows(students: list[dict[str, Any]]) -> list[tuple]:
                 append((student, p["id"], p.get("score"), status, None, None,
                         _text(str(feedback)) if feedback else ""))
             else:
-                append((student, p["id"], p.get("score"), status,
-                        _text(_answer_json(answer)), _text(normalize_answer(answer)),
+                append((student, p["id"], p.get("score"), status, *_answer_cells(answer),
                         _text(str(feedback or ""))))
     return rows
 
@@ -377,8 +391,8 @@ def student_rows(student: str, status: str, ids: list[str], scores: list, manual
             rows.append((student, pid, score, part_status or "", None, None,
                          _text(str(feedback)) if feedback else ""))
         else:
-            rows.append((student, pid, score, part_status or "", _text(_answer_json(answer)),
-                         _text(normalize_answer(answer)), _text(str(feedback or ""))))
+            rows.append((student, pid, score, part_status or "", *_answer_cells(answer),
+                         _text(str(feedback or ""))))
     return rows
 
 

@@ -30,11 +30,11 @@ class References:
         if params is None:
             params = resolve_params(problem.params, problem.variant_key, student)
         self.solvers: Solvers = session.solvers(problem, params)
-        self._keys = session.keys(problem).parts
+        self.part_keys: dict[str, bytes] = session.keys(problem).parts  # part id -> fingerprint (see key)
 
     def key(self, part) -> bytes:
         """The part's content fingerprint (see GradingSession.keys)."""
-        return self._keys[part.id]
+        return self.part_keys[part.id]
 
     def context(self, part, **fields: Any) -> PartContext:
         """The part's context for this variant, with the session's symbol tables."""
@@ -45,7 +45,7 @@ class References:
 
     def data(self, part_id: str) -> Any:
         """The reference answer of a part as plain data, as a solver argument of a part using it."""
-        key = (self._keys[part_id], self.solvers.params_key)
+        key = (self.part_keys[part_id], self.solvers.params_key)
         memo = self.session.reference_data
         if key not in memo:
             used = self.problem.part(part_id)
@@ -68,7 +68,7 @@ class References:
     def reference(self, part, ctx: PartContext) -> Any:
         """expected() with the reference's own uses: computed once per session, variant and
         concealment (a part using others' answers would call its solver for every new answer)."""
-        key = (self._keys[part.id], self.solvers.params_key, ctx.hidden)
+        key = (self.part_keys[part.id], self.solvers.params_key, ctx.hidden)
         memo = self.session.expected
         if key in memo:
             return memo[key]
@@ -87,7 +87,7 @@ class References:
         """kind.expected(value), once per session for each distinct value: a reference or a
         mistake (a formula to parse, say) is otherwise read again for every distinct answer."""
         try:
-            key = (self._keys[part.id], ctx.hidden, canonical(value))
+            key = (self.part_keys[part.id], ctx.hidden, canonical(value))
         except Exception:  # noqa: BLE001 - not picklable: no memo
             return part.kind.expected(value, ctx)
         memo = self.session.references
@@ -106,7 +106,7 @@ class References:
 
     def mistakes(self, part, ctx: PartContext) -> list:
         """[(mistake, its value in canonical form, transformed)], once per session and variant."""
-        key = (self._keys[part.id], self.solvers.params_key, ctx.hidden)
+        key = (self.part_keys[part.id], self.solvers.params_key, ctx.hidden)
         memo = self.session.mistakes
         found = memo.get(key)
         if found is not None:

@@ -66,7 +66,7 @@ class GradingSession:
         self.rubrics = Memo()  # part -> its rubric items, shared by its results
         self.expected = Memo()  # (part, variant, concealed) -> its reference answer, canonical
         self.mistakes = Memo()
-        self.plans = IdentityCache(64)  # Problem object -> the engine's plan
+        self.plans = IdentityCache(64)  # Problem object -> the engine's plan (and References, one variant)
         self.signatures = IdentityCache(1000)  # solver function -> inspect.signature
         self.report_texts = IdentityCache(50_000)  # PartResult -> its compact JSON (json_report)
         self.expr = ExprCache()  # symbol tables and matrix spaces, with their memos

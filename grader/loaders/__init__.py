@@ -54,9 +54,9 @@ def load_submission(path: str | Path, student_id: str | None = None,
     """Read a submission. `private` folders (the problem's) are hidden from student code, and a
     file of theirs is never read as the student's; `hide` folders (classmates' files, reports)
     are only hidden from student code."""
-    path = Path(path)
-    instructor = [Path(p) for p in private]
-    sub = Submission(source=str(path), student_id=student_id, private=instructor + [Path(p) for p in hide])
+    path = _as_path(path)
+    instructor = [_as_path(p) for p in private]
+    sub = Submission(source=str(path), student_id=student_id, private=instructor + [_as_path(p) for p in hide])
     try:
         is_dir = stat.S_ISDIR(os.stat(path).st_mode)  # one stat: a class has a thousand of these
     except (OSError, ValueError):
@@ -92,6 +92,11 @@ def load_submission(path: str | Path, student_id: str | None = None,
     if not _load_file(path, sub, label=path.name, alone=True) and sub.fatal is None:
         sub.fatal = "; ".join(sub.messages) or f"{path.name}: could not be read"
     return sub
+
+
+def _as_path(path: str | Path) -> Path:
+    """`path` as a Path, not parsed again when it is one (a class loads a thousand of these)."""
+    return path if isinstance(path, Path) else Path(path)
 
 
 def _load_file(file: Path, sub: Submission, *, label: str, alone: bool) -> bool:
