@@ -130,6 +130,8 @@ def _argument(tokens: list[Token], i: int, cmd: Token) -> tuple[list[Token], int
 
 def _as_word(tokens: list[Token]) -> str | None:
     """Adjacent names and digits (``\\text{tr}``, ``\\mathbf{w}_0``'s ``w``) as one word."""
+    if len(tokens) == 1:  # most arguments: \mathbf{X}, \tilde{\lambda}
+        return tokens[0].text if tokens[0].kind == "name" else None
     if tokens and all(t.kind in ("name", "num") for t in tokens) and tokens[0].kind == "name":
         return "".join(t.text for t in tokens)
     return None

@@ -6,9 +6,15 @@ symbolic check, and numeric sampling on the declared domains is the judge of las
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Any
 
+# the parser is imported with the type (a grading session has imported it already, through
+# grader.expr.memo): an import statement in a function runs again for every text read
+from grader.expr import ExprError, read, scalar_table
+from grader.expr import nodes as N
+from grader.expr.values import formula_sides
 from grader.numbers import DEFAULT_RTOL, FORMULA_ATOL
 from grader.types.base import AnswerType, Invalid, Option, PartContext, Verdict, describe_value, register, short
 
@@ -33,12 +39,6 @@ def read_chain(text: str, read_one, same, ctx: PartContext):
     the last side is graded; the note says so when an earlier side that reads disagrees with it.
     Sides that cannot be read (``\\nabla_{w_0} L_0``, ``\\frac{\\partial L}{\\partial \\eta}``) are
     working, not answers; a last side that cannot be read is refused, naming it."""
-    import dataclasses
-
-    from grader.expr import ExprError
-    from grader.expr import nodes as N
-    from grader.expr.values import formula_sides
-
     try:
         sides = formula_sides(text)
     except ExprError as e:
@@ -80,8 +80,6 @@ def formula_key(value: Any) -> Any:
     """What grading a parsed formula depends on: its canonical text (it prints the AST
     faithfully: carried-forward parts read it back; a cheaper key than the tree) and any other
     field a Formula carries (notes about how it was written, say)."""
-    import dataclasses
-
     if not dataclasses.is_dataclass(value):
         return None
     return tuple(value.text if f.name == "node" else getattr(value, f.name)
@@ -118,14 +116,9 @@ class Expression(AnswerType):
 
     def table(self, ctx: PartContext):
         """The part's symbol table (variables, aliases, domains): what a formula may use."""
-        from grader.expr import scalar_table
-
         return scalar_table(ctx.opt("variables"), ctx.expr_cache)
 
     def _read(self, text: str, ctx: PartContext):
-        from grader.expr import ExprError, read
-        from grader.expr import nodes as N
-
         table = self.table(ctx)
         if table.problems:
             raise Invalid("this part's variables are declared wrongly (tell your instructor): "

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from grader.expr import ExprError, matrix_space, read
 from grader.numbers import DEFAULT_ATOL, DEFAULT_RTOL
 from grader.types.base import AnswerType, Invalid, Option, PartContext, Verdict, register, short
 from grader.types.expression import (
@@ -40,8 +41,6 @@ class MatrixExpression(AnswerType):
 
     def space(self, ctx: PartContext):
         """The part's matrix variables and dimensions: shapes are checked before values."""
-        from grader.expr import matrix_space
-
         return matrix_space(ctx.opt("variables"), ctx.opt("dims"), ctx.expr_cache)
 
     def table(self, ctx: PartContext):
@@ -49,8 +48,6 @@ class MatrixExpression(AnswerType):
         return self.space(ctx).table
 
     def _read(self, text: str, ctx: PartContext):
-        from grader.expr import ExprError, read
-
         space = self.space(ctx)
         if space.table.problems:
             raise Invalid("this part's variables are declared wrongly (tell your instructor): "
