@@ -126,6 +126,9 @@ def test_matrix_syntax(text, expected):
     ("1.2.3 x", "'1.2.3' is not a number: a number has at most one decimal point (at position 1)"),
     ("2 x + 1..5", "'1..5' is not a number"),
     ("x - 1.5e3.2", "'1.5e3.2' is not a number"),
+    # a point before a superscript digit (a digit to str.isdigit, not a number's digit) was a crash
+    ("x.²", "'.' at position 2 is only allowed in numbers and in '.T'"),
+    (".¹", "unexpected '.' at position 1"),
 ])
 def test_malformed_input_gets_a_precise_message(text, message):
     assert message in error(text)

@@ -191,6 +191,15 @@ def test_text_readings_are_remembered_per_options_not_shared_across_them():
     assert any(key[0] == "text forms" for key in cache.readings)
 
 
+@pytest.mark.parametrize("type_name", ["number", "expression", "matrix_expression"])
+def test_a_point_before_a_superscript_digit_is_invalid_not_a_crash(type_name):
+    """'x.²' crashed the scanner (AttributeError: the part was marked as the grader's error)."""
+    c = ctx(type_name, variables={"x": {}} if type_name != "number" else None)
+    with pytest.raises(Invalid) as err:
+        get_type(type_name).parse("x.²" if type_name != "number" else ".²", c)
+    assert "'.' at position" in str(err.value)
+
+
 @pytest.mark.parametrize("raw", ["1.2.3", "-1.0.0", "0..5"])
 def test_a_number_with_two_decimal_points_is_refused_not_read_as_a_product(raw):
     """'1.2.3' was read as 1.2 * .3 = 0.36, '-1.0.0' as -0: numbers nobody wrote."""

@@ -211,8 +211,10 @@ def _step(text: str, i: int, out: list[Token]) -> int:
     c = text[i]
     if c in SPACES:
         return i + 1
-    if c.isascii() and c.isdigit() or (c == "." and i + 1 < n and text[i + 1].isdigit()):
-        m = NUMBER.match(text, i)
+    # ('.²': a superscript is a digit to isdigit() but not to the regex's \d: the '.' is an operator)
+    m = NUMBER.match(text, i) if c.isascii() and c.isdigit() or (
+        c == "." and i + 1 < n and text[i + 1].isdigit()) else None
+    if m is not None:
         out.append(Token("num", m.group(0).rstrip("."), i, m.end()))
         return m.end()
     if _ident_start(c) or _accented(c):
