@@ -289,7 +289,7 @@ def _memo_key(part_key: bytes, params_key: bytes, part: Part, raw: Any, given: d
     try:
         # a text is its own key (the common case; str and the pickles of other values never match)
         return (part_key, params_key, raw if type(raw) is str else canonical(raw),
-                _carried_key(part, given) if part.uses else (), concealed)
+                _carried_key(part, given), concealed)
     except Exception:  # noqa: BLE001 - the memo is an optimization: no key, no memo
         return None
 
@@ -297,7 +297,7 @@ def _memo_key(part_key: bytes, params_key: bytes, part: Part, raw: Any, given: d
 def _carried_key(part: Part, given: dict[str, _Given]) -> tuple:
     """What a part's grade depends on of the earlier answers it uses."""
     return tuple((arg, canonical(given[o].data), given[o].correct) if o in given else (arg, None)
-                 for arg, o in sorted(part.uses.items()))
+                 for arg, o in sorted(part.uses.items())) if part.uses else ()
 
 
 def _grade_answer(part: Part, kind, ctx, base: dict, rubric: list, raw: Any, refs: References,
@@ -333,8 +333,7 @@ def _value_key(part: Part, kind, ctx, got: Any, refs: References, given: dict[st
         key = kind.canonical_key(got, ctx)
         if key is None:
             return None
-        return (refs.key(part), refs.solvers.params_key, ctx.hidden, _carried_key(part, given) if part.uses else (),
-                key)
+        return (refs.key(part), refs.solvers.params_key, ctx.hidden, _carried_key(part, given), key)
     except Exception:  # noqa: BLE001 - an optimization: no key, no memo
         return None
 

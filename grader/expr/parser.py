@@ -133,7 +133,6 @@ class Parser:
         self.toks = tokens + tokens[-1:] * 3  # peek(k) past the end sees the end token
         self.i = 0
         self.table = table
-        self.lookup = table.lookup
         self.depth = 0
         self.bars = 0  # inside |...|: a '|' closes instead of starting an implicit product
         self.norms = 0
@@ -473,10 +472,9 @@ class Parser:
     def name(self, t: Token) -> N.Node:
         """A name token as the part declares it (variable, constant, identity or function); unknown names raise
         ExprError listing the part's variables or allowed functions."""
-        sym = self.lookup.get(t.text)  # a variable's spelling, the common case: what classify says first
-        if sym is not None:
-            return N.Sym(sym, span=(t.pos, t.end))
         kind = self.table.classify(t.text)
+        if kind is not None and kind[0] == "sym":  # the common case first
+            return N.Sym(kind[1], span=(t.pos, t.end))
         span = (t.pos, t.end)
         if kind is None and t.text.startswith("log_"):
             return self.log_base(t)

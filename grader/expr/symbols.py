@@ -242,8 +242,9 @@ class SymbolTable:
 
     def classify(self, word: str) -> tuple[str, Any] | None:
         """('sym', name) | ('const', name) | ('ident', size) | ('func', name) | None."""
-        if word in self.lookup:
-            return "sym", self.lookup[word]
+        sym = self.lookup.get(word)  # a variable's spelling: most words a formula holds
+        if sym is not None:
+            return "sym", sym
         if word in self.dims:
             return "sym", word
         if word in self.functions:
