@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_batch import BASELINE, PY, median_time, ours_batch  # noqa: E402
-from realistic_class import write_class  # noqa: E402
+from realistic_class import MOST_DISTINCT, write_class  # noqa: E402
 
 
 def children_cpu() -> float:
@@ -62,6 +62,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--problems", default="csc413-hw2,uva-dl1-resit-2022")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--most-distinct", type=float, default=MOST_DISTINCT,
+                    help="realistic_class.py's bound on a part's distinct answers (default 0.70, issue "
+                         "#11's real class; 1 for the class notations and slips alone make)")
     ap.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     ap.add_argument("--workdir", default=None)
     ap.add_argument("--tree", metavar="DIR", default=None,
@@ -71,7 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="bench_realistic_", dir=args.workdir))
     tree = Path(args.tree).resolve() if args.tree else ROOT
     env = dict(os.environ, PYTHONPATH=str(tree)) if args.tree else None
-    fig: dict = {"n": args.n, "jobs": args.jobs, "cpus": os.cpu_count(), "python": sys.version.split()[0],
+    fig: dict = {"n": args.n, "jobs": args.jobs, "most_distinct": args.most_distinct, "cpus": os.cpu_count(),
+                 "python": sys.version.split()[0],
                  "tree": str(tree)}
     try:
         before = children_cpu()
@@ -86,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
             subprocess.run([PY, "-m", "grader", "validate", pid], cwd=tree, env=env, check=False,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             subs = work / f"class-{pid}"
-            distinct = write_class(pid, args.n, subs, args.seed)
+            distinct = write_class(pid, args.n, subs, args.seed, args.most_distinct)
             free = {k: v for k, v in distinct.items() if v >= 0.1}
             walls, paired, cpus, checks = [], [], [], []
             for i in range(args.runs):
