@@ -87,9 +87,10 @@ def _commands(tokens: list[Token]) -> list[Token]:
             i = k + 1
         elif name in WRAPPERS or name in DECORATIONS:
             inner, i = _argument(tokens, k + 1, t)
-            inner = _commands(inner)
-            if name in DECORATIONS:
-                inner = merge_subscripts(inner)
+            if len(inner) != 1 or inner[0].kind not in ("name", "num"):  # (\mathbf{w}: nothing to rewrite)
+                inner = _commands(inner)
+                if name in DECORATIONS:
+                    inner = merge_subscripts(inner)
             word = _as_word(inner)
             if word is not None:
                 if name in DECORATIONS:
@@ -113,6 +114,9 @@ def _argument(tokens: list[Token], i: int, cmd: Token) -> tuple[list[Token], int
         raise ExprError(f"'\\{cmd.text}' needs an argument ({cmd.where()})", cmd.pos)
     if tokens[i].kind == "op" and tokens[i].text == "{":
         depth, j, n = 0, i, len(tokens)
+        if j + 2 < n and tokens[j + 1].kind in ("name", "num") and tokens[j + 2].kind == "op" and \
+                tokens[j + 2].text == "}":  # the common {w}, as the loop below finds it
+            return tokens[j + 1:j + 2], j + 3
         while j < n:
             t = tokens[j]
             if t.kind == "end":

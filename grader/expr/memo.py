@@ -26,6 +26,7 @@ class TableMemo:
         self.values = IdentityCache(50_000)  # (formula node, point) -> value
         self.bounds = IdentityCache(50_000)  # (formula node, point) -> round-off bound
         self.proved = IdentityCache(10_000)  # (student node, reference, thorough) -> proved equal
+        self.same: dict[Any, bool] = {}  # (seed text, side, last side) -> whether a chain's sides agree
 
 
 MAX_READ = 10_000

@@ -91,7 +91,7 @@ _ESCAPED = {"{": "(", "}": ")", "|": "‖"}
 def scan(text: str) -> list[Token]:
     """Tokens of ``text``, ending with an ``end`` token. Raises ExprError on any unknown character."""
     check_length(text)
-    plain = _scan_plain(text) if text.isascii() else None  # Unicode is never plain
+    plain = _scan_plain(text)  # None for Unicode but Greek letters
     if plain is not None:
         return plain
     out: list[Token] = []
@@ -120,11 +120,13 @@ def scan(text: str) -> list[Token]:
 
 # The same tokens cut by one findall (no match objects): every character falls in one piece, so
 # pieces are contiguous and a token's position is the length of the pieces before it. A text
-# with any piece the regex above calls `other` (Unicode, \\begin, a lone backslash, a character
-# we refuse), or with more tokens than allowed, is left to the general scanner (and its messages).
+# with any piece the regex above calls `other` (Unicode other than Greek letters in names,
+# \\begin, a lone backslash, a character we refuse), or with more tokens than allowed, is left
+# to the general scanner (and its messages).
 # (The branches start with different characters, the commonest first, except the last one.)
+_GREEK_LETTERS = "".join(GREEK)
 _PIECES = re.compile(r"""
-    [A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*
+    [A-Za-z{G}][A-Za-z0-9{G}]*(?:_[A-Za-z0-9{G}]+)*
   | [-+/^@()\[\]{},|'=_]
   | [ \t\r\n$]+
   | [0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)? | \.[0-9]+(?:[eE][+-]?[0-9]+)?
@@ -132,12 +134,16 @@ _PIECES = re.compile(r"""
   | \\[,;:!\ ()\[\]{}|]
   | \*\*
   | .
-""", re.VERBOSE | re.DOTALL)
+""".replace("{G}", _GREEK_LETTERS), re.VERBOSE | re.DOTALL)
 _PIECE_KIND = {c: "name" for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"}
 _PIECE_KIND.update({c: "num" for c in "0123456789"})
 _PIECE_KIND.update({c: "op" for c in "-+/^@()[]{},|'=_"})
 _PIECE_KIND.update({c: "space" for c in " \t\r\n$"})
 _PIECE_KIND.update({"\\": "backslash", "*": "star", ".": "dot"})
+# In a text with Greek letters a name may hold them (wη, η_1): its text is translated (w_eta)
+_GREEK_PIECE_KIND = {**_PIECE_KIND, **{c: "greek" for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                      + _GREEK_LETTERS}}
+_GREEK_NAMES = str.maketrans(GREEK)
 
 
 def _scan_plain(text: str) -> list[Token] | None:
@@ -145,7 +151,7 @@ def _scan_plain(text: str) -> list[Token] | None:
     out: list[Token] = []
     append = out.append
     new = tuple.__new__  # Token(...) without the call of its Python-level __new__
-    kind_of = _PIECE_KIND.get
+    kind_of = (_PIECE_KIND if text.isascii() else _GREEK_PIECE_KIND).get
     pos = 0
     for piece in _PIECES.findall(text):
         end = pos + len(piece)
@@ -168,6 +174,8 @@ def _scan_plain(text: str) -> list[Token] | None:
             append(new(Token, ("num", piece, pos, end) if len(piece) > 1 else ("op", ".", pos, end)))
         elif kind == "star":
             append(new(Token, ("op", "^" if len(piece) == 2 else "*", pos, end)))
+        elif kind == "greek":
+            append(new(Token, ("name", piece.translate(_GREEK_NAMES), pos, end)))
         else:
             return None
         pos = end

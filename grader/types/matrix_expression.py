@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from grader.expr import ExprError, matrix_space, read
+from grader.expr.memo import MAX_READ, memo_of
 from grader.numbers import DEFAULT_ATOL, DEFAULT_RTOL
 from grader.types.base import AnswerType, Invalid, Option, PartContext, Verdict, register, short
 from grader.types.expression import (
@@ -70,8 +71,20 @@ class MatrixExpression(AnswerType):
                           lambda a, b: self._same(a, b, ctx), ctx)
 
     def _same(self, a, b, ctx: PartContext) -> bool:
-        return self.space(ctx).compare(a.node, b.node, seed_text=ctx.part_id, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL,
-                                       samples=4, hints=False).equal
+        # Students write the same few chains (eta^* = A = B) hundreds of times; the comparison is
+        # a function of the space, the part (its seeded instances) and the two trees (spans
+        # aside), so each pair is compared once per space.
+        space = self.space(ctx)
+        done = memo_of(space.table).same
+        key = (ctx.part_id, a.node, b.node)
+        equal = done.get(key)
+        if equal is None:
+            equal = space.compare(a.node, b.node, seed_text=ctx.part_id, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL,
+                                  samples=4, hints=False).equal
+            if len(done) >= MAX_READ:
+                done.clear()
+            done[key] = equal
+        return equal
 
     def expected(self, value: Any, ctx: PartContext):
         """The reference formula, read like a student's; an invalid one raises Invalid saying it is the reference."""
