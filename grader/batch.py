@@ -54,7 +54,7 @@ class Outcome:
     scores: list[float | None]
     total: float | None
     note: str
-    report_json: str | None  # the JSON report; None when the worker wrote it into the results folder
+    report_json: bytes | None  # the JSON report file's bytes; None when the worker wrote it into the results folder
     extra: dict[str, Any] = field(default_factory=dict)
     # made by the worker that graded the student (see with_rows): its gradebook.csv line and its
     # rows of the database's results table
@@ -165,15 +165,16 @@ class ReportFolder:
         _remove_stale(folder, keep=set(names.values()))
         return cls(folder, names)
 
-    def write(self, student: str, text: str) -> bool:
-        """Write a student's report; False for a student outside the class it was made for.
+    def write(self, student: str, data: bytes) -> bool:
+        """Write a student's report (pretty_report's bytes); False for a student outside the
+        class it was made for.
         Plain write, not tmp+rename: a run that dies is re-run; the index (_batch.json), written
         last and atomically, lists only the reports of a finished run."""
         name = self.names.get(student)
         if name is None:
             return False
         with open(os.path.join(self.path, name), "wb") as fh:  # (a str: no Path made per student)
-            fh.write(text.encode("utf-8", "backslashreplace"))  # a file name's undecodable bytes
+            fh.write(data)
         return True
 
 
@@ -266,16 +267,16 @@ class ClassJob:
         return Outcome(student=entry.student, status="error", scores=[None] * len(report.parts), total=None,
                        note=note, report_json=self._report_text(entry, report))
 
-    def _report_text(self, entry: Entry, report) -> str | None:
-        """The report as JSON, or None once written into the results folder (by the worker, in
+    def _report_text(self, entry: Entry, report) -> bytes | None:
+        """The report file's bytes, or None once written into the results folder (by the worker, in
         parallel: nothing large crosses back to the parent)."""
         from grader.formats.json_report import pretty_report
 
         # indented: `diff -r` of two runs shows the change per part
-        text = pretty_report(report, self.session.report_texts if self.session is not None else None)
-        if self.reports is not None and self.reports.write(entry.student, text):
+        data = pretty_report(report, self.session.report_texts if self.session is not None else None)
+        if self.reports is not None and self.reports.write(entry.student, data):
             return None
-        return text
+        return data
 
 
 def _warm(problem, session) -> None:
@@ -302,7 +303,7 @@ def _warm(problem, session) -> None:
         pass
 
 
-def _outcome(report, entry: Entry, report_json: str | None, manual_types: frozenset[str]) -> Outcome:
+def _outcome(report, entry: Entry, report_json: bytes | None, manual_types: frozenset[str]) -> Outcome:
     failed: list[str] = []
     if report.fatal:
         status, note = "unreadable", report.fatal
@@ -607,7 +608,7 @@ def write_results_folder(folder: Path, problem, part_ids: list[str], outcomes: l
     for o in outcomes:
         name = names[o.student]
         if o.report_json is not None:  # not already written by the worker
-            _write_text(folder / name, o.report_json)
+            _write_bytes(folder / name, o.report_json)
         students.append({"student": o.student, "file": name, "status": o.status,
                          "total": o.total, "note": o.note})
     manifest = {
@@ -656,9 +657,13 @@ def _remove_stale(folder: Path, keep: set[str]) -> None:
 
 
 def _write_text(path: Path, text: str) -> None:
+    _write_bytes(path, text.encode("utf-8", "backslashreplace"))  # a file name's undecodable bytes
+
+
+def _write_bytes(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "w", encoding="utf-8", errors="backslashreplace", newline="\n") as fh:
-        fh.write(text)
+    with open(tmp, "wb") as fh:
+        fh.write(data)
     tmp.replace(path)
 
 
