@@ -20,6 +20,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+# what grading each student runs, imported once: an import statement costs about as much as
+# grading a part whose answer was graded before, and a worker grades a thousand students
+from grader import engine
+from grader.formats.json_report import pretty_report
+from grader.gradebook import Row, format_score, join_lines, row_line, write_text
+from grader.gradebook_db import student_rows
+from grader.loaders import load_submission
+from grader.timelimit import TimeLimit, time_limit
+
 IGNORED_SUFFIXES = (".csv", ".yaml", ".yml")  # gradebooks, specs: not students
 # alice.md is a student's answer sheet; README.md is not
 README_SUFFIXES = (".md", ".tex")
@@ -225,10 +234,6 @@ class ClassJob:
 
     def grade(self, entry: Entry) -> Outcome:
         """Grade one student; any failure becomes that student's error row, never an exception."""
-        from grader import engine
-        from grader.loaders import load_submission
-        from grader.timelimit import TimeLimit, time_limit
-
         self.prepare()
         problem, timeout = self.problem, self.timeout
         try:
@@ -270,8 +275,6 @@ class ClassJob:
     def _report_text(self, entry: Entry, report) -> bytes | None:
         """The report file's bytes, or None once written into the results folder (by the worker, in
         parallel: nothing large crosses back to the parent)."""
-        from grader.formats.json_report import pretty_report
-
         # indented: `diff -r` of two runs shows the change per part
         data = pretty_report(report, self.session.report_texts if self.session is not None else None)
         if self.reports is not None and self.reports.write(entry.student, data):
@@ -287,9 +290,6 @@ def _warm(problem, session) -> None:
     from grader.submission import Submission
 
     import encodings.utf_8_sig  # noqa: F401  (every worker reads submissions, writes reports)
-
-    import grader.formats.json_report  # noqa: F401
-    import grader.loaders  # noqa: F401
 
     try:
         refs = References(problem, session)
@@ -330,9 +330,6 @@ def with_rows(o: Outcome, ids: list[str]) -> Outcome:
     """The outcome with its gradebook.csv line and its results rows (the hand-graded parts'
     answers go into those rows: extra["manual"] is dropped, nothing else needs it). Whatever
     goes wrong here is left to the parent, which makes the rows the same way."""
-    from grader.gradebook import row_line
-    from grader.gradebook_db import student_rows
-
     try:
         o.gradebook_row = o.gradebook_row or row_line(_row(o), len(ids))
         if o.db_rows is None:
@@ -372,9 +369,6 @@ def grade_class(job: ClassJob | str, entries: list[Entry], *, jobs: int, timeout
     ClassJob, or a problem path (graded with `timeout`, reports returned in the outcomes).
     `on_result(entries, outcomes)`: see batch_pool.run_all."""
     from grader.batch_pool import Lost, mp_context, run_all
-
-    import grader.gradebook  # noqa: F401  (workers make the gradebook's lines and rows: loaded once, here)
-    import grader.gradebook_db  # noqa: F401
 
     if not isinstance(job, ClassJob):
         job = ClassJob(str(job), timeout=timeout)
@@ -434,8 +428,6 @@ class ClassResult:
         """'N student(s): ... graded, ... unreadable, ... not graded (errors)[; parts not graded]',
         or for a regrade 'regraded K of N student(s): id (score), ...'."""
         if self.regraded is not None:
-            from grader.gradebook import format_score
-
             told = ", ".join(f"{o.student} ({format_score(o.total) or o.status})" for o in self.regraded)
             partly = part_failures(self.regraded)
             return (f"regraded {len(self.regraded)} of {len(self.outcomes)} student(s): {told}"
@@ -569,8 +561,6 @@ def write_outputs(problem, part_ids: list[str], outcomes: list[Outcome], *, csv_
                   out_dir: str | Path | None, reports: ReportFolder | None = None, build=None) -> list[Path]:
     """The gradebook CSV and the results folder, as asked for (`build`: the folder's new
     database, as far as it was filled while grading)."""
-    from grader.gradebook import join_lines, write_text
-
     for o in outcomes:
         if o.gradebook_row is None:  # not made by a worker (kept by a regrade, say)
             with_rows(o, part_ids)
@@ -584,21 +574,16 @@ def write_outputs(problem, part_ids: list[str], outcomes: list[Outcome], *, csv_
 
 
 def _row(o: Outcome):
-    from grader.gradebook import Row
-
     return Row(student=o.student, status=o.status, scores=o.scores, total=o.total, note=o.note)
 
 
 def _line(o: Outcome, part_ids: list[str]) -> str:
-    from grader.gradebook import row_line
-
     return row_line(_row(o), len(part_ids))
 
 
 def write_results_folder(folder: Path, problem, part_ids: list[str], outcomes: list[Outcome],
                          gradebook_text: str, reports: ReportFolder | None = None, build=None) -> list[Path]:
     """gradebook.csv, one <student>.json per student and _batch.json (the index the report reads)."""
-    from grader.gradebook import write_text
     from grader.templates import placeholders  # class-wide titles: [name] for a student's number
 
     if reports is None or reports.path != folder:
@@ -669,7 +654,6 @@ def _write_bytes(path: Path, data: bytes) -> None:
 
 def summary_table(problem, outcomes: list[Outcome]) -> str:
     """Student, total and status per line, for a terminal (no --csv or --out given)."""
-    from grader.gradebook import format_score
     from grader.printable import for_terminal
 
     shown = {o.student: for_terminal(o.student) for o in outcomes}  # ESC, CR... never obeyed
