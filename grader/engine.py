@@ -106,10 +106,10 @@ def grade(problem: Problem, submission: Submission, *, reveal: bool = True,
             failures.append(f"part {part.id}: " + "".join(
                 traceback.format_exception(type(exc), exc, exc.__traceback__)).rstrip())
     parts = [results[p.id] for p in problem.parts]
-    manual = sum(p.max_score for p, by_hand in zip(parts, plan.by_hand) if by_hand)
+    manual = sum([p.max_score for p, by_hand in zip(parts, plan.by_hand) if by_hand])
     return Report(
         problem_id=problem.id, title=problem.title, student=student, source=submission.source,
-        score=_round(sum(p.score for p in parts)), max_score=_round(problem.total), parts=parts,
+        score=_round(sum([p.score for p in parts])), max_score=_round(problem.total), parts=parts,
         messages=messages, fatal=submission.fatal, manual_points=_round(manual), failures=failures,
         variant=variant,
     )
@@ -273,7 +273,9 @@ def _missing(part: Part, ctx, base: dict, rubric: list) -> PartResult:
 def _located(result: PartResult, sub: Submission) -> PartResult:
     """Name the file a malformed answer came from (a folder may hold several)."""
     if result.status == "invalid":
-        where = sub.answer_files.get(result.id, Path(sub.source).name)
+        where = sub.answer_files.get(result.id)
+        if where is None:  # (not a default argument: a Path made per invalid answer is costly)
+            where = Path(sub.source).name
         return replace(result, feedback=f"part {result.id} ({where}): {result.feedback}")
     return result
 
