@@ -20,6 +20,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+# what grading each student runs, imported once: an import statement costs about as much as
+# grading a part whose answer was graded before, and a worker grades a thousand students
+from grader import engine
+from grader.formats.json_report import pretty_report
+from grader.gradebook import Row, format_score, join_lines, row_line, write_text
+from grader.gradebook_db import student_rows
+from grader.loaders import load_submission
+from grader.timelimit import TimeLimit, time_limit
+
 IGNORED_SUFFIXES = (".csv", ".yaml", ".yml")  # gradebooks, specs: not students
 # alice.md is a student's answer sheet; README.md is not
 README_SUFFIXES = (".md", ".tex")
@@ -54,7 +63,7 @@ class Outcome:
     scores: list[float | None]
     total: float | None
     note: str
-    report_json: str | None  # the JSON report; None when the worker wrote it into the results folder
+    report_json: bytes | None  # the JSON report file's bytes; None when the worker wrote it into the results folder
     extra: dict[str, Any] = field(default_factory=dict)
     # made by the worker that graded the student (see with_rows): its gradebook.csv line and its
     # rows of the database's results table
@@ -165,15 +174,16 @@ class ReportFolder:
         _remove_stale(folder, keep=set(names.values()))
         return cls(folder, names)
 
-    def write(self, student: str, text: str) -> bool:
-        """Write a student's report; False for a student outside the class it was made for.
+    def write(self, student: str, data: bytes) -> bool:
+        """Write a student's report (pretty_report's bytes); False for a student outside the
+        class it was made for.
         Plain write, not tmp+rename: a run that dies is re-run; the index (_batch.json), written
         last and atomically, lists only the reports of a finished run."""
         name = self.names.get(student)
         if name is None:
             return False
         with open(os.path.join(self.path, name), "wb") as fh:  # (a str: no Path made per student)
-            fh.write(text.encode("utf-8", "backslashreplace"))  # a file name's undecodable bytes
+            fh.write(data)
         return True
 
 
@@ -224,10 +234,6 @@ class ClassJob:
 
     def grade(self, entry: Entry) -> Outcome:
         """Grade one student; any failure becomes that student's error row, never an exception."""
-        from grader import engine
-        from grader.loaders import load_submission
-        from grader.timelimit import TimeLimit, time_limit
-
         self.prepare()
         problem, timeout = self.problem, self.timeout
         try:
@@ -266,16 +272,14 @@ class ClassJob:
         return Outcome(student=entry.student, status="error", scores=[None] * len(report.parts), total=None,
                        note=note, report_json=self._report_text(entry, report))
 
-    def _report_text(self, entry: Entry, report) -> str | None:
-        """The report as JSON, or None once written into the results folder (by the worker, in
+    def _report_text(self, entry: Entry, report) -> bytes | None:
+        """The report file's bytes, or None once written into the results folder (by the worker, in
         parallel: nothing large crosses back to the parent)."""
-        from grader.formats.json_report import pretty_report
-
         # indented: `diff -r` of two runs shows the change per part
-        text = pretty_report(report, self.session.report_texts if self.session is not None else None)
-        if self.reports is not None and self.reports.write(entry.student, text):
+        data = pretty_report(report, self.session.report_texts if self.session is not None else None)
+        if self.reports is not None and self.reports.write(entry.student, data):
             return None
-        return text
+        return data
 
 
 def _warm(problem, session) -> None:
@@ -286,9 +290,6 @@ def _warm(problem, session) -> None:
     from grader.submission import Submission
 
     import encodings.utf_8_sig  # noqa: F401  (every worker reads submissions, writes reports)
-
-    import grader.formats.json_report  # noqa: F401
-    import grader.loaders  # noqa: F401
 
     try:
         refs = References(problem, session)
@@ -302,7 +303,7 @@ def _warm(problem, session) -> None:
         pass
 
 
-def _outcome(report, entry: Entry, report_json: str | None, manual_types: frozenset[str]) -> Outcome:
+def _outcome(report, entry: Entry, report_json: bytes | None, manual_types: frozenset[str]) -> Outcome:
     failed: list[str] = []
     if report.fatal:
         status, note = "unreadable", report.fatal
@@ -329,9 +330,6 @@ def with_rows(o: Outcome, ids: list[str]) -> Outcome:
     """The outcome with its gradebook.csv line and its results rows (the hand-graded parts'
     answers go into those rows: extra["manual"] is dropped, nothing else needs it). Whatever
     goes wrong here is left to the parent, which makes the rows the same way."""
-    from grader.gradebook import row_line
-    from grader.gradebook_db import student_rows
-
     try:
         o.gradebook_row = o.gradebook_row or row_line(_row(o), len(ids))
         if o.db_rows is None:
@@ -371,9 +369,6 @@ def grade_class(job: ClassJob | str, entries: list[Entry], *, jobs: int, timeout
     ClassJob, or a problem path (graded with `timeout`, reports returned in the outcomes).
     `on_result(entries, outcomes)`: see batch_pool.run_all."""
     from grader.batch_pool import Lost, mp_context, run_all
-
-    import grader.gradebook  # noqa: F401  (workers make the gradebook's lines and rows: loaded once, here)
-    import grader.gradebook_db  # noqa: F401
 
     if not isinstance(job, ClassJob):
         job = ClassJob(str(job), timeout=timeout)
@@ -433,8 +428,6 @@ class ClassResult:
         """'N student(s): ... graded, ... unreadable, ... not graded (errors)[; parts not graded]',
         or for a regrade 'regraded K of N student(s): id (score), ...'."""
         if self.regraded is not None:
-            from grader.gradebook import format_score
-
             told = ", ".join(f"{o.student} ({format_score(o.total) or o.status})" for o in self.regraded)
             partly = part_failures(self.regraded)
             return (f"regraded {len(self.regraded)} of {len(self.outcomes)} student(s): {told}"
@@ -568,8 +561,6 @@ def write_outputs(problem, part_ids: list[str], outcomes: list[Outcome], *, csv_
                   out_dir: str | Path | None, reports: ReportFolder | None = None, build=None) -> list[Path]:
     """The gradebook CSV and the results folder, as asked for (`build`: the folder's new
     database, as far as it was filled while grading)."""
-    from grader.gradebook import join_lines, write_text
-
     for o in outcomes:
         if o.gradebook_row is None:  # not made by a worker (kept by a regrade, say)
             with_rows(o, part_ids)
@@ -583,21 +574,16 @@ def write_outputs(problem, part_ids: list[str], outcomes: list[Outcome], *, csv_
 
 
 def _row(o: Outcome):
-    from grader.gradebook import Row
-
     return Row(student=o.student, status=o.status, scores=o.scores, total=o.total, note=o.note)
 
 
 def _line(o: Outcome, part_ids: list[str]) -> str:
-    from grader.gradebook import row_line
-
     return row_line(_row(o), len(part_ids))
 
 
 def write_results_folder(folder: Path, problem, part_ids: list[str], outcomes: list[Outcome],
                          gradebook_text: str, reports: ReportFolder | None = None, build=None) -> list[Path]:
     """gradebook.csv, one <student>.json per student and _batch.json (the index the report reads)."""
-    from grader.gradebook import write_text
     from grader.templates import placeholders  # class-wide titles: [name] for a student's number
 
     if reports is None or reports.path != folder:
@@ -607,7 +593,7 @@ def write_results_folder(folder: Path, problem, part_ids: list[str], outcomes: l
     for o in outcomes:
         name = names[o.student]
         if o.report_json is not None:  # not already written by the worker
-            _write_text(folder / name, o.report_json)
+            _write_bytes(folder / name, o.report_json)
         students.append({"student": o.student, "file": name, "status": o.status,
                          "total": o.total, "note": o.note})
     manifest = {
@@ -656,15 +642,18 @@ def _remove_stale(folder: Path, keep: set[str]) -> None:
 
 
 def _write_text(path: Path, text: str) -> None:
+    _write_bytes(path, text.encode("utf-8", "backslashreplace"))  # a file name's undecodable bytes
+
+
+def _write_bytes(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "w", encoding="utf-8", errors="backslashreplace", newline="\n") as fh:
-        fh.write(text)
+    with open(tmp, "wb") as fh:
+        fh.write(data)
     tmp.replace(path)
 
 
 def summary_table(problem, outcomes: list[Outcome]) -> str:
     """Student, total and status per line, for a terminal (no --csv or --out given)."""
-    from grader.gradebook import format_score
     from grader.printable import for_terminal
 
     shown = {o.student: for_terminal(o.student) for o in outcomes}  # ESC, CR... never obeyed

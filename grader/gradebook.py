@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import functools
 import io
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -65,42 +64,33 @@ def inert_cell(text: str) -> str:
     return text
 
 
-class _Number(float):
-    """A score cell: csv's QUOTE_NONNUMERIC leaves it bare (a number the sheet can sum), and it
-    is written as format_score wrote it."""
+class _Number(str):
+    """A score cell: format_score's text, which csv's QUOTE_NONNUMERIC leaves bare (a number
+    the sheet can sum) as it has __float__; written as the str it is, with no call into Python
+    (a float subclass's __str__ was one per cell)."""
 
-    text: str
-
-    def __new__(cls, value: float, text: str):
-        obj = super().__new__(cls, value)
-        obj.text = text
-        return obj
-
-    def __str__(self) -> str:
-        return self.text
+    def __float__(self) -> float:
+        return float(str.__str__(self))
 
 
-_CELLS: dict[float | str, _Number] = {}  # each distinct score's cell, made once (a class has few)
+class _Cells(dict):
+    """Each distinct score's cell ('' for no grade), made once per process (a class has few
+    scores): a row's cells are dict lookups."""
+
+    def __missing__(self, x: float | None) -> str:
+        if len(self) >= MAX_CELLS:
+            self.clear()
+        cell = self[x] = "" if x is None else _Number(format_score(x))  # (0 and -0.0 both "0")
+        return cell
+
+
 MAX_CELLS = 4096
-
-
-def _cell(x: float | None):
-    """A score's cell ('' for no grade), shared by every row of the process that shows it."""
-    if x is None:
-        return ""
-    # 0 and -0.0 are equal keys but may be written differently
-    key: float | str = x if x != 0 else ("-0" if math.copysign(1.0, x) < 0 else "0")
-    got = _CELLS.get(key)
-    if got is None:
-        if len(_CELLS) >= MAX_CELLS:
-            _CELLS.clear()
-        got = _CELLS[key] = _Number(x, format_score(x))
-    return got
+_CELLS = _Cells()
 
 
 def _cells(row: Row, n_parts: int) -> list:
     scores = list(row.scores) + [None] * (n_parts - len(row.scores))
-    return [inert_cell(row.student), *[_cell(s) for s in scores[:n_parts]], _cell(row.total), row.status,
+    return [inert_cell(row.student), *map(_CELLS.__getitem__, scores[:n_parts]), _CELLS[row.total], row.status,
             safe_text(row.note)]
 
 

@@ -68,7 +68,7 @@ class GradingSession:
         self.mistakes = Memo()
         self.plans = IdentityCache(64)  # Problem object -> the engine's plan (and References, one variant)
         self.signatures = IdentityCache(1000)  # solver function -> inspect.signature
-        self.report_texts = IdentityCache(50_000)  # PartResult -> its compact JSON (json_report)
+        self.report_texts = IdentityCache(50_000)  # PartResult -> its text in a report file (json_report)
         self.expr = ExprCache()  # symbol tables and matrix spaces, with their memos
         self._keys = IdentityCache(64)  # Problem object -> ProblemKeys
         self._solvers: dict[tuple[str, str | None], SolverFile] = {}  # (real folder, sha256) -> file

@@ -158,7 +158,7 @@ class Problem:
         written before it existed, whose students keep their variants) the problem id."""
         return self.seed if self.seed is not None else self.id
 
-    @property
+    @functools.cached_property  # (asked twice per student graded)
     def has_draws(self) -> bool:
         """Whether any parameter is drawn per student (so variants differ and must be checked per variant)."""
         return any(isinstance(v, dict) and "draw" in v for v in self.params.values())

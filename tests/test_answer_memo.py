@@ -56,3 +56,21 @@ def test_the_same_formula_in_two_notations_gets_the_same_grade(tmp_path):
     pick = lambda parts: next(p for p in parts if p.id == "2.2.1.a")  # noqa: E731
     assert pick(one).status == pick(two).status == "correct"
     assert pick(bad).status == "incorrect" and "factor of about 2" in pick(bad).feedback
+
+
+def test_memo_keys_of_plain_answers_keep_types_and_writing():
+    """An answer's memo key (reference.canonical) tells apart what a type or a spelling could
+    grade differently, and is the same for the same answer read again."""
+    from grader.reference import canonical
+    from grader.types.numeric import WrittenFloat
+
+    noted = WrittenFloat("0.5")
+    noted.notes = ["read as a decimal"]
+    values = [1, True, 1.0, "1", [1], [True], [1.0], ["1"], [[1]], [1, [2]], [[1], 2], [], [[]], {"1": 1},
+              WrittenFloat("0.10"), WrittenFloat("0.1"), [WrittenFloat("0.10")], [WrittenFloat("0.1")],
+              WrittenFloat("0.5"), noted, None, float("inf"), (1,), [(1,)], -0.0, 0.0]
+    keys = [canonical(v) for v in values]
+    for i, key in enumerate(keys):
+        assert [j for j, other in enumerate(keys) if other == key] == [i], values[i]
+    again = [[0, "-1", [WrittenFloat("2.50"), 3]], WrittenFloat("1e-3")]
+    assert canonical(again) == canonical([[0, "-1", [WrittenFloat("2.50"), 3]], WrittenFloat("1e-3")])

@@ -114,6 +114,24 @@ def test_the_reader_itself_refuses_a_fifo(tmp_path):
     assert proc.stdout.startswith("answers.json: a FIFO (named pipe), not a file")
 
 
+@needs_fifo
+def test_real_paths_are_os_path_realpaths(tmp_path, monkeypatch):
+    """file_checks.realpath asks the kernel (no FIFO opened, no device acted on): the same
+    answers as os.path.realpath, links, loops, FIFOs and missing files included."""
+    from grader.loaders.file_checks import realpath
+
+    os.mkfifo(tmp_path / "fifo")
+    (tmp_path / "sub").mkdir()
+    os.symlink(tmp_path / "sub", tmp_path / "link")
+    os.symlink(tmp_path / "loop2", tmp_path / "loop1")
+    os.symlink(tmp_path / "loop1", tmp_path / "loop2")
+    os.symlink("/nowhere/at/all", tmp_path / "dangling")
+    monkeypatch.chdir(tmp_path)
+    for path in ("fifo", "sub", "link", "link/..", "link/../fifo", "loop1", "dangling", "missing/x", ".",
+                 "/dev/null", "/dev/stdin", tmp_path / "link", str(tmp_path) + "//sub/"):
+        assert realpath(path) == os.path.realpath(path), path
+
+
 def _class_with_special_entries(tmp_path: Path, problem: Path) -> Path:
     folder = tmp_path / "class"
     folder.mkdir()

@@ -102,10 +102,17 @@ _PART_PAD = "\n    "
 _FIELD_PAD = _PART_PAD + "  "
 
 
-def _part_pretty(part: PartResult, texts: IdentityCache | None) -> str:
-    """A part's entry as it sits, indented, in a pretty report's "parts" list."""
-    text = texts.get(part) if texts is not None else None
-    if text is None:
+def _utf8(text: str) -> bytes:
+    """A report's text as its file holds it: UTF-8, a lone surrogate (an undecodable file name's
+    byte, a JSON "\\ud800") written as its backslash escape."""
+    return text.encode("utf-8", "backslashreplace")
+
+
+def _part_pretty(part: PartResult, texts: IdentityCache | None) -> bytes:
+    """A part's entry as it sits, indented, in a pretty report's "parts" list (UTF-8: a class
+    repeats parts, and each is encoded once)."""
+    data = texts.get(part) if texts is not None else None
+    if data is None:
         fields = vars(part)
         try:
             text = "    " + _part_fields(fields, texts) if texts is not None else None
@@ -113,9 +120,10 @@ def _part_pretty(part: PartResult, texts: IdentityCache | None) -> str:
             text = None
         if text is None:
             text = "    " + _indented_or_slow(fields, _PART_PAD)
+        data = _utf8(text)
         if texts is not None:
-            texts.put(part, text)
-    return text
+            texts.put(part, data)
+    return data
 
 
 def _part_fields(fields: dict, texts: IdentityCache) -> str:
@@ -129,10 +137,10 @@ def _part_fields(fields: dict, texts: IdentityCache) -> str:
     return _indented(fields, _PART_PAD)
 
 
-def pretty_report(report: Report, texts: IdentityCache | None = None) -> str:
-    """The same text as dumps(report.to_dict()): indented, one field per line, so `diff -r`
-    of two results folders shows the change per part. With `texts` (a grading session's
-    report_texts) each part's text is encoded once."""
+def pretty_report(report: Report, texts: IdentityCache | None = None) -> bytes:
+    """The report file's bytes: dumps(report.to_dict()) as UTF-8 (see _utf8), indented, one
+    field per line, so `diff -r` of two results folders shows the change per part. With
+    `texts` (a grading session's report_texts) each part's bytes are made once."""
     head, tail = {}, {}
     target = head
     for key, value in vars(report).items():
@@ -142,9 +150,9 @@ def pretty_report(report: Report, texts: IdentityCache | None = None) -> str:
             continue
         elif key != "failures":
             target[key] = value
-    parts = ",\n".join([_part_pretty(p, texts) for p in report.parts])
+    parts = b",\n".join([_part_pretty(p, texts) for p in report.parts])
     text = _encode_indented(head)[:-2] + "," if head else "{"
-    text += '\n  "parts": ' + (f"[\n{parts}\n  ]" if parts else "[]")
+    text += '\n  "parts": ' + ("[\n" if parts else "[]")
     tail_text = _encode_indented(tail)
-    text += ("," + tail_text[1:]) if tail else "\n}"
-    return text + "\n"
+    end = ("," + tail_text[1:]) if tail else "\n}"
+    return b"".join((_utf8(text), parts, b"\n  ]" if parts else b"", _utf8(end + "\n")))

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from grader.loaders.file_checks import refusal
 from grader.loaders.json_file import Unreadable, read_json_file
+from grader.printable import has_surrogate, scrub
 from grader.submission import Submission
 
 MAX_FILES = 200
@@ -146,8 +147,6 @@ def _load_file(file: Path, sub: Submission, *, label: str, alone: bool) -> bool:
 def merge(sub: Submission, answers: dict, label: str, *, clean: bool | None = None) -> None:
     """Add answers; `label` names where they come from (a sheet's: the file and line).
     `clean=True`: the reader knows no key or string holds a lone surrogate (else it is checked)."""
-    from grader.printable import scrub
-
     if clean is None:
         clean = _no_surrogate(answers)
     for key, value in answers.items():
@@ -177,8 +176,6 @@ def merge(sub: Submission, answers: dict, label: str, *, clean: bool | None = No
 def _no_surrogate(value) -> bool:
     """True when scrub() would change nothing (the common case), in one pass with no copies:
     plain str, list and dict only (anything else, a subclass included, is left to scrub)."""
-    from grader.printable import has_surrogate
-
     stack = [(value, 0)]
     while stack:
         item, depth = stack.pop()

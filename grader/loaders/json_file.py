@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 import math
 import os
@@ -30,20 +31,27 @@ def _constant(name: str) -> float:
     return {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}[name]
 
 
+# json.loads(text, parse_float=..., ...) makes a decoder per call: one is enough (it keeps no state)
+_DECODER = json.JSONDecoder(parse_float=WrittenFloat, parse_int=_parse_int, parse_constant=_constant)
+
+
 def read_bounded_text(path: Path, *, max_bytes: int = MAX_BYTES, what: str = "answers files") -> str:
     """A student's file as UTF-8 text, read up to ``max_bytes`` (Unreadable names the file and why)."""
     name = path.name
     try:
-        with os.fdopen(open_regular(path), "rb") as fh:  # never blocks on a FIFO
-            size = os.fstat(fh.fileno()).st_size
+        fd = open_regular(path)  # never blocks on a FIFO
+        try:
+            size = os.fstat(fd).st_size
             if size > max_bytes:
                 raise Unreadable(f"{name}: the file is {size / 1e6:.1f} MB; {what} are read up to "
                                  f"{max_bytes / 1e6:.0f} MB")
             # Bounded even if the file grows while it is read; sized by fstat, not by the bound
             # (a 10 MB buffer per student would cost more than reading the file).
-            data = fh.read(min(size, max_bytes) + 1 if size else max_bytes + 1)
+            data = _read(fd, min(size, max_bytes) + 1 if size else max_bytes + 1)
             if size and len(data) > size:  # it grew: read on, up to the bound
-                data += fh.read(max_bytes + 1 - len(data))
+                data += _read(fd, max_bytes + 1 - len(data))
+        finally:
+            os.close(fd)
     except FileNotFoundError:
         raise Unreadable(f"{name}: file not found") from None
     except NotRegular as exc:
@@ -53,12 +61,25 @@ def read_bounded_text(path: Path, *, max_bytes: int = MAX_BYTES, what: str = "an
     if len(data) > max_bytes:
         raise Unreadable(f"{name}: the file is over {max_bytes / 1e6:.0f} MB; {what} are read up to "
                          f"{max_bytes / 1e6:.0f} MB")
-    try:
-        text = data.decode("utf-8-sig")
+    try:  # "utf-8-sig" (a leading BOM dropped) without its codec's Python-level decode
+        text = (data[3:] if data.startswith(codecs.BOM_UTF8) else data).decode("utf-8")
     except UnicodeDecodeError as exc:
         raise Unreadable(f"{name}: not UTF-8 text (byte 0x{data[exc.start]:02x} at position {exc.start}); "
                          f"save the file as UTF-8") from None
     return text
+
+
+def _read(fd: int, n: int) -> bytes:
+    """Up to `n` bytes, fewer only at the end of the file (a buffered file's read(n), without
+    making one per student)."""
+    chunks = []
+    while n > 0:
+        chunk = os.read(fd, n)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        n -= len(chunk)
+    return b"".join(chunks)
 
 
 # JSON makes a lone surrogate only from a \uD800-\uDFFF escape (strict UTF-8 decoding refuses
@@ -96,7 +117,9 @@ def read_json_file(path: Path, *, max_bytes: int = MAX_BYTES, notes: list[str] |
     except TooManyRepairs as exc:
         raise Unreadable(f"{name}: {exc}") from None
     try:
-        doc = json.loads(text, parse_float=WrittenFloat, parse_int=_parse_int, parse_constant=_constant)
+        if text.startswith("\ufeff"):  # what json.loads says of a second BOM
+            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+        doc = _DECODER.decode(text)
     except RecursionError:
         raise Unreadable(f"{name}: nested too deeply to be answers (at most {MAX_DEPTH} levels)") from None
     except json.JSONDecodeError as exc:
@@ -110,7 +133,7 @@ def read_json_file(path: Path, *, max_bytes: int = MAX_BYTES, notes: list[str] |
     answers = answers_mapping(doc, name)
     if fixes and notes is not None:
         notes.extend(describe(name, fixes))
-    return JsonAnswers(answers, _SURROGATE_ESCAPE.search(text) is None)
+    return JsonAnswers(answers, "\\u" not in text or _SURROGATE_ESCAPE.search(text) is None)
 
 
 def answers_mapping(doc: Any, name: str) -> dict[str, Any]:
