@@ -6,7 +6,7 @@ import json
 import math
 from typing import Any
 
-from grader.numbers import DEFAULT_ATOL, DEFAULT_RTOL, number_text, tolerance_text, within
+from grader.numbers import DEFAULT_ATOL, DEFAULT_RTOL, number_text, tolerance_text, within, within_each
 from grader.types.base import AnswerType, Invalid, Option, PartContext, Verdict, describe_value, register
 from grader.types.numeric import MAX_INT, WrittenFloat, to_number
 from grader.types.readings import remembered
@@ -269,7 +269,7 @@ def _agreement(got, target, rtol: float, atol: float) -> tuple[int, int, float, 
         at = int(np.argmin(ok))  # argmin of booleans: the first False
         return right, at, float(got.flat[at]), float(target.flat[at])
     gs, ts = got.ravel().tolist(), target.ravel().tolist()
-    ok = [within(g, t, rtol, atol) for g, t in zip(gs, ts)]
+    ok = within_each(gs, ts, rtol, atol)
     right = sum(ok)
     if right == len(ok):
         return right, -1, 0.0, 0.0
