@@ -97,6 +97,13 @@ def to_plain(value: Any, *, exact: bool = False, finite: bool = False) -> Any:
     same = _PLAIN if finite else _PLAIN_OR_FLOAT  # plain already: kept as it is, items without a call
     if type(value) in same:
         return value
+    if isinstance(value, (list, tuple)):  # first: the common container (no type is two of these)
+        if same.issuperset(map(type, value)):
+            return list(value)
+        return [v if type(v) in same else to_plain(v, exact=exact, finite=finite) for v in value]
+    if isinstance(value, dict):
+        return {(str(k) if exact else k): (v if type(v) in same else to_plain(v, exact=exact, finite=finite))
+                for k, v in value.items()}
     if isinstance(value, float):
         if finite and not math.isfinite(value):
             return str(value)
@@ -105,11 +112,6 @@ def to_plain(value: Any, *, exact: bool = False, finite: bool = False) -> Any:
         return int(value) if exact else value
     if isinstance(value, str):
         return str(value) if exact else value
-    if isinstance(value, dict):
-        return {(str(k) if exact else k): (v if type(v) in same else to_plain(v, exact=exact, finite=finite))
-                for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [v if type(v) in same else to_plain(v, exact=exact, finite=finite) for v in value]
     if hasattr(value, "tolist"):  # numpy arrays and scalars
         return to_plain(value.tolist(), exact=exact, finite=finite)
     if hasattr(value, "__float__") and not isinstance(value, complex):
