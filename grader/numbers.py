@@ -31,6 +31,13 @@ def within(got: Any, expected: Any, rtol: float, atol: float) -> Any:
     return abs(got - expected) <= allowed_error(abs(expected), rtol, atol)
 
 
+def within_each(got: list[float], expected: list[float], rtol: float, atol: float) -> list[bool]:
+    """within() of each pair of two lists of floats: the same operations, written out so that a
+    vector costs no call per element (a class compares each new array with its reference and
+    every mistake)."""
+    return [abs(g - t) <= atol + rtol * abs(t) for g, t in zip(got, expected)]
+
+
 @functools.lru_cache(maxsize=256)  # every comparison of a class says it, with a part's few tolerances
 def tolerance_text(rtol: float, atol: float) -> str:
     """The tolerance in words, for feedback that says why an answer was accepted or not."""
@@ -87,8 +94,16 @@ def to_plain(value: Any, *, exact: bool = False, finite: bool = False) -> Any:
     ``exact``: built-in types only, for files students and tools read (subclasses of str, int
     and float made plain, keys made strings, anything else its text: YAML must not tag a
     Python class). ``finite``: NaN and infinities become their text, as JSON has none."""
-    if value is None or isinstance(value, bool):
+    same = _PLAIN if finite else _PLAIN_OR_FLOAT  # plain already: kept as it is, items without a call
+    if type(value) in same:
         return value
+    if isinstance(value, (list, tuple)):  # first: the common container (no type is two of these)
+        if same.issuperset(map(type, value)):
+            return list(value)
+        return [v if type(v) in same else to_plain(v, exact=exact, finite=finite) for v in value]
+    if isinstance(value, dict):
+        return {(str(k) if exact else k): (v if type(v) in same else to_plain(v, exact=exact, finite=finite))
+                for k, v in value.items()}
     if isinstance(value, float):
         if finite and not math.isfinite(value):
             return str(value)
@@ -97,10 +112,6 @@ def to_plain(value: Any, *, exact: bool = False, finite: bool = False) -> Any:
         return int(value) if exact else value
     if isinstance(value, str):
         return str(value) if exact else value
-    if isinstance(value, dict):
-        return {(str(k) if exact else k): to_plain(v, exact=exact, finite=finite) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [to_plain(v, exact=exact, finite=finite) for v in value]
     if hasattr(value, "tolist"):  # numpy arrays and scalars
         return to_plain(value.tolist(), exact=exact, finite=finite)
     if hasattr(value, "__float__") and not isinstance(value, complex):
@@ -109,3 +120,7 @@ def to_plain(value: Any, *, exact: bool = False, finite: bool = False) -> Any:
         except (TypeError, ValueError):
             pass
     return str(value) if exact else value
+
+
+_PLAIN = frozenset({type(None), bool, int, str})  # what to_plain gives back as it is, whatever its flags
+_PLAIN_OR_FLOAT = _PLAIN | {float}  # and a float, unless NaN and infinities become text

@@ -6,7 +6,7 @@ import json
 import math
 from typing import Any
 
-from grader.numbers import DEFAULT_ATOL, DEFAULT_RTOL, number_text, tolerance_text, within
+from grader.numbers import DEFAULT_ATOL, DEFAULT_RTOL, number_text, tolerance_text, within, within_each
 from grader.types.base import AnswerType, Invalid, Option, PartContext, Verdict, describe_value, register
 from grader.types.numeric import MAX_INT, WrittenFloat, to_number
 from grader.types.readings import remembered
@@ -39,6 +39,21 @@ def nested_shape(raw: Any, path: str = "", depth: int = 0) -> tuple[int, ...]:
     return (len(raw),) + (first if first is not None else ())
 
 
+_SCALARS = frozenset({int, float, str, bool, type(None), dict, WrittenFloat})  # what is never a list
+
+
+def _plain_shape(raw: list) -> tuple[int, ...] | None:
+    """nested_shape(raw) of the common answer, a vector or a matrix of scalars, found without a
+    call per row; None for anything else (nested_shape decides, and names what is wrong)."""
+    if raw and type(raw[0]) is list:
+        n = len(raw[0])
+        for row in raw:
+            if type(row) is not list or len(row) != n or not _SCALARS.issuperset(map(type, row)):
+                return None
+        return (len(raw), n)
+    return (len(raw),) if _SCALARS.issuperset(map(type, raw)) else None
+
+
 class NotedArray:
     """Marker base: arrays read from text carry the reader's notes (see :func:`to_array`)."""
 
@@ -58,7 +73,7 @@ def to_array(raw: Any, *, what: str = "an array", blank: float | None = None, ct
             raw = [raw]
         else:
             raise Invalid(f"expected {what} (a list of numbers, or a list of rows), got {describe_value(raw)}")
-    shape = nested_shape(raw)
+    shape = _plain_shape(raw) or nested_shape(raw)
     if math.prod(shape) > MAX_ELEMENTS:
         raise Invalid(f"the array has {math.prod(shape)} elements; at most {MAX_ELEMENTS} are read")
     flat: list = []
@@ -83,13 +98,9 @@ def _noted_class():
     return _NOTED
 
 
-def _flatten(raw: Any, out: list, path: str, ctx: PartContext | None = None) -> None:
-    if not isinstance(raw, list):
-        try:
-            out.append(_element(raw, ctx))
-        except Invalid as exc:
-            raise Invalid(f"element {path or '[0]'}: {exc}") from None
-        return
+def _flatten(raw: list, out: list, path: str, ctx: PartContext | None = None) -> None:
+    """Append the elements of nested lists to `out` as floats, in C order: plain numbers at once,
+    anything else read by _element (`path`: where `raw` is, for a message)."""
     append = out.append
     for i, item in enumerate(raw):
         kind = type(item)
@@ -98,8 +109,13 @@ def _flatten(raw: Any, out: list, path: str, ctx: PartContext | None = None) -> 
             append(float(item))
         elif kind is int and -MAX_INT <= item <= MAX_INT:
             append(float(item))
-        else:
+        elif isinstance(item, list):
             _flatten(item, out, f"{path}[{i}]", ctx)
+        else:
+            try:
+                append(_element(item, ctx))
+            except Invalid as exc:
+                raise Invalid(f"element {path}[{i}]: {exc}") from None
 
 
 def _element(raw: Any, ctx: PartContext | None) -> float:
@@ -223,8 +239,12 @@ class Array(AnswerType):
         return Verdict(0.0, detail)
 
     def show(self, value, ctx: PartContext) -> str:
-        text = json.dumps(value.tolist())
-        return text if len(text) <= 200 else text[:197] + "..."
+        """The array as JSON, cut short; a small float array's text is remembered by the session
+        (the engine shows the reference with each new answer)."""
+        if value.size <= SMALL and value.dtype.kind == "f":
+            return remembered(ctx, ("array shown", value.shape, value.dtype.str, value.tobytes()),
+                              lambda: _shown(value))
+        return _shown(value)
 
     def to_data(self, value, ctx: PartContext) -> Any:
         return value.tolist()
@@ -254,6 +274,11 @@ class Array(AnswerType):
 SMALL = 256  # up to this many elements, plain floats compare faster than numpy's calls
 
 
+def _shown(value) -> str:
+    text = json.dumps(value.tolist())
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
 def _agreement(got, target, rtol: float, atol: float) -> tuple[int, int, float, float]:
     """(elements within tolerance, flat C-order index of the first that is not (-1 if none),
     that element of `got`, of `target`). A small array is compared as Python floats: the
@@ -269,7 +294,7 @@ def _agreement(got, target, rtol: float, atol: float) -> tuple[int, int, float, 
         at = int(np.argmin(ok))  # argmin of booleans: the first False
         return right, at, float(got.flat[at]), float(target.flat[at])
     gs, ts = got.ravel().tolist(), target.ravel().tolist()
-    ok = [within(g, t, rtol, atol) for g, t in zip(gs, ts)]
+    ok = within_each(gs, ts, rtol, atol)
     right = sum(ok)
     if right == len(ok):
         return right, -1, 0.0, 0.0

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from grader.types.base import AnswerType, Option, PartContext, Verdict, register
+from grader.types.readings import remembered
 
 MAX_RECORDED = 20_000
 
@@ -37,8 +38,7 @@ class Manual(AnswerType):
 
     def compare(self, got: Any, expected: Any, ctx: PartContext) -> Verdict:
         """Always 0 and "recorded for manual grading"; the rubric is quoted only when not hidden (it may give the answer)."""
-        items = ctx.opt("rubric") or []
-        lines = "; ".join(f"{i.get('item', '')} ({i.get('points', 0):g} pt)" for i in items if isinstance(i, dict))
+        lines = _rubric_text(ctx)
         if ctx.hidden:  # rubric items often spell out the answer: not before the due date
             return Verdict(0.0, "recorded for manual grading")
         return Verdict(0.0, "recorded for manual grading" + (f". Rubric: {lines}" if lines else ""))
@@ -85,3 +85,14 @@ class Manual(AnswerType):
                             f"{points:g} (set `alternatives: true` if they are alternatives, capped at "
                             f"the part's points)")
         return problems
+
+
+def _rubric_text(ctx: PartContext) -> str:
+    """The part's rubric items in one line, made once per session for its rubric: the same list
+    for every student (a spec is not changed while it is graded, as the engine's memos assume
+    too), remembered by identity with the list itself kept, so its id cannot be another's."""
+    items = ctx.opt("rubric")
+    if not items:
+        return ""
+    return remembered(ctx, ("manual rubric", id(items)), lambda: (items, "; ".join(
+        f"{i.get('item', '')} ({i.get('points', 0):g} pt)" for i in items if isinstance(i, dict))))[1]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import Any, Iterable
 
 from grader.expr.values import math_segment, plain_text
 from grader.types.base import AnswerType, Invalid, Option, PartContext, Verdict, describe_value, register
@@ -29,8 +29,10 @@ NEGATIONS = {"not", "no", "never", "neither", "nor", "cannot", "without", "isnt"
              "wont", "cant", "wasnt", "isn", "doesn", "don", "aren", "won", "wasn"}
 # words that hedge or contrast: "edges or blobs", "not X but Y" -- a phrase inside them proves nothing
 HEDGES = {"or", "but", "instead", "rather", "wrong", "incorrect", "either", "vs", "versus", "unless", "except"}
+_GUARDED = NEGATIONS | HEDGES
 ARTICLES = {"a", "an", "the"}
 _WORD = re.compile(r"[^\W_]+")
+_IGNORECASE = int(re.IGNORECASE)  # a plain int: re looks an enum flag up slowly, each time
 _LABELLED = re.compile(r"\s*[A-Za-z][\w \-]{0,38}:\s*(\S.*)$", re.S)  # "Back-propagation: $O(t)$"
 
 
@@ -62,19 +64,29 @@ _PHRASE = re.compile(r"[^\W\d_]+(?:[\s'’-]+[^\W\d_]+)*")
 
 def says(answer: str, phrase: str, ctx: PartContext) -> bool:
     """Whether ``answer`` contains ``phrase`` as whole words and does not negate it."""
-    return _says(words(answer, ctx), phrase, ctx)
+    return _said(words(answer, ctx), _wanted(phrase, ctx))
 
 
-def _says(have: list[str], phrase: str, ctx: PartContext, how: tuple | None = None) -> bool:
-    """says(), given the answer's words (an answer is checked against every accepted phrase)."""
-    if not _PHRASE.fullmatch(phrase.strip()):
-        return False  # 'O(t^2)', 'x > 0': symbols matter, only the exact answer matches
-    want = words(phrase, ctx) if how is None else _words(phrase, ctx, how)
+def _wanted(phrase: str, ctx: PartContext) -> list[str] | None:
+    """The words to find of an accepted phrase; None when it is not words ('O(t^2)', 'x > 0':
+    symbols matter, only the exact answer matches)."""
+    return words(phrase, ctx) if _PHRASE.fullmatch(phrase.strip()) else None
+
+
+def _guards(ws: Iterable[str]) -> tuple[bool, bool]:
+    """Whether the words negate, whether they hedge."""
+    return not NEGATIONS.isdisjoint(ws), not HEDGES.isdisjoint(ws)
+
+
+def _said(have: list[str], want: list[str] | None, have_guards: tuple | None = None,
+          want_guards: tuple | None = None) -> bool:
+    """Whether an answer's words (`have`) contain a phrase's (`want`, see _wanted) and negate or
+    hedge only where the phrase does; the words' _guards when known."""
     if not want or len(have) > 60:
         return False
-    for guard in (NEGATIONS, HEDGES):
-        if any(w in guard for w in have) and not any(w in guard for w in want):
-            return False
+    (negates, hedges), (negated, hedged) = have_guards or _guards(have), want_guards or _guards(want)
+    if (negates and not negated) or (hedges and not hedged):
+        return False
     n = len(want)
     return any(have[i:i + n] == want for i in range(len(have) - n + 1))
 
@@ -86,26 +98,63 @@ def _reading_options(ctx: PartContext) -> tuple:
             json.dumps(synonyms, sort_keys=True, default=str) if synonyms else None)
 
 
-def _words(text: str, ctx: PartContext, how: tuple) -> list[str]:
-    """words(), remembered by the grading session (`how`: _reading_options(ctx)); never changed."""
-    return remembered(ctx, ("text words", text, how), lambda: words(text, ctx))
+class _Answer:
+    """An answer as compare() matches it, read once per grading session and reading options
+    (it is compared with its reference, tiers and mistakes): its normalized forms now, its
+    words and what its forms fit only when asked."""
+
+    def __init__(self, got: str, ctx: PartContext):
+        self.got = got
+        self.forms = _forms(got, ctx)
+        self._words: tuple | None = None
+        self._fits: dict[tuple, bool] = {}
+
+    def words(self, ctx: PartContext) -> tuple[list[str], tuple]:
+        """(its words, their guards)."""
+        if self._words is None:
+            have = words(self.got, ctx)
+            self._words = (have, _guards(have))
+        return self._words
+
+    def fits(self, pattern: str, flags: int) -> bool:
+        """Whether one of its forms fits the regular expression as a whole."""
+        key = (pattern, flags)
+        if key not in self._fits:
+            fullmatch = re.compile(pattern, flags).fullmatch
+            self._fits[key] = any(fullmatch(form) for form in self.forms)
+        return self._fits[key]
 
 
-def _normalized(text: str, ctx: PartContext, how: tuple) -> str:
-    """normalize(), remembered by the grading session (an accepted phrase is normalized once)."""
-    return remembered(ctx, ("text normalized", text, how), lambda: normalize(text, ctx))
+class _Accepted:
+    """Accepted phrases as compare() matches them, read once per grading session and reading
+    options: normalized now, their words (see _wanted) only when asked."""
+
+    def __init__(self, phrases: tuple[str, ...], ctx: PartContext):
+        self.phrases = phrases
+        self.normalized = [normalize(e, ctx) for e in phrases]
+        self._wanted: list | None = None
+
+    def wanted(self, ctx: PartContext) -> list[tuple[str, list[str] | None, tuple]]:
+        """[(phrase, its words or None, their guards)]."""
+        if self._wanted is None:
+            self._wanted = []
+            for e in self.phrases:
+                want = _wanted(e, ctx)
+                self._wanted.append((e, want, _guards(want or ())))
+        return self._wanted
 
 
 def _forms(got: str, ctx: PartContext) -> tuple[str, ...]:
     """The normalized forms an answer is matched by: as written, as plain text, the last math
     segment, the text after a label."""
-    forms = [normalize(got, ctx), normalize(plain_text(got), ctx)]
+    plain = plain_text(got)
+    forms = [normalize(got, ctx), normalize(plain, ctx)]
     # as written in a sheet: "$\\mathcal{O}(t)$", "Forward propagation: $O(1)$" (the last
     # math segment is the answer when prose surrounds it)
     if "$" in got and len(got) <= 100_000:
         forms.append(normalize(plain_text(math_segment(got)), ctx))
-    labelled = _LABELLED.match(plain_text(got[:100_000]))
-    if labelled and not set(words(labelled.string[:labelled.start(1)], ctx)) & (NEGATIONS | HEDGES):
+    labelled = _LABELLED.match(plain if len(got) <= 100_000 else plain_text(got[:100_000]))
+    if labelled and _GUARDED.isdisjoint(words(labelled.string[:labelled.start(1)], ctx)):
         # "Back-propagation: $O(t)$" as the seed students label answers ("Not: O(t)" says nothing)
         forms.append(normalize(labelled.group(1), ctx))
     return tuple(forms)
@@ -154,21 +203,21 @@ class Text(AnswerType):
     def compare(self, got: str, expected: list[str], ctx: PartContext) -> Verdict:
         """Right when a normalized form of the answer (plain text, its last math segment, or the text after a label)
         equals an accepted phrase, says one (phrase matching), or fits ``regex``."""
-        how = _reading_options(ctx)  # an answer is compared with its reference, tiers and mistakes:
-        forms = remembered(ctx, ("text forms", got, how), lambda: _forms(got, ctx))  # read it once
-        if any(_normalized(e, ctx, how) in forms for e in expected):
+        how = _reading_options(ctx)  # the answer and the phrases are each read once: see _Answer
+        answer = remembered(ctx, ("text forms", got, how), lambda: _Answer(got, ctx))
+        phrases = tuple(expected)
+        accepted = remembered(ctx, ("text accepted", phrases, how), lambda: _Accepted(phrases, ctx))
+        if any(e in answer.forms for e in accepted.normalized):
             return Verdict(1.0, f"{got.strip()[:80]!r} is correct")
         if ctx.opt("match") != "exact":
-            have = _words(got, ctx, how)
-            said = [e for e in expected if _says(have, e, ctx, how)]
+            have, have_guards = answer.words(ctx)
+            said = [(e, want) for e, want, guards in accepted.wanted(ctx) if _said(have, want, have_guards, guards)]
             if said:
-                longest = max(said, key=lambda e: len(_words(e, ctx, how)))
+                longest = max(said, key=lambda s: len(s[1]))[0]
                 return Verdict(1.0, f"{got.strip()[:80]!r} is correct", loose=True, matched=longest)
         pattern = ctx.opt("regex")
-        if pattern:
-            flags = 0 if ctx.opt("case_sensitive") else re.IGNORECASE
-            if any(re.fullmatch(pattern, form, flags) for form in forms):
-                return Verdict(1.0, f"{got.strip()[:80]!r} is correct")
+        if pattern and answer.fits(pattern, 0 if ctx.opt("case_sensitive") else _IGNORECASE):
+            return Verdict(1.0, f"{got.strip()[:80]!r} is correct")
         shown = "" if ctx.hidden or not expected else f"; expected {expected[0]!r}"
         return Verdict(0.0, f"{got.strip()[:80]!r} is not correct{shown}")
 
