@@ -140,7 +140,8 @@ _PIECE_KIND.update({c: "num" for c in "0123456789"})
 _PIECE_KIND.update({c: "op" for c in "-+/^@()[]{},|'=_"})
 _PIECE_KIND.update({c: "space" for c in " \t\r\n$"})
 _PIECE_KIND.update({"\\": "backslash", "*": "star", ".": "dot"})
-# In a text with Greek letters a name may hold them (wη, η_1): its text is translated (w_eta)
+# In a text with Greek letters a name may hold them: its text is translated as the general
+# step does (wη -> weta, η_1 -> eta_1, w_η -> w_eta)
 _GREEK_PIECE_KIND = {**_PIECE_KIND, **{c: "greek" for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
                                       + _GREEK_LETTERS}}
 _GREEK_NAMES = str.maketrans(GREEK)
