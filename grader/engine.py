@@ -94,7 +94,8 @@ def grade(problem: Problem, submission: Submission, *, reveal: bool = True,
                 key = _memo_key(part_keys[pid], params_key, part, answers.get(pid, _ABSENT), given, hidden)
                 hit = memo.get(key) if key is not None else None
                 if hit is not None:  # the common case in a class: an answer graded before
-                    results[pid] = _located(hit[0], submission)
+                    result = hit[0]
+                    results[pid] = result if result.status != "invalid" else _located(result, submission)
                     if hit[1] is not None:
                         given[pid] = hit[1]
                     continue
@@ -227,8 +228,7 @@ def _grade_part(part: Part, refs: References, sub: Submission, answers: dict, se
                 given: dict[str, _Given], hidden: bool, whole: bool, key: tuple | None) -> PartResult:
     """A part not in the memo: graded, and memoized under `key` when it has one."""
     kind = part.kind
-    ctx = refs.context(part, seed=seed)
-    ctx.hidden = hidden
+    ctx = refs.answer_context(part, hidden, seed, whole)
     base = dict(id=part.id, title=part.title, type=part.type, max_score=part.points,
                 visibility=part.visibility, revealed=not hidden)
     rubric = _rubric(part, refs) if kind.by_hand else []
@@ -343,7 +343,8 @@ def _value_key(part: Part, kind, ctx, got: Any, refs: References, given: dict[st
 
 def _graded_value(part: Part, kind, ctx, base: dict, got: Any, refs: References,
                   given: dict[str, _Given]) -> PartResult:
-    shown_answer = _plain_answer(kind.to_data(got, ctx))
+    data = kind.to_data(got, ctx)
+    shown_answer = _plain_answer(data)
     try:
         ref_uses = refs.uses(part)
         expected = refs.reference(part, ctx)
@@ -352,7 +353,7 @@ def _graded_value(part: Part, kind, ctx, base: dict, got: Any, refs: References,
         return PartResult(**base, score=0.0, status="invalid", answer=shown_answer, feedback=str(exc))
     except SolverError as exc:
         return _solver_failed(base, exc)
-    given[part.id] = _Given(got, kind.to_data(got, ctx), mark.fraction >= 1 and mark.via == "")
+    given[part.id] = _Given(got, data, mark.fraction >= 1 and mark.via == "")
     shown = None if part.visibility == "hidden" else kind.show(expected, ctx)
     return _result(base, part, mark, shown_answer, shown)
 
@@ -389,12 +390,13 @@ def _plain_answer(raw: Any) -> Any:
     if isinstance(raw, (int, float)) or (isinstance(raw, str) and len(raw) <= 333):
         return raw  # what the general path gives (6 characters per escaped one stay under 2000)
     try:
-        text = json.dumps(to_plain(raw), allow_nan=True, default=str)
+        plain = to_plain(raw)
+        text = json.dumps(plain, allow_nan=True, default=str)
     except (TypeError, ValueError, RecursionError):
         return repr(raw)[:200]
     if len(text) > 2000:
         return text[:1997] + "..."
-    return to_plain(raw)
+    return plain
 
 
 def _best_mark(part: Part, ctx, refs: References, got: Any, expected: Any, given: dict[str, _Given],

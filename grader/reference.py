@@ -10,15 +10,57 @@ and the self-check use the same functions, so they all see what the engine sees.
 from __future__ import annotations
 
 import pickle
-from typing import Any
+from typing import Any, Hashable
 
+from grader.identity_cache import IdentityCache
 from grader.solvers import SOLVER_SECONDS, STUDENT_VALUE_SECONDS, SolverError, Solvers, resolve_params, to_plain
 from grader.types import Invalid, PartContext
+from grader.types.numeric import WrittenFloat
 
 
-def canonical(value: Any) -> bytes:
-    """A memo key for plain data that keeps how numbers were written (WrittenFloat pickles its text)."""
-    return pickle.dumps(value, protocol=5)
+def canonical(value: Any) -> Hashable:
+    """A memo key for plain data that keeps types and how numbers were written: two values get
+    the same key only when nothing could grade them differently (1, True and 1.0 differ, and so
+    do WrittenFloats written 0.1 and 0.10). A text, a number, or a short vector or matrix of
+    them (what answers files hold) is keyed by a tuple made at once; anything else by its pickle."""
+    try:
+        return _plain_key(value, 2)
+    except _NotPlain:
+        return pickle.dumps(value, protocol=5)
+
+
+MAX_KEYED = 16  # items per list keyed by _plain_key: a key stays small (a long list's pickle is smaller)
+
+
+class _NotPlain(Exception):
+    """A value _plain_key leaves to pickle."""
+
+
+def _plain_key(value: Any, depth: int) -> Hashable:
+    """The key of a text, a number or (`depth` levels of) short lists of them, built without
+    pickle, which looks WrittenFloat's class up and reduces it for every number: most of a memo
+    key's cost. Each kind is tagged with its type, so keys of different kinds never compare
+    equal; a float is keyed by its exact bits (0.0 is not -0.0), a WrittenFloat by its text as
+    well. Raises _NotPlain for anything else."""
+    kind = type(value)
+    if kind is str:
+        return value
+    if kind is list:
+        if not depth or len(value) > MAX_KEYED:
+            raise _NotPlain
+        return (list, *[_plain_key(item, depth - 1) for item in value])
+    if kind is WrittenFloat:
+        state = value.__dict__
+        if len(state) != 1 or "text" not in state:  # given notes, say: left to pickle, which keeps them
+            raise _NotPlain
+        return (WrittenFloat, state["text"], value.hex())
+    if kind is int or kind is bool:
+        return (kind, value)
+    if kind is float:
+        return (float, value.hex())
+    if value is None:
+        return None
+    raise _NotPlain
 
 
 class References:
@@ -31,6 +73,7 @@ class References:
             params = resolve_params(problem.params, problem.variant_key, student)
         self.solvers: Solvers = session.solvers(problem, params)
         self.part_keys: dict[str, bytes] = session.keys(problem).parts  # part id -> fingerprint (see key)
+        self._contexts = IdentityCache(1000)  # (part, concealed) -> its answers' context (answer_context)
 
     def key(self, part) -> bytes:
         """The part's content fingerprint (see GradingSession.keys)."""
@@ -40,6 +83,24 @@ class References:
         """The part's context for this variant, with the session's symbol tables."""
         return part.context(self.problem.spec_source, solvers=self.solvers.module, params=self.solvers.params,
                             expr_cache=self.session.expr, **fields)
+
+    def answer_context(self, part, hidden: bool, seed: int, whole: bool = False) -> PartContext:
+        """The context a student's answer to `part` is graded in (`hidden`: nothing may reveal
+        the expected answer). A part graded from its answer alone gets one per part and
+        concealment, made once: types only read their context, and a class grades thousands of
+        new answers. (A whole-submission part, which may run code seeded per student, gets a
+        new one each time.)"""
+        if whole:
+            ctx = self.context(part, seed=seed)
+            ctx.hidden = hidden
+            return ctx
+        ctx = self._contexts.get(part, hidden)
+        if ctx is None:
+            ctx = self.context(part)
+            ctx.hidden = hidden
+            self._contexts.put(part, ctx, hidden, hold=(part,))
+        ctx.seed = seed  # the student's, as a context made for them would say
+        return ctx
 
     # ---------------------------------------------------------------- expected answers
 

@@ -74,3 +74,33 @@ def test_memo_keys_of_plain_answers_keep_types_and_writing():
         assert [j for j, other in enumerate(keys) if other == key] == [i], values[i]
     again = [[0, "-1", [WrittenFloat("2.50"), 3]], WrittenFloat("1e-3")]
     assert canonical(again) == canonical([[0, "-1", [WrittenFloat("2.50"), 3]], WrittenFloat("1e-3")])
+
+
+def test_memo_keys_made_without_pickle_group_values_as_their_pickles_do():
+    """canonical() keys short lists of texts and numbers by a tuple, not a pickle: two values get
+    the same key exactly when their pickles are the same (what any grading could see)."""
+    import itertools
+    import pickle
+
+    from grader.reference import canonical
+    from grader.types.numeric import WrittenFloat
+
+    def scalars():
+        noted = WrittenFloat("2")
+        noted.notes = ["x"]
+        return [0, 1, -1, True, False, None, 0.0, -0.0, 1.0, 2.0, float("inf"), float("-inf"), "1", "", "0.1",
+                "2", WrittenFloat("0.1"), WrittenFloat("0.10"), WrittenFloat("1e-1"), WrittenFloat("2"),
+                WrittenFloat("-0.0"), WrittenFloat("0.0"), WrittenFloat("1e999"), noted, 10**40, (1,), {"a": 1}]
+
+    values = scalars() + [[]] + [[a] for a in scalars()] + [[[]], [[], []]]
+    values += [list(pair) for pair in itertools.product(scalars()[:20], repeat=2)]
+    values += [[[a, b]] for a, b in itertools.product(scalars()[:12], repeat=2)] + [[[1, [2]]], [[[1]]]]
+    values += [list(range(16)), list(range(17)), [list(range(16))] * 2, [[WrittenFloat("1.5")] * 3] * 3]
+    fresh = pickle.loads(pickle.dumps(values))  # the same values again, as other objects
+    keys = [canonical(v) for v in values]
+    again = [canonical(v) for v in fresh]
+    pickles = [pickle.dumps(v, protocol=5) for v in fresh]
+    assert keys == again
+    for i, j in itertools.combinations(range(len(values)), 2):
+        assert (keys[i] == keys[j]) == (pickles[i] == pickles[j]), (values[i], values[j])
+    assert sum(type(k) is not bytes for k in keys) > len(keys) * 3 // 4  # most made without pickle

@@ -241,3 +241,24 @@ def test_carry_forward_solver_wrong_partly_right_and_malformed(carry_problem):
     assert parts["b"].score == 0 and parts["c"].score == 0 and parts["b"].status == "incorrect"
     parts = _carry_grade(carry_problem, {"a": "many", "b": 6})  # nothing readable to carry
     assert parts["a"].status == "invalid" and parts["b"].score == 0
+
+
+def test_an_answers_context_is_made_once_and_says_what_a_new_one_would():
+    """References.answer_context reuses one context per part and concealment: it must read as a
+    context made for this student would (their seed, the concealment asked for)."""
+    import dataclasses
+
+    from grader.reference import References
+    from grader.session import GradingSession
+    from grader.spec import load_problem
+
+    problem = load_problem("csc413-hw2")
+    refs = References(problem, GradingSession())
+    for part in problem.parts[:12]:
+        for hidden, seed in [(False, 1), (True, 2), (False, 3), (True, 4)]:
+            got = refs.answer_context(part, hidden, seed)
+            fresh = refs.context(part, seed=seed)
+            fresh.hidden = hidden
+            assert all(getattr(got, f.name) == getattr(fresh, f.name) for f in dataclasses.fields(fresh))
+        assert refs.answer_context(part, True, 5) is refs.answer_context(part, True, 6)
+        assert refs.answer_context(part, False, 5, whole=True) is not refs.answer_context(part, False, 5, whole=True)
