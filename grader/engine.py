@@ -10,6 +10,7 @@ answers) lives in the GradingSession it is handed (grader.session), nowhere else
 from __future__ import annotations
 
 import difflib
+import json
 import traceback
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -91,7 +92,11 @@ def grade(problem: Problem, submission: Submission, *, reveal: bool = True,
         try:
             key = None
             if not fatal and not whole:  # whole-submission parts get their key once graded
-                key = _memo_key(part_keys[pid], params_key, part, answers.get(pid, _ABSENT), given, hidden)
+                raw = answers.get(pid, _ABSENT)
+                if type(raw) is str and not part.uses:  # the common case: _memo_key's key, made here
+                    key = (part_keys[pid], params_key, raw, (), hidden)
+                else:
+                    key = _memo_key(part_keys[pid], params_key, part, raw, given, hidden)
                 hit = memo.get(key) if key is not None else None
                 if hit is not None:  # the common case in a class: an answer graded before
                     result = hit[0]
@@ -107,8 +112,8 @@ def grade(problem: Problem, submission: Submission, *, reveal: bool = True,
             results[pid] = _part_failed(part, hidden, exc, answers.get(pid, _ABSENT))
             failures.append(f"part {pid}: " + "".join(
                 traceback.format_exception(type(exc), exc, exc.__traceback__)).rstrip())
-    parts = [results[p.id] for p in problem.parts]
-    manual = sum([p.max_score for p, by_hand in zip(parts, plan.by_hand) if by_hand])
+    parts = [results[pid] for pid in plan.id_list]
+    manual = sum([parts[i].max_score for i in plan.by_hand])
     return Report(
         problem_id=problem.id, title=problem.title, student=student, source=submission.source,
         score=_round(sum([p.score for p in parts])), max_score=_round(problem.total), parts=parts,
@@ -155,7 +160,7 @@ class _Plan:
     ids: frozenset[str]
     id_list: list[str]
     by_norm: dict[str, str]
-    by_hand: list[bool]  # per part, in the problem's order: graded by a person
+    by_hand: list[int]  # the indices of the parts graded by a person, in the problem's order
 
 
 def _plan(problem: Problem, session: GradingSession) -> _Plan:
@@ -168,7 +173,7 @@ def _plan(problem: Problem, session: GradingSession) -> _Plan:
     steps = [(p, p.kind.whole_submission, p.visibility == "hidden",
               p.show_expected != "always" and not p.kind.whole_submission) for p in order_by_uses(problem.parts)]
     plan = _Plan(steps=steps, ids=frozenset(ids), id_list=ids, by_norm=key_index(ids),
-                 by_hand=[capabilities(p.type).by_hand for p in problem.parts])
+                 by_hand=[i for i, p in enumerate(problem.parts) if capabilities(p.type).by_hand])
     return session.plans.put(problem, plan, tuple(map(id, problem.parts)), hold=tuple(problem.parts))
 
 
@@ -385,8 +390,6 @@ def _result(base: dict, part: Part, mark: _Mark, answer: Any, expected: str | No
 
 def _plain_answer(raw: Any) -> Any:
     """What the student gave, bounded in size for reports."""
-    import json
-
     if isinstance(raw, (int, float)) or (isinstance(raw, str) and len(raw) <= 333):
         return raw  # what the general path gives (6 characters per escaped one stay under 2000)
     try:

@@ -48,7 +48,7 @@ def _plain_key(value: Any, depth: int) -> Hashable:
     if kind is list:
         if not depth or len(value) > MAX_KEYED:
             raise _NotPlain
-        return (list, *[_plain_key(item, depth - 1) for item in value])
+        return (list, *[item if type(item) is str else _plain_key(item, depth - 1) for item in value])
     if kind is WrittenFloat:
         state = value.__dict__
         if len(state) != 1 or "text" not in state:  # given notes, say: left to pickle, which keeps them
@@ -94,13 +94,13 @@ class References:
             ctx = self.context(part, seed=seed)
             ctx.hidden = hidden
             return ctx
-        ctx = self._contexts.get(part, hidden)
-        if ctx is None:
-            ctx = self.context(part)
-            ctx.hidden = hidden
-            self._contexts.put(part, ctx, hidden, hold=(part,))
-        ctx.seed = seed  # the student's, as a context made for them would say
-        return ctx
+        made: PartContext | None = self._contexts.get(part, hidden)
+        if made is None:
+            made = self.context(part)
+            made.hidden = hidden
+            self._contexts.put(part, made, hidden, hold=(part,))
+        made.seed = seed  # the student's, as a context made for them would say
+        return made
 
     # ---------------------------------------------------------------- expected answers
 

@@ -137,3 +137,14 @@ def test_spec_problems_of_matrix_parts():
     assert "structure symmetric needs a square shape" in text
     assert "define 'q + 1': the definition of q refers to itself" in text
     assert "unknown symbol 'X'" in text or "cannot multiply" in text
+
+
+def test_declared_shapes_looked_up_at_once_are_what_sym_says():
+    """ShapeChecker keeps the declared variables' shapes in a dict (infer's fast path): each must
+    be the shape sym() works out, and a shorthand (`define`) is never among them."""
+    checker = SPACE.checker
+    assert "a" not in checker.declared
+    for name in SPACE.table.vars:
+        if name not in SPACE.defines:
+            assert checker.declared[name] == checker.sym(name)
+    assert SPACE.shape(read("a", SPACE.table).node) == ("n", "1")

@@ -281,3 +281,21 @@ def test_cold_grading_accepts_other_forms_and_matches_mistakes(tmp_path):
     report, _ = grade_cold(tmp_path, {"1": "\\frac{\\sqrt{\\kappa}-1}{\\sqrt{\\kappa}+1}"})
     score, feedback = part_results(report)["1"]
     assert score == 1.5 and "momentum" in feedback
+
+
+def test_formula_key_with_its_fields_remembered_is_the_generic_key():
+    """formula_key remembers a dataclass's field names: the key must stay what reading the fields
+    each time gives (the text for the tree, every other field as it is), and None for non-formulas."""
+    import dataclasses
+
+    from grader.expr import read, scalar_table
+    from grader.types.expression import formula_key
+
+    table = scalar_table({"x": {}, "y": {}})
+    for text in ["x + y", "2x", "x/y", "x^2 - y"]:
+        formula = read(text, table)
+        for value in (formula, dataclasses.replace(formula, notes=("a note",))):
+            generic = tuple(value.text if f.name == "node" else getattr(value, f.name)
+                            for f in dataclasses.fields(value))
+            assert formula_key(value) == formula_key(value) == generic
+    assert formula_key("x + y") is None and formula_key(3.0) is None

@@ -80,10 +80,17 @@ def formula_key(value: Any) -> Any:
     """What grading a parsed formula depends on: its canonical text (it prints the AST
     faithfully: carried-forward parts read it back; a cheaper key than the tree) and any other
     field a Formula carries (notes about how it was written, say)."""
-    if not dataclasses.is_dataclass(value):
-        return None
-    return tuple(value.text if f.name == "node" else getattr(value, f.name)
-                 for f in dataclasses.fields(value))
+    names = _FIELDS.get(type(value))
+    if names is None:
+        if not dataclasses.is_dataclass(value):
+            return None
+        names = tuple(f.name for f in dataclasses.fields(value))
+        if not isinstance(value, type):  # (a dataclass itself is not keyed by its metaclass)
+            _FIELDS[type(value)] = names
+    return tuple([value.text if name == "node" else getattr(value, name) for name in names])
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}  # a dataclass -> its fields' names (dataclasses.fields is slow)
 
 
 def variables_text(table) -> str:

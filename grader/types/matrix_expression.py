@@ -73,10 +73,11 @@ class MatrixExpression(AnswerType):
     def _same(self, a, b, ctx: PartContext) -> bool:
         # Students write the same few chains (eta^* = A = B) hundreds of times; the comparison is
         # a function of the space, the part (its seeded instances) and the two trees (spans
-        # aside), so each pair is compared once per space.
+        # aside), so each pair is compared once per space. A tree is keyed by its text, which
+        # prints it faithfully (see formula_key) and, unlike the tree, hashes at no cost.
         space = self.space(ctx)
         done = memo_of(space.table).same
-        key = (ctx.part_id, a.node, b.node)
+        key = (ctx.part_id, a.text, b.text)
         equal = done.get(key)
         if equal is None:
             equal = space.compare(a.node, b.node, seed_text=ctx.part_id, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL,
