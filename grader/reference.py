@@ -41,7 +41,7 @@ def _plain_key(value: Any, depth: int) -> Hashable:
     pickle, which looks WrittenFloat's class up and reduces it for every number: most of a memo
     key's cost. Each kind is tagged with its type, so keys of different kinds never compare
     equal; a float is keyed by its exact bits (0.0 is not -0.0), a WrittenFloat by its text as
-    well. Raises _NotPlain for anything else."""
+    well. Raises _NotPlain for anything else (NaN included)."""
     kind = type(value)
     if kind is str:
         return value
@@ -51,12 +51,15 @@ def _plain_key(value: Any, depth: int) -> Hashable:
         return (list, *[item if type(item) is str else _plain_key(item, depth - 1) for item in value])
     if kind is WrittenFloat:
         state = value.__dict__
-        if len(state) != 1 or "text" not in state:  # given notes, say: left to pickle, which keeps them
+        # given notes, say, or NaN (whose sign hex() drops): left to pickle, which keeps them
+        if len(state) != 1 or "text" not in state or value != value:
             raise _NotPlain
         return (WrittenFloat, state["text"], value.hex())
     if kind is int or kind is bool:
         return (kind, value)
     if kind is float:
+        if value != value:
+            raise _NotPlain
         return (float, value.hex())
     if value is None:
         return None

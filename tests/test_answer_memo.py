@@ -90,6 +90,7 @@ def test_memo_keys_made_without_pickle_group_values_as_their_pickles_do():
         noted.notes = ["x"]
         return [0, 1, -1, True, False, None, 0.0, -0.0, 1.0, 2.0, float("inf"), float("-inf"), "1", "", "0.1",
                 "2", WrittenFloat("0.1"), WrittenFloat("0.10"), WrittenFloat("1e-1"), WrittenFloat("2"),
+                float("nan"), -float("nan"), WrittenFloat("nan"),
                 WrittenFloat("-0.0"), WrittenFloat("0.0"), WrittenFloat("1e999"), noted, 10**40, (1,), {"a": 1}]
 
     values = scalars() + [[]] + [[a] for a in scalars()] + [[[]], [[], []]]
