@@ -64,6 +64,7 @@ _MAYBE_REPAIR = re.compile(r'\\(?!u[0-9a-fA-F]{4}|["/]|[fnrt](?![A-Za-z]))')
 # A \uD800-\uDFFF escape: the only way JSON makes a lone surrogate (strict UTF-8 decoding
 # refuses an encoded one).
 SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abcdefABCDEF]")
+_LOOKED_AT_MOST = 16  # escapes looked at one by one; past these, a search of the rest is cheaper
 
 
 def escape_check(text: str) -> tuple[bool, bool]:
@@ -85,9 +86,6 @@ def escape_check(text: str) -> tuple[bool, bool]:
         surrogate = surrogate or SURROGATE_ESCAPE.match(plain, at) is not None
         at, looked = plain.find("\\", at + 1), looked + 1
     return scan, surrogate
-
-
-_LOOKED_AT_MOST = 16
 
 
 def repair(text: str) -> tuple[str, list[Repair]]:
