@@ -148,7 +148,8 @@ def test_repair_skips_only_texts_the_full_scan_leaves_alone():
     ('{"1": "\\ud800"}', False),           # a lone surrogate
     ('{"1": "\\ud83d\\ude00"}', False),    # a pair is fine, but is checked the slow way
     ('{"\\udc00x": 2}', False),            # in a key
-    ('{"1": "\\\\ud800"}', False),         # an escaped backslash then text: checked anyway
+    ('{"1": "\\\\ud800"}', True),          # an escaped backslash then text: no escape
+    ('{"1": "\\\\\\ud800"}', False),       # an escaped backslash, then the escape
 ])
 def test_json_says_when_no_lone_surrogate_can_be_in_it(tmp_path, text, free):
     from grader.loaders.json_file import read_json_file
@@ -164,3 +165,92 @@ def test_a_lone_surrogate_in_json_is_still_scrubbed_and_said(tmp_path):
     sub = load_submission(path)
     assert sub.answers == {"1": "a\ufffdb", "2": "\U0001f600"}
     assert any("part 1" in m and "lone surrogate" in m for m in sub.messages)
+
+
+def test_escape_check_agrees_with_the_whole_text_searches():
+    """escape_check() looks at each escape where it is; on random texts of backslashes, escapes
+    and LaTeX words (some with more escapes than it looks at one by one) it must say repair()
+    has work exactly when the whole-text search did, and may say "no lone surrogate" only when
+    decoding indeed makes none (it is never less careful than the old whole-text search)."""
+    import random
+
+    from grader.loaders.json_latex import _MAYBE_REPAIR, SURROGATE_ESCAPE, escape_check
+    from grader.printable import has_surrogate
+
+    rng = random.Random(12)
+    decoded = 0
+    for _ in range(30_000):
+        text = "".join(rng.choice(_PIECES) for _ in range(rng.randint(0, rng.choice((16, 16, 60, 300)))))
+        scan, surrogate = escape_check(text)
+        assert scan == ("\\" in text and _MAYBE_REPAIR.search(text.replace("\\\\", " ")) is not None), repr(text)
+        if surrogate:
+            assert SURROGATE_ESCAPE.search(text), repr(text)
+        try:
+            value = json.loads('"' + text + '"', strict=False)
+        except ValueError:
+            continue
+        decoded += 1
+        if not surrogate:
+            assert not has_surrogate(value), repr(text)
+    assert decoded > 2_000
+    many = "\\u0041" * 20  # past the escapes looked at one by one: the rest is searched as a whole
+    assert escape_check(many) == (False, False)
+    assert escape_check(many + "\\sigma") == (True, False)
+    assert escape_check(many + "\\ud800") == (False, True)
+    assert escape_check(many + "\\\\sigma \\\\ud800") == (False, False)
+
+
+def test_a_fresh_submission_takes_a_json_file_s_answers_as_merge_would():
+    """A single JSON file's answers are taken in one pass (_take_all); merge() must give the same
+    answers, files, messages and rejections, nulls and key order included."""
+    import random
+
+    from grader.loaders import _take_all, merge
+    from grader.submission import Submission
+
+    rng = random.Random(13)
+    values = [None, 0, 1.5, "x", "", [1, None], {"a": None}, True, False, "\\frac{1}{2}"]
+    for _ in range(2_000):
+        answers = {f"{rng.randint(1, 9)}.{rng.randint(1, 9)}": rng.choice(values) for _ in range(rng.randint(0, 12))}
+        fast, slow = Submission(source="a"), Submission(source="a")
+        _take_all(fast, answers, "answers.json")
+        merge(slow, answers, "answers.json", clean=True)
+        assert (fast.answers, fast.answer_files, fast.messages, fast.rejected) == \
+               (slow.answers, slow.answer_files, slow.messages, slow.rejected)
+        assert list(fast.answers) == list(slow.answers)
+
+
+def _depth_node_by_node(doc, limit):
+    """The walk _depth replaced: node by node, first level past `limit` returned."""
+    deepest, stack = 0, [(doc, 1)]
+    while stack:
+        node, level = stack.pop()
+        if isinstance(node, (list, dict)):
+            deepest = max(deepest, level)
+            if deepest > limit:
+                return deepest
+            stack.extend((child, level + 1) for child in (node.values() if isinstance(node, dict) else node))
+    return deepest
+
+
+def test_depth_level_by_level_is_the_node_by_node_walk():
+    import random
+
+    from grader.loaders import json_file
+
+    rng = random.Random(14)
+
+    def build(level):
+        kind = rng.random()
+        if level > 70 or kind < 0.3:
+            return rng.choice([1, "s", None, 2.5, True])
+        items = [build(level + rng.choice((1, 1, 1, 2))) for _ in range(rng.randint(0, 3))]
+        return items if kind < 0.65 else {str(i): v for i, v in enumerate(items)}
+
+    for _ in range(3_000):
+        doc = build(rng.randint(0, 75))
+        assert json_file._depth(doc) == _depth_node_by_node(doc, json_file.MAX_DEPTH)
+    deep: list = []
+    for _ in range(200):
+        deep = [deep]
+    assert json_file._depth(deep) == _depth_node_by_node(deep, json_file.MAX_DEPTH) == json_file.MAX_DEPTH + 1

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
+from typing import Any
 
 from grader.loaders.file_checks import refusal
 from grader.loaders.json_file import Unreadable, read_json_file
@@ -58,12 +59,13 @@ def load_submission(path: str | Path, student_id: str | None = None,
     path = _as_path(path)
     instructor = [_as_path(p) for p in private]
     sub = Submission(source=str(path), student_id=student_id, private=instructor + [_as_path(p) for p in hide])
-    try:
-        is_dir = stat.S_ISDIR(os.stat(path).st_mode)  # one stat: a class has a thousand of these
+    try:  # an lstat, which the checks below reuse (a class has a thousand of these)
+        lst = os.lstat(path)
+        is_dir = stat.S_ISDIR((os.stat(path) if stat.S_ISLNK(lst.st_mode) else lst).st_mode)
     except (OSError, ValueError):
         sub.fatal = f"{path.name}: file not found"
         return sub
-    why = refusal(path, instructor)
+    why = refusal(path, instructor, lstat=lst)
     if why is not None:
         sub.fatal = f"skipped: {why}"
         return sub
@@ -114,7 +116,10 @@ def _load_file(file: Path, sub: Submission, *, label: str, alone: bool) -> bool:
             sub.messages.append(message.replace(file.name, label, 1))
             return False
         sub.messages.extend(n.replace(file.name, label, 1) for n in notes)
-        merge(sub, read.answers, label, clean=True if read.surrogate_free else None)
+        if read.surrogate_free and not sub.answers:
+            _take_all(sub, read.answers, label)
+        else:
+            merge(sub, read.answers, label, clean=True if read.surrogate_free else None)
         return True
     if suffix in (".md", ".tex"):
         return _load_sheet(file, sub, label)
@@ -171,6 +176,15 @@ def merge(sub: Submission, answers: dict, label: str, *, clean: bool | None = No
             continue  # null: a template's blank, no answer (the part is then "missing")
         sub.answers[key] = value
         sub.answer_files[key] = where
+
+
+def _take_all(sub: Submission, answers: dict[str, Any], label: str) -> None:
+    """merge() into a submission with no answer yet, of answers known to hold no lone surrogate
+    and keyed by str (a JSON file's): nothing can conflict or need scrubbing, so every answer
+    but null is taken as it is, in one pass (what a single-file submission does)."""
+    sub.answers.update(answers if None not in answers.values() else
+                       {key: value for key, value in answers.items() if value is not None})
+    sub.answer_files.update(dict.fromkeys(sub.answers, label))
 
 
 def _no_surrogate(value) -> bool:

@@ -75,16 +75,18 @@ def _inside(path: str, folder: str) -> bool:
 
 
 def refusal(path: Path, private: list[Path] | tuple, *, within: Path | None = None,
-            label: str | None = None, within_name: str = "the submission") -> str | None:
+            label: str | None = None, within_name: str = "the submission",
+            lstat: os.stat_result | None = None) -> str | None:
     """Why `path` must not be read as the student's (a message naming it), or None.
 
     `within`: the folder a link must stay inside (the submission or the class folder); None for
     a path given on the command line, whose links are followed unless they lead to the
-    instructor's files.
+    instructor's files. `lstat`: os.lstat(path), from a caller that has just made it (a class
+    checks a thousand paths: one system call fewer each).
     """
     label = label or path.name
     try:
-        lst = os.lstat(path)
+        lst = lstat or os.lstat(path)
     except (OSError, ValueError):
         return None  # the reader says "file not found"
     target = path
@@ -134,16 +136,21 @@ def open_regular(path: Path) -> int:
     the open file (O_NONBLOCK: opening a FIFO swapped in meanwhile returns at once instead of
     waiting for a writer).
     """
+    return open_regular_sized(path)[0]
+
+
+def open_regular_sized(path: Path) -> tuple[int, int]:
+    """open_regular(path), and the size of the file it opened (from the check of the open file)."""
     kind = special_kind(os.stat(path).st_mode)
     if kind:
         raise NotRegular(kind)
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0))
     try:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            raise NotRegular(special_kind(mode) or "a folder")
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise NotRegular(special_kind(st.st_mode) or "a folder")
         os.set_blocking(fd, True)
     except BaseException:
         os.close(fd)
         raise
-    return fd
+    return fd, st.st_size

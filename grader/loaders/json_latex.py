@@ -61,6 +61,33 @@ class Repair:
 _MAYBE_REPAIR = re.compile(r'\\(?!u[0-9a-fA-F]{4}|["/]|[fnrt](?![A-Za-z]))')
 
 
+# A \uD800-\uDFFF escape: the only way JSON makes a lone surrogate (strict UTF-8 decoding
+# refuses an encoded one).
+SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abcdefABCDEF]")
+_LOOKED_AT_MOST = 16  # escapes looked at one by one; past these, a search of the rest is cheaper
+
+
+def escape_check(text: str) -> tuple[bool, bool]:
+    """(whether repair() has an escape to look at, whether decoding may make a lone surrogate).
+
+    With the escaped backslashes made spaces (as in repair), every backslash left starts an
+    escape; a class's files hold none, one or two, each looked at where it is (two searches of
+    the whole text cost more). A text with many is searched as a whole from the first few on."""
+    if "\\" not in text:
+        return False, False
+    plain = text.replace("\\\\", " ")
+    scan = surrogate = False
+    at, looked = plain.find("\\"), 0
+    while at >= 0 and not (scan and surrogate):
+        if looked == _LOOKED_AT_MOST:
+            return (scan or _MAYBE_REPAIR.search(plain, at) is not None,
+                    surrogate or SURROGATE_ESCAPE.search(plain, at) is not None)
+        scan = scan or _MAYBE_REPAIR.match(plain, at) is not None
+        surrogate = surrogate or SURROGATE_ESCAPE.match(plain, at) is not None
+        at, looked = plain.find("\\", at + 1), looked + 1
+    return scan, surrogate
+
+
 def repair(text: str) -> tuple[str, list[Repair]]:
     """The text with LaTeX backslashes doubled, and where that was done."""
     if "\\" not in text or _MAYBE_REPAIR.search(text.replace("\\\\", " ")) is None:
