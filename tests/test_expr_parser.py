@@ -204,7 +204,7 @@ def _scanned_by_the_general_step(text):
         if len(out) > T.MAX_TOKENS:
             raise ExprError(f"the formula is too long (more than {T.MAX_TOKENS} symbols)")
         i = T._step(text, i, out)
-    return out + [T.Token("end", "", len(text), len(text))]
+    return out + [("end", "", len(text), len(text))]
 
 
 @pytest.mark.parametrize("text", [
@@ -286,8 +286,8 @@ def test_token_keys_cut_texts_as_tuples_of_kind_and_text_did():
              "T_1", "T _1", "\\frac{a}{b}", "frac(a)(b)", "a b", "ab", "1 2", "12", "\\|v\\|_2", "|v|_2", "‖v‖₂"]
 
     def old_key(tokens):
-        return tuple((t.kind, t.text, t.end - t.pos == len(t.text)) if t.kind == "name" and "T" in t.text
-                     else (t.kind, t.text) for t in tokens)
+        return tuple((kind, text, end - pos == len(text)) if kind == "name" and "T" in text
+                     else (kind, text) for kind, text, pos, end in tokens)
 
     tokens = {text: tokenize(text) for text in texts}
     for a in texts:
