@@ -268,8 +268,10 @@ def test_split_top_walks_brackets_as_the_character_walk_did():
     from grader.expr import values as V
 
     patterns = [V._CHAIN, V._SIM, V._STEP, V._FORMULA_CHAIN, V._TIMES, V._COMMA, V._SEMICOLON,
-                re.compile(r"\(="), re.compile(r"x\{"), re.compile(r"\\\{|x"), re.compile(r"a*")]
-    alphabet = list("ab1 2x,;=~:()[]{}\\") + ["\\{", "\\}", "\\to", "\\sim", ":=", "\\times", "→", "&", "\\\\"]
+                re.compile(r"\(="), re.compile(r"x\{"), re.compile(r"\\\{|x"), re.compile(r"a*"),
+                re.compile(r"\\?[{}()]"), re.compile(r"=\(|\)=")]  # places at brackets: never separators
+    alphabet = list("ab1 2x,;=~:()[]{}\\") + ["\\{", "\\}", "\\to", "\\sim", ":=", "\\times", "→", "&", "\\\\",
+                                           "\\\\{"]
     rng = random.Random(7)
     for _ in range(3000):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 24)))
