@@ -8,7 +8,7 @@ After this pass the only commands left are the structural ones the parser handle
 from __future__ import annotations
 
 from grader.expr.errors import ExprError
-from grader.expr.tokens import Token
+from grader.expr.tokens import END, KIND, POS, TEXT, Token, where
 
 GREEK_COMMANDS = {
     "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa",
@@ -67,27 +67,26 @@ _NOT_SIMPLE = ("", "")
 
 
 def _commands(tokens: list[Token]) -> list[Token]:
-    at = [k for k, t in enumerate(tokens) if t.kind == "cmd"]
+    at = [k for k, t in enumerate(tokens) if t[KIND] == "cmd"]
     if not at:
         return tokens
     out: list[Token] = []
-    new = tuple.__new__  # Token(...) without the call of its Python-level __new__
     i = 0
     for k in at:
         if k < i:  # inside the argument of a command already read
             continue
         out += tokens[i:k]
         t = tokens[k]
-        name = t.text
+        _, name, pos, end = t
         simple = _SIMPLE.get(name, _NOT_SIMPLE)
         if simple is None:
             i = k + 1
         elif simple is not _NOT_SIMPLE:
-            out.append(new(Token, (simple[0], simple[1], t.pos, t.end)))
+            out.append((simple[0], simple[1], pos, end))
             i = k + 1
         elif name in WRAPPERS or name in DECORATIONS:
             inner, i = _argument(tokens, k + 1, t)
-            if len(inner) != 1 or inner[0].kind not in ("name", "num"):  # (\mathbf{w}: nothing to rewrite)
+            if len(inner) != 1 or inner[0][KIND] not in ("name", "num"):  # (\mathbf{w}: nothing to rewrite)
                 inner = _commands(inner)
                 if name in DECORATIONS:
                     inner = merge_subscripts(inner)
@@ -95,49 +94,49 @@ def _commands(tokens: list[Token]) -> list[Token]:
             if word is not None:
                 if name in DECORATIONS:
                     word = decorate(word, DECORATIONS[name])
-                out.append(new(Token, ("name", word, t.pos, inner[-1].end if inner else t.end)))
+                out.append(("name", word, pos, inner[-1][END] if inner else end))
             elif name in DECORATIONS:
-                raise ExprError(f"'\\{name}' must decorate a single name ({t.where()})", t.pos)
+                raise ExprError(f"'\\{name}' must decorate a single name ({where(t)})", pos)
             else:
-                out.append(Token("op", "(", t.pos, t.end))
+                out.append(("op", "(", pos, end))
                 out.extend(inner)
-                out.append(Token("op", ")", t.end, t.end))
+                out.append(("op", ")", end, end))
         else:
-            raise ExprError(f"unsupported LaTeX command '\\{name}' ({t.where()})", t.pos)
+            raise ExprError(f"unsupported LaTeX command '\\{name}' ({where(t)})", pos)
     out += tokens[i:]
     return out
 
 
 def _argument(tokens: list[Token], i: int, cmd: Token) -> tuple[list[Token], int]:
     """The brace group (or single token) after a command, without the braces."""
-    if i >= len(tokens) or tokens[i].kind == "end":
-        raise ExprError(f"'\\{cmd.text}' needs an argument ({cmd.where()})", cmd.pos)
-    if tokens[i].kind == "op" and tokens[i].text == "{":
+    if i >= len(tokens) or tokens[i][KIND] == "end":
+        raise ExprError(f"'\\{cmd[TEXT]}' needs an argument ({where(cmd)})", cmd[POS])
+    if tokens[i][TEXT] == "{" and tokens[i][KIND] == "op":
         depth, j, n = 0, i, len(tokens)
-        if j + 2 < n and tokens[j + 1].kind in ("name", "num") and tokens[j + 2].kind == "op" and \
-                tokens[j + 2].text == "}":  # the common {w}, as the loop below finds it
+        if j + 2 < n and tokens[j + 1][KIND] in ("name", "num") and tokens[j + 2][TEXT] == "}" and \
+                tokens[j + 2][KIND] == "op":  # the common {w}, as the loop below finds it
             return tokens[j + 1:j + 2], j + 3
         while j < n:
-            t = tokens[j]
-            if t.kind == "end":
+            kind, text, _, _ = tokens[j]
+            if kind == "end":
                 break
-            if t.text == "{" and t.kind == "op":
+            if text == "{" and kind == "op":
                 depth += 1
-            elif t.text == "}" and t.kind == "op":
+            elif text == "}" and kind == "op":
                 depth -= 1
                 if depth == 0:
                     return tokens[i + 1:j], j + 1
             j += 1
-        raise ExprError(f"missing '}}' after '\\{cmd.text}{{' ({cmd.where()})", cmd.pos)
+        raise ExprError(f"missing '}}' after '\\{cmd[TEXT]}{{' ({where(cmd)})", cmd[POS])
     return [tokens[i]], i + 1
 
 
 def _as_word(tokens: list[Token]) -> str | None:
     """Adjacent names and digits (``\\text{tr}``, ``\\mathbf{w}_0``'s ``w``) as one word."""
     if len(tokens) == 1:  # most arguments: \mathbf{X}, \tilde{\lambda}
-        return tokens[0].text if tokens[0].kind == "name" else None
-    if tokens and all(t.kind in ("name", "num") for t in tokens) and tokens[0].kind == "name":
-        return "".join(t.text for t in tokens)
+        return tokens[0][TEXT] if tokens[0][KIND] == "name" else None
+    if tokens and all(t[KIND] in ("name", "num") for t in tokens) and tokens[0][KIND] == "name":
+        return "".join(t[TEXT] for t in tokens)
     return None
 
 
@@ -153,7 +152,7 @@ def merge_subscripts(tokens: list[Token]) -> list[Token]:
     After a norm's closing bar (``\\|v\\|_2``, also ``\\|v\\|^2_2``) the subscript becomes a
     ``sub`` token placed right after the bar, for the parser to read as the kind of norm.
     """
-    at = [k for k, t in enumerate(tokens) if t.text == "_" and t.kind == "op"]
+    at = [k for k, t in enumerate(tokens) if t[TEXT] == "_" and t[KIND] == "op"]
     if not at:  # most texts: nothing to glue
         return tokens
     out: list[Token] = []
@@ -163,20 +162,20 @@ def merge_subscripts(tokens: list[Token]) -> list[Token]:
             continue
         out += tokens[i:k]
         t = tokens[k]
-        if k + 1 >= len(tokens) or tokens[k + 1].kind == "end":
-            raise ExprError(f"'_' {t.where()} needs a subscript after it, as in w_0", t.pos)
-        sub, i = _argument(tokens, k + 1, Token("cmd", "_", t.pos, t.end))
+        if k + 1 >= len(tokens) or tokens[k + 1][KIND] == "end":
+            raise ExprError(f"'_' {where(t)} needs a subscript after it, as in w_0", t[POS])
+        sub, i = _argument(tokens, k + 1, ("cmd", "_", t[POS], t[END]))
         text = "".join([_sub_text(s) for s in sub])
         if not text:
-            raise ExprError(f"empty subscript ({t.where()})", t.pos)
+            raise ExprError(f"empty subscript ({where(t)})", t[POS])
         bar = _closing_bar(out)
         if bar is not None:
-            out.insert(bar + 1, Token("sub", text, t.pos, sub[-1].end))
+            out.insert(bar + 1, ("sub", text, t[POS], sub[-1][END]))
             continue
-        if not out or out[-1].kind != "name":
-            raise ExprError(f"unexpected '_' {t.where()}: a subscript must follow a name, as in w_0", t.pos)
+        if not out or out[-1][KIND] != "name":
+            raise ExprError(f"unexpected '_' {where(t)}: a subscript must follow a name, as in w_0", t[POS])
         base = out.pop()
-        out.append(tuple.__new__(Token, ("name", f"{base.text}_{text}", base.pos, sub[-1].end)))
+        out.append(("name", f"{base[TEXT]}_{text}", base[POS], sub[-1][END]))
     out += tokens[i:]
     return out
 
@@ -184,29 +183,30 @@ def merge_subscripts(tokens: list[Token]) -> list[Token]:
 def _closing_bar(out: list[Token]) -> int | None:
     """Index of the bar a subscript belongs to: ``|`` / ``‖`` last, or before a ``^k`` / ``^{...}``."""
     def is_bar(k: int) -> bool:
-        return k >= 0 and out[k].kind == "op" and out[k].text in "|‖"
+        return k >= 0 and out[k][KIND] == "op" and out[k][TEXT] in "|‖"
 
     k = len(out) - 1
     if is_bar(k):
         return k
-    if k >= 2 and out[k].kind == "num" and out[k - 1].text == "^" and is_bar(k - 2):
+    if k >= 2 and out[k][KIND] == "num" and out[k - 1][TEXT] == "^" and is_bar(k - 2):
         return k - 2
-    if k >= 0 and out[k].kind == "op" and out[k].text == "}":
+    if k >= 0 and out[k][KIND] == "op" and out[k][TEXT] == "}":
         depth = 0
         while k >= 0:
-            if out[k].kind == "op" and out[k].text in "{}":
-                depth += 1 if out[k].text == "}" else -1
+            if out[k][KIND] == "op" and out[k][TEXT] in "{}":
+                depth += 1 if out[k][TEXT] == "}" else -1
                 if depth == 0:
                     break
             k -= 1
-        if k >= 2 and out[k - 1].kind == "op" and out[k - 1].text == "^" and is_bar(k - 2):
+        if k >= 2 and out[k - 1][KIND] == "op" and out[k - 1][TEXT] == "^" and is_bar(k - 2):
             return k - 2
     return None
 
 
 def _sub_text(t: Token) -> str:
-    if t.kind == "op" and t.text in "{}":
+    kind, text, pos, _ = t
+    if kind == "op" and text in "{}":
         return ""
-    if t.kind == "end":
-        raise ExprError("unfinished subscript at the end of the formula", t.pos)
-    return "infty" if t.text == "∞" else t.text
+    if kind == "end":
+        raise ExprError("unfinished subscript at the end of the formula", pos)
+    return "infty" if text == "∞" else text

@@ -107,14 +107,14 @@ def parse_domain(raw: Any) -> Domain:
 def canonical_name(text: str) -> str | None:
     """The one name ``text`` reads as (``\\lambda_{\\min}`` -> ``lambda_min``), else None."""
     from grader.expr.latex import normalize
-    from grader.expr.tokens import scan
+    from grader.expr.tokens import KIND, TEXT, scan
 
     try:
         toks = normalize(scan(text))
     except ExprError:
         return None
-    if len(toks) == 2 and toks[0].kind == "name":
-        return toks[0].text
+    if len(toks) == 2 and toks[0][KIND] == "name":  # a name, then the end
+        return toks[0][TEXT]
     return None
 
 

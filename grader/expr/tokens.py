@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import NamedTuple
+from itertools import accumulate, compress
+from operator import add
+from typing import Final
 
 from grader.expr.errors import ExprError
 from grader.expr.limits import MAX_LENGTH, MAX_TOKENS
@@ -40,27 +42,33 @@ ACCENTS = {"\u0302": "hat", "\u0303": "tilde", "\u0304": "bar", "\u0305": "bar",
 NUMBER = re.compile(r"(\d+(?:\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 
 
-class Token(NamedTuple):
-    """A token: a tuple, so that making one costs little (a formula has dozens)."""
+# A token is a plain tuple (kind, text, pos, end): a formula has dozens, and a tuple costs a
+# fraction of what an instance of a class (even a NamedTuple) costs to make, free and read.
+#   kind: num | name | op | cmd | sub (a norm's subscript, made by latex.py) | end
+#   text: what it reads as (a command without its backslash)
+#   pos, end: the offsets of its first character and past its last in the original text
+Token = tuple[str, str, int, int]
+KIND: Final = 0
+TEXT: Final = 1
+POS: Final = 2
+END: Final = 3
 
-    kind: str  # num | name | op | cmd | sub (a norm's subscript, made by latex.py) | end
-    text: str
-    pos: int  # offset of the first character in the original text
-    end: int
 
-    def where(self) -> str:
-        """The position for messages, counted from 1 as students count."""
-        return f"at position {self.pos + 1}"
+def where(t: Token) -> str:
+    """The token's position for messages, counted from 1 as students count."""
+    return f"at position {t[POS] + 1}"
 
-    def show(self) -> str:
-        """The token as quoted in messages (commands with their backslash; the end named in words)."""
-        if self.kind == "end":
-            return "the end of the formula"
-        if self.kind == "cmd":
-            return f"'\\{self.text}'"
-        if self.kind == "sub":
-            return f"'_{self.text}'"
-        return f"'{self.text}'"
+
+def shown(t: Token) -> str:
+    """The token as quoted in messages (commands with their backslash; the end named in words)."""
+    kind, text = t[KIND], t[TEXT]
+    if kind == "end":
+        return "the end of the formula"
+    if kind == "cmd":
+        return f"'\\{text}'"
+    if kind == "sub":
+        return f"'_{text}'"
+    return f"'{text}'"
 
 
 def check_length(text: str, limit: int = MAX_LENGTH) -> None:
@@ -108,13 +116,13 @@ def scan(text: str) -> list[Token]:
         # otherwise with it (a name goes on in Unicode: wλ, w_λ; so does a number: 1.5e+٣):
         # those are read again.
         i = stop
-        while len(out) > fast and out[-1].end > stop - 4:
-            i = out.pop().pos
+        while len(out) > fast and out[-1][END] > stop - 4:
+            i = out.pop()[POS]
         while i <= stop:
             if len(out) > MAX_TOKENS:
                 raise ExprError(f"the formula is too long (more than {MAX_TOKENS} symbols)")
             i = _step(text, i, out)
-    out.append(Token("end", "", n, n))
+    out.append(("end", "", n, n))
     return out
 
 
@@ -135,54 +143,76 @@ _PIECES = re.compile(r"""
   | \*\*
   | .
 """.replace("{G}", _GREEK_LETTERS), re.VERBOSE | re.DOTALL)
-_PIECE_KIND = {c: "name" for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"}
+_PIECE_KIND = {c: "name" for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ" + _GREEK_LETTERS}
 _PIECE_KIND.update({c: "num" for c in "0123456789"})
 _PIECE_KIND.update({c: "op" for c in "-+/^@()[]{},|'=_"})
 _PIECE_KIND.update({c: "space" for c in " \t\r\n$"})
 _PIECE_KIND.update({"\\": "backslash", "*": "star", ".": "dot"})
-# In a text with Greek letters a name may hold them: its text is translated as the general
-# step does (wη -> weta, η_1 -> eta_1, w_η -> w_eta)
-_GREEK_PIECE_KIND = {**_PIECE_KIND, **{c: "greek" for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                      + _GREEK_LETTERS}}
+# a name may hold Greek letters: its text is translated as the general step does
+# (wη -> weta, η_1 -> eta_1, w_η -> w_eta)
 _GREEK_NAMES = str.maketrans(GREEK)
+_SKIP: tuple = ()
+
+
+def _piece_token(piece: str) -> tuple | None:
+    """What one piece of _PIECES reads as: (kind, text) of its token, _SKIP for spaces and
+    spacing commands, None for a piece only the general scanner reads."""
+    kind = _PIECE_KIND.get(piece[0])
+    if kind == "op":
+        return ("op", piece)
+    if kind == "name":
+        return ("name", piece.translate(_GREEK_NAMES))
+    if kind == "space":
+        return _SKIP
+    if kind == "backslash":
+        c = piece[1:2]
+        if c in _ESCAPED and c:
+            return ("op", _ESCAPED[c])
+        if len(piece) > 2 or c.isalpha():
+            return ("cmd", piece[1:])
+        return _SKIP if c else None  # a backslash alone: the fast regex does not read it
+    if kind == "num":
+        return ("num", piece.rstrip("."))
+    if kind == "dot":
+        return ("num", piece) if len(piece) > 1 else ("op", ".")
+    if kind == "star":
+        return ("op", "^" if len(piece) == 2 else "*")
+    return None
+
+
+# Pieces repeat (a class's texts hold a hundred or so distinct ones): what each reads as is
+# remembered, up to a bound, so most texts are scanned without a Python step per token.
+_KNOWN_PIECES: dict[str, tuple] = {}
+MAX_KNOWN_PIECES = 4096
+MAX_KNOWN_PIECE_LENGTH = 64
+
+
+def _learned(piece: str) -> tuple | None:
+    """:func:`_piece_token`, remembered (within the bounds)."""
+    found = _piece_token(piece)
+    if found is not None and len(piece) <= MAX_KNOWN_PIECE_LENGTH and len(_KNOWN_PIECES) < MAX_KNOWN_PIECES:
+        _KNOWN_PIECES[piece] = found
+    return found
 
 
 def _scan_plain(text: str) -> list[Token] | None:
-    """The tokens of a text the fast regex reads whole (most texts), or None for the general scan."""
-    out: list[Token] = []
-    append = out.append
-    new = tuple.__new__  # Token(...) without the call of its Python-level __new__
-    kind_of = (_PIECE_KIND if text.isascii() else _GREEK_PIECE_KIND).get
-    pos = 0
-    for piece in _PIECES.findall(text):
-        end = pos + len(piece)
-        kind = kind_of(piece[0])
-        if kind == "op" or kind == "name":
-            append(new(Token, (kind, piece, pos, end)))
-        elif kind == "space":
-            pass
-        elif kind == "backslash":
-            c = piece[1:2]
-            if c in _ESCAPED and c:
-                append(new(Token, ("op", _ESCAPED[c], pos, end)))
-            elif len(piece) > 2 or c.isalpha():
-                append(new(Token, ("cmd", piece[1:], pos, end)))
-            elif not c:  # a backslash the fast regex does not read
-                return None
-        elif kind == "num":
-            append(new(Token, ("num", piece.rstrip("."), pos, end)))
-        elif kind == "dot":
-            append(new(Token, ("num", piece, pos, end) if len(piece) > 1 else ("op", ".", pos, end)))
-        elif kind == "star":
-            append(new(Token, ("op", "^" if len(piece) == 2 else "*", pos, end)))
-        elif kind == "greek":
-            append(new(Token, ("name", piece.translate(_GREEK_NAMES), pos, end)))
-        else:
+    """The tokens of a text the fast regex reads whole (most texts), or None for the general scan.
+
+    Built by C-level passes over the pieces (their tokens' kinds and texts, where they start and
+    end; spaces dropped) rather than a Python step per piece."""
+    pieces = _PIECES.findall(text)
+    read = list(map(_KNOWN_PIECES.get, pieces))
+    if None in read:
+        read = [r if r is not None else _learned(p) for r, p in zip(read, pieces)]
+        if None in read:
             return None
-        pos = end
+    bounds = list(accumulate(map(len, pieces), initial=0))  # where each piece starts; the end
+    spans = compress(zip(bounds, bounds[1:]), read)  # of the pieces that are tokens (not _SKIP)
+    out = list(map(add, compress(read, read), spans))
     if len(out) > MAX_TOKENS:  # at most MAX_LENGTH pieces were read to know it
         return None
-    out.append(new(Token, ("end", "", pos, pos)))
+    n = bounds[-1]
+    out.append(("end", "", n, n))
     return out
 
 
@@ -190,23 +220,22 @@ def _scan_fast(text: str, i: int, out: list[Token]) -> int:
     """The tokens from ``text[i]`` on, up to the first character the general step must read
     (or the token limit); returns where that is, the text's length when there is none."""
     append = out.append
-    new = tuple.__new__  # Token(...) without the call of its Python-level __new__
     for m in _FAST.finditer(text, i):
         kind = m.lastgroup
         if kind == "op":
-            append(new(Token, ("op", m.group(), m.start(), m.end())))
+            append(("op", m.group(), m.start(), m.end()))
         elif kind == "name":
-            append(new(Token, ("name", m.group(), m.start(), m.end())))
+            append(("name", m.group(), m.start(), m.end()))
         elif kind == "cmd":
-            append(new(Token, ("cmd", m.group(kind), m.start(), m.end())))
+            append(("cmd", m.group(kind), m.start(), m.end()))
         elif kind == "num":
-            append(new(Token, ("num", m.group().rstrip("."), m.start(), m.end())))
+            append(("num", m.group().rstrip("."), m.start(), m.end()))
         elif kind == "space" or kind == "skip":  # spaces, `$`, \\, \\; ..., \\( \\) \\[ \\]
             pass
         elif kind == "esc":
-            append(new(Token, ("op", _ESCAPED[m.group(kind)], m.start(), m.end())))
+            append(("op", _ESCAPED[m.group(kind)], m.start(), m.end()))
         elif kind == "power":
-            append(new(Token, ("op", "^", m.start(), m.end())))
+            append(("op", "^", m.start(), m.end()))
         else:
             return m.start()
         if len(out) > MAX_TOKENS:  # the general step says so, if the text goes on
@@ -224,42 +253,42 @@ def _step(text: str, i: int, out: list[Token]) -> int:
     m = NUMBER.match(text, i) if c.isascii() and c.isdigit() or (
         c == "." and i + 1 < n and text[i + 1].isdigit()) else None
     if m is not None:
-        out.append(Token("num", m.group(0).rstrip("."), i, m.end()))
+        out.append(("num", m.group(0).rstrip("."), i, m.end()))
         return m.end()
     if _ident_start(c) or _accented(c):
         return _identifier(text, i, out)
     if c == "\\":
         return _command(text, i, out)
     if c == "*" and text.startswith("**", i):
-        out.append(Token("op", "^", i, i + 2))
+        out.append(("op", "^", i, i + 2))
         return i + 2
     if c in SINGLE_OPS:
-        out.append(Token("op", c, i, i + 1))
+        out.append(("op", c, i, i + 1))
         return i + 1
     if c in UNICODE_OPS:
-        out.append(Token("op", UNICODE_OPS[c], i, i + 1))
+        out.append(("op", UNICODE_OPS[c], i, i + 1))
         return i + 1
     if c == "√":
-        out.append(Token("name", "sqrt", i, i + 1))
+        out.append(("name", "sqrt", i, i + 1))
         return i + 1
     if c == "†":
-        out.append(Token("cmd", "dagger", i, i + 1))
+        out.append(("cmd", "dagger", i, i + 1))
         return i + 1
     if c in "ᵀ⊤":
-        out.append(Token("op", "^", i, i))
-        out.append(Token("cmd", "top", i, i + 1))
+        out.append(("op", "^", i, i))
+        out.append(("cmd", "top", i, i + 1))
         return i + 1
     if c in SUBSCRIPT_DIGITS:  # after a name they are part of it; here: ‖v‖₂
         j = i
         while j < n and text[j] in SUBSCRIPT_DIGITS:
             j += 1
-        out.append(Token("op", "_", i, i))
-        out.append(Token("num", "".join(SUBSCRIPT_DIGITS[ch] for ch in text[i:j]), i, j))
+        out.append(("op", "_", i, i))
+        out.append(("num", "".join(SUBSCRIPT_DIGITS[ch] for ch in text[i:j]), i, j))
         return j
     if c in SUPERSCRIPTS:
         return _superscript(text, i, out)
     if c == "∞":  # refused by the parser, except as a norm's subscript (a clear message there)
-        out.append(Token("op", "∞", i, i + 1))
+        out.append(("op", "∞", i, i + 1))
         return i + 1
     if unicodedata.combining(c):
         raise ExprError(f"the accent {_mark_name(c)} at position {i + 1} must follow a letter", i)
@@ -284,8 +313,8 @@ def _unknown_command(out: list[Token]) -> None:
     from grader.expr.latex import known
 
     for t in out:
-        if t.kind == "cmd" and not known(t.text):
-            raise ExprError(f"unsupported LaTeX command '\\{t.text}' ({t.where()})", t.pos)
+        if t[KIND] == "cmd" and not known(t[TEXT]):
+            raise ExprError(f"unsupported LaTeX command '\\{t[TEXT]}' ({where(t)})", t[POS])
 
 
 def _accented(c: str) -> bool:
@@ -339,7 +368,7 @@ def _identifier(text: str, i: int, out: list[Token]) -> int:
             i += 1
         else:
             break
-    out.append(Token("name", "".join(parts), start, i))
+    out.append(("name", "".join(parts), start, i))
     return i
 
 
@@ -349,7 +378,7 @@ def _command(text: str, i: int, out: list[Token]) -> int:
         if m.group(1) in ("begin", "end"):
             raise ExprError(f"LaTeX environments ('\\{m.group(1)}' at position {i + 1}) are not supported: "
                             "write one formula, without \\begin{...}", i)
-        out.append(Token("cmd", m.group(1), i, m.end()))
+        out.append(("cmd", m.group(1), i, m.end()))
         return m.end()
     nxt = text[i + 1] if i + 1 < len(text) else ""
     if nxt == "\\" and text[i + 2:].strip("".join(SPACES)):
@@ -357,10 +386,10 @@ def _command(text: str, i: int, out: list[Token]) -> int:
     if nxt in ",;:! \\()[]" or nxt == "":  # spacing, line breaks, \( \) \[ \] delimiters
         return i + 2
     if nxt in "{}":
-        out.append(Token("op", "(" if nxt == "{" else ")", i, i + 2))
+        out.append(("op", "(" if nxt == "{" else ")", i, i + 2))
         return i + 2
     if nxt == "|":
-        out.append(Token("op", "‖", i, i + 2))
+        out.append(("op", "‖", i, i + 2))
         return i + 2
     bad = "\\" + nxt
     raise ExprError(f"unexpected character {bad!r} at position {i + 1}", i)
@@ -371,18 +400,18 @@ def _superscript(text: str, i: int, out: list[Token]) -> int:
     while i < len(text) and text[i] in SUPERSCRIPTS:
         chars.append(SUPERSCRIPTS[text[i]])
         i += 1
-    out.append(Token("op", "^", start, start))
-    out.append(Token("op", "{", start, start))
+    out.append(("op", "^", start, start))
+    out.append(("op", "{", start, start))
     k = 0
     while k < len(chars):
         if chars[k] in "+-":
-            out.append(Token("op", chars[k], start, i))
+            out.append(("op", chars[k], start, i))
             k += 1
         else:
             j = k
             while j < len(chars) and chars[j].isdigit():
                 j += 1
-            out.append(Token("num", "".join(chars[k:j]), start, i))
+            out.append(("num", "".join(chars[k:j]), start, i))
             k = j
-    out.append(Token("op", "}", i, i))
+    out.append(("op", "}", i, i))
     return i

@@ -152,44 +152,46 @@ def split_top(text: str, pattern: re.Pattern) -> list[str]:
     """Split at matches of ``pattern`` outside brackets and braces (``\\{`` and ``\\}`` are not braces)."""
     if pattern.search(text) is None:  # most texts: nowhere to split
         return [text]
-    # the pattern as a lookahead: every place it matches (re's own cache keeps it compiled)
-    ahead = re.compile(f"(?=(?:{pattern.pattern}))", pattern.flags)
-    can = [m.start() for m in ahead.finditer(text)]  # where a match may start, in order
-    # Walk from bracket to bracket (and to the places a match may start) rather than from
-    # character to character: a bracket, or an escaped brace, at a place is read before a match there.
-    out, depth, start, pos = [], 0, 0, 0
-    events = _BRACKET.finditer(text)
-    ev = next(events, None)
-    k = 0
-    while True:
-        while k < len(can) and can[k] < pos:
-            k += 1
-        at = can[k] if k < len(can) else -1
-        if ev is not None and (at < 0 or ev.start() <= at):
-            c = ev.group()
-            if c in "([{":
-                depth += 1
-            elif c in ")]}":
-                depth -= 1
-            pos = ev.end()
-            ev = next(events, None)
+    # Every place the pattern matches, in order (as a lookahead). A place at a bracket, or at an
+    # escaped brace, is read as that (never as a separator); elsewhere the depth is the brackets
+    # counted since the last place by str.count (C), not bracket by bracket. After a split,
+    # counting starts again past the separator (brackets inside it do not count).
+    out, start, depth, counted = [], 0, 0, 0
+    for ahead in _lookahead(pattern).finditer(text):
+        at = ahead.start()
+        if at < start or text.startswith(_AT_BRACKET, at):  # inside the last separator; a bracket
             continue
-        if at < 0:
-            break
+        depth += _net_brackets(text[counted:at])
+        counted = at
         if depth == 0:
             m = pattern.match(text, at)
             if m and m.end() > at:
                 out.append(text[start:at])
-                start = pos = m.end()
-                events = _BRACKET.finditer(text, pos)
-                ev = next(events, None)
-                continue
-        pos = at + 1
+                start = counted = m.end()
     out.append(text[start:])
     return out
 
 
-_BRACKET = re.compile(r"\\[{}]|[()\[\]{}]")
+_AT_BRACKET = ("(", ")", "[", "]", "{", "}", "\\{", "\\}")
+
+
+def _net_brackets(seg: str) -> int:
+    """Openers minus closers in ``seg`` (a piece cut where no escaped brace is cut in two)."""
+    return (seg.count("(") + seg.count("[") + seg.count("{") - seg.count("\\{")
+            - seg.count(")") - seg.count("]") - seg.count("}") + seg.count("\\}"))
+
+
+_LOOKAHEADS: dict[re.Pattern, re.Pattern] = {}
+
+
+def _lookahead(pattern: re.Pattern) -> re.Pattern:
+    """The pattern as a lookahead, matching at every place the pattern matches (made once)."""
+    found = _LOOKAHEADS.get(pattern)
+    if found is None:
+        if len(_LOOKAHEADS) >= 64:
+            _LOOKAHEADS.clear()
+        found = _LOOKAHEADS[pattern] = re.compile(f"(?=(?:{pattern.pattern}))", pattern.flags)
+    return found
 
 
 def _strip_distribution(text: str) -> str:
