@@ -8,7 +8,7 @@ the key, ``hold``), so no id in a key can be reused while the entry exists.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterable
 
 
 class IdentityCache:
@@ -16,18 +16,24 @@ class IdentityCache:
     Values are never None (None means "not cached")."""
 
     def __init__(self, limit: int = 10_000):
-        self._entries: dict[tuple, tuple[Any, Any, tuple]] = {}
+        # keyed by id(obj), or (id(obj), *extra) when there are extra parts (no tuple to make
+        # for the common lookup: an int is never equal to a tuple)
+        self._entries: dict[Any, tuple[Any, Any, tuple]] = {}
         self._limit = limit
 
     def get(self, obj: Any, *extra: Any) -> Any | None:
         """The value cached for this very object (and ``extra``), or None."""
-        hit = self._entries.get((id(obj), *extra))
+        hit = self._entries.get((id(obj),) + extra if extra else id(obj))
         return hit[1] if hit is not None and hit[0] is obj else None
+
+    def get_each(self, objs: Iterable[Any]) -> list[Any | None]:
+        """[get(obj) for obj in objs], in one call (a report's parts, say)."""
+        entries = self._entries
+        return [hit[1] if (hit := entries.get(id(obj))) is not None and hit[0] is obj else None for obj in objs]
 
     def put(self, obj: Any, value: Any, *extra: Any, hold: tuple = ()) -> Any:
         """Cache ``value`` for ``obj`` (clearing everything when full) and return it, for ``return cache.put(...)``."""
         if len(self._entries) >= self._limit:
             self._entries.clear()
-        key = (id(obj), *extra)  # a variable: mypy misreads a starred tuple in a subscript as 3.11 syntax
-        self._entries[key] = (obj, value, hold)
+        self._entries[(id(obj),) + extra if extra else id(obj)] = (obj, value, hold)
         return value
