@@ -66,9 +66,9 @@ class Outcome:
     report_json: bytes | None  # the JSON report file's bytes; None when the worker wrote it into the results folder
     extra: dict[str, Any] = field(default_factory=dict)
     # made by the worker that graded the student (see with_rows): its gradebook.csv line and its
-    # rows of the database's results table
+    # rows of the database's results table (gradebook_db.student_rows: flat)
     gradebook_row: str | None = None
-    db_rows: list[tuple] | None = None
+    db_rows: tuple | None = None
 
 
 # ---------------------------------------------------------------- finding the students

@@ -20,10 +20,16 @@ import time
 import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import chain, repeat
 from pathlib import Path
 from typing import Any, Iterator
 
 from grader.templates import placeholders
+
+# Binding None makes the sqlite3 module look for an adapter, and failing to find one formats
+# an AttributeError each time: registered, None is bound (as NULL) after one dict lookup. A
+# class's results rows hold ~60,000 Nones.
+sqlite3.register_adapter(type(None), lambda _: None)
 
 DB_NAME = "gradebook.sqlite"
 SCHEMA_VERSION = 1
@@ -103,8 +109,17 @@ def normalize_answer(answer: Any) -> str | None:
     if answer is None:
         return None
     text = answer if isinstance(answer, str) else json.dumps(answer, sort_keys=True, ensure_ascii=False)
-    text = " ".join(unicodedata.normalize("NFC", text).split())
+    if not text.isascii():  # (ASCII text is its own NFC form)
+        text = unicodedata.normalize("NFC", text)
+    if not _collapsed(text):
+        text = " ".join(text.split())
     return text or None
+
+
+def _collapsed(text: str) -> bool:
+    """Whether " ".join(text.split()) is `text` itself (the common answer: splitting and joining
+    it costs ~10 times this test). Every whitespace character but the space is unprintable."""
+    return text.isprintable() and "  " not in text and not text.startswith(" ") and not text.endswith(" ")
 
 
 def connect(folder: str | Path, *, create: bool = False, journal: str = "WAL") -> sqlite3.Connection:
@@ -180,7 +195,7 @@ def record_batch(folder: str | Path, problem, students: list[dict[str, Any]]) ->
                              [(_text(s["student"]),) for s in students])
             conn.executemany("INSERT INTO submissions VALUES (?,?,?,?,?,?)", _submission_rows(students))
             conn.execute("DROP INDEX IF EXISTS results_by_group")  # one bulk insert, then the index
-            conn.executemany("INSERT OR REPLACE INTO results VALUES (?,?,?,?,?,?,?)", _result_rows(students))
+            _insert_results(conn, _result_rows(students))
             conn.execute("CREATE INDEX results_by_group ON results (part, answer_key)")
             _record_meta(conn, problem, len(students))
         if fresh:
@@ -207,7 +222,7 @@ class FreshBuild:
         self.indexed = False
         self.path = self.folder / f".{DB_NAME}.new"
         _unlink(self.path)
-        self.added: list[list[tuple]] = []  # the students' rows inserted so far, in class order
+        self.added: list[tuple] = []  # the students' rows inserted so far, in class order
         self.installed = False
         self.conn: sqlite3.Connection | None = sqlite3.connect(str(self.path), isolation_level=None,
                                                                 check_same_thread=False)
@@ -226,8 +241,8 @@ class FreshBuild:
             self.abandon()
             raise
 
-    def add(self, rows: list[list[tuple]], sync: bool = True) -> None:
-        """The next students' results rows (each student's list as batch.with_rows made it).
+    def add(self, rows: list[tuple], sync: bool = True) -> None:
+        """The next students' results rows (each student's as student_rows made them).
         Whatever the chunks, the file is written by the same steps (a re-run, another --jobs,
         a regrade with --only, gives the same bytes)."""
         assert self.conn is not None
@@ -250,7 +265,7 @@ class FreshBuild:
         of the tables), committed, in WAL mode. The caller has checked holds_rows_of."""
         conn = self.conn
         assert conn is not None
-        self.add([_result_rows([s]) for s in students[len(self.added):]], sync=False)
+        self.add(_result_rows(students[len(self.added):]), sync=False)
         if not self.indexed:  # (no student)
             self._index()
         conn.executemany("INSERT OR IGNORE INTO students (id) VALUES (?)", [(_text(s["student"]),) for s in students])
@@ -259,10 +274,9 @@ class FreshBuild:
         conn.execute("COMMIT")
         conn.execute("PRAGMA journal_mode=WAL")
 
-    def _insert(self, rows: list[list[tuple]]) -> None:
+    def _insert(self, rows: list[tuple]) -> None:
         assert self.conn is not None
-        self.conn.executemany("INSERT OR REPLACE INTO results VALUES (?,?,?,?,?,?,?)",
-                              [row for mine in rows for row in mine])
+        _insert_results(self.conn, rows)
         self.added.extend(rows)
 
     def _index(self) -> None:
@@ -337,7 +351,11 @@ _answer_json = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(.., ens
 
 def _made_answer_cells(answer: Any) -> tuple[Any, Any]:
     """A hand-graded answer's JSON and its normal form (see normalize_answer), as stored."""
-    return _text(_answer_json(answer)), _text(normalize_answer(answer))
+    made = _encode_str(answer) if type(answer) is str else _answer_json(answer)  # (what encode does for a str)
+    return _text(made), _text(normalize_answer(answer))
+
+
+_encode_str = json.encoder.encode_basestring  # ensure_ascii=False
 
 
 # a class repeats answers (a report's texts are at most a few thousand characters)
@@ -349,51 +367,96 @@ def _answer_cells(answer: Any) -> tuple[Any, Any]:
     return _text_answer_cells(answer) if type(answer) is str else _made_answer_cells(answer)
 
 
+ROW_WIDTH = 7  # the results table's columns: a student's rows are ROW_WIDTH values per part, flat
+
+
 def _result_rows(students: list[dict[str, Any]]) -> list[tuple]:
-    """The results table's rows. Most parts carry no answer and no feedback (only hand-graded
-    parts keep them): those rows skip the JSON and normalizing work (a class is ~40,000 rows)."""
-    rows: list[tuple] = []
-    append = rows.append
+    """Each student's rows of the results table (flat, as student_rows makes them). Most parts
+    carry no answer and no feedback (only hand-graded parts keep them): those rows skip the
+    JSON and normalizing work (a class is ~40,000 rows)."""
+    out: list[tuple] = []
     for s in students:
         made = s.get("rows")
         if made is not None:  # built where the student was graded (student_rows)
-            rows.extend(made)
+            out.append(made)
             continue
         student = _text(s["student"])
+        values: list[Any] = []
         for p in s.get("parts", ()):
             answer, feedback = p.get("answer"), p.get("feedback")
             status = p.get("status") or ""
             if answer is None:
-                append((student, p["id"], p.get("score"), status, None, None,
-                        _text(str(feedback)) if feedback else ""))
+                values += (student, p["id"], p.get("score"), status, None, None,
+                           _text(str(feedback)) if feedback else "")
             else:
-                append((student, p["id"], p.get("score"), status, *_answer_cells(answer),
-                        _text(str(feedback or ""))))
-    return rows
+                values += (student, p["id"], p.get("score"), status, *_answer_cells(answer),
+                           _text(str(feedback or "")))
+        out.append(tuple(values))
+    return out
 
 
-def student_rows(student: str, status: str, ids: list[str], scores: list, manual: dict | None) -> list[tuple]:
+def student_rows(student: str, status: str, ids: list[str], scores: list, manual: dict | None) -> tuple:
     """One student's rows of the results table, as _result_rows makes them from the parts the
     batch records: a hand-graded part (in `manual`: id -> (answer, status, feedback)) with its
-    answer and feedback, every other part with the student's status. A batch worker builds
-    them for the students it graded, so the parent only inserts them."""
+    answer and feedback, every other part with the student's status. Flat (ROW_WIDTH values
+    a part), as the database takes them (see _insert_results). A batch worker builds them for
+    the students it graded, so the parent only inserts them. `ids`: the spec's part ids (no
+    two alike)."""
     student = _text(student)
-    status = status or ""
-    kept_for = (manual or {}).get
-    rows: list[tuple] = []
-    for pid, score in zip(ids, scores):
-        kept = kept_for(pid)
-        if kept is None:
-            rows.append((student, pid, score, status, None, None, ""))
+    # every part's row as an automatic one (made in C: a class is ~40,000 rows) ...
+    rows = list(zip(repeat(student), ids, scores, repeat(status or ""), repeat(None), repeat(None), repeat("")))
+    for pid, (answer, part_status, feedback) in (manual or {}).items():  # ... then the hand-graded ones
+        try:
+            at = ids.index(pid, 0, len(rows))
+        except ValueError:  # not a part of the spec (or past the scores given)
             continue
-        answer, part_status, feedback = kept
         if answer is None:
-            rows.append((student, pid, score, part_status or "", None, None,
-                         _text(str(feedback)) if feedback else ""))
+            rows[at] = (student, pid, rows[at][2], part_status or "", None, None,
+                        _text(str(feedback)) if feedback else "")
         else:
-            rows.append((student, pid, score, part_status or "", *_answer_cells(answer),
-                         _text(str(feedback or ""))))
-    return rows
+            rows[at] = (student, pid, rows[at][2], part_status or "", *_answer_cells(answer),
+                        _text(str(feedback or "")))
+    return tuple(chain.from_iterable(rows))
+
+
+def row_scores(rows: tuple) -> list:
+    """The score column of a student's rows (student_rows's), one per part."""
+    return list(rows[2::ROW_WIDTH])
+
+
+def _insert_results(conn, rows: list[tuple]) -> None:
+    """Students' rows (student_rows's) into the results table, in order, each student's in one
+    statement (a VALUES list of its rows): a row at a time, SQLite's statement overhead and
+    the sqlite3 module's cost per step were twice a row's own insertion."""
+    run: list[tuple] = []  # students with as many rows: one executemany
+    for piece in _pieces(rows):
+        if run and len(piece) != len(run[0]):
+            _insert_run(conn, run)
+            run = []
+        run.append(piece)
+    _insert_run(conn, run)
+
+
+def _pieces(rows: list[tuple]):
+    """The students' rows, a student with more than _PIECE values cut in pieces."""
+    for mine in rows:
+        if len(mine) <= _PIECE:
+            yield mine
+        else:
+            yield from (mine[i:i + _PIECE] for i in range(0, len(mine), _PIECE))
+
+
+def _insert_run(conn, run: list[tuple]) -> None:
+    if run and run[0]:
+        conn.executemany(_values_sql(len(run[0]) // ROW_WIDTH), run)
+
+
+_PIECE = 100 * ROW_WIDTH  # values per statement at most: SQLite before 3.32 takes 999 parameters
+
+
+@functools.lru_cache(maxsize=None)  # at most _PIECE / ROW_WIDTH texts
+def _values_sql(rows: int) -> str:
+    return "INSERT OR REPLACE INTO results VALUES " + ",".join(["(?,?,?,?,?,?,?)"] * rows)
 
 
 def _text(value):

@@ -258,7 +258,7 @@ def _automatic_totals(ids: list[str], students: list[dict[str, Any]]) -> tuple[l
         total = None
         if s["status"] != "error":
             if "rows" in s:  # one per part, in the spec's order
-                got = [r[2] for r in s["rows"]]
+                got = db.row_scores(s["rows"])
                 scores = got + [None] * (len(ids) - len(got)) if len(got) <= len(ids) else None
             else:
                 scores = None

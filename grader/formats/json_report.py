@@ -101,8 +101,24 @@ def _indented(data: Any, pad: str = "\n") -> str:
     if kind is list or kind is tuple:
         if not data:
             return "[]"
+        if _finite_numbers(data):  # an array's row: each number's repr, with no call per number
+            return "[" + inner + ("," + inner).join(map(repr, data)) + pad + "]"
         return "[" + inner + ("," + inner).join([_indented(v, inner) for v in data]) + pad + "]"
     raise _Slow
+
+
+_NUMBERS = frozenset((int, float))
+
+
+def _finite_numbers(data: list | tuple) -> bool:
+    """Whether every item is an int or a float (not a bool, not a subclass) and none is NaN or
+    infinite (their sum is finite: a sum too large says no, and the items go one by one)."""
+    if not _NUMBERS.issuperset(map(type, data)):
+        return False
+    try:
+        return isfinite(sum(data))
+    except OverflowError:  # an int too large for a float
+        return False
 
 
 def _encode_indented(data: Any) -> str:
