@@ -233,6 +233,31 @@ def test_the_fast_scanner_reads_as_the_general_step(text):
     assert outcome(scan) == outcome(_scanned_by_the_general_step)
 
 
+def test_only_texts_the_decimal_point_pattern_finds_can_run_numbers_together():
+    """tokenize looks for '1.2.3' only where _POINT_AFTER_NUMBER matches: the full check never
+    refuses a text it skips."""
+    import random
+
+    from grader.expr import parser as P
+    from grader.expr.tokens import scan
+
+    alphabet = list("0123456789.. .xTe+-_{}^") + ["₂", "₀", "²", "⁻", "٣", "۵", "λ", "\\|", "‖", "1e3", "\\frac", "ᵀ"]
+    rng = random.Random(3)
+    refused = 0
+    for _ in range(20000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 12)))
+        try:
+            tokens = scan(text)
+        except ExprError:
+            continue
+        try:
+            P._one_decimal_point(text, tokens)
+        except ExprError:
+            refused += 1
+            assert P._POINT_AFTER_NUMBER.search(text), text
+    assert refused > 100
+
+
 def _split_top_by_characters(text, pattern):
     """split_top as it was written first: a walk over every character (the reference)."""
     import re
@@ -281,14 +306,15 @@ def test_split_top_walks_brackets_as_the_character_walk_did():
 
 def test_token_keys_cut_texts_as_tuples_of_kind_and_text_did():
     """Two texts share a key exactly when their tokens have the same kinds and texts (and the same
-    plain-or-not for names holding a T)."""
+    plain-or-not for names that start with T and go on: X^Ta is X^T a only when Ta is written plainly)."""
     from grader.expr.parser import token_key, tokenize
 
     texts = ["w_0 - t", "\\mathbf{w}_0 - t", "w_{0}-t", "w_0 - T", "X^Ta", "X^\\mathrm{Ta}", "X^T a", "x", "\\text{x}",
-             "T_1", "T _1", "\\frac{a}{b}", "frac(a)(b)", "a b", "ab", "1 2", "12", "\\|v\\|_2", "|v|_2", "‖v‖₂"]
+             "T_1", "T _1", "\\mathrm{T}", "T", "aT", "a T", "\\mathrm{aT}",
+             "\\frac{a}{b}", "frac(a)(b)", "a b", "ab", "1 2", "12", "\\|v\\|_2", "|v|_2", "‖v‖₂"]
 
     def old_key(tokens):
-        return tuple((kind, text, end - pos == len(text)) if kind == "name" and "T" in text
+        return tuple((kind, text, end - pos == len(text)) if kind == "name" and text[:1] == "T" and text != "T"
                      else (kind, text) for kind, text, pos, end in tokens)
 
     tokens = {text: tokenize(text) for text in texts}

@@ -46,11 +46,11 @@ def known(name: str) -> bool:
 
 def normalize(tokens: list[Token]) -> list[Token]:
     """Rewrite LaTeX commands, then glue subscripts onto the names they follow."""
-    return merge_subscripts(_commands(tokens))
+    return merge_subscripts(read_commands(tokens))
 
 
 # The commands that become one token (or none) whatever follows them, by the first of the
-# groups above that holds them (the order of _commands' tests): None drops the command.
+# groups above that holds them (the order of read_commands' tests): None drops the command.
 _SIMPLE: dict[str, tuple[str, str] | None] = {}
 for _name in IGNORED:
     _SIMPLE.setdefault(_name, None)
@@ -66,7 +66,9 @@ for _name, _cmd in STRUCTURAL.items():
 _NOT_SIMPLE = ("", "")
 
 
-def _commands(tokens: list[Token]) -> list[Token]:
+def read_commands(tokens: list[Token]) -> list[Token]:
+    """The tokens with every command read (a name, an operator, a structural command, a
+    wrapper's or decoration's argument as one name); an unknown command raises ExprError."""
     at = [k for k, t in enumerate(tokens) if t[KIND] == "cmd"]
     if not at:
         return tokens
@@ -87,7 +89,7 @@ def _commands(tokens: list[Token]) -> list[Token]:
         elif name in WRAPPERS or name in DECORATIONS:
             inner, i = _argument(tokens, k + 1, t)
             if len(inner) != 1 or inner[0][KIND] not in ("name", "num"):  # (\mathbf{w}: nothing to rewrite)
-                inner = _commands(inner)
+                inner = read_commands(inner)
                 if name in DECORATIONS:
                     inner = merge_subscripts(inner)
             word = _as_word(inner)

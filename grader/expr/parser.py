@@ -8,11 +8,12 @@ Implicit products bind like '*', so ``1/2x`` is (1/2)*x and ``n/2 a'a`` is (n/2)
 
 from __future__ import annotations
 
+import re
 from operator import itemgetter
 
 from grader.expr import nodes as N
 from grader.expr.errors import ExprError
-from grader.expr.latex import merge_subscripts, normalize
+from grader.expr.latex import merge_subscripts, read_commands
 from grader.expr.limits import MAX_DEPTH, MAX_NUMBER_EXP10
 from grader.expr.symbols import BINARY, VARIADIC, SymbolTable
 from grader.expr.tokens import END, KIND, POS, TEXT, Token, scan, shown, where
@@ -30,11 +31,24 @@ def tokenize(text: str) -> list[Token]:
     if not isinstance(text, str):
         raise ExprError("a formula must be written as text")
     tokens = scan(text)
-    if "." in text:
+    if "." in text and _POINT_AFTER_NUMBER.search(text):
         _one_decimal_point(text, tokens)
-    if text.isascii() and "\\" not in text:  # no command (they come from a backslash, †, ᵀ or ⊤)
-        return merge_subscripts(tokens) if "_" in text else tokens  # a '_' token needs a '_' (or ₀..₉)
-    return normalize(tokens)
+    plain = text.isascii()
+    if not plain or "\\" in text:  # commands come from a backslash, †, ᵀ or ⊤
+        tokens = read_commands(tokens)
+    if "_" in text or not plain and _SUBSCRIPT_DIGIT.search(text):  # a '_' token needs a '_' (or ₀..₉)
+        tokens = merge_subscripts(tokens)
+    return tokens
+
+
+_SUBSCRIPT_DIGIT = re.compile("[₀-₉]")
+
+
+# Where a number may run on into another that starts with its decimal point: a '.' with a
+# decimal digit after it (the second number's start) and before it the end of a number (a digit,
+# a '.', or a subscript digit ₀..₉ read as a norm's subscript). Texts without one (X.T, most
+# formulas) need no look at their tokens.
+_POINT_AFTER_NUMBER = re.compile(r"[\d.₀-₉]\.\d")
 
 
 def _one_decimal_point(text: str, tokens: list[Token]) -> None:
@@ -50,17 +64,20 @@ def _one_decimal_point(text: str, tokens: list[Token]) -> None:
 
 def token_key(tokens: list[Token]) -> tuple:
     """What parsing a token list depends on besides the part's names: each token's kind and
-    text, and for a name holding a ``T`` whether it was written plainly (``X^Ta`` is X^T a,
-    ``X^\\mathrm{Ta}`` is not). Positions only go into messages and spans, so texts with
-    one key parse alike (and \\mathbf{w}_0, w_{0} and w_0 share one). Built by joins (the
-    kinds are prefix-free words; no token text holds a NUL), not a tuple per token."""
+    text, and for a name longer than ``T`` that starts with one whether it was written plainly
+    (``X^Ta`` is X^T a, ``X^\\mathrm{Ta}`` is not: Parser.transpose_mark, the one place where
+    the tree depends on positions). Positions otherwise only go into messages and spans, so
+    texts with one key parse alike (and \\mathbf{w}_0, w_{0} and w_0 share one). Built by joins
+    (the kinds are prefix-free words; no token text holds a NUL), not a tuple per token."""
     texts = "\0".join(map(_TEXT, tokens))
     key: tuple = ("".join(map(_KIND, tokens)), texts)
-    if "T" in texts:
-        key += tuple([t[END] - t[POS] == len(t[TEXT]) for t in tokens if t[KIND] == "name" and "T" in t[TEXT]])
+    if _T_WORD.search(texts):  # most formulas: no such name (X^T's T is a name of its own)
+        key += tuple([t[END] - t[POS] == len(t[TEXT]) for t in tokens
+                      if t[KIND] == "name" and t[TEXT].startswith("T") and t[TEXT] != "T"])
     return key
 
 
+_T_WORD = re.compile("(?:^|\0)T[^\0]")  # a token's text that starts with T and goes on
 _KIND, _TEXT = itemgetter(0), itemgetter(1)
 
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from itertools import accumulate, compress
-from operator import add
 from typing import Final
 
 from grader.expr.errors import ExprError
@@ -181,7 +179,7 @@ def _piece_token(piece: str) -> tuple | None:
 
 
 # Pieces repeat (a class's texts hold a hundred or so distinct ones): what each reads as is
-# remembered, up to a bound, so most texts are scanned without a Python step per token.
+# remembered, up to a bound, so a piece costs one dict lookup.
 _KNOWN_PIECES: dict[str, tuple] = {}
 MAX_KNOWN_PIECES = 4096
 MAX_KNOWN_PIECE_LENGTH = 64
@@ -196,23 +194,25 @@ def _learned(piece: str) -> tuple | None:
 
 
 def _scan_plain(text: str) -> list[Token] | None:
-    """The tokens of a text the fast regex reads whole (most texts), or None for the general scan.
-
-    Built by C-level passes over the pieces (their tokens' kinds and texts, where they start and
-    end; spaces dropped) rather than a Python step per piece."""
-    pieces = _PIECES.findall(text)
-    read = list(map(_KNOWN_PIECES.get, pieces))
-    if None in read:
-        read = [r if r is not None else _learned(p) for r, p in zip(read, pieces)]
-        if None in read:
-            return None
-    bounds = list(accumulate(map(len, pieces), initial=0))  # where each piece starts; the end
-    spans = compress(zip(bounds, bounds[1:]), read)  # of the pieces that are tokens (not _SKIP)
-    out = list(map(add, compress(read, read), spans))
+    """The tokens of a text the fast regex reads whole (most texts), or None for the general scan."""
+    out: list[Token] = []
+    append = out.append
+    known = _KNOWN_PIECES.get
+    pos = 0
+    for piece in _PIECES.findall(text):
+        end = pos + len(piece)
+        read = known(piece)  # (kind, text), or () for a space
+        if read is None:
+            read = _learned(piece)
+            if read is None:  # a piece only the general scan reads
+                return None
+        if read:
+            kind, token_text = read
+            append((kind, token_text, pos, end))
+        pos = end
     if len(out) > MAX_TOKENS:  # at most MAX_LENGTH pieces were read to know it
         return None
-    n = bounds[-1]
-    out.append(("end", "", n, n))
+    out.append(("end", "", pos, pos))
     return out
 
 
