@@ -92,15 +92,10 @@ def grade(problem: Problem, submission: Submission, *, reveal: bool = True,
         try:
             key = None
             if not fatal and not whole:  # whole-submission parts get their key once graded
-                raw = answers.get(pid, _ABSENT)
-                if type(raw) is str and not part.uses:  # the common case: _memo_key's key, made here
-                    key = (part_keys[pid], params_key, raw, (), hidden)
-                else:
-                    key = _memo_key(part_keys[pid], params_key, part, raw, given, hidden)
+                key = _memo_key(part_keys[pid], params_key, part, answers.get(pid, _ABSENT), given, hidden)
                 hit = memo.get(key) if key is not None else None
                 if hit is not None:  # the common case in a class: an answer graded before
-                    result = hit[0]
-                    results[pid] = result if result.status != "invalid" else _located(result, submission)
+                    results[pid] = _located(hit[0], submission)
                     if hit[1] is not None:
                         given[pid] = hit[1]
                     continue
@@ -295,7 +290,7 @@ def _memo_key(part_key: bytes, params_key: bytes, part: Part, raw: Any, given: d
     if raw is _ABSENT:  # the params too: a title may show the student's numbers
         return (part_key, "missing", params_key, concealed)
     try:
-        # a text is its own key (the common case; str and the pickles of other values never match)
+        # a text is its own key, as canonical() makes it (the common case: no call)
         return (part_key, params_key, raw if type(raw) is str else canonical(raw),
                 _carried_key(part, given), concealed)
     except Exception:  # noqa: BLE001 - the memo is an optimization: no key, no memo
